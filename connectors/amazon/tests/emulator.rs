@@ -1,0 +1,356 @@
+//! The amazon connector against its emulator over loopback HTTP.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use handled_amazon::emulator::{EmulatorHandle, emulator_router};
+use handled_amazon::{
+    AmazonClient, AmazonConfig, AmazonSettings, GetAllInventoryParams, UpdateInventoryParams,
+};
+use handled_connector_core::emulator::FaultSpec;
+use handled_runtime::{CallInfo, ErrorClass};
+use serde_json::{Value, json};
+
+fn info() -> CallInfo {
+    CallInfo {
+        idempotency_key: "run-1:amazon:0".into(),
+        run_id: "run-1".into(),
+        attempt: 1,
+    }
+}
+
+fn items(n: usize) -> Value {
+    let items: Vec<Value> = (0..n)
+        .map(|i| json!({"sku": format!("SKU {i:03}/x"), "quantity": 10, "fbaQuantity": i as i64, "productType": "LUGGAGE"}))
+        .collect();
+    json!(items)
+}
+
+async fn start(fixture: Value) -> (AmazonClient, EmulatorHandle, String) {
+    let (router, handle) = emulator_router(Some(fixture)).unwrap();
+    let (url, _task) = handled_connector_core::serve(router).await.unwrap();
+    (
+        AmazonClient::new(handle.settings(&url)).unwrap(),
+        handle,
+        url,
+    )
+}
+
+fn update(sku: &str, quantity: i64) -> UpdateInventoryParams {
+    UpdateInventoryParams {
+        sku: sku.into(),
+        quantity,
+        config: None,
+    }
+}
+
+#[tokio::test]
+async fn sandbox_updates_and_reads() {
+    let sandbox = handled_amazon::connector()
+        .sandbox(Some(json!({"items": [{"sku": "A-1", "quantity": 10, "productType": "LUGGAGE"}, {"sku": "B-2", "quantity": 3}]})))
+        .await
+        .unwrap();
+    let out = sandbox
+        .connector
+        .call(
+            "updateInventory",
+            json!({"sku": "A-1", "quantity": 7, "config": {"sellerId": "A1SANDBOXSELLER", "marketplaceId": "ATVPDKIKX0DER"}}),
+            &info(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(out["status"], "ACCEPTED");
+    assert_eq!(out["sku"], "A-1");
+    assert!(!out["submissionId"].as_str().unwrap().is_empty());
+    let state = (sandbox.state)();
+    assert_eq!(state["items"]["A-1"]["quantity"], 7);
+    assert_eq!(
+        state["ops"]["updateInventory"],
+        json!({"received": 1, "applied": 1})
+    );
+
+    let all = sandbox
+        .connector
+        .call("getAllInventory", json!({}), &info())
+        .await
+        .unwrap();
+    assert_eq!(
+        all,
+        json!({"items": [{"sku": "A-1", "quantity": 7}, {"sku": "B-2", "quantity": 3}]})
+    );
+
+    let e = sandbox
+        .connector
+        .call(
+            "updateInventory",
+            json!({"sku": "A-1", "quantity": -2}),
+            &info(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.class, ErrorClass::Permanent);
+    let e = sandbox
+        .connector
+        .call(
+            "updateInventory",
+            json!({"sku": "ZZZ", "quantity": 2}),
+            &info(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.class, ErrorClass::Permanent);
+    assert_eq!(e.status, Some(404));
+}
+
+#[tokio::test]
+async fn accepted_is_applied_later_and_skus_are_encoded() {
+    let (client, handle, _) = start(json!({"applyDelayMs": 150, "items": items(3)})).await;
+    let r = client
+        .update_inventory(&update("SKU 001/x", 42))
+        .await
+        .unwrap();
+    assert_eq!(r.status, "ACCEPTED");
+    let state = handle.state();
+    assert_eq!(
+        state["items"]["SKU 001/x"]["quantity"], 10,
+        "not applied yet"
+    );
+    assert_eq!(state["pending"], 1);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let state = handle.state();
+    assert_eq!(state["items"]["SKU 001/x"]["quantity"], 42);
+    assert_eq!(state["pending"], 0);
+    // The product type was looked up once and cached.
+    client
+        .update_inventory(&update("SKU 001/x", 43))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn invalid_patch_is_permanent_with_the_issues() {
+    let (client, _handle, _) = start(json!({"items": items(1)})).await;
+    client.set_product_type("A1SANDBOXSELLER", "SKU 000/x", "SHOES");
+    let e = client
+        .update_inventory(&update("SKU 000/x", 1))
+        .await
+        .unwrap_err();
+    assert_eq!(e.class, ErrorClass::Permanent);
+    assert!(
+        e.message.contains("INVALID") && e.message.contains("SHOES"),
+        "{}",
+        e.message
+    );
+    // The wrong cached type was dropped: the next call looks it up again and succeeds.
+    client
+        .update_inventory(&update("SKU 000/x", 1))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn summaries_page_to_the_end() {
+    let (client, handle, _) = start(json!({"items": items(120), "pageSize": 25, "rateLimits": {"getInventorySummaries": {"rate": 50, "burst": 10}}})).await;
+    let all = client
+        .get_all_inventory(&GetAllInventoryParams { seller_id: None })
+        .await
+        .unwrap();
+    assert_eq!(all.items.len(), 120);
+    assert_eq!(all.items[119].quantity, 119);
+    assert_eq!(handle.counts("getAllInventory"), (5, 5));
+}
+
+#[tokio::test]
+async fn next_tokens_expire() {
+    // With a zero lifetime every token has expired by the time it comes back.
+    let (client, _handle, _) =
+        start(json!({"items": items(3), "pageSize": 1, "nextTokenTtlSecs": 0})).await;
+    let e = client
+        .get_all_inventory(&GetAllInventoryParams { seller_id: None })
+        .await
+        .unwrap_err();
+    assert_eq!(e.class, ErrorClass::Permanent);
+    assert!(e.message.contains("nextToken"), "{}", e.message);
+}
+
+#[tokio::test]
+async fn throttling_follows_the_operation_rate() {
+    // Amazon lowered this seller's patch rate to 1 a second (burst as documented, 5).
+    let (client, handle, _) = start(
+        json!({"items": items(1), "rateLimits": {"patchListingsItem": {"rate": 1, "burst": 5}}}),
+    )
+    .await;
+    let start_at = std::time::Instant::now();
+    // The client learns 1 rps from x-amzn-RateLimit-Limit on the first answer, so after the
+    // burst it waits instead of being refused.
+    for q in 0..6 {
+        client
+            .update_inventory(&update("SKU 000/x", q))
+            .await
+            .unwrap();
+    }
+    assert!(
+        start_at.elapsed() >= Duration::from_millis(800),
+        "{:?}",
+        start_at.elapsed()
+    );
+    assert_eq!(handle.counts("updateInventory"), (6, 6));
+
+    handle.faults().add(FaultSpec {
+        status: Some(429),
+        ..Default::default()
+    });
+    let e = client
+        .update_inventory(&update("SKU 000/x", 3))
+        .await
+        .unwrap_err();
+    assert_eq!(e.class, ErrorClass::Throttled);
+    assert!(e.retry_after.is_some());
+    assert!(e.message.contains("QuotaExceeded"), "{}", e.message);
+
+    handle.faults().add(FaultSpec {
+        status: Some(503),
+        ..Default::default()
+    });
+    assert_eq!(
+        client
+            .update_inventory(&update("SKU 000/x", 3))
+            .await
+            .unwrap_err()
+            .class,
+        ErrorClass::Retryable
+    );
+}
+
+#[tokio::test]
+async fn emulator_refuses_over_quota_with_quota_exceeded() {
+    let (_, handle, url) = start(json!({"items": items(1), "rateLimits": {"getInventorySummaries": {"rate": 0.5, "burst": 1}}})).await;
+    let http = handled_connector_core::HttpClient::new("test").unwrap();
+    let token: Value = http
+        .send_json(http.post(&format!("{url}/auth/o2/token")).form(&[
+            ("grant_type", "refresh_token"),
+            (
+                "refresh_token",
+                handled_amazon::emulator::DEFAULT_REFRESH_TOKEN,
+            ),
+            ("client_id", handled_amazon::emulator::DEFAULT_CLIENT_ID),
+            (
+                "client_secret",
+                handled_amazon::emulator::DEFAULT_CLIENT_SECRET,
+            ),
+        ]))
+        .await
+        .unwrap();
+    assert_eq!(token["expires_in"], 3600);
+    let get = || {
+        http.get(&format!("{url}/fba/inventory/v1/summaries?granularityType=Marketplace&granularityId=ATVPDKIKX0DER&marketplaceIds=ATVPDKIKX0DER"))
+            .header("x-amz-access-token", token["access_token"].as_str().unwrap())
+    };
+    assert_eq!(http.send_raw(get()).await.unwrap().status, 200);
+    let r = http.send_raw(get()).await.unwrap();
+    assert_eq!(r.status, 429);
+    assert_eq!(r.header("x-amzn-ratelimit-limit"), Some("0.5"));
+    assert_eq!(
+        r.json::<Value>().unwrap()["errors"][0]["code"],
+        "QuotaExceeded"
+    );
+    drop(handle);
+}
+
+#[tokio::test]
+async fn tokens_are_cached_refreshed_and_refused() {
+    let (client, handle, url) = start(json!({"items": items(2)})).await;
+    client
+        .update_inventory(&update("SKU 000/x", 1))
+        .await
+        .unwrap();
+    client
+        .update_inventory(&update("SKU 001/x", 1))
+        .await
+        .unwrap();
+    assert_eq!(handle.state()["tokensIssued"], 1, "one token for all calls");
+    handle.revoke_tokens();
+    client
+        .update_inventory(&update("SKU 000/x", 2))
+        .await
+        .unwrap();
+    assert_eq!(
+        handle.state()["tokensIssued"],
+        1,
+        "refreshed once after the 403"
+    );
+
+    let mut bad = handle.settings(&url);
+    bad.refresh_token = "Atzr|revoked-refresh-token".into();
+    let e = AmazonClient::new(bad)
+        .unwrap()
+        .update_inventory(&update("SKU 000/x", 1))
+        .await
+        .unwrap_err();
+    assert_eq!(e.class, ErrorClass::Auth);
+    assert!(e.message.contains("invalid_grant"), "{}", e.message);
+    assert!(
+        !e.message.contains("revoked-refresh-token"),
+        "{}",
+        e.message
+    );
+
+    let no_seller = AmazonSettings {
+        seller_id: None,
+        ..handle.settings(&url)
+    };
+    let e = AmazonClient::new(no_seller)
+        .unwrap()
+        .update_inventory(&update("SKU 000/x", 1))
+        .await
+        .unwrap_err();
+    assert_eq!(e.class, ErrorClass::Permanent);
+    assert!(e.message.contains("AMAZON_SELLER_ID"));
+}
+
+#[tokio::test]
+async fn bulk_update_through_a_feed_maps_results_per_sku() {
+    for gzip in [false, true] {
+        let (client, handle, _) =
+            start(json!({"items": items(4), "gzipReports": gzip, "feedSteps": 2})).await;
+        client.set_product_type("A1SANDBOXSELLER", "SKU 002/x", "SHOES");
+        let results = client
+            .bulk_update(
+                vec![
+                    ("SKU 000/x".into(), 5),
+                    ("SKU 001/x".into(), 6),
+                    ("SKU 002/x".into(), 7),
+                    ("SKU 003/x".into(), -1),
+                    ("MISSING".into(), 1),
+                ],
+                Some(&AmazonConfig {
+                    seller_id: "A1SANDBOXSELLER".into(),
+                    marketplace_id: "ATVPDKIKX0DER".into(),
+                }),
+            )
+            .await
+            .unwrap();
+        assert_eq!(results.len(), 5);
+        assert_eq!(results[0].1.as_ref().unwrap().status, "ACCEPTED");
+        assert_eq!(results[1].1.as_ref().unwrap().sku, "SKU 001/x");
+        let e = results[2].1.as_ref().unwrap_err();
+        assert!(e.message.contains("SHOES"), "{}", e.message);
+        assert_eq!(
+            results[3].1.as_ref().unwrap_err().class,
+            ErrorClass::Permanent
+        );
+        assert_eq!(
+            results[4].1.as_ref().unwrap_err().class,
+            ErrorClass::Permanent
+        );
+        let state = handle.state();
+        assert_eq!(state["items"]["SKU 000/x"]["quantity"], 5);
+        assert_eq!(state["items"]["SKU 001/x"]["quantity"], 6);
+        assert_eq!(state["items"]["SKU 002/x"]["quantity"], 10);
+        assert_eq!(handle.counts("feedMessages"), (3, 2));
+        assert_eq!(
+            state["feeds"].as_object().unwrap().values().next().unwrap(),
+            "DONE"
+        );
+    }
+}

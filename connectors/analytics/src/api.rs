@@ -1,0 +1,223 @@
+//! The connector: Segment's HTTP Tracking API (`/v1/track`, `/v1/batch`) with Basic auth (the
+//! write key as user name, an empty password) and a `messageId` derived from the call's
+//! idempotency key, so that retries are deduplicated by Segment.
+
+use std::sync::Arc;
+
+use base64::Engine;
+use handled_connector_core::{CallError, CallInfo, HttpClient, Json, RateLimiter, params};
+use handled_runtime::{BoxFuture, Connector, Env};
+use serde_json::json;
+
+use crate::types::*;
+
+/// Segment's limit for one event (also for a single `/v1/track` call).
+pub const MAX_EVENT_BYTES: usize = 32 * 1024;
+/// Segment's limit for one `/v1/batch` request.
+pub const MAX_BATCH_BYTES: usize = 500 * 1024;
+/// The identity used when the properties carry no `userId`.
+pub const ANONYMOUS_ID: &str = "handled";
+/// The default API host.
+pub const DEFAULT_BASE_URL: &str = "https://api.segment.io";
+
+/// Everything the connector needs.
+#[derive(Clone)]
+pub struct Config {
+    /// The source's write key.
+    pub write_key: String,
+    /// Scheme and host (`https://api.segment.io`, or an EU regional host), no trailing slash.
+    pub base_url: String,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    /// Reads `SEGMENT_WRITE_KEY` and `SEGMENT_BASE_URL`.
+    pub fn from_env(env: &Env) -> Result<Config, Vec<String>> {
+        let mut r = handled_connector_core::env::EnvReader::new(env);
+        let write_key = r.required("SEGMENT_WRITE_KEY");
+        let base_url = r
+            .optional("SEGMENT_BASE_URL")
+            .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
+        r.finish()?;
+        Ok(Config {
+            write_key,
+            base_url: base_url.trim_end_matches('/').to_string(),
+        })
+    }
+}
+
+/// The deterministic `messageId` for an idempotency key (a UUID-shaped SHA-256 prefix).
+pub fn message_id(idempotency_key: &str) -> String {
+    let h = handled_runtime::connector::body_hash(idempotency_key.as_bytes());
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+/// A Segment `track` message for an event: `userId` from the properties' `userId` (string or
+/// number), else `anonymousId: "handled"`.
+pub fn track_message(event: &str, properties: &Json, message_id: &str, timestamp: &str) -> Json {
+    let mut msg = json!({
+        "type": "track",
+        "event": event,
+        "properties": properties,
+        "messageId": message_id,
+        "timestamp": timestamp,
+        "context": {"library": {"name": "handled", "version": env!("CARGO_PKG_VERSION")}},
+    });
+    match properties.get("userId") {
+        Some(Json::String(s)) if !s.is_empty() => msg["userId"] = json!(s),
+        Some(Json::Number(n)) => msg["userId"] = json!(n.to_string()),
+        _ => msg["anonymousId"] = json!(ANONYMOUS_ID),
+    }
+    msg
+}
+
+/// The Segment connector.
+pub struct AnalyticsConnector {
+    config: Config,
+    http: HttpClient,
+    limiter: RateLimiter,
+}
+
+impl std::fmt::Debug for AnalyticsConnector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AnalyticsConnector")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AnalyticsConnector {
+    /// A connector for this configuration.
+    pub fn new(config: Config) -> Result<Self, CallError> {
+        let auth =
+            base64::engine::general_purpose::STANDARD.encode(format!("{}:", config.write_key));
+        let http = HttpClient::new("analytics")?.with_secrets([config.write_key.clone(), auth]);
+        // Segment has no hard ingest rate; this only smooths bursts.
+        let limiter = RateLimiter::new(200.0, 200);
+        Ok(AnalyticsConnector {
+            config,
+            http,
+            limiter,
+        })
+    }
+
+    fn authorization(&self) -> String {
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{}:", self.config.write_key))
+        )
+    }
+
+    async fn post(&self, path: &str, body: &[u8]) -> Result<Json, CallError> {
+        self.limiter.acquire().await;
+        let rb = self
+            .http
+            .post(&format!("{}{path}", self.config.base_url))
+            .header("Authorization", self.authorization())
+            .header("Content-Type", "application/json")
+            .body(body.to_vec());
+        let resp = self.http.send(rb).await.inspect_err(|e| {
+            if let Some(wait) = e.retry_after {
+                self.limiter.pause_for(wait);
+            }
+        })?;
+        if resp.body.is_empty() {
+            return Ok(json!({"success": true}));
+        }
+        resp.json()
+    }
+
+    /// Sends one track call.
+    pub async fn track(&self, p: TrackParams, info: &CallInfo) -> Result<TrackResult, CallError> {
+        if p.event.trim().is_empty() {
+            return Err(CallError::permanent(
+                "analytics.track: `event` must not be empty",
+            ));
+        }
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let msg = track_message(
+            &p.event,
+            &p.properties,
+            &message_id(&info.idempotency_key),
+            &now,
+        );
+        let body = serde_json::to_vec(&msg)
+            .map_err(|e| CallError::permanent(format!("analytics: {e}")))?;
+        if body.len() > MAX_EVENT_BYTES {
+            return Err(CallError::permanent(format!(
+                "analytics.track: the event is {} bytes; Segment takes at most {MAX_EVENT_BYTES}",
+                body.len()
+            )));
+        }
+        let resp = self.post("/v1/track", &body).await?;
+        Ok(TrackResult {
+            accepted: resp["success"].as_bool().unwrap_or(true),
+        })
+    }
+
+    /// Sends several messages (each built with [`track_message`]) in one `/v1/batch` call,
+    /// refusing (Permanent) an event over 32 KB or a batch over 500 KB.
+    pub async fn batch(&self, messages: &[Json]) -> Result<bool, CallError> {
+        for (i, m) in messages.iter().enumerate() {
+            let n = serde_json::to_vec(m).map(|v| v.len()).unwrap_or(0);
+            if n > MAX_EVENT_BYTES {
+                return Err(CallError::permanent(format!(
+                    "analytics batch: event {i} is {n} bytes; Segment takes at most {MAX_EVENT_BYTES}"
+                )));
+            }
+        }
+        let body = serde_json::to_vec(
+            &json!({"batch": messages, "context": {"library": {"name": "handled"}}}),
+        )
+        .map_err(|e| CallError::permanent(format!("analytics: {e}")))?;
+        if body.len() > MAX_BATCH_BYTES {
+            return Err(CallError::permanent(format!(
+                "analytics batch: {} bytes; Segment takes at most {MAX_BATCH_BYTES} per request",
+                body.len()
+            )));
+        }
+        let resp = self.post("/v1/batch", &body).await?;
+        Ok(resp["success"].as_bool().unwrap_or(true))
+    }
+
+    async fn dispatch(&self, op: &str, p: Json, info: &CallInfo) -> Result<Json, CallError> {
+        match op {
+            "track" => params::output(&self.track(params::parse(op, p)?, info).await?),
+            _ => Err(params::unknown_op("analytics", op)),
+        }
+    }
+}
+
+impl Connector for AnalyticsConnector {
+    fn name(&self) -> &'static str {
+        "analytics"
+    }
+
+    fn call<'a>(
+        &'a self,
+        op: &'a str,
+        params: Json,
+        info: &'a CallInfo,
+    ) -> BoxFuture<'a, Result<Json, CallError>> {
+        Box::pin(self.dispatch(op, params, info))
+    }
+}
+
+/// Shares the connector behind an `Arc`.
+pub fn shared(connector: AnalyticsConnector) -> Arc<dyn Connector> {
+    Arc::new(connector)
+}

@@ -1,0 +1,70 @@
+//! The analytics connector: Segment's HTTP Tracking API (`analytics.track`), and an emulator
+//! of it.
+//!
+//! - [`connector()`]: the factory (`from_env` reads `SEGMENT_WRITE_KEY`, `SEGMENT_BASE_URL`).
+//! - Op: [`Track`] ([`TrackParams`] → [`TrackResult`]); batching via
+//!   [`AnalyticsConnector::batch`].
+//! - [`emulator`]: [`emulator::emulator_router`] and [`emulator::EmulatorHandle`].
+
+pub mod api;
+pub mod emulator;
+pub mod types;
+
+use std::sync::Arc;
+
+use handled_runtime::{BoxFuture, Connector, ConnectorFactory, Env, Json, Sandboxed};
+
+pub use api::{AnalyticsConnector, Config};
+pub use types::*;
+
+/// The factory of the analytics connector.
+pub fn connector() -> Box<dyn ConnectorFactory> {
+    Box::new(AnalyticsFactory)
+}
+
+/// Builds analytics connectors.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AnalyticsFactory;
+
+impl ConnectorFactory for AnalyticsFactory {
+    fn name(&self) -> &'static str {
+        "analytics"
+    }
+
+    fn from_env(&self, env: &Env) -> Result<Arc<dyn Connector>, Vec<String>> {
+        let config = Config::from_env(env)?;
+        Ok(Arc::new(
+            AnalyticsConnector::new(config).map_err(|e| vec![e.message])?,
+        ))
+    }
+
+    fn sandbox(&self, fixture: Option<Json>) -> BoxFuture<'static, Result<Sandboxed, String>> {
+        Box::pin(async move {
+            let (router, handle) = emulator::emulator_router(fixture)?;
+            let (base_url, _task) = handled_connector_core::serve(router)
+                .await
+                .map_err(|e| format!("analytics emulator: {e}"))?;
+            let config = Config {
+                write_key: handle.write_key().to_string(),
+                base_url: base_url.clone(),
+            };
+            let connector = AnalyticsConnector::new(config).map_err(|e| e.message)?;
+            let h = handle.clone();
+            Ok(Sandboxed {
+                connector: Arc::new(connector),
+                state: Arc::new(move || h.state()),
+                base_url,
+            })
+        })
+    }
+
+    fn sandbox_url(&self, url: &str) -> Result<Arc<dyn Connector>, String> {
+        let config = Config {
+            write_key: emulator::SANDBOX_WRITE_KEY.to_string(),
+            base_url: url.trim_end_matches('/').to_string(),
+        };
+        Ok(Arc::new(
+            AnalyticsConnector::new(config).map_err(|e| e.message)?,
+        ))
+    }
+}

@@ -1,0 +1,36 @@
+//! HTTP client, error classification, rate limiters, OAuth token cache, HMAC helpers, emulator
+//! plumbing and a small OpenAPI validator shared by every connector crate.
+//!
+//! The pieces, and where a connector uses them:
+//!
+//! - [`http::HttpClient`]: one per connector instance; sends `reqwest` requests with timeouts and
+//!   turns every failure into a classified [`CallError`] (connection/timeout/5xx → Retryable,
+//!   429 → Throttled with `Retry-After`, 401/403 → Auth, other 4xx → Permanent).
+//! - [`limit::RateLimiter`] / [`limit::KeyedRateLimiter`]: client-side pacing shaped like the
+//!   API's own limit, with a shared pause for when the API says "wait".
+//! - [`token::TokenCache`]: OAuth access tokens, refreshed once for all concurrent callers.
+//! - [`sign`]: HMAC-SHA256 in base64 or hex, verified in constant time.
+//! - [`params`] and [`env::EnvReader`]: typed op parameters in and out of JSON, and reading the
+//!   environment while naming every missing variable at once.
+//! - [`emulator`]: what every emulator needs: [`emulator::serve`] on a loopback port, op
+//!   counters, an idempotency replay cache and fault injection (`POST /_faults`).
+//! - [`contract`]: the test that a connector's Rust types agree with the catalog.
+//! - [`openapi`]: validates JSON bodies against schemas of an OpenAPI 3 / Swagger 2 document
+//!   for the contract tests.
+
+pub mod contract;
+pub mod emulator;
+pub mod env;
+pub mod http;
+pub mod limit;
+pub mod openapi;
+pub mod params;
+pub mod redact;
+pub mod sign;
+pub mod token;
+
+pub use emulator::serve;
+pub use handled_runtime::{CallError, CallInfo, ErrorClass, Json};
+pub use http::{HttpClient, HttpResponse};
+pub use limit::{KeyedRateLimiter, Pause, RateLimiter};
+pub use token::{FreshToken, TokenCache};

@@ -1,0 +1,283 @@
+//! The ebay connector against its emulator over loopback HTTP.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use handled_connector_core::HttpClient;
+use handled_connector_core::emulator::FaultSpec;
+use handled_ebay::emulator::{EmulatorHandle, emulator_router};
+use handled_ebay::{EbayClient, EbayConfig, EbaySettings, UpdateInventoryParams};
+use handled_runtime::{CallInfo, ErrorClass};
+use serde_json::{Value, json};
+
+fn info() -> CallInfo {
+    CallInfo {
+        idempotency_key: "run-1:ebay:0".into(),
+        run_id: "run-1".into(),
+        attempt: 1,
+    }
+}
+
+fn fixture(n: usize) -> Value {
+    let items: Vec<Value> = (0..n)
+        .map(|i| {
+            let mut item = json!({"sku": format!("SKU-{i:03}"), "quantity": 5});
+            if i % 2 == 0 {
+                item["offers"] =
+                    json!([{"offerId": format!("{}", 9000 + i), "availableQuantity": 5}]);
+            }
+            item
+        })
+        .collect();
+    json!({"items": items})
+}
+
+async fn start(fixture: Value) -> (EbayClient, EmulatorHandle, String) {
+    let (router, handle) = emulator_router(Some(fixture)).unwrap();
+    let (url, _task) = handled_connector_core::serve(router).await.unwrap();
+    (EbayClient::new(handle.settings(&url)).unwrap(), handle, url)
+}
+
+#[tokio::test]
+async fn sandbox_update_sets_item_and_offers() {
+    let sandbox = handled_ebay::connector()
+        .sandbox(Some(json!({"items": [{"sku": "A-1", "quantity": 10,
+            "offers": [{"offerId": "5001", "availableQuantity": 10}, {"offerId": "5002", "availableQuantity": 3}]}]})))
+        .await
+        .unwrap();
+    let out = sandbox
+        .connector
+        .call(
+            "updateInventory",
+            json!({"sku": "A-1", "quantity": 4}),
+            &info(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(out, json!({"sku": "A-1", "statusCode": 200}));
+    let state = (sandbox.state)();
+    assert_eq!(state["items"]["A-1"]["quantity"], 4);
+    assert_eq!(
+        state["items"]["A-1"]["offers"]["5001"]["availableQuantity"],
+        4
+    );
+    assert_eq!(
+        state["items"]["A-1"]["offers"]["5002"]["listingQuantity"],
+        4
+    );
+    assert_eq!(
+        state["ops"]["updateInventory"],
+        json!({"received": 1, "applied": 1})
+    );
+
+    // The seed's static token.
+    let out = sandbox
+        .connector
+        .call(
+            "updateInventory",
+            json!({"sku": "A-1", "quantity": 6, "config": {"apiKey": "app", "token": "sandbox-user-token"}}),
+            &info(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(out["statusCode"], 200);
+    assert_eq!((sandbox.state)()["items"]["A-1"]["quantity"], 6);
+
+    let e = sandbox
+        .connector
+        .call(
+            "updateInventory",
+            json!({"sku": "A-1", "quantity": -1}),
+            &info(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.class, ErrorClass::Permanent);
+    let e = sandbox
+        .connector
+        .call(
+            "updateInventory",
+            json!({"sku": "NOPE", "quantity": 1}),
+            &info(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.class, ErrorClass::Permanent);
+    assert!(e.message.contains("25702"), "{}", e.message);
+}
+
+#[tokio::test]
+async fn bulk_update_batches_25_and_maps_results_back() {
+    let (client, handle, _) = start(fixture(60)).await;
+    let mut items: Vec<(String, i64)> =
+        (0..60).map(|i| (format!("SKU-{i:03}"), i as i64)).collect();
+    items.push(("MISSING".into(), 1));
+    items.push(("SKU-001".into(), -5));
+    let results = client.bulk_update(items).await;
+    assert_eq!(results.len(), 62);
+    for (i, (sku, r)) in results.iter().enumerate().take(60) {
+        assert_eq!(sku, &format!("SKU-{i:03}"));
+        assert_eq!(r.as_ref().unwrap().status_code, 200);
+    }
+    assert_eq!(
+        results[60].1.as_ref().unwrap_err().class,
+        ErrorClass::Permanent
+    );
+    assert_eq!(
+        results[61].1.as_ref().unwrap_err().class,
+        ErrorClass::Permanent
+    );
+    let state = handle.state();
+    assert_eq!(state["items"]["SKU-042"]["quantity"], 42);
+    assert_eq!(
+        state["items"]["SKU-042"]["offers"]["9042"]["availableQuantity"],
+        42
+    );
+    // 61 entries sent (the negative one is refused before sending), in 3 calls.
+    assert_eq!(handle.counts(), (61, 60));
+}
+
+#[tokio::test]
+async fn revision_limit_and_partial_success() {
+    let (client, handle, _) = start(json!({"revisionsPerDay": 2, "items": [
+        {"sku": "A", "quantity": 1, "offers": [{"offerId": "1", "availableQuantity": 1}]},
+        {"sku": "B", "quantity": 1}]}))
+    .await;
+    for q in [2, 3] {
+        assert!(client.bulk_update(vec![("A".into(), q)]).await[0].1.is_ok());
+    }
+    let results = client
+        .bulk_update(vec![("A".into(), 4), ("B".into(), 4)])
+        .await;
+    let e = results[0].1.as_ref().unwrap_err();
+    assert_eq!(e.class, ErrorClass::Permanent);
+    assert!(e.message.contains("25002"), "{}", e.message);
+    assert!(results[1].1.is_ok());
+    let state = handle.state();
+    assert_eq!(state["items"]["A"]["quantity"], 3);
+    assert_eq!(state["items"]["B"]["quantity"], 4);
+}
+
+#[tokio::test]
+async fn pages_follow_next_to_the_end() {
+    let (client, _handle, _) = start(fixture(450)).await;
+    let items = client.get_all_inventory(None).await.unwrap();
+    assert_eq!(items.len(), 450);
+    assert_eq!(items[449].sku, "SKU-449");
+    assert!(items.iter().all(|i| i.quantity == 5));
+}
+
+#[tokio::test]
+async fn auth_errors() {
+    let (router, handle) = emulator_router(Some(fixture(2))).unwrap();
+    let (url, _task) = handled_connector_core::serve(router).await.unwrap();
+    let wrong = EbayClient::new(EbaySettings::new(
+        &url,
+        handled_ebay::emulator::DEFAULT_CLIENT_ID,
+        handled_ebay::emulator::DEFAULT_CLIENT_SECRET,
+        "v^1.1#revoked-refresh-token",
+    ))
+    .unwrap();
+    let results = wrong.bulk_update(vec![("SKU-000".into(), 1)]).await;
+    let e = results[0].1.as_ref().unwrap_err();
+    assert_eq!(e.class, ErrorClass::Auth);
+    assert!(
+        !e.message.contains("revoked-refresh-token"),
+        "{}",
+        e.message
+    );
+
+    // A bad static token.
+    let client = EbayClient::new(handle.settings(&url)).unwrap();
+    let p = UpdateInventoryParams {
+        sku: "SKU-000".into(),
+        quantity: 1,
+        config: Some(EbayConfig {
+            api_key: "k".into(),
+            token: "not-a-token".into(),
+        }),
+    };
+    assert_eq!(
+        client.update_inventory(&p).await.unwrap_err().class,
+        ErrorClass::Auth
+    );
+
+    // An Application token is refused on /sell.
+    let http = HttpClient::new("test").unwrap();
+    let app: Value = http
+        .send_json(
+            http.post(&format!("{url}/identity/v1/oauth2/token"))
+                .basic_auth(
+                    handled_ebay::emulator::DEFAULT_CLIENT_ID,
+                    Some(handled_ebay::emulator::DEFAULT_CLIENT_SECRET),
+                )
+                .form(&[
+                    ("grant_type", "client_credentials"),
+                    ("scope", "https://api.ebay.com/oauth/api_scope"),
+                ]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(app["token_type"], "Application Access Token");
+    let p = UpdateInventoryParams {
+        sku: "SKU-000".into(),
+        quantity: 1,
+        config: Some(EbayConfig {
+            api_key: "k".into(),
+            token: app["access_token"].as_str().unwrap().into(),
+        }),
+    };
+    let e = client.update_inventory(&p).await.unwrap_err();
+    assert_eq!((e.class, e.status), (ErrorClass::Auth, Some(403)));
+}
+
+#[tokio::test]
+async fn throttling_and_server_errors() {
+    let (client, handle, _) = start(fixture(2)).await;
+    // Warm the token and offer caches so the fault hits the bulk call.
+    assert!(
+        client.bulk_update(vec![("SKU-000".into(), 1)]).await[0]
+            .1
+            .is_ok()
+    );
+    handle.faults().add(FaultSpec {
+        status: Some(429),
+        ..Default::default()
+    });
+    let e = client
+        .bulk_update(vec![("SKU-000".into(), 2)])
+        .await
+        .remove(0)
+        .1
+        .unwrap_err();
+    assert_eq!(e.class, ErrorClass::Throttled);
+    assert!(e.message.contains("2001"), "{}", e.message);
+    handle.faults().add(FaultSpec {
+        status: Some(500),
+        ..Default::default()
+    });
+    let e = client
+        .bulk_update(vec![("SKU-000".into(), 2)])
+        .await
+        .remove(0)
+        .1
+        .unwrap_err();
+    assert_eq!(e.class, ErrorClass::Retryable);
+    handle.faults().add(FaultSpec {
+        status: Some(207),
+        body: Some(json!({"responses": [{"statusCode": 500, "sku": "SKU-000", "errors": [
+            {"errorId": 25025, "domain": "API_INVENTORY", "category": "APPLICATION", "message": "concurrent access"}]}]})),
+        ..Default::default()
+    });
+    let e = client
+        .bulk_update(vec![("SKU-000".into(), 2)])
+        .await
+        .remove(0)
+        .1
+        .unwrap_err();
+    assert_eq!(e.class, ErrorClass::Retryable);
+    assert!(
+        client.bulk_update(vec![("SKU-000".into(), 2)]).await[0]
+            .1
+            .is_ok()
+    );
+    assert_eq!(handle.state()["items"]["SKU-000"]["quantity"], 2);
+}

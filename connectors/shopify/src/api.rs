@@ -1,0 +1,732 @@
+//! The connector: Admin GraphQL calls with cost-based pacing, and the five ops.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use handled_connector_core::{CallError, CallInfo, ErrorClass, HttpClient, Json, Pause, params};
+use handled_runtime::types::SkuQuantity;
+use handled_runtime::{BoxFuture, Connector, TriggerConfig};
+use serde_json::json;
+use tokio::time::Instant;
+
+use crate::config::Config;
+use crate::queries;
+use crate::types::*;
+
+/// How often a compare-and-swap write is retried after `CHANGE_FROM_QUANTITY_STALE`.
+const MAX_STALE_RETRIES: u32 = 3;
+/// The cost assumed for a query never sent before.
+const DEFAULT_COST: f64 = 60.0;
+
+/// The client-side model of Shopify's leaky bucket, fed by every response's
+/// `extensions.cost.throttleStatus`, so calls wait before the bucket runs dry.
+#[derive(Debug)]
+pub struct CostBucket {
+    state: Mutex<BucketState>,
+    pause: Pause,
+}
+
+#[derive(Debug)]
+struct BucketState {
+    maximum: f64,
+    available: f64,
+    restore_rate: f64,
+    at: Instant,
+    /// The last requested cost of each document.
+    costs: HashMap<&'static str, f64>,
+}
+
+impl Default for CostBucket {
+    fn default() -> Self {
+        CostBucket {
+            state: Mutex::new(BucketState {
+                maximum: 1000.0,
+                available: 1000.0,
+                restore_rate: 50.0,
+                at: Instant::now(),
+                costs: HashMap::new(),
+            }),
+            pause: Pause::new(),
+        }
+    }
+}
+
+impl CostBucket {
+    fn lock(&self) -> std::sync::MutexGuard<'_, BucketState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Waits until the bucket (as last reported, refilled since) holds the query's cost, and
+    /// books that cost so concurrent callers queue behind it.
+    pub async fn reserve(&self, query: &'static str) {
+        self.pause.wait().await;
+        let wait = {
+            let mut s = self.lock();
+            // A margin for other clients of the same app and shop spending from the bucket.
+            let margin = (s.maximum * 0.02).max(10.0);
+            let cost =
+                (s.costs.get(query).copied().unwrap_or(DEFAULT_COST) + margin).min(s.maximum);
+            let now = Instant::now();
+            let refilled = (s.available + s.restore_rate * now.duration_since(s.at).as_secs_f64())
+                .min(s.maximum);
+            s.available = refilled - cost;
+            s.at = now;
+            let short = -s.available;
+            s.available += margin.min(cost);
+            if short <= 0.0 || s.restore_rate <= 0.0 {
+                Duration::ZERO
+            } else {
+                Duration::from_secs_f64(short / s.restore_rate)
+            }
+        };
+        if !wait.is_zero() {
+            tracing::debug!(
+                wait_ms = wait.as_millis() as u64,
+                "shopify: waiting for the cost bucket"
+            );
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Takes in a response's `extensions.cost`.
+    pub fn observe(&self, query: &'static str, cost: &Json) {
+        let mut s = self.lock();
+        if let Some(requested) = cost.get("requestedQueryCost").and_then(Json::as_f64) {
+            s.costs.insert(query, requested);
+        }
+        let status = &cost["throttleStatus"];
+        if let (Some(max), Some(avail), Some(rate)) = (
+            status.get("maximumAvailable").and_then(Json::as_f64),
+            status.get("currentlyAvailable").and_then(Json::as_f64),
+            status.get("restoreRate").and_then(Json::as_f64),
+        ) {
+            s.maximum = max;
+            s.available = avail;
+            s.restore_rate = rate;
+            s.at = Instant::now();
+        }
+    }
+
+    /// Holds every caller back (after a THROTTLED answer).
+    pub fn pause_for(&self, wait: Duration) {
+        self.pause.pause_for(wait);
+    }
+}
+
+/// (item id, location id) → (SKU, reserved quantity, when looked up).
+pub(crate) type EnrichCache = HashMap<(u64, u64), (String, i64, Instant)>;
+
+/// The Shopify connector for one shop.
+pub struct ShopifyConnector {
+    pub(crate) config: Config,
+    http: HttpClient,
+    bucket: CostBucket,
+    primary_location: tokio::sync::Mutex<Option<String>>,
+    pub(crate) enrich_cache: Mutex<EnrichCache>,
+}
+
+impl std::fmt::Debug for ShopifyConnector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShopifyConnector")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A variant found by SKU or id.
+#[derive(Clone, Debug)]
+pub(crate) struct Variant {
+    pub product_id: String,
+    pub variant_id: String,
+    pub inventory_item_id: String,
+    pub sku: String,
+    pub title: String,
+}
+
+impl ShopifyConnector {
+    /// A connector for the shop in `config`.
+    pub fn new(config: Config) -> Result<Self, CallError> {
+        let http = HttpClient::new("shopify")?
+            .with_secrets([config.access_token.clone(), config.webhook_secret.clone()]);
+        Ok(ShopifyConnector {
+            config,
+            http,
+            bucket: CostBucket::default(),
+            primary_location: tokio::sync::Mutex::new(None),
+            enrich_cache: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Sends one GraphQL document and returns its `data`, with errors classified: HTTP
+    /// statuses as usual, `THROTTLED` as Throttled with the restore wait, other GraphQL
+    /// errors as Permanent (`ACCESS_DENIED` as Auth, `INTERNAL_SERVER_ERROR` as Retryable).
+    pub async fn graphql(&self, query: &'static str, variables: Json) -> Result<Json, CallError> {
+        self.bucket.reserve(query).await;
+        let request = self
+            .http
+            .post(&self.config.graphql_url())
+            .header("X-Shopify-Access-Token", &self.config.access_token)
+            .json(&json!({"query": query, "variables": variables}));
+        let response = self.http.send(request).await?;
+        let body: Json = response.json()?;
+        let cost = &body["extensions"]["cost"];
+        if cost.is_object() {
+            self.bucket.observe(query, cost);
+        }
+        if let Some(errors) = body.get("errors").filter(|e| !e.is_null()) {
+            return Err(self.graphql_error(errors, cost));
+        }
+        match body.get("data") {
+            Some(data) if !data.is_null() => Ok(data.clone()),
+            _ => Err(CallError::permanent("shopify: the response has no data")),
+        }
+    }
+
+    fn graphql_error(&self, errors: &Json, cost: &Json) -> CallError {
+        let list: Vec<&Json> = match errors {
+            Json::Array(items) => items.iter().collect(),
+            other => vec![other],
+        };
+        let code_of = |e: &Json| e["extensions"]["code"].as_str().unwrap_or("").to_string();
+        let messages: Vec<String> = list
+            .iter()
+            .map(|e| {
+                e.get("message")
+                    .and_then(Json::as_str)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| e.to_string())
+            })
+            .collect();
+        let message = self
+            .http
+            .redact(&format!("shopify: {}", messages.join("; ")));
+        if list.iter().any(|e| code_of(e) == "THROTTLED") {
+            let requested = cost["requestedQueryCost"].as_f64().unwrap_or(DEFAULT_COST);
+            let status = &cost["throttleStatus"];
+            let available = status["currentlyAvailable"].as_f64().unwrap_or(0.0);
+            let rate = status["restoreRate"]
+                .as_f64()
+                .filter(|r| *r > 0.0)
+                .unwrap_or(50.0);
+            let wait = Duration::from_secs_f64(((requested - available) / rate).max(0.0));
+            self.bucket.pause_for(wait);
+            tracing::info!(
+                connector = "shopify",
+                wait_ms = wait.as_millis() as u64,
+                "throttled (THROTTLED)"
+            );
+            return CallError::new(ErrorClass::Throttled, message).with_retry_after(wait);
+        }
+        if list.iter().any(|e| code_of(e) == "ACCESS_DENIED") {
+            return CallError::new(ErrorClass::Auth, message);
+        }
+        if list.iter().any(|e| {
+            matches!(
+                code_of(e).as_str(),
+                "INTERNAL_SERVER_ERROR" | "SERVICE_UNAVAILABLE"
+            )
+        }) {
+            return CallError::retryable(message);
+        }
+        CallError::permanent(message)
+    }
+
+    /// The variant with exactly this SKU (the search is fuzzy; the comparison is not).
+    pub(crate) async fn find_variant(&self, sku: &str) -> Result<Variant, CallError> {
+        let query = format!("sku:\"{}\"", sku.replace('\\', "\\\\").replace('"', "\\\""));
+        let mut after = Json::Null;
+        for _page in 0..20 {
+            let data = self
+                .graphql(
+                    queries::FIND_VARIANTS,
+                    json!({"query": query, "after": after}),
+                )
+                .await?;
+            let conn = &data["productVariants"];
+            for node in conn["nodes"].as_array().into_iter().flatten() {
+                if node["sku"].as_str() == Some(sku) {
+                    return variant_from(node);
+                }
+            }
+            if conn["pageInfo"]["hasNextPage"].as_bool() != Some(true) {
+                break;
+            }
+            after = conn["pageInfo"]["endCursor"].clone();
+        }
+        Err(CallError::permanent(format!(
+            "shopify: no product variant has SKU \"{sku}\""
+        )))
+    }
+
+    async fn variant_by_id(
+        &self,
+        product_id: &str,
+        variant_id: &str,
+    ) -> Result<Variant, CallError> {
+        let id = gid("ProductVariant", variant_id);
+        let data = self
+            .graphql(queries::VARIANT_BY_ID, json!({"id": id}))
+            .await?;
+        let node = &data["productVariant"];
+        if node.is_null() {
+            return Err(CallError::permanent(format!(
+                "shopify: no product variant {id}"
+            )));
+        }
+        let v = variant_from(node)?;
+        if v.product_id != gid("Product", product_id) {
+            return Err(CallError::permanent(format!(
+                "shopify: variant {id} belongs to {}, not {}",
+                v.product_id,
+                gid("Product", product_id)
+            )));
+        }
+        Ok(v)
+    }
+
+    /// The location GID for `"primary"`/none (cached) or an id.
+    async fn location_id(&self, location: Option<&str>) -> Result<String, CallError> {
+        match location.map(str::trim) {
+            None | Some("") | Some("primary") => {}
+            Some(id) => return Ok(gid("Location", id)),
+        }
+        let mut cached = self.primary_location.lock().await;
+        if let Some(id) = cached.as_ref() {
+            return Ok(id.clone());
+        }
+        let data = self.graphql(queries::PRIMARY_LOCATION, json!({})).await?;
+        let Some(id) = data["location"]["id"].as_str() else {
+            return Err(CallError::permanent(
+                "shopify: the shop has no primary location",
+            ));
+        };
+        *cached = Some(id.to_string());
+        Ok(id.to_string())
+    }
+
+    async fn all_locations(&self) -> Result<Vec<String>, CallError> {
+        let mut out = Vec::new();
+        let mut after = Json::Null;
+        loop {
+            let data = self
+                .graphql(queries::LOCATIONS, json!({"after": after}))
+                .await?;
+            let conn = &data["locations"];
+            for node in conn["nodes"].as_array().into_iter().flatten() {
+                if node["isActive"].as_bool() != Some(false)
+                    && let Some(id) = node["id"].as_str()
+                {
+                    out.push(id.to_string());
+                }
+            }
+            if conn["pageInfo"]["hasNextPage"].as_bool() != Some(true) {
+                return Ok(out);
+            }
+            after = conn["pageInfo"]["endCursor"].clone();
+        }
+    }
+
+    /// (available quantity, level exists) of an item at a location.
+    async fn read_available(&self, item: &str, location: &str) -> Result<i64, CallError> {
+        let data = self
+            .graphql(
+                queries::ITEM_LEVEL,
+                json!({"item": item, "location": location}),
+            )
+            .await?;
+        if data["inventoryItem"].is_null() {
+            return Err(CallError::permanent(format!(
+                "shopify: no inventory item {item}"
+            )));
+        }
+        let level = &data["inventoryItem"]["inventoryLevel"];
+        if level.is_null() {
+            return Err(CallError::permanent(format!(
+                "shopify: item {item} is not stocked at {location} (ITEM_NOT_STOCKED_AT_LOCATION)"
+            )));
+        }
+        Ok(quantity_named(level, "available").unwrap_or(0))
+    }
+
+    async fn find_product(&self, p: FindProductParams) -> Result<FindProductResult, CallError> {
+        let v = self.find_variant(&p.sku).await?;
+        Ok(FindProductResult {
+            product_id: v.product_id,
+            variant_id: v.variant_id,
+            inventory_item_id: v.inventory_item_id,
+            sku: v.sku,
+            title: v.title,
+        })
+    }
+
+    async fn update_inventory(
+        &self,
+        p: UpdateInventoryParams,
+        info: &CallInfo,
+    ) -> Result<UpdateInventoryResult, CallError> {
+        params::non_negative("quantity", p.quantity)?;
+        let variant = match (&p.sku, &p.product_id, &p.variant_id) {
+            (Some(sku), _, _) => self.find_variant(sku).await?,
+            (None, Some(product), Some(variant)) => self.variant_by_id(product, variant).await?,
+            _ => {
+                return Err(CallError::permanent(
+                    "shopify.updateInventory needs `sku`, or `productId` and `variantId`",
+                ));
+            }
+        };
+        let location = self.location_id(p.location.as_deref()).await?;
+        let item = variant.inventory_item_id;
+        let reference = format!("gid://handled/SyncRun/{}", info.run_id);
+        let mut key = info.idempotency_key.clone();
+        let mut attempt = 0;
+        loop {
+            let current = self.read_available(&item, &location).await?;
+            let (query, variables) = if self.config.uses_change_from() {
+                let input = json!({
+                    "name": "available", "reason": "correction", "referenceDocumentUri": reference,
+                    "quantities": [{"inventoryItemId": item, "locationId": location,
+                                    "quantity": p.quantity, "changeFromQuantity": current}]
+                });
+                (queries::SET_QUANTITIES, json!({"input": input, "key": key}))
+            } else {
+                let input = json!({
+                    "name": "available", "reason": "correction", "referenceDocumentUri": reference,
+                    "quantities": [{"inventoryItemId": item, "locationId": location,
+                                    "quantity": p.quantity, "compareQuantity": current}]
+                });
+                (queries::SET_QUANTITIES_LEGACY, json!({"input": input}))
+            };
+            let data = self.graphql(query, variables).await?;
+            let payload = &data["inventorySetQuantities"];
+            let errors = payload["userErrors"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            if errors.is_empty() {
+                return Ok(UpdateInventoryResult {
+                    inventory_item_id: item,
+                    location_id: location,
+                    quantity: p.quantity,
+                    previous_quantity: current,
+                });
+            }
+            let codes: Vec<&str> = errors.iter().filter_map(|e| e["code"].as_str()).collect();
+            let stale = codes
+                .iter()
+                .any(|c| matches!(*c, "CHANGE_FROM_QUANTITY_STALE" | "COMPARE_QUANTITY_STALE"));
+            let replayed_other = codes.iter().any(|c| {
+                matches!(
+                    *c,
+                    "IDEMPOTENCY_KEY_PARAMETER_MISMATCH" | "IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED"
+                )
+            });
+            if codes.contains(&"IDEMPOTENCY_CONCURRENT_REQUEST") {
+                return Err(CallError::retryable(
+                    "shopify: the same write is still in flight (IDEMPOTENCY_CONCURRENT_REQUEST)",
+                ));
+            }
+            if (stale || replayed_other) && attempt < MAX_STALE_RETRIES {
+                attempt += 1;
+                if replayed_other && self.read_available(&item, &location).await? == p.quantity {
+                    // An earlier attempt of this call (same key, older read) already set it.
+                    return Ok(UpdateInventoryResult {
+                        inventory_item_id: item,
+                        location_id: location,
+                        quantity: p.quantity,
+                        previous_quantity: p.quantity,
+                    });
+                }
+                // The compared quantity changed, so the request differs: it needs its own key.
+                key = format!("{}/{attempt}", info.idempotency_key);
+                continue;
+            }
+            return Err(user_errors("inventorySetQuantities", &errors));
+        }
+    }
+
+    async fn levels_at(
+        &self,
+        location: &str,
+    ) -> Result<Vec<(String, i64, ProductSummary)>, CallError> {
+        let mut out = Vec::new();
+        let mut after = Json::Null;
+        loop {
+            let data = self
+                .graphql(
+                    queries::LOCATION_LEVELS,
+                    json!({"location": location, "after": after}),
+                )
+                .await?;
+            if data["location"].is_null() {
+                return Err(CallError::permanent(format!(
+                    "shopify: no location {location}"
+                )));
+            }
+            let conn = &data["location"]["inventoryLevels"];
+            for node in conn["nodes"].as_array().into_iter().flatten() {
+                let item = &node["item"];
+                let Some(sku) = item["sku"].as_str().filter(|s| !s.is_empty()) else {
+                    continue;
+                };
+                let product = &item["variant"]["product"];
+                let summary = ProductSummary {
+                    title: product["title"].as_str().unwrap_or_default().to_string(),
+                    vendor: product["vendor"].as_str().unwrap_or_default().to_string(),
+                    tags: product["tags"]
+                        .as_array()
+                        .map(|t| {
+                            t.iter()
+                                .filter_map(|v| v.as_str().map(str::to_string))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                };
+                out.push((
+                    sku.to_string(),
+                    quantity_named(node, "available").unwrap_or(0),
+                    summary,
+                ));
+            }
+            if conn["pageInfo"]["hasNextPage"].as_bool() != Some(true) {
+                return Ok(out);
+            }
+            after = conn["pageInfo"]["endCursor"].clone();
+        }
+    }
+
+    async fn get_inventory_levels(
+        &self,
+        p: GetInventoryLevelsParams,
+    ) -> Result<GetInventoryLevelsResult, CallError> {
+        let location = self.location_id(p.location.as_deref()).await?;
+        let items = self
+            .levels_at(&location)
+            .await?
+            .into_iter()
+            .map(|(sku, available, product)| InventoryLevelItem {
+                sku,
+                available,
+                product,
+            })
+            .collect();
+        Ok(GetInventoryLevelsResult { items })
+    }
+
+    async fn get_all_inventory(
+        &self,
+        p: GetAllInventoryParams,
+    ) -> Result<GetAllInventoryResult, CallError> {
+        let locations = match p.location.as_deref() {
+            Some(l) => vec![self.location_id(Some(l)).await?],
+            None => self.all_locations().await?,
+        };
+        let mut totals: Vec<SkuQuantity> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        for location in locations {
+            for (sku, available, _) in self.levels_at(&location).await? {
+                match index.get(&sku) {
+                    Some(&i) => totals[i].quantity += available,
+                    None => {
+                        index.insert(sku.clone(), totals.len());
+                        totals.push(SkuQuantity {
+                            sku,
+                            quantity: available,
+                        });
+                    }
+                }
+            }
+        }
+        Ok(GetAllInventoryResult { items: totals })
+    }
+
+    async fn update_product(
+        &self,
+        p: UpdateProductParams,
+    ) -> Result<UpdateProductResult, CallError> {
+        let variant = self.find_variant(&p.product_sku).await?;
+        let product_id = variant.product_id;
+        let mut input = serde_json::Map::new();
+        let status = match (&p.data.status, p.data.published) {
+            (Some(s), _) => Some(s.to_ascii_uppercase()),
+            (None, Some(true)) => Some("ACTIVE".to_string()),
+            (None, Some(false)) => Some("DRAFT".to_string()),
+            (None, None) => None,
+        };
+        if let Some(status) = status {
+            if !["ACTIVE", "ARCHIVED", "DRAFT", "UNLISTED"].contains(&status.as_str()) {
+                return Err(CallError::permanent(format!(
+                    "shopify.updateProduct: status must be ACTIVE, ARCHIVED, DRAFT or UNLISTED (got {status})"
+                )));
+            }
+            input.insert("status".into(), json!(status));
+        }
+        if let Some(title) = &p.data.title {
+            input.insert("title".into(), json!(title));
+        }
+        let tags = match &p.data.tags {
+            Some(t) => parse_tags(t)?,
+            None => Vec::new(),
+        };
+        if !input.is_empty() {
+            input.insert("id".into(), json!(product_id));
+            let data = self
+                .graphql(queries::PRODUCT_UPDATE, json!({"product": input}))
+                .await?;
+            check_user_errors("productUpdate", &data["productUpdate"])?;
+        }
+        if !tags.is_empty() {
+            let data = self
+                .graphql(queries::TAGS_ADD, json!({"id": product_id, "tags": tags}))
+                .await?;
+            check_user_errors("tagsAdd", &data["tagsAdd"])?;
+        }
+        Ok(UpdateProductResult { product_id })
+    }
+
+    async fn dispatch(&self, op: &str, p: Json, info: &CallInfo) -> Result<Json, CallError> {
+        match op {
+            "findProduct" => params::output(&self.find_product(params::parse(op, p)?).await?),
+            "updateInventory" => {
+                params::output(&self.update_inventory(params::parse(op, p)?, info).await?)
+            }
+            "getInventoryLevels" => {
+                params::output(&self.get_inventory_levels(params::parse(op, p)?).await?)
+            }
+            "getAllInventory" => {
+                params::output(&self.get_all_inventory(params::parse(op, p)?).await?)
+            }
+            "updateProduct" => params::output(&self.update_product(params::parse(op, p)?).await?),
+            _ => Err(params::unknown_op("shopify", op)),
+        }
+    }
+}
+
+impl Connector for ShopifyConnector {
+    fn name(&self) -> &'static str {
+        "shopify"
+    }
+
+    fn call<'a>(
+        &'a self,
+        op: &'a str,
+        params: Json,
+        info: &'a CallInfo,
+    ) -> BoxFuture<'a, Result<Json, CallError>> {
+        Box::pin(self.dispatch(op, params, info))
+    }
+
+    fn accept_webhook(
+        &self,
+        trigger: &TriggerConfig,
+        request: &handled_runtime::connector::WebhookRequest,
+    ) -> Result<handled_runtime::connector::IncomingEvent, handled_runtime::connector::WebhookError>
+    {
+        crate::webhook::accept(&self.config.webhook_secret, trigger, request)
+    }
+
+    fn enrich<'a>(
+        &'a self,
+        _trigger: &'a TriggerConfig,
+        payload: Json,
+    ) -> BoxFuture<'a, Result<Json, CallError>> {
+        Box::pin(crate::webhook::enrich(self, payload))
+    }
+}
+
+/// `gid://shopify/<kind>/<id>` for a numeric id; a GID stays as it is.
+pub fn gid(kind: &str, id: &str) -> String {
+    let id = id.trim();
+    if id.starts_with("gid://") {
+        id.to_string()
+    } else {
+        format!("gid://shopify/{kind}/{id}")
+    }
+}
+
+fn variant_from(node: &Json) -> Result<Variant, CallError> {
+    let s = |v: &Json| v.as_str().map(str::to_string);
+    match (
+        s(&node["product"]["id"]),
+        s(&node["id"]),
+        s(&node["inventoryItem"]["id"]),
+    ) {
+        (Some(product_id), Some(variant_id), Some(inventory_item_id)) => Ok(Variant {
+            product_id,
+            variant_id,
+            inventory_item_id,
+            sku: s(&node["sku"]).unwrap_or_default(),
+            title: s(&node["product"]["title"]).unwrap_or_default(),
+        }),
+        _ => Err(CallError::permanent(
+            "shopify: a variant in the response lacks its ids",
+        )),
+    }
+}
+
+/// The quantity called `name` in a level's `quantities`.
+pub(crate) fn quantity_named(level: &Json, name: &str) -> Option<i64> {
+    level["quantities"]
+        .as_array()?
+        .iter()
+        .find(|q| q["name"].as_str() == Some(name))?["quantity"]
+        .as_i64()
+}
+
+fn user_errors(mutation: &str, errors: &[Json]) -> CallError {
+    let parts: Vec<String> = errors
+        .iter()
+        .map(|e| {
+            let msg = e["message"].as_str().unwrap_or("error");
+            match e["code"].as_str() {
+                Some(code) => format!("{msg} ({code})"),
+                None => msg.to_string(),
+            }
+        })
+        .collect();
+    CallError::permanent(format!("shopify {mutation}: {}", parts.join("; ")))
+}
+
+fn check_user_errors(mutation: &str, payload: &Json) -> Result<(), CallError> {
+    match payload["userErrors"].as_array() {
+        Some(errors) if !errors.is_empty() => Err(user_errors(mutation, errors)),
+        _ => Ok(()),
+    }
+}
+
+/// Tags from `"a, b"`, `"a"` or `["a","b"]`.
+pub fn parse_tags(tags: &Json) -> Result<Vec<String>, CallError> {
+    let raw: Vec<String> = match tags {
+        Json::String(s) => s.split(',').map(str::to_string).collect(),
+        Json::Array(items) => items
+            .iter()
+            .map(|v| match v {
+                Json::String(s) => Ok(s.clone()),
+                other => Err(CallError::permanent(format!(
+                    "shopify.updateProduct: a tag must be a string, got {other}"
+                ))),
+            })
+            .collect::<Result<_, _>>()?,
+        Json::Null => Vec::new(),
+        other => {
+            return Err(CallError::permanent(format!(
+                "shopify.updateProduct: tags must be a string or a list of strings, got {other}"
+            )));
+        }
+    };
+    Ok(raw
+        .into_iter()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect())
+}
+
+/// Shares the connector behind an `Arc` (what factories hand out).
+pub fn shared(connector: ShopifyConnector) -> Arc<dyn Connector> {
+    Arc::new(connector)
+}

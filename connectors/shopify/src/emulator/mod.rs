@@ -1,0 +1,1104 @@
+//! An emulator of the Shopify Admin GraphQL API, as much of it as the connector uses, enforcing
+//! what Shopify enforces.
+//!
+//! Endpoints (mount the router at the root, or under a prefix):
+//!
+//! - `POST /admin/api/{version}/graphql.json`: GraphQL. Checks `X-Shopify-Access-Token` (401
+//!   `{"errors":"[API] Invalid API key or access token (unrecognized login or wrong password)"}`),
+//!   prices every query (objects 1, connections 2 + first × items, mutations 10) against a leaky
+//!   bucket (default 1000 points, restoring 100/s; `THROTTLED` as HTTP 200 with
+//!   `extensions.cost`), caps pages and inputs at 250, and implements `productVariants`,
+//!   `productVariant`, `products`, `product`, `inventoryItem(s)`, `location(s)`, `shop`,
+//!   `inventorySetQuantities` (from 2026-04: `changeFromQuantity` on every quantity and
+//!   `@idempotent(key:)` required; a key replays its first response, another request under the
+//!   same key gets `IDEMPOTENCY_KEY_PARAMETER_MISMATCH`; before 2026-01: `compareQuantity` /
+//!   `ignoreCompareQuantity`), `productUpdate(product:)` and `tagsAdd`.
+//! - `GET /_state`: [`EmulatorHandle::state`].
+//! - `POST /_webhooks` `{"url":"…","duplicate":false,"reorder":false}`: from now on, every change
+//!   of an available quantity is delivered to `url` as an `inventory_levels/update` webhook with
+//!   all of Shopify's headers and a correct HMAC (`duplicate`: every delivery twice, same event
+//!   id; `reorder`: each delivery held back 300 ms so later ones overtake it). Failed deliveries
+//!   are retried up to 8 times (100 ms doubling). `DELETE /_webhooks` stops.
+//! - `POST /_admin/inventory` `{"sku":"A-1","quantity":5,"location":24826418?}`: a change made in
+//!   the shop (by a merchant), which also emits the webhook.
+//! - `/_faults`: fault injection ([`handled_connector_core::emulator`]).
+//!
+//! Fixture (all optional):
+//!
+//! ```json
+//! {"locations": [{"id": 24826418, "name": "Primary", "primary": true}, {"id": 5, "name": "Backroom"}],
+//!  "products": [{"sku": "A-1", "title": "Alpha", "vendor": "Acme", "tags": ["x"], "status": "ACTIVE",
+//!                "available": 10, "reserved": 1},
+//!               {"sku": "B-1", "levels": {"24826418": 4, "5": {"available": 2, "reserved": 1}},
+//!                "product": "group-key", "productId": 1, "variantId": 2, "inventoryItemId": 3}],
+//!  "throttle": {"maximumAvailable": 1000, "restoreRate": 100},
+//!  "accessToken": "shpat_sandbox", "webhookSecret": "sandbox-webhook-secret"}
+//! ```
+//!
+//! `available` puts the quantity at the primary location; `levels` per location id. `items`
+//! with `quantity` is accepted in place of `products` with `available`. Entries with the same
+//! `product` key are variants of one product. Ids are generated when not given; inventory item
+//! ids are above 2^53 so that clients must keep them exact.
+
+mod exec;
+mod shop;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use apollo_compiler::ast::{Definition, Document, OperationType, Selection};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use handled_connector_core::emulator::{Faults, IdempotencyCache, OpCounters, Replay, with_faults};
+use handled_connector_core::sign::hmac_sha256_base64;
+use handled_connector_core::{HttpClient, Json};
+use serde_json::{Map, json};
+use tokio::time::Instant;
+
+use exec::{Exec, GqlError, Obj, Val, args, cost, fragments, json_val, parse_gid};
+pub use shop::{DEFAULT_LOCATION_ID, Shop};
+
+/// The token the sandbox connector and emulator agree on by default.
+pub const SANDBOX_TOKEN: &str = "shpat_sandbox";
+/// The webhook secret of the sandbox by default.
+pub const SANDBOX_WEBHOOK_SECRET: &str = "sandbox-webhook-secret";
+/// The shop domain the emulator claims to be.
+pub const SANDBOX_SHOP: &str = "handled-sandbox.myshopify.com";
+/// API versions the emulator serves.
+pub const VERSIONS: &[&str] = &[
+    "2025-01", "2025-04", "2025-07", "2025-10", "2026-01", "2026-04", "2026-07", "2026-10",
+    "unstable",
+];
+const INVALID_TOKEN: &str =
+    "[API] Invalid API key or access token (unrecognized login or wrong password)";
+const REASONS: &[&str] = &[
+    "correction",
+    "cycle_count_available",
+    "damaged",
+    "movement_created",
+    "movement_updated",
+    "movement_received",
+    "movement_canceled",
+    "other",
+    "promotion",
+    "quality_control",
+    "received",
+    "reservation_created",
+    "reservation_deleted",
+    "reservation_updated",
+    "restock",
+    "safety_stock",
+    "shrinkage",
+];
+
+/// Where and how the emulator sends webhooks.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookTarget {
+    /// The URL deliveries are posted to.
+    pub url: String,
+    /// Deliver every webhook twice (same event id, different webhook ids).
+    #[serde(default)]
+    pub duplicate: bool,
+    /// Hold each delivery back so that later ones overtake it.
+    #[serde(default)]
+    pub reorder: bool,
+}
+
+struct Bucket {
+    maximum: f64,
+    restore_rate: f64,
+    available: f64,
+    at: Instant,
+}
+
+impl Bucket {
+    fn refill(&mut self) {
+        let now = Instant::now();
+        self.available = (self.available
+            + self.restore_rate * now.duration_since(self.at).as_secs_f64())
+        .min(self.maximum);
+        self.at = now;
+    }
+
+    fn status(&self) -> Json {
+        json!({"maximumAvailable": self.maximum, "currentlyAvailable": self.available.floor(), "restoreRate": self.restore_rate})
+    }
+}
+
+#[derive(Default)]
+struct WebhookStats {
+    sent: u64,
+    delivered: u64,
+    failed: u64,
+    seq: u64,
+}
+
+struct Inner {
+    shop: Mutex<Shop>,
+    token: String,
+    secret: String,
+    counters: OpCounters,
+    idempotency: IdempotencyCache<Json>,
+    bucket: Mutex<Bucket>,
+    faults: Faults,
+    webhook: Mutex<Option<WebhookTarget>>,
+    stats: Mutex<WebhookStats>,
+    http: Option<HttpClient>,
+    interfere: Mutex<Vec<(String, i64)>>,
+}
+
+/// The emulator's shared state; clone it freely.
+#[derive(Clone)]
+pub struct EmulatorHandle {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for EmulatorHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmulatorHandle").finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A level change to announce by webhook.
+struct Change {
+    item: u64,
+    location: u64,
+    available: i64,
+    updated_at: String,
+}
+
+/// Builds the emulator's router and its handle from a fixture (format in the module doc).
+pub fn emulator_router(fixture: Option<Json>) -> Result<(Router, EmulatorHandle), String> {
+    let fixture = fixture.unwrap_or(Json::Null);
+    let shop = Shop::from_fixture(&fixture)?;
+    let throttle = &fixture["throttle"];
+    let maximum = throttle["maximumAvailable"].as_f64().unwrap_or(1000.0);
+    let restore_rate = throttle["restoreRate"].as_f64().unwrap_or(100.0);
+    let inner = Inner {
+        shop: Mutex::new(shop),
+        token: fixture["accessToken"].as_str().unwrap_or(SANDBOX_TOKEN).to_string(),
+        secret: fixture["webhookSecret"].as_str().unwrap_or(SANDBOX_WEBHOOK_SECRET).to_string(),
+        counters: OpCounters::new(),
+        idempotency: IdempotencyCache::new(),
+        bucket: Mutex::new(Bucket { maximum, restore_rate, available: maximum, at: Instant::now() }),
+        faults: Faults::new().with_body(|status| match status {
+            429 => json!({"errors": "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."}),
+            401 => json!({"errors": INVALID_TOKEN}),
+            _ => json!({"errors": "Internal Server Error"}),
+        }),
+        webhook: Mutex::new(None),
+        stats: Mutex::new(WebhookStats::default()),
+        http: HttpClient::with_timeouts("shopify-emulator", Duration::from_secs(1), Duration::from_secs(5)).ok(),
+        interfere: Mutex::new(Vec::new()),
+    };
+    let handle = EmulatorHandle {
+        inner: Arc::new(inner),
+    };
+    let router = Router::new()
+        .route("/admin/api/{version}/graphql.json", post(graphql))
+        .route(
+            "/_state",
+            get(|State(h): State<EmulatorHandle>| async move { axum::Json(h.state()) }),
+        )
+        .route("/_webhooks", post(set_webhook).delete(clear_webhook))
+        .route("/_admin/inventory", post(admin_inventory))
+        .with_state(handle.clone());
+    Ok((with_faults(router, handle.inner.faults.clone()), handle))
+}
+
+impl EmulatorHandle {
+    /// Per SKU the total and per-location quantities, per SKU the product, per op
+    /// `{received, applied}`, and webhook counts.
+    pub fn state(&self) -> Json {
+        let mut state = lock(&self.inner.shop).to_json();
+        let stats = lock(&self.inner.stats);
+        if let Some(obj) = state.as_object_mut() {
+            obj.insert("ops".into(), self.inner.counters.to_json());
+            obj.insert(
+                "webhooks".into(),
+                json!({"sent": stats.sent, "delivered": stats.delivered, "failed": stats.failed}),
+            );
+            obj.insert(
+                "idempotencyKeys".into(),
+                json!(self.inner.idempotency.len()),
+            );
+        }
+        state
+    }
+
+    /// The access token the emulator accepts.
+    pub fn access_token(&self) -> &str {
+        &self.inner.token
+    }
+
+    /// The secret the emulator signs webhooks with.
+    pub fn webhook_secret(&self) -> &str {
+        &self.inner.secret
+    }
+
+    /// The fault injector.
+    pub fn faults(&self) -> &Faults {
+        &self.inner.faults
+    }
+
+    /// Sends webhooks for every quantity change to this target (or stops, with `None`).
+    pub fn set_webhook_target(&self, target: Option<WebhookTarget>) {
+        *lock(&self.inner.webhook) = target;
+    }
+
+    /// Just before the next `inventorySetQuantities` runs, sets `sku`'s available quantity at
+    /// the primary location to `quantity`, as a concurrent change between a client's read and
+    /// its write would (to exercise compare-and-swap handling).
+    pub fn change_before_next_write(&self, sku: &str, quantity: i64) {
+        lock(&self.inner.interfere).push((sku.to_string(), quantity));
+    }
+
+    /// Changes a quantity as a merchant would (emits the webhook).
+    pub fn set_available(
+        &self,
+        sku: &str,
+        location: Option<u64>,
+        quantity: i64,
+    ) -> Result<(), String> {
+        let change = {
+            let mut shop = lock(&self.inner.shop);
+            let loc = location.unwrap_or_else(|| shop.primary().id);
+            let v = shop
+                .variant_by_sku(sku)
+                .ok_or_else(|| format!("no SKU {sku}"))?;
+            let item = shop.variants[v].item_id;
+            let level = shop
+                .levels
+                .get_mut(&(item, loc))
+                .ok_or_else(|| format!("{sku} is not stocked at {loc}"))?;
+            level.available = quantity;
+            level.updated_at = shop::now();
+            Change {
+                item,
+                location: loc,
+                available: quantity,
+                updated_at: level.updated_at.clone(),
+            }
+        };
+        self.emit(vec![change]);
+        Ok(())
+    }
+
+    fn emit(&self, changes: Vec<Change>) {
+        let Some(target) = lock(&self.inner.webhook).clone() else {
+            return;
+        };
+        let Some(http) = self.inner.http.clone() else {
+            return;
+        };
+        for c in changes {
+            let body = json!({
+                "inventory_item_id": c.item,
+                "location_id": c.location,
+                "available": c.available,
+                "updated_at": c.updated_at,
+                "admin_graphql_api_id": format!("gid://shopify/InventoryLevel/{}?inventory_item_id={}", c.location, c.item),
+            });
+            let Ok(body) = serde_json::to_vec(&body) else {
+                continue;
+            };
+            let hmac = hmac_sha256_base64(self.inner.secret.as_bytes(), &body);
+            let copies = if target.duplicate { 2 } else { 1 };
+            let event_id = {
+                let mut s = lock(&self.inner.stats);
+                s.seq += 1;
+                format!("evt-{:08}-{}", s.seq, c.item % 100_000)
+            };
+            for copy in 0..copies {
+                let handle = self.clone();
+                let http = http.clone();
+                let url = target.url.clone();
+                let body = body.clone();
+                let hmac = hmac.clone();
+                let event_id = event_id.clone();
+                let delay = if target.reorder {
+                    Duration::from_millis(300)
+                } else {
+                    Duration::ZERO
+                };
+                let triggered_at = c.updated_at.clone();
+                let webhook_id = {
+                    let mut s = lock(&self.inner.stats);
+                    s.sent += 1;
+                    s.seq += 1;
+                    format!("whk-{:08}-{copy}", s.seq)
+                };
+                tokio::spawn(async move {
+                    tokio::time::sleep(delay).await;
+                    let mut backoff = Duration::from_millis(100);
+                    for _attempt in 0..8 {
+                        let request = http
+                            .post(&url)
+                            .header("Content-Type", "application/json")
+                            .header("X-Shopify-Topic", "inventory_levels/update")
+                            .header("X-Shopify-Hmac-Sha256", &hmac)
+                            .header("X-Shopify-Shop-Domain", SANDBOX_SHOP)
+                            .header("X-Shopify-API-Version", "2026-04")
+                            .header("X-Shopify-Webhook-Id", &webhook_id)
+                            .header("X-Shopify-Event-Id", &event_id)
+                            .header("X-Shopify-Triggered-At", &triggered_at)
+                            .body(body.clone());
+                        if http.send(request).await.is_ok() {
+                            lock(&handle.inner.stats).delivered += 1;
+                            return;
+                        }
+                        tokio::time::sleep(backoff).await;
+                        backoff *= 2;
+                    }
+                    lock(&handle.inner.stats).failed += 1;
+                });
+            }
+        }
+    }
+}
+
+async fn set_webhook(State(h): State<EmulatorHandle>, body: Bytes) -> Response {
+    match serde_json::from_slice::<WebhookTarget>(&body) {
+        Ok(t) if !t.url.is_empty() => {
+            h.set_webhook_target(Some(t));
+            axum::Json(json!({"ok": true})).into_response()
+        }
+        Ok(_) => (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({"errors": "url is required"})),
+        )
+            .into_response(),
+        Err(e) => (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({"errors": e.to_string()})),
+        )
+            .into_response(),
+    }
+}
+
+async fn clear_webhook(State(h): State<EmulatorHandle>) -> Response {
+    h.set_webhook_target(None);
+    axum::Json(json!({"ok": true})).into_response()
+}
+
+async fn admin_inventory(State(h): State<EmulatorHandle>, body: Bytes) -> Response {
+    let Ok(v) = serde_json::from_slice::<Json>(&body) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({"errors": "body is not JSON"})),
+        )
+            .into_response();
+    };
+    let (Some(sku), Some(q)) = (v["sku"].as_str(), v["quantity"].as_i64()) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({"errors": "sku and quantity are required"})),
+        )
+            .into_response();
+    };
+    match h.set_available(sku, v["location"].as_u64(), q) {
+        Ok(()) => axum::Json(json!({"ok": true})).into_response(),
+        Err(e) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            axum::Json(json!({"errors": e})),
+        )
+            .into_response(),
+    }
+}
+
+fn errors_body(errors: &[GqlError]) -> Json {
+    Json::Array(
+        errors
+            .iter()
+            .map(|e| json!({"message": e.message, "extensions": {"code": e.code}}))
+            .collect(),
+    )
+}
+
+async fn graphql(
+    State(h): State<EmulatorHandle>,
+    Path(version): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let token = headers
+        .get("x-shopify-access-token")
+        .and_then(|v| v.to_str().ok());
+    if token != Some(h.inner.token.as_str()) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(json!({"errors": INVALID_TOKEN})),
+        )
+            .into_response();
+    }
+    if !VERSIONS.contains(&version.as_str()) {
+        return (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({"errors": "Not Found"})),
+        )
+            .into_response();
+    }
+    let mut response = match serde_json::from_slice::<Json>(&body) {
+        Ok(req) => match req["query"].as_str() {
+            Some(q) => {
+                let vars = req["variables"].as_object().cloned().unwrap_or_default();
+                let op_name = req["operationName"].as_str().map(str::to_string);
+                h.execute(&version, q, &vars, op_name.as_deref())
+                    .into_response()
+            }
+            None => (
+                StatusCode::BAD_REQUEST,
+                axum::Json(json!({"errors": {"query": "Required parameter missing or invalid"}})),
+            )
+                .into_response(),
+        },
+        Err(_) => (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({"errors": {"query": "Required parameter missing or invalid"}})),
+        )
+            .into_response(),
+    };
+    if let Ok(v) = version.parse() {
+        response.headers_mut().insert("x-shopify-api-version", v);
+    }
+    response
+}
+
+impl EmulatorHandle {
+    fn execute(
+        &self,
+        version: &str,
+        query: &str,
+        vars: &Map<String, Json>,
+        op_name: Option<&str>,
+    ) -> axum::Json<Json> {
+        let doc = match Document::parse(query, "query.graphql") {
+            Ok(d) => d,
+            Err(with_errors) => {
+                let msg = with_errors
+                    .errors
+                    .iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                return axum::Json(
+                    json!({"errors": [{"message": format!("syntax error: {msg}"), "extensions": {"code": "PARSE_ERROR"}}]}),
+                );
+            }
+        };
+        let ops: Vec<_> = doc
+            .definitions
+            .iter()
+            .filter_map(|d| match d {
+                Definition::OperationDefinition(o) => Some(o),
+                _ => None,
+            })
+            .collect();
+        let op = match op_name {
+            Some(n) => ops
+                .iter()
+                .find(|o| o.name.as_ref().is_some_and(|x| x.as_str() == n)),
+            None if ops.len() == 1 => ops.first(),
+            None => None,
+        };
+        let Some(op) = op else {
+            return axum::Json(
+                json!({"errors": [{"message": "An operation name is required (or exactly one operation)"}]}),
+            );
+        };
+        // Variables with defaults.
+        let mut vars = vars.clone();
+        for v in &op.variables {
+            if !vars.contains_key(v.name.as_str())
+                && let Some(d) = &v.default_value
+            {
+                vars.insert(v.name.to_string(), exec::value_to_json(d, &Map::new()));
+            }
+        }
+        let frags = fragments(&doc);
+        let is_mutation = op.operation_type == OperationType::Mutation;
+        let requested =
+            cost(&op.selection_set, &vars, &frags, 0) + if is_mutation { 10.0 } else { 0.0 };
+        let requested = requested.ceil();
+        let throttle = {
+            let mut b = lock(&self.inner.bucket);
+            b.refill();
+            if requested > b.maximum {
+                Some((
+                    "MAX_COST_EXCEEDED",
+                    format!(
+                        "Query cost is {requested}, which exceeds the single query max cost limit ({}).",
+                        b.maximum
+                    ),
+                    b.status(),
+                ))
+            } else if requested > b.available {
+                Some(("THROTTLED", "Throttled".to_string(), b.status()))
+            } else {
+                b.available -= requested;
+                None
+            }
+        };
+        if let Some((code, message, status)) = throttle {
+            return axum::Json(json!({
+                "errors": [{"message": message, "extensions": {"code": code, "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
+                "extensions": {"cost": {"requestedQueryCost": requested, "actualQueryCost": null, "throttleStatus": status}}
+            }));
+        }
+        let mut data = Map::new();
+        let mut errors: Vec<GqlError> = Vec::new();
+        let mut changes = Vec::new();
+        for sel in &op.selection_set {
+            let Selection::Field(f) = sel else {
+                errors.push(GqlError::new(
+                    "BAD_REQUEST",
+                    "fragments at the root are not supported by the emulator",
+                ));
+                continue;
+            };
+            let key = f.alias.as_ref().unwrap_or(&f.name).to_string();
+            let name = f.name.as_str();
+            self.inner.counters.received(name);
+            let result = if is_mutation {
+                self.mutate(version, f, &vars, &mut changes)
+            } else {
+                let shop = lock(&self.inner.shop);
+                let ex = Exec {
+                    shop: &shop,
+                    vars: &vars,
+                    fragments: frags.clone(),
+                };
+                self.query_field(&ex, f)
+                    .and_then(|v| ex.complete(v, &f.selection_set))
+                    .map(|j| (j, true))
+            };
+            match result {
+                Ok((j, applied)) => {
+                    if applied {
+                        self.inner.counters.applied(name);
+                    }
+                    data.insert(key, j);
+                }
+                Err(e) => {
+                    data.insert(key, Json::Null);
+                    errors.push(e);
+                }
+            }
+        }
+        self.emit(changes);
+        let status = lock(&self.inner.bucket).status();
+        let mut out = json!({
+            "data": data,
+            "extensions": {"cost": {"requestedQueryCost": requested, "actualQueryCost": requested, "throttleStatus": status}}
+        });
+        if !errors.is_empty() {
+            out["errors"] = errors_body(&errors);
+        }
+        axum::Json(out)
+    }
+
+    fn query_field(&self, ex: &Exec<'_>, f: &apollo_compiler::ast::Field) -> Result<Val, GqlError> {
+        let a = args(f, ex.vars);
+        let shop = ex.shop;
+        let id = |kind: &str| parse_gid(a.get("id").unwrap_or(&Json::Null), kind);
+        Ok(match f.name.as_str() {
+            "productVariants" => {
+                let filter = search_term(a.get("query"));
+                let all = shop
+                    .variants
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| {
+                        filter
+                            .as_ref()
+                            .is_none_or(|t| v.sku.to_lowercase().contains(t.as_str()))
+                    })
+                    .map(|(i, _)| Obj::Variant(i))
+                    .collect();
+                return ex.page(f, all, "ProductVariant");
+            }
+            "productVariant" => match id("ProductVariant")
+                .and_then(|i| shop.variants.iter().position(|v| v.id == i))
+            {
+                Some(i) => Val::Obj(Obj::Variant(i)),
+                None => Val::Null,
+            },
+            "products" => {
+                let all = (0..shop.products.len()).map(Obj::Product).collect();
+                return ex.page(f, all, "Product");
+            }
+            "product" => {
+                match id("Product").and_then(|i| shop.products.iter().position(|p| p.id == i)) {
+                    Some(i) => Val::Obj(Obj::Product(i)),
+                    None => Val::Null,
+                }
+            }
+            "inventoryItem" => match id("InventoryItem").and_then(|i| shop.variant_by_item(i)) {
+                Some(i) => Val::Obj(Obj::Item(i)),
+                None => Val::Null,
+            },
+            "inventoryItems" => {
+                let filter = search_term(a.get("query"));
+                let all = shop
+                    .variants
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| {
+                        filter
+                            .as_ref()
+                            .is_none_or(|t| v.sku.to_lowercase().contains(t.as_str()))
+                    })
+                    .map(|(i, _)| Obj::Item(i))
+                    .collect();
+                return ex.page(f, all, "InventoryItem");
+            }
+            "location" => {
+                let loc = match a.get("id") {
+                    None | Some(Json::Null) => Some(shop.primary().id),
+                    Some(v) => parse_gid(v, "Location")
+                        .filter(|i| shop.locations.iter().any(|l| l.id == *i)),
+                };
+                match loc {
+                    Some(l) => Val::Obj(Obj::Location(l)),
+                    None => Val::Null,
+                }
+            }
+            "locations" => {
+                let include_inactive = a
+                    .get("includeInactive")
+                    .and_then(Json::as_bool)
+                    .unwrap_or(false);
+                let all = shop
+                    .locations
+                    .iter()
+                    .filter(|l| l.active || include_inactive)
+                    .map(|l| Obj::Location(l.id))
+                    .collect();
+                return ex.page(f, all, "Location");
+            }
+            "shop" => json_val(
+                json!({"id": "gid://shopify/Shop/1", "name": "Handled Sandbox", "myshopifyDomain": SANDBOX_SHOP}),
+            ),
+            other => {
+                return Err(GqlError::new(
+                    "undefinedField",
+                    format!("Field '{other}' doesn't exist on type 'QueryRoot'"),
+                ));
+            }
+        })
+    }
+
+    fn mutate(
+        &self,
+        version: &str,
+        f: &apollo_compiler::ast::Field,
+        vars: &Map<String, Json>,
+        changes: &mut Vec<Change>,
+    ) -> Result<(Json, bool), GqlError> {
+        let a = args(f, vars);
+        let mut shop = lock(&self.inner.shop);
+        let (payload, applied) = match f.name.as_str() {
+            "inventorySetQuantities" => {
+                if let Some((sku, q)) = lock(&self.inner.interfere).pop() {
+                    let primary = shop.primary().id;
+                    if let Some(v) = shop.variant_by_sku(&sku) {
+                        let item = shop.variants[v].item_id;
+                        if let Some(level) = shop.levels.get_mut(&(item, primary)) {
+                            level.available = q;
+                        }
+                    }
+                }
+                let key = f
+                    .directives
+                    .get("idempotent")
+                    .and_then(|d| d.arguments.iter().find(|x| x.name == "key"))
+                    .map(|x| exec::value_to_json(&x.value, vars))
+                    .and_then(|v| v.as_str().map(str::to_string));
+                if version >= "2026-04" && key.is_none() {
+                    return Err(GqlError::new(
+                        "BAD_REQUEST",
+                        "The @idempotent directive with a key is required for inventorySetQuantities",
+                    ));
+                }
+                let input = a.get("input").cloned().unwrap_or(Json::Null);
+                let fingerprint = serde_json::to_string(&input).unwrap_or_default();
+                if let Some(k) = &key {
+                    match self.inner.idempotency.check(k, &fingerprint) {
+                        Replay::Same(stored) => {
+                            drop(shop);
+                            let shop = lock(&self.inner.shop);
+                            let ex = Exec {
+                                shop: &shop,
+                                vars,
+                                fragments: HashMap::new(),
+                            };
+                            return ex
+                                .complete(json_val(stored), &f.selection_set)
+                                .map(|j| (j, false));
+                        }
+                        Replay::Mismatch => {
+                            let p = json!({"inventoryAdjustmentGroup": null, "userErrors": [{
+                                "field": ["input"], "code": "IDEMPOTENCY_KEY_PARAMETER_MISMATCH",
+                                "message": "The same idempotency key was used with different parameters."}]});
+                            (p, false)
+                        }
+                        Replay::New => {
+                            let (p, applied) = set_quantities(&mut shop, version, &input, changes)?;
+                            self.inner.idempotency.store(k, &fingerprint, p.clone());
+                            (p, applied)
+                        }
+                    }
+                } else {
+                    set_quantities(&mut shop, version, &input, changes)?
+                }
+            }
+            "productUpdate" => {
+                if a.contains_key("input") && !a.contains_key("product") {
+                    return Err(GqlError::new(
+                        "BAD_REQUEST",
+                        "productUpdate takes `product: ProductUpdateInput!` since 2024-10",
+                    ));
+                }
+                product_update(&mut shop, a.get("product").unwrap_or(&Json::Null))?
+            }
+            "tagsAdd" => tags_add(&mut shop, &a)?,
+            other => {
+                return Err(GqlError::new(
+                    "undefinedField",
+                    format!("Field '{other}' doesn't exist on type 'Mutation'"),
+                ));
+            }
+        };
+        let ex = Exec {
+            shop: &shop,
+            vars,
+            fragments: HashMap::new(),
+        };
+        ex.complete(json_val(payload), &f.selection_set)
+            .map(|j| (j, applied))
+    }
+}
+
+/// The search term of a `sku:"…"` / `sku:…` query, lowercased (None: no filter).
+fn search_term(q: Option<&Json>) -> Option<String> {
+    let q = q?.as_str()?.trim();
+    let term = q.strip_prefix("sku:").unwrap_or(q).trim();
+    let term = term
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .unwrap_or(term);
+    let term = term.replace("\\\"", "\"").replace("\\\\", "\\");
+    if term.is_empty() {
+        None
+    } else {
+        Some(term.to_lowercase())
+    }
+}
+
+fn user_error(field: Json, code: &str, message: String) -> Json {
+    json!({"field": field, "code": code, "message": message})
+}
+
+fn set_quantities(
+    shop: &mut Shop,
+    version: &str,
+    input: &Json,
+    changes: &mut Vec<Change>,
+) -> Result<(Json, bool), GqlError> {
+    let fail = |errors: Vec<Json>| {
+        Ok((
+            json!({"inventoryAdjustmentGroup": null, "userErrors": errors}),
+            false,
+        ))
+    };
+    let Some(quantities) = input["quantities"].as_array() else {
+        return Err(GqlError::new(
+            "INVALID_VARIABLE",
+            "Variable $input of type InventorySetQuantitiesInput! was provided invalid value for quantities",
+        ));
+    };
+    if quantities.len() > 250 {
+        return Err(GqlError::new(
+            "MAX_INPUT_SIZE_EXCEEDED",
+            format!(
+                "The input array size of {} is greater than the maximum allowed of 250.",
+                quantities.len()
+            ),
+        ));
+    }
+    let name = input["name"].as_str().unwrap_or_default();
+    if !matches!(name, "available" | "on_hand") {
+        return fail(vec![user_error(
+            json!(["input", "name"]),
+            "INVALID_NAME",
+            format!("The quantity name must be either 'available' or 'on_hand', not '{name}'."),
+        )]);
+    }
+    let reason = input["reason"].as_str().unwrap_or_default();
+    if !REASONS.contains(&reason) {
+        return fail(vec![user_error(
+            json!(["input", "reason"]),
+            "INVALID_REASON",
+            "The specified reason is invalid.".into(),
+        )]);
+    }
+    if let Some(uri) = input["referenceDocumentUri"].as_str()
+        && (!uri.contains(':') || uri.ends_with(':'))
+    {
+        return fail(vec![user_error(
+            json!(["input", "referenceDocumentUri"]),
+            "INVALID_REFERENCE_DOCUMENT",
+            "The reference document URI isn't a valid URI.".into(),
+        )]);
+    }
+    let mut planned = Vec::new();
+    let mut errors = Vec::new();
+    for (i, q) in quantities.iter().enumerate() {
+        let field = |f: &str| json!(["input", "quantities", i.to_string(), f]);
+        let obj = q.as_object().cloned().unwrap_or_default();
+        let has_change_from = obj.contains_key("changeFromQuantity");
+        let has_compare =
+            obj.contains_key("compareQuantity") || obj.contains_key("ignoreCompareQuantity");
+        if version >= "2026-04" {
+            if has_compare {
+                return Err(GqlError::new(
+                    "INVALID_VARIABLE",
+                    "compareQuantity and ignoreCompareQuantity are not defined on InventoryQuantityInput (removed in 2026-04)",
+                ));
+            }
+            if !has_change_from {
+                return Err(GqlError::new(
+                    "INVALID_VARIABLE",
+                    format!(
+                        "input.quantities.{i}.changeFromQuantity must be provided (pass null to skip the check)"
+                    ),
+                ));
+            }
+        } else if version < "2026-01" && has_change_from {
+            return Err(GqlError::new(
+                "INVALID_VARIABLE",
+                "changeFromQuantity is not defined on InventoryQuantityInput before 2026-01",
+            ));
+        }
+        let Some(item) = parse_gid(&q["inventoryItemId"], "InventoryItem")
+            .filter(|i| shop.variant_by_item(*i).is_some())
+        else {
+            errors.push(user_error(
+                field("inventoryItemId"),
+                "INVALID_INVENTORY_ITEM",
+                "The specified inventory item could not be found.".into(),
+            ));
+            continue;
+        };
+        let Some(loc) = parse_gid(&q["locationId"], "Location")
+            .filter(|l| shop.locations.iter().any(|x| x.id == *l))
+        else {
+            errors.push(user_error(
+                field("locationId"),
+                "INVALID_LOCATION",
+                "The specified location could not be found.".into(),
+            ));
+            continue;
+        };
+        let Some(level) = shop.levels.get(&(item, loc)) else {
+            errors.push(user_error(
+                field("locationId"),
+                "ITEM_NOT_STOCKED_AT_LOCATION",
+                "The specified inventory item is not stocked at the location.".into(),
+            ));
+            continue;
+        };
+        let Some(target) = q["quantity"].as_i64() else {
+            return Err(GqlError::new(
+                "INVALID_VARIABLE",
+                format!("input.quantities.{i}.quantity must be an Int"),
+            ));
+        };
+        if target < 0 && name == "on_hand" {
+            errors.push(user_error(
+                field("quantity"),
+                "INVALID_QUANTITY_NEGATIVE",
+                "The quantity can't be negative.".into(),
+            ));
+            continue;
+        }
+        if target.abs() > 1_000_000_000 {
+            let code = if target > 0 {
+                "INVALID_QUANTITY_TOO_HIGH"
+            } else {
+                "INVALID_QUANTITY_TOO_LOW"
+            };
+            errors.push(user_error(
+                field("quantity"),
+                code,
+                "The quantity is out of range.".into(),
+            ));
+            continue;
+        }
+        let current = if name == "available" {
+            level.available
+        } else {
+            level.available + level.committed + level.reserved
+        };
+        if has_change_from && version >= "2026-01" {
+            if let Some(expected) = q["changeFromQuantity"].as_i64()
+                && expected != current
+            {
+                errors.push(user_error(field("changeFromQuantity"), "CHANGE_FROM_QUANTITY_STALE", format!("The specified changeFromQuantity ({expected}) does not match the current quantity.")));
+                continue;
+            }
+        } else {
+            let ignore = q["ignoreCompareQuantity"].as_bool().unwrap_or(false);
+            match q["compareQuantity"].as_i64() {
+                Some(expected) if !ignore && expected != current => {
+                    errors.push(user_error(
+                        field("compareQuantity"),
+                        "COMPARE_QUANTITY_STALE",
+                        "The specified compare quantity does not match the current quantity."
+                            .into(),
+                    ));
+                    continue;
+                }
+                None if !ignore => {
+                    errors.push(user_error(
+                        field("compareQuantity"),
+                        "COMPARE_QUANTITY_REQUIRED",
+                        "compareQuantity is required unless ignoreCompareQuantity is true.".into(),
+                    ));
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        planned.push((item, loc, target - current, target));
+    }
+    if !errors.is_empty() {
+        return fail(errors);
+    }
+    let at = shop::now();
+    let mut change_list = Vec::new();
+    for (item, loc, delta, target) in &planned {
+        if let Some(level) = shop.levels.get_mut(&(*item, *loc)) {
+            level.available += delta;
+            level.updated_at = at.clone();
+            let item_gid = format!("gid://shopify/InventoryItem/{item}");
+            let loc_gid = format!("gid://shopify/Location/{loc}");
+            change_list.push(
+                json!({"name": "available", "delta": delta, "quantityAfterChange": level.available,
+                "item": {"id": item_gid}, "location": {"id": loc_gid}}),
+            );
+            change_list.push(json!({"name": "on_hand", "delta": delta,
+                "quantityAfterChange": level.available + level.committed + level.reserved,
+                "item": {"id": item_gid}, "location": {"id": loc_gid}}));
+            if *delta != 0 {
+                changes.push(Change {
+                    item: *item,
+                    location: *loc,
+                    available: level.available,
+                    updated_at: at.clone(),
+                });
+            }
+            let _ = target;
+        }
+    }
+    shop.adjustments += 1;
+    let group = json!({
+        "id": format!("gid://shopify/InventoryAdjustmentGroup/{}", 90_000_000 + shop.adjustments),
+        "createdAt": at, "reason": reason,
+        "referenceDocumentUri": input.get("referenceDocumentUri").cloned().unwrap_or(Json::Null),
+        "changes": change_list,
+    });
+    Ok((
+        json!({"inventoryAdjustmentGroup": group, "userErrors": []}),
+        true,
+    ))
+}
+
+fn product_update(shop: &mut Shop, input: &Json) -> Result<(Json, bool), GqlError> {
+    let Some(idx) = parse_gid(&input["id"], "Product")
+        .and_then(|id| shop.products.iter().position(|p| p.id == id))
+    else {
+        return Ok((
+            json!({"product": null, "userErrors": [{"field": ["id"], "message": "Product does not exist"}]}),
+            false,
+        ));
+    };
+    if let Some(status) = input.get("status").filter(|s| !s.is_null()) {
+        let s = status.as_str().unwrap_or_default();
+        if !["ACTIVE", "ARCHIVED", "DRAFT", "UNLISTED"].contains(&s) {
+            return Err(GqlError::new(
+                "INVALID_VARIABLE",
+                format!("Expected \"{s}\" to be one of: ACTIVE, ARCHIVED, DRAFT, UNLISTED"),
+            ));
+        }
+    }
+    let p = &mut shop.products[idx];
+    if let Some(s) = input["status"].as_str() {
+        p.status = s.to_string();
+    }
+    if let Some(t) = input["title"].as_str() {
+        if t.trim().is_empty() {
+            return Ok((
+                json!({"product": null, "userErrors": [{"field": ["title"], "message": "Title can't be blank"}]}),
+                false,
+            ));
+        }
+        p.title = t.to_string();
+    }
+    if let Some(v) = input["vendor"].as_str() {
+        p.vendor = v.to_string();
+    }
+    if let Some(tags) = input["tags"].as_array() {
+        p.tags = tags
+            .iter()
+            .filter_map(|t| t.as_str().map(|s| s.trim().to_string()))
+            .collect();
+    }
+    let product = json!({"id": format!("gid://shopify/Product/{}", p.id), "status": p.status, "tags": p.tags,
+                         "title": p.title, "vendor": p.vendor});
+    Ok((json!({"product": product, "userErrors": []}), true))
+}
+
+fn tags_add(shop: &mut Shop, a: &Map<String, Json>) -> Result<(Json, bool), GqlError> {
+    let Some(idx) = parse_gid(a.get("id").unwrap_or(&Json::Null), "Product")
+        .and_then(|id| shop.products.iter().position(|p| p.id == id))
+    else {
+        return Ok((
+            json!({"node": null, "userErrors": [{"field": ["id"], "message": "Node does not exist"}]}),
+            false,
+        ));
+    };
+    let tags: Vec<String> = match a.get("tags") {
+        Some(Json::Array(t)) => t
+            .iter()
+            .filter_map(|v| v.as_str().map(|s| s.trim().to_string()))
+            .collect(),
+        Some(Json::String(s)) => s.split(',').map(|t| t.trim().to_string()).collect(),
+        _ => {
+            return Err(GqlError::new(
+                "missingRequiredArguments",
+                "tagsAdd needs `tags`",
+            ));
+        }
+    };
+    let p = &mut shop.products[idx];
+    for t in tags.into_iter().filter(|t| !t.is_empty()) {
+        if !p.tags.contains(&t) {
+            p.tags.push(t);
+        }
+    }
+    Ok((
+        json!({"node": {"id": format!("gid://shopify/Product/{}", p.id)}, "userErrors": []}),
+        true,
+    ))
+}

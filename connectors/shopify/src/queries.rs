@@ -1,0 +1,150 @@
+//! Every GraphQL document the connector sends. A test validates each against the Admin API
+//! schema of the version it is meant for (`specs/`).
+
+/// Variants whose SKU matches a search (`sku:"…"`); the caller compares SKUs exactly.
+pub const FIND_VARIANTS: &str = r#"query FindVariantsBySku($query: String!, $after: String) {
+  productVariants(first: 25, query: $query, after: $after) {
+    nodes {
+      id
+      sku
+      product { id title status tags }
+      inventoryItem { id }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}"#;
+
+/// One variant by id, with its product and inventory item.
+pub const VARIANT_BY_ID: &str = r#"query VariantById($id: ID!) {
+  productVariant(id: $id) {
+    id
+    sku
+    product { id title }
+    inventoryItem { id }
+  }
+}"#;
+
+/// The shop's primary location (`location` without an id).
+pub const PRIMARY_LOCATION: &str = r#"query PrimaryLocation {
+  location { id name }
+}"#;
+
+/// Every active location.
+pub const LOCATIONS: &str = r#"query Locations($after: String) {
+  locations(first: 50, after: $after) {
+    nodes { id name isActive }
+    pageInfo { hasNextPage endCursor }
+  }
+}"#;
+
+/// One item's level at one location: its available quantity (read before a set).
+pub const ITEM_LEVEL: &str = r#"query ItemLevel($item: ID!, $location: ID!) {
+  inventoryItem(id: $item) {
+    id
+    sku
+    inventoryLevel(locationId: $location) {
+      id
+      quantities(names: ["available", "reserved"]) { name quantity }
+    }
+  }
+}"#;
+
+/// One page of a location's inventory levels, with each item's SKU and product.
+pub const LOCATION_LEVELS: &str = r#"query LocationLevels($location: ID!, $after: String) {
+  location(id: $location) {
+    id
+    inventoryLevels(first: 50, after: $after) {
+      nodes {
+        quantities(names: ["available"]) { name quantity }
+        item {
+          id
+          sku
+          variant { product { title vendor tags } }
+        }
+      }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}"#;
+
+/// Sets available quantities, compare-and-swap with `changeFromQuantity`, idempotent by key
+/// (versions 2026-01 and later; required from 2026-04).
+pub const SET_QUANTITIES: &str = r#"mutation SetAvailable($input: InventorySetQuantitiesInput!, $key: String!) {
+  inventorySetQuantities(input: $input) @idempotent(key: $key) {
+    inventoryAdjustmentGroup {
+      id
+      reason
+      referenceDocumentUri
+      changes { name delta quantityAfterChange }
+    }
+    userErrors { field message code }
+  }
+}"#;
+
+/// Sets available quantities with `compareQuantity` (versions before 2026-01, no idempotency).
+pub const SET_QUANTITIES_LEGACY: &str = r#"mutation SetAvailable($input: InventorySetQuantitiesInput!) {
+  inventorySetQuantities(input: $input) {
+    inventoryAdjustmentGroup {
+      id
+      reason
+      referenceDocumentUri
+      changes { name delta quantityAfterChange }
+    }
+    userErrors { field message code }
+  }
+}"#;
+
+/// Changes a product's status and title.
+pub const PRODUCT_UPDATE: &str = r#"mutation UpdateProduct($product: ProductUpdateInput!) {
+  productUpdate(product: $product) {
+    product { id status tags title }
+    userErrors { field message }
+  }
+}"#;
+
+/// Adds tags to a product, keeping the existing ones.
+pub const TAGS_ADD: &str = r#"mutation AddTags($id: ID!, $tags: [String!]!) {
+  tagsAdd(id: $id, tags: $tags) {
+    node { id }
+    userErrors { field message }
+  }
+}"#;
+
+/// An inventory item's SKU and its reserved quantity at a location (webhook enrichment).
+pub const ENRICH_ITEM: &str = r#"query EnrichItem($id: ID!, $location: ID!) {
+  inventoryItem(id: $id) {
+    id
+    sku
+    inventoryLevel(locationId: $location) {
+      quantities(names: ["reserved"]) { name quantity }
+    }
+  }
+}"#;
+
+/// Every document sent to versions 2026-01 and later, by name.
+pub const CURRENT: &[(&str, &str)] = &[
+    ("FIND_VARIANTS", FIND_VARIANTS),
+    ("VARIANT_BY_ID", VARIANT_BY_ID),
+    ("PRIMARY_LOCATION", PRIMARY_LOCATION),
+    ("LOCATIONS", LOCATIONS),
+    ("ITEM_LEVEL", ITEM_LEVEL),
+    ("LOCATION_LEVELS", LOCATION_LEVELS),
+    ("SET_QUANTITIES", SET_QUANTITIES),
+    ("PRODUCT_UPDATE", PRODUCT_UPDATE),
+    ("TAGS_ADD", TAGS_ADD),
+    ("ENRICH_ITEM", ENRICH_ITEM),
+];
+
+/// Every document sent to versions before 2026-01, by name.
+pub const LEGACY: &[(&str, &str)] = &[
+    ("FIND_VARIANTS", FIND_VARIANTS),
+    ("VARIANT_BY_ID", VARIANT_BY_ID),
+    ("PRIMARY_LOCATION", PRIMARY_LOCATION),
+    ("LOCATIONS", LOCATIONS),
+    ("ITEM_LEVEL", ITEM_LEVEL),
+    ("LOCATION_LEVELS", LOCATION_LEVELS),
+    ("SET_QUANTITIES_LEGACY", SET_QUANTITIES_LEGACY),
+    ("PRODUCT_UPDATE", PRODUCT_UPDATE),
+    ("TAGS_ADD", TAGS_ADD),
+    ("ENRICH_ITEM", ENRICH_ITEM),
+];

@@ -1,0 +1,156 @@
+//! The `shopify.inventoryChanged` trigger: verifying `inventory_levels/update` deliveries and
+//! enriching them with the item's SKU and reserved quantity.
+
+use std::time::Duration;
+
+use handled_connector_core::sign::{Encoding, verify_hmac_sha256};
+use handled_connector_core::{CallError, Json};
+use handled_runtime::TriggerConfig;
+use handled_runtime::connector::{IncomingEvent, WebhookError, WebhookRequest};
+use serde_json::json;
+use tokio::time::Instant;
+
+use crate::api::{ShopifyConnector, quantity_named};
+use crate::queries;
+
+/// The topic taken when the trigger names no `events`.
+pub const DEFAULT_TOPIC: &str = "inventory_levels/update";
+/// How long an enrichment (SKU, reserved quantity) is reused.
+const ENRICH_TTL: Duration = Duration::from_secs(30);
+
+/// Verifies the HMAC (before parsing anything), checks the topic, and finds the event id and
+/// time. The payload is the body as sent (ids stay exact integers).
+pub fn accept(
+    secret: &str,
+    trigger: &TriggerConfig,
+    request: &WebhookRequest,
+) -> Result<IncomingEvent, WebhookError> {
+    let Some(signature) = request.header("x-shopify-hmac-sha256") else {
+        return Err(WebhookError::Signature(
+            "missing X-Shopify-Hmac-Sha256".into(),
+        ));
+    };
+    if !verify_hmac_sha256(
+        secret.as_bytes(),
+        &request.body,
+        signature,
+        Encoding::Base64,
+    ) {
+        return Err(WebhookError::Signature(
+            "X-Shopify-Hmac-Sha256 does not match the body".into(),
+        ));
+    }
+    let mut topics = trigger.strings("events");
+    if topics.is_empty() {
+        topics.push(DEFAULT_TOPIC.to_string());
+    }
+    let topic = request.header("x-shopify-topic").unwrap_or_default();
+    if !topics.iter().any(|t| t == topic) {
+        return Err(WebhookError::Ignored(format!(
+            "topic `{topic}` is not one of {}",
+            topics.join(", ")
+        )));
+    }
+    let payload: Json = serde_json::from_slice(&request.body)
+        .map_err(|e| WebhookError::Malformed(format!("body is not JSON: {e}")))?;
+    if !payload.is_object() {
+        return Err(WebhookError::Malformed("body is not a JSON object".into()));
+    }
+    if topic.starts_with("inventory_levels/") && item_and_location(&payload).is_none() {
+        return Err(WebhookError::Malformed(
+            "no integer inventory_item_id and location_id".into(),
+        ));
+    }
+    let event_id = request
+        .header("x-shopify-event-id")
+        .or_else(|| request.header("x-shopify-webhook-id"))
+        .map(str::to_string)
+        .unwrap_or_else(|| handled_runtime::connector::body_hash(&request.body));
+    let occurred_at_ms = request
+        .header("x-shopify-triggered-at")
+        .and_then(parse_time)
+        .or_else(|| payload["updated_at"].as_str().and_then(parse_time));
+    Ok(IncomingEvent {
+        event_id,
+        occurred_at_ms,
+        payload,
+    })
+}
+
+fn parse_time(s: &str) -> Option<i64> {
+    chrono::DateTime::parse_from_rfc3339(s.trim())
+        .ok()
+        .map(|d| d.timestamp_millis())
+}
+
+/// The exact numeric ids of an `inventory_levels/*` body: taken as JSON integers (never via
+/// f64), else from `admin_graphql_api_id` (`gid://shopify/InventoryLevel/{loc}?inventory_item_id={item}`).
+pub fn item_and_location(payload: &Json) -> Option<(u64, u64)> {
+    let from_gid = || {
+        let gid = payload["admin_graphql_api_id"].as_str()?;
+        let rest = gid.strip_prefix("gid://shopify/InventoryLevel/")?;
+        let (loc, query) = rest.split_once('?')?;
+        let item = query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("inventory_item_id="))?;
+        Some((item.parse().ok()?, loc.parse().ok()?))
+    };
+    let exact = |v: &Json| match v {
+        Json::Number(n) => n.as_u64(),
+        Json::String(s) => s.parse().ok(),
+        _ => None,
+    };
+    match (
+        exact(&payload["inventory_item_id"]),
+        exact(&payload["location_id"]),
+    ) {
+        (Some(item), Some(loc)) => Some((item, loc)),
+        _ => from_gid(),
+    }
+}
+
+/// Adds `inventory_item: {id, sku}` and `reserved_quantity` (cached per item and location).
+pub async fn enrich(connector: &ShopifyConnector, mut payload: Json) -> Result<Json, CallError> {
+    let Some((item, location)) = item_and_location(&payload) else {
+        return Ok(payload);
+    };
+    let cached = {
+        let cache = connector
+            .enrich_cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        cache
+            .get(&(item, location))
+            .filter(|(_, _, at)| at.elapsed() < ENRICH_TTL)
+            .map(|(s, r, _)| (s.clone(), *r))
+    };
+    let (sku, reserved) = match cached {
+        Some(hit) => hit,
+        None => {
+            let vars = json!({
+                "id": format!("gid://shopify/InventoryItem/{item}"),
+                "location": format!("gid://shopify/Location/{location}"),
+            });
+            let data = connector.graphql(queries::ENRICH_ITEM, vars).await?;
+            let node = &data["inventoryItem"];
+            if node.is_null() {
+                return Err(CallError::permanent(format!(
+                    "shopify: no inventory item {item}"
+                )));
+            }
+            let sku = node["sku"].as_str().unwrap_or_default().to_string();
+            let reserved = quantity_named(&node["inventoryLevel"], "reserved").unwrap_or(0);
+            let mut cache = connector
+                .enrich_cache
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            cache.insert((item, location), (sku.clone(), reserved, Instant::now()));
+            (sku, reserved)
+        }
+    };
+    if let Some(obj) = payload.as_object_mut() {
+        obj.insert("inventory_item".into(), json!({"id": item, "sku": sku}));
+        obj.insert("reserved_quantity".into(), json!(reserved));
+    }
+    Ok(payload)
+}

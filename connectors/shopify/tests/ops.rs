@@ -1,0 +1,709 @@
+//! The connector against its emulator over real loopback HTTP: every op, error classes,
+//! pagination, idempotent replay, cost throttling, webhooks.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::http::HeaderMap;
+use axum::routing::post;
+use handled_connector_core::contract::{check_op, op_names};
+use handled_connector_core::{CallInfo, ErrorClass, serve};
+use handled_runtime::connector::{WebhookError, WebhookRequest};
+use handled_runtime::{Connector, Env, TriggerConfig};
+use handled_shopify::emulator::{EmulatorHandle, WebhookTarget, emulator_router};
+use handled_shopify::{Config, ShopifyConnector};
+use serde_json::{Value, json};
+
+fn fixture() -> Value {
+    json!({
+        "locations": [{"id": 24826418, "name": "Primary", "primary": true}, {"id": 5, "name": "Backroom"}],
+        "products": [
+            {"sku": "A-1", "title": "Alpha", "vendor": "Acme", "tags": ["x"], "available": 10, "reserved": 2},
+            {"sku": "A-10", "title": "Alpha Ten", "vendor": "Acme", "available": 3},
+            {"sku": "B-1", "title": "Beta", "vendor": "Bee", "levels": {"24826418": 4, "5": {"available": 6, "reserved": 1}}}
+        ]
+    })
+}
+
+async fn start(fixture: Value, version: &str) -> (ShopifyConnector, EmulatorHandle, String) {
+    let (router, handle) = emulator_router(Some(fixture)).unwrap();
+    let (url, _task) = serve(router).await.unwrap();
+    let connector = ShopifyConnector::new(config(&url, version, handle.access_token())).unwrap();
+    (connector, handle, url)
+}
+
+fn config(url: &str, version: &str, token: &str) -> Config {
+    let env = Env::from_pairs([
+        (
+            "SHOPIFY_STORE_URL".to_string(),
+            "handled-sandbox.myshopify.com".to_string(),
+        ),
+        ("SHOPIFY_ACCESS_TOKEN".to_string(), token.to_string()),
+        (
+            "SHOPIFY_WEBHOOK_SECRET".to_string(),
+            handled_shopify::emulator::SANDBOX_WEBHOOK_SECRET.to_string(),
+        ),
+        ("SHOPIFY_API_VERSION".to_string(), version.to_string()),
+        ("SHOPIFY_BASE_URL".to_string(), url.to_string()),
+    ]);
+    Config::from_env(&env).unwrap()
+}
+
+fn info(key: &str) -> CallInfo {
+    CallInfo {
+        idempotency_key: key.to_string(),
+        run_id: "run-42".to_string(),
+        attempt: 1,
+    }
+}
+
+#[test]
+fn types_agree_with_the_catalog() {
+    check_op::<handled_shopify::FindProduct>().unwrap();
+    check_op::<handled_shopify::UpdateInventory>().unwrap();
+    check_op::<handled_shopify::GetInventoryLevels>().unwrap();
+    check_op::<handled_shopify::GetAllInventory>().unwrap();
+    check_op::<handled_shopify::UpdateProduct>().unwrap();
+    assert_eq!(op_names("shopify").len(), 5);
+}
+
+#[test]
+fn from_env_names_every_missing_variable() {
+    let Err(missing) = handled_shopify::connector().from_env(&Env::default()) else {
+        panic!()
+    };
+    assert_eq!(missing.len(), 3, "{missing:?}");
+    assert!(missing.iter().any(|m| m.contains("SHOPIFY_ACCESS_TOKEN")));
+}
+
+#[tokio::test]
+async fn find_product_matches_exactly() {
+    let (c, _, _) = start(fixture(), "2026-04").await;
+    let r = c
+        .call("findProduct", json!({"sku": "A-1"}), &info("k"))
+        .await
+        .unwrap();
+    assert_eq!(r["sku"], "A-1");
+    assert_eq!(r["title"], "Alpha");
+    assert!(
+        r["inventoryItemId"]
+            .as_str()
+            .unwrap()
+            .starts_with("gid://shopify/InventoryItem/")
+    );
+    let e = c
+        .call("findProduct", json!({"sku": "NOPE"}), &info("k"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.class, ErrorClass::Permanent);
+    assert!(
+        e.message.contains("no product variant has SKU \"NOPE\""),
+        "{}",
+        e.message
+    );
+    let e = c
+        .call("findProduct", json!({"sku": "A-1", "extra": 1}), &info("k"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.class, ErrorClass::Permanent);
+}
+
+#[tokio::test]
+async fn update_inventory_sets_and_replays() {
+    let (c, h, _) = start(fixture(), "2026-04").await;
+    let r = c
+        .call(
+            "updateInventory",
+            json!({"sku": "A-1", "quantity": 7}),
+            &info("key-1"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r["quantity"], 7);
+    assert_eq!(r["previousQuantity"], 10);
+    assert_eq!(r["locationId"], "gid://shopify/Location/24826418");
+    assert_eq!(h.state()["inventory"]["A-1"]["available"], 7);
+    // The engine retries with the same key: applied once.
+    let r = c
+        .call(
+            "updateInventory",
+            json!({"sku": "A-1", "quantity": 7}),
+            &info("key-1"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r["quantity"], 7);
+    let ops = &h.state()["ops"]["inventorySetQuantities"];
+    assert_eq!(ops["received"], 2);
+    assert_eq!(ops["applied"], 1);
+
+    // By product and variant id, at another location.
+    let p = c
+        .call("findProduct", json!({"sku": "B-1"}), &info("k"))
+        .await
+        .unwrap();
+    let r = c
+        .call(
+            "updateInventory",
+            json!({"productId": p["productId"], "variantId": p["variantId"], "quantity": 9, "location": "5"}),
+            &info("key-2"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (r["previousQuantity"].as_i64(), r["quantity"].as_i64()),
+        (Some(6), Some(9))
+    );
+    assert_eq!(
+        h.state()["inventory"]["B-1"]["locations"]["5"]["available"],
+        9
+    );
+
+    let e = c
+        .call("updateInventory", json!({"quantity": 1}), &info("k3"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.class, ErrorClass::Permanent);
+    let e = c
+        .call(
+            "updateInventory",
+            json!({"sku": "A-1", "quantity": -1}),
+            &info("k4"),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.class, ErrorClass::Permanent);
+    let e = c
+        .call(
+            "updateInventory",
+            json!({"sku": "A-10", "quantity": 1, "location": "5"}),
+            &info("k5"),
+        )
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("not stocked"), "{}", e.message);
+}
+
+#[tokio::test]
+async fn stale_compare_is_read_again_and_retried() {
+    let (c, h, _) = start(fixture(), "2026-04").await;
+    h.change_before_next_write("A-1", 50);
+    let r = c
+        .call(
+            "updateInventory",
+            json!({"sku": "A-1", "quantity": 7}),
+            &info("cas"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (r["previousQuantity"].as_i64(), r["quantity"].as_i64()),
+        (Some(50), Some(7))
+    );
+    assert_eq!(h.state()["inventory"]["A-1"]["available"], 7);
+    assert_eq!(
+        h.state()["ops"]["inventorySetQuantities"],
+        json!({"received": 2, "applied": 1})
+    );
+}
+
+#[tokio::test]
+async fn legacy_versions_use_compare_quantity() {
+    let (c, h, _) = start(fixture(), "2025-07").await;
+    let r = c
+        .call(
+            "updateInventory",
+            json!({"sku": "A-10", "quantity": 1}),
+            &info("k"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r["previousQuantity"], 3);
+    assert_eq!(h.state()["inventory"]["A-10"]["available"], 1);
+}
+
+async fn raw(url: &str, version: &str, body: Value) -> Value {
+    reqwest::Client::new()
+        .post(format!("{url}/admin/api/{version}/graphql.json"))
+        .header("X-Shopify-Access-Token", "shpat_sandbox")
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn emulator_enforces_2026_04_rules() {
+    let (_, h, url) = start(fixture(), "2026-04").await;
+    let item = "gid://shopify/InventoryItem/9007199254740993";
+    let loc = "gid://shopify/Location/24826418";
+    let q = |cf: Value| {
+        json!({"name": "available", "reason": "correction", "quantities": [
+        {"inventoryItemId": item, "locationId": loc, "quantity": 3, "changeFromQuantity": cf}]})
+    };
+    let m = handled_shopify::queries::SET_QUANTITIES;
+    // No @idempotent.
+    let r = raw(&url, "2026-04", json!({"query": handled_shopify::queries::SET_QUANTITIES_LEGACY, "variables": {"input": q(json!(10))}})).await;
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("@idempotent"),
+        "{r}"
+    );
+    // Without changeFromQuantity.
+    let mut input = q(json!(10));
+    input["quantities"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("changeFromQuantity");
+    let r = raw(
+        &url,
+        "2026-04",
+        json!({"query": m, "variables": {"input": input, "key": "a"}}),
+    )
+    .await;
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("changeFromQuantity"),
+        "{r}"
+    );
+    // Stale.
+    let r = raw(
+        &url,
+        "2026-04",
+        json!({"query": m, "variables": {"input": q(json!(99)), "key": "b"}}),
+    )
+    .await;
+    assert_eq!(
+        r["data"]["inventorySetQuantities"]["userErrors"][0]["code"],
+        "CHANGE_FROM_QUANTITY_STALE"
+    );
+    // Applied, then the same key with other variables.
+    let r = raw(
+        &url,
+        "2026-04",
+        json!({"query": m, "variables": {"input": q(json!(10)), "key": "c"}}),
+    )
+    .await;
+    assert_eq!(
+        r["data"]["inventorySetQuantities"]["userErrors"],
+        json!([]),
+        "{r}"
+    );
+    assert!(r["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"].is_number());
+    let r = raw(
+        &url,
+        "2026-04",
+        json!({"query": m, "variables": {"input": q(json!(3)), "key": "c"}}),
+    )
+    .await;
+    assert_eq!(
+        r["data"]["inventorySetQuantities"]["userErrors"][0]["code"],
+        "IDEMPOTENCY_KEY_PARAMETER_MISMATCH"
+    );
+    // The same key with the same variables replays the first answer without applying again.
+    let before = h.state()["ops"]["inventorySetQuantities"].clone();
+    let r = raw(
+        &url,
+        "2026-04",
+        json!({"query": m, "variables": {"input": q(json!(10)), "key": "c"}}),
+    )
+    .await;
+    assert_eq!(
+        r["data"]["inventorySetQuantities"]["userErrors"],
+        json!([]),
+        "{r}"
+    );
+    let after = h.state()["ops"]["inventorySetQuantities"].clone();
+    assert_eq!(after["applied"], before["applied"]);
+    assert_eq!(
+        after["received"].as_u64(),
+        before["received"].as_u64().map(|n| n + 1)
+    );
+    // Null skips the check.
+    let r = raw(
+        &url,
+        "2026-04",
+        json!({"query": m, "variables": {"input": q(Json::Null), "key": "d"}}),
+    )
+    .await;
+    assert_eq!(
+        r["data"]["inventorySetQuantities"]["userErrors"],
+        json!([]),
+        "{r}"
+    );
+    assert_eq!(h.state()["inventory"]["A-1"]["available"], 3);
+    // Page size cap.
+    let r = raw(
+        &url,
+        "2026-04",
+        json!({"query": "{ productVariants(first: 251) { nodes { id } } }"}),
+    )
+    .await;
+    assert!(
+        r["errors"][0]["message"].as_str().unwrap().contains("250"),
+        "{r}"
+    );
+}
+
+type Json = Value;
+
+#[tokio::test]
+async fn levels_and_all_inventory_page_to_the_end() {
+    let mut products = Vec::new();
+    for i in 0..120 {
+        products.push(
+            json!({"sku": format!("P-{i:03}"), "title": format!("Product {i}"), "vendor": "V",
+                             "tags": ["t"], "levels": {"1": i, "2": 1}}),
+        );
+    }
+    let fx = json!({"locations": [{"id": 1, "name": "Main", "primary": true}, {"id": 2, "name": "Other"}], "products": products,
+                    "throttle": {"maximumAvailable": 1000, "restoreRate": 2000}});
+    let (c, h, _) = start(fx, "2026-04").await;
+    let r = c
+        .call("getInventoryLevels", json!({}), &info("k"))
+        .await
+        .unwrap();
+    let items = r["items"].as_array().unwrap();
+    assert_eq!(items.len(), 120);
+    assert_eq!(
+        items[5],
+        json!({"sku": "P-005", "available": 5, "product": {"title": "Product 5", "vendor": "V", "tags": ["t"]}})
+    );
+    let r = c
+        .call("getAllInventory", json!({}), &info("k"))
+        .await
+        .unwrap();
+    let items = r["items"].as_array().unwrap();
+    assert_eq!(items.len(), 120);
+    assert_eq!(items[7], json!({"sku": "P-007", "quantity": 8}));
+    let r = c
+        .call(
+            "getAllInventory",
+            json!({"location": "2", "store": "x"}),
+            &info("k"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r["items"][7], json!({"sku": "P-007", "quantity": 1}));
+    // 3 pages at location 1 for the levels, 3 + 3 for all locations, 3 for location 2.
+    assert_eq!(h.state()["ops"]["location"]["received"], 1 + 3 + 3 + 3 + 3);
+}
+
+#[tokio::test]
+async fn update_product_status_and_tags() {
+    let (c, h, _) = start(fixture(), "2026-04").await;
+    let r = c
+        .call(
+            "updateProduct",
+            json!({"productSku": "A-1", "data": {"published": false, "tags": "low-stock, sync"}}),
+            &info("k"),
+        )
+        .await
+        .unwrap();
+    assert!(
+        r["productId"]
+            .as_str()
+            .unwrap()
+            .starts_with("gid://shopify/Product/")
+    );
+    let p = &h.state()["products"]["A-1"];
+    assert_eq!(p["status"], "DRAFT");
+    assert_eq!(p["tags"], json!(["x", "low-stock", "sync"]));
+    c.call(
+        "updateProduct",
+        json!({"productSku": "A-1", "data": {"published": true, "tags": ["vip"], "title": "New"}}),
+        &info("k"),
+    )
+    .await
+    .unwrap();
+    let p = &h.state()["products"]["A-1"];
+    assert_eq!(
+        (p["status"].as_str(), p["title"].as_str()),
+        (Some("ACTIVE"), Some("New"))
+    );
+    assert_eq!(p["tags"], json!(["x", "low-stock", "sync", "vip"]));
+    let e = c
+        .call(
+            "updateProduct",
+            json!({"productSku": "A-1", "data": {"status": "GONE"}}),
+            &info("k"),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.class, ErrorClass::Permanent);
+}
+
+#[tokio::test]
+async fn error_classes() {
+    let (c, _, url) = start(fixture(), "2026-04").await;
+    let bad = ShopifyConnector::new(config(&url, "2026-04", "shpat_wrong_token")).unwrap();
+    let e = bad
+        .call("findProduct", json!({"sku": "A-1"}), &info("k"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.class, ErrorClass::Auth);
+    assert!(!e.message.contains("shpat_wrong_token"), "{}", e.message);
+
+    let http = reqwest::Client::new();
+    http.post(format!("{url}/_faults"))
+        .json(&json!({"status": 429, "retryAfter": 2}))
+        .send()
+        .await
+        .unwrap();
+    let e = c
+        .call("findProduct", json!({"sku": "A-1"}), &info("k"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.class, e.retry_after),
+        (ErrorClass::Throttled, Some(Duration::from_secs(2)))
+    );
+    http.post(format!("{url}/_faults"))
+        .json(&json!({"status": 503}))
+        .send()
+        .await
+        .unwrap();
+    let e = c
+        .call("findProduct", json!({"sku": "A-1"}), &info("k"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.class, ErrorClass::Retryable);
+    http.post(format!("{url}/_faults"))
+        .json(&json!({"drop": 1}))
+        .send()
+        .await
+        .unwrap();
+    let e = c
+        .call("findProduct", json!({"sku": "A-1"}), &info("k"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.class, ErrorClass::Retryable);
+    assert!(
+        c.call("findProduct", json!({"sku": "A-1"}), &info("k"))
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn cost_throttling() {
+    let mut fx = fixture();
+    fx["throttle"] = json!({"maximumAvailable": 400, "restoreRate": 100});
+    let (a, _, url) = start(fx, "2026-04").await;
+    a.call("getInventoryLevels", json!({}), &info("k"))
+        .await
+        .unwrap();
+    // Another client that does not know the bucket is nearly dry gets THROTTLED.
+    let b = ShopifyConnector::new(config(&url, "2026-04", "shpat_sandbox")).unwrap();
+    let e = b
+        .call("getInventoryLevels", json!({}), &info("k"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.class, ErrorClass::Throttled, "{}", e.message);
+    let wait = e.retry_after.unwrap();
+    assert!(
+        wait > Duration::from_millis(500) && wait < Duration::from_secs(4),
+        "{wait:?}"
+    );
+    // The client that saw the bucket waits instead of failing.
+    let start = std::time::Instant::now();
+    a.call("getInventoryLevels", json!({}), &info("k"))
+        .await
+        .unwrap();
+    assert!(
+        start.elapsed() > Duration::from_millis(500),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+fn trigger(events: Option<Value>) -> TriggerConfig {
+    let mut fields = std::collections::BTreeMap::new();
+    if let Some(e) = events {
+        fields.insert("events".to_string(), e);
+    }
+    TriggerConfig {
+        workflow: "w",
+        connector: "shopify",
+        event: "inventoryChanged",
+        fields,
+    }
+}
+
+fn signed(body: &str, topic: &str, secret: &str) -> WebhookRequest {
+    let mut headers = std::collections::BTreeMap::new();
+    headers.insert(
+        "x-shopify-hmac-sha256".to_string(),
+        handled_connector_core::sign::hmac_sha256_base64(secret.as_bytes(), body.as_bytes()),
+    );
+    headers.insert("x-shopify-topic".to_string(), topic.to_string());
+    headers.insert("x-shopify-event-id".to_string(), "evt-1".to_string());
+    headers.insert("x-shopify-webhook-id".to_string(), "whk-1".to_string());
+    headers.insert(
+        "x-shopify-triggered-at".to_string(),
+        "2026-01-01T00:00:00Z".to_string(),
+    );
+    WebhookRequest {
+        headers,
+        body: body.as_bytes().to_vec(),
+    }
+}
+
+#[tokio::test]
+async fn webhooks_verified_filtered_and_enriched() {
+    let (c, _, _) = start(fixture(), "2026-04").await;
+    let secret = handled_shopify::emulator::SANDBOX_WEBHOOK_SECRET;
+    let body = r#"{"inventory_item_id":9007199254740993,"location_id":24826418,"available":10,"updated_at":"2026-01-01T00:00:00-05:00","admin_graphql_api_id":"gid://shopify/InventoryLevel/24826418?inventory_item_id=9007199254740993"}"#;
+    let ev = c
+        .accept_webhook(
+            &trigger(None),
+            &signed(body, "inventory_levels/update", secret),
+        )
+        .unwrap();
+    assert_eq!(ev.event_id, "evt-1");
+    assert_eq!(ev.occurred_at_ms, Some(1_767_225_600_000));
+    assert_eq!(
+        ev.payload["inventory_item_id"].as_u64(),
+        Some(9_007_199_254_740_993)
+    );
+    let enriched = c.enrich(&trigger(None), ev.payload).await.unwrap();
+    assert_eq!(enriched["inventory_item"]["sku"], "A-1");
+    assert_eq!(
+        enriched["inventory_item"]["id"].as_u64(),
+        Some(9_007_199_254_740_993)
+    );
+    assert_eq!(enriched["reserved_quantity"], 2);
+    assert!(
+        serde_json::to_string(&enriched)
+            .unwrap()
+            .contains("9007199254740993")
+    );
+
+    let mut tampered = signed(body, "inventory_levels/update", secret);
+    tampered.body.push(b' ');
+    assert!(matches!(
+        c.accept_webhook(&trigger(None), &tampered),
+        Err(WebhookError::Signature(_))
+    ));
+    let mut unsigned = signed(body, "inventory_levels/update", secret);
+    unsigned.headers.remove("x-shopify-hmac-sha256");
+    assert!(matches!(
+        c.accept_webhook(&trigger(None), &unsigned),
+        Err(WebhookError::Signature(_))
+    ));
+    assert!(matches!(
+        c.accept_webhook(&trigger(None), &signed(body, "products/update", secret)),
+        Err(WebhookError::Ignored(_))
+    ));
+    assert!(
+        c.accept_webhook(
+            &trigger(Some(json!(["products/update"]))),
+            &signed("{}", "products/update", secret)
+        )
+        .is_ok()
+    );
+    assert!(matches!(
+        c.accept_webhook(
+            &trigger(None),
+            &signed("[1", "inventory_levels/update", secret)
+        ),
+        Err(WebhookError::Malformed(_))
+    ));
+}
+
+#[tokio::test]
+async fn emulator_sends_signed_webhooks() {
+    let received: Arc<Mutex<Vec<(HeaderMap, Bytes)>>> = Arc::default();
+    let sink = received.clone();
+    let receiver = Router::new().route(
+        "/hooks",
+        post(move |headers: HeaderMap, body: Bytes| {
+            let sink = sink.clone();
+            async move {
+                sink.lock().unwrap().push((headers, body));
+                "ok"
+            }
+        }),
+    );
+    let (hook_url, _t) = serve(receiver).await.unwrap();
+    let (c, h, _) = start(fixture(), "2026-04").await;
+    h.set_webhook_target(Some(WebhookTarget {
+        url: format!("{hook_url}/hooks"),
+        duplicate: true,
+        reorder: false,
+    }));
+    c.call(
+        "updateInventory",
+        json!({"sku": "A-1", "quantity": 4}),
+        &info("w1"),
+    )
+    .await
+    .unwrap();
+    h.set_available("A-10", None, 0).unwrap();
+    for _ in 0..50 {
+        if received.lock().unwrap().len() >= 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let got = received.lock().unwrap().clone();
+    assert_eq!(got.len(), 4);
+    let mut event_ids = Vec::new();
+    for (headers, body) in &got {
+        let req = WebhookRequest {
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap().to_string()))
+                .collect(),
+            body: body.to_vec(),
+        };
+        let ev = c.accept_webhook(&trigger(None), &req).unwrap();
+        event_ids.push(ev.event_id);
+        for h in [
+            "x-shopify-shop-domain",
+            "x-shopify-api-version",
+            "x-shopify-webhook-id",
+            "x-shopify-triggered-at",
+        ] {
+            assert!(headers.contains_key(h), "{h}");
+        }
+    }
+    event_ids.sort();
+    event_ids.dedup();
+    assert_eq!(event_ids.len(), 2, "duplicates share their event id");
+    assert_eq!(h.state()["webhooks"]["delivered"], 4);
+}
+
+#[tokio::test]
+async fn sandbox_factory() {
+    let s = handled_shopify::connector()
+        .sandbox(Some(fixture()))
+        .await
+        .unwrap();
+    let r = s
+        .connector
+        .call("getAllInventory", json!({}), &info("k"))
+        .await
+        .unwrap();
+    assert_eq!(r["items"].as_array().unwrap().len(), 3);
+    assert_eq!((s.state)()["inventory"]["B-1"]["available"], 10);
+    let c = handled_shopify::connector()
+        .sandbox_url(&s.base_url)
+        .unwrap();
+    assert!(
+        c.call("findProduct", json!({"sku": "B-1"}), &info("k"))
+            .await
+            .is_ok()
+    );
+}

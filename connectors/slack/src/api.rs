@@ -1,0 +1,217 @@
+//! The `chat.postMessage` client, its error mapping, and the [`Connector`] built on it.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use handled_connector_core::http::{classify_status, parse_retry_after};
+use handled_connector_core::{HttpClient, KeyedRateLimiter, params};
+use handled_runtime::{
+    BoxFuture, CallError, CallInfo, Connector, ConnectorFactory, Env, ErrorClass, Json, Sandboxed,
+};
+
+use crate::config::SlackConfig;
+use crate::emulator;
+use crate::types::{PostMessageRequest, PostMessageResponse, SendMessageParams, SendMessageResult};
+
+/// How long to wait after a `ratelimited` answer that came without `Retry-After`.
+const DEFAULT_THROTTLE_WAIT: Duration = Duration::from_secs(1);
+
+/// The class of a Slack `ok:false` error code: `ratelimited`/`rate_limited` → Throttled;
+/// `invalid_auth`, `not_authed`, `token_revoked`, `token_expired`, `account_inactive` → Auth;
+/// `fatal_error`, `internal_error`, `service_unavailable`, `request_timeout` → Retryable;
+/// anything else (`channel_not_found`, `not_in_channel`, `missing_scope`, …) → Permanent.
+pub fn classify_slack_error(code: &str) -> ErrorClass {
+    match code {
+        "ratelimited" | "rate_limited" => ErrorClass::Throttled,
+        "invalid_auth" | "not_authed" | "token_revoked" | "token_expired" | "account_inactive" => {
+            ErrorClass::Auth
+        }
+        "fatal_error" | "internal_error" | "service_unavailable" | "request_timeout" => {
+            ErrorClass::Retryable
+        }
+        _ => ErrorClass::Permanent,
+    }
+}
+
+/// Posts messages with a bot token.
+#[derive(Clone, Debug)]
+pub struct SlackClient {
+    http: HttpClient,
+    config: SlackConfig,
+    limiter: KeyedRateLimiter,
+}
+
+impl SlackClient {
+    /// A client for these settings, limited to one message a second per channel.
+    pub fn new(config: SlackConfig) -> Result<Self, CallError> {
+        let http = HttpClient::new(crate::NAME)?.with_secrets([config.bot_token.clone()]);
+        Ok(SlackClient {
+            http,
+            config,
+            limiter: KeyedRateLimiter::new(1.0, 1),
+        })
+    }
+
+    /// Posts `text` to `channel` (an id or `#name`) with `chat.postMessage`.
+    pub async fn post_message(
+        &self,
+        channel: &str,
+        text: &str,
+    ) -> Result<SendMessageResult, CallError> {
+        if channel.trim().is_empty() {
+            return Err(CallError::permanent(
+                "slack.sendMessage: channel must not be empty",
+            ));
+        }
+        if text.is_empty() {
+            return Err(CallError::permanent(
+                "slack.sendMessage: message must not be empty",
+            ));
+        }
+        self.limiter.acquire(channel).await;
+        let url = format!("{}/chat.postMessage", self.config.base_url);
+        let body = PostMessageRequest {
+            channel: channel.to_string(),
+            text: text.to_string(),
+        };
+        let request = self
+            .http
+            .post(&url)
+            .bearer_auth(&self.config.bot_token)
+            .json(&body)
+            .header("content-type", "application/json; charset=utf-8");
+        let response = self.http.send_raw(request).await?;
+        if response.status == 429 {
+            let wait = response
+                .header("retry-after")
+                .and_then(|v| parse_retry_after(v, SystemTime::now()))
+                .unwrap_or(DEFAULT_THROTTLE_WAIT);
+            self.limiter.pause_for(wait);
+            return Err(CallError::new(
+                ErrorClass::Throttled,
+                format!("slack: chat.postMessage to {channel}: rate limited (HTTP 429), retry after {wait:?}"),
+            )
+            .with_status(429)
+            .with_retry_after(wait));
+        }
+        if !response.is_success() {
+            let e = classify_status(
+                response.status,
+                &response.headers,
+                &response.body,
+                SystemTime::now(),
+            );
+            let message = self
+                .http
+                .redact(&format!("slack: chat.postMessage: {}", e.message));
+            return Err(CallError { message, ..e });
+        }
+        let answer: PostMessageResponse = response.json()?;
+        if !answer.ok {
+            let code = answer.error.unwrap_or_else(|| "unknown_error".to_string());
+            let class = classify_slack_error(&code);
+            let mut message = format!("slack: chat.postMessage to {channel}: {code}");
+            if let Some(needed) = answer.needed {
+                message.push_str(&format!(" (needs scope {needed})"));
+            }
+            let mut e = CallError::new(class, message).with_status(response.status);
+            if class == ErrorClass::Throttled {
+                self.limiter.pause_for(DEFAULT_THROTTLE_WAIT);
+                e = e.with_retry_after(DEFAULT_THROTTLE_WAIT);
+            }
+            return Err(e);
+        }
+        match (answer.channel, answer.ts) {
+            (Some(channel), Some(ts)) => Ok(SendMessageResult { channel, ts }),
+            _ => Err(CallError::permanent(
+                "slack: chat.postMessage answered ok without channel and ts",
+            )
+            .with_status(response.status)),
+        }
+    }
+}
+
+/// The slack connector.
+#[derive(Clone, Debug)]
+pub struct SlackConnector {
+    client: SlackClient,
+}
+
+impl SlackConnector {
+    /// A connector over this client.
+    pub fn new(client: SlackClient) -> Self {
+        SlackConnector { client }
+    }
+
+    /// The client.
+    pub fn client(&self) -> &SlackClient {
+        &self.client
+    }
+}
+
+impl Connector for SlackConnector {
+    fn name(&self) -> &'static str {
+        crate::NAME
+    }
+
+    fn call<'a>(
+        &'a self,
+        op: &'a str,
+        params: Json,
+        _info: &'a CallInfo,
+    ) -> BoxFuture<'a, Result<Json, CallError>> {
+        Box::pin(async move {
+            match op {
+                "sendMessage" => {
+                    let p: SendMessageParams = params::parse("slack.sendMessage", params)?;
+                    let result = self.client.post_message(&p.channel, &p.message).await?;
+                    params::output(&result)
+                }
+                other => Err(params::unknown_op(crate::NAME, other)),
+            }
+        })
+    }
+}
+
+/// Builds [`SlackConnector`]s for the runtime.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SlackFactory;
+
+impl ConnectorFactory for SlackFactory {
+    fn name(&self) -> &'static str {
+        crate::NAME
+    }
+
+    fn from_env(&self, env: &Env) -> Result<Arc<dyn Connector>, Vec<String>> {
+        let config = SlackConfig::from_env(env)?;
+        let client = SlackClient::new(config).map_err(|e| vec![e.message])?;
+        Ok(Arc::new(SlackConnector::new(client)))
+    }
+
+    fn sandbox(&self, fixture: Option<Json>) -> BoxFuture<'static, Result<Sandboxed, String>> {
+        Box::pin(async move {
+            let (router, handle) = emulator::emulator_router(fixture)?;
+            let (base_url, _task) = handled_connector_core::serve(router)
+                .await
+                .map_err(|e| format!("slack emulator: {e}"))?;
+            let client = SlackClient::new(SlackConfig::new(
+                &format!("{base_url}/api"),
+                &handle.token(),
+            ))
+            .map_err(|e| e.message)?;
+            let state = handle.clone();
+            Ok(Sandboxed {
+                connector: Arc::new(SlackConnector::new(client)),
+                state: Arc::new(move || state.state()),
+                base_url,
+            })
+        })
+    }
+
+    fn sandbox_url(&self, url: &str) -> Result<Arc<dyn Connector>, String> {
+        let base = format!("{}/{}/api", url.trim_end_matches('/'), crate::NAME);
+        let client = SlackClient::new(SlackConfig::new(&base, emulator::DEFAULT_TOKEN))
+            .map_err(|e| e.message)?;
+        Ok(Arc::new(SlackConnector::new(client)))
+    }
+}

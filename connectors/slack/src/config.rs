@@ -1,0 +1,46 @@
+//! The Slack bot token and API base URL, from the environment.
+
+use handled_connector_core::env::EnvReader;
+use handled_runtime::Env;
+
+/// The real Web API's base URL.
+pub const DEFAULT_BASE_URL: &str = "https://slack.com/api";
+
+/// The slack connector's settings.
+#[derive(Clone)]
+pub struct SlackConfig {
+    /// The Web API base (`SLACK_BASE_URL`, default `https://slack.com/api`), no trailing slash.
+    pub base_url: String,
+    /// The bot token (`SLACK_BOT_TOKEN`, `xoxb-…`).
+    pub bot_token: String,
+}
+
+impl std::fmt::Debug for SlackConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SlackConfig")
+            .field("base_url", &self.base_url)
+            .field("bot_token", &"[redacted]")
+            .finish()
+    }
+}
+
+impl SlackConfig {
+    /// Settings for this base URL and token.
+    pub fn new(base_url: &str, bot_token: &str) -> Self {
+        SlackConfig {
+            base_url: base_url.trim_end_matches('/').to_string(),
+            bot_token: bot_token.to_string(),
+        }
+    }
+
+    /// Reads `SLACK_BOT_TOKEN` (required) and `SLACK_BASE_URL` (optional).
+    pub fn from_env(env: &Env) -> Result<Self, Vec<String>> {
+        let mut r = EnvReader::new(env);
+        let token = r.required("SLACK_BOT_TOKEN");
+        let base = r
+            .optional("SLACK_BASE_URL")
+            .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
+        r.finish()?;
+        Ok(SlackConfig::new(&base, &token))
+    }
+}

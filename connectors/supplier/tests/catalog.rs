@@ -1,0 +1,14 @@
+//! The supplier op's Rust types agree with the catalog.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support {
+    pub mod catalog_check;
+}
+
+use support::catalog_check::{check_all_listed, check_op};
+
+#[test]
+fn create_purchase_order_agrees_with_the_catalog() {
+    check_op::<handled_supplier::CreatePurchaseOrder>("CreatePurchaseOrder");
+    check_all_listed("supplier", &["createPurchaseOrder"]);
+}

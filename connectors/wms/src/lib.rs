@@ -1,0 +1,80 @@
+//! The wms connector: one generic REST + webhook connector for warehouse systems, shaped per
+//! warehouse by a [`profile::Profile`] (`WMS_PROFILE`: `generic` (default), `shiphero`, `cin7`,
+//! or a profile as JSON), and an emulator that serves the chosen profile's API.
+//!
+//! - [`connector()`]: the factory (`from_env`, `sandbox`, `sandbox_url`). In the sandbox the
+//!   profile is the fixture's `profile` field (default `generic`).
+//! - Ops ([`types`]): [`UpdateInventory`], [`GetAllInventory`].
+//! - [`webhook`]: the `wms.inventoryChanged` trigger (signature, `events` filter, event id); the
+//!   payload is the warehouse's own body.
+//! - [`emulator`]: [`emulator::emulator_router`] and [`emulator::EmulatorHandle`].
+
+pub mod api;
+pub mod emulator;
+pub mod path;
+pub mod profile;
+pub mod types;
+pub mod webhook;
+
+use std::sync::Arc;
+
+use handled_runtime::{BoxFuture, Connector, ConnectorFactory, Env, Json, Sandboxed};
+
+pub use api::{Config, WmsConnector};
+pub use profile::Profile;
+pub use types::*;
+
+/// The factory of the wms connector.
+pub fn connector() -> Box<dyn ConnectorFactory> {
+    Box::new(WmsFactory)
+}
+
+/// Builds wms connectors.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WmsFactory;
+
+impl ConnectorFactory for WmsFactory {
+    fn name(&self) -> &'static str {
+        "wms"
+    }
+
+    fn from_env(&self, env: &Env) -> Result<Arc<dyn Connector>, Vec<String>> {
+        let config = Config::from_env(env)?;
+        Ok(Arc::new(
+            WmsConnector::new(config).map_err(|e| vec![e.message])?,
+        ))
+    }
+
+    fn sandbox(&self, fixture: Option<Json>) -> BoxFuture<'static, Result<Sandboxed, String>> {
+        Box::pin(async move {
+            let (router, handle) = emulator::emulator_router(fixture)?;
+            let (base_url, _task) = handled_connector_core::serve(router)
+                .await
+                .map_err(|e| format!("wms emulator: {e}"))?;
+            let config = Config {
+                base_url: base_url.clone(),
+                api_key: handle.api_key().to_string(),
+                webhook_secret: handle.webhook_secret().to_string(),
+                profile: handle.profile().clone(),
+            };
+            let connector = WmsConnector::new(config).map_err(|e| e.message)?;
+            let h = handle.clone();
+            Ok(Sandboxed {
+                connector: Arc::new(connector),
+                state: Arc::new(move || h.state()),
+                base_url,
+            })
+        })
+    }
+
+    fn sandbox_url(&self, url: &str) -> Result<Arc<dyn Connector>, String> {
+        let profile = Profile::generic();
+        let config = Config {
+            base_url: url.trim_end_matches('/').to_string(),
+            api_key: emulator::sandbox_key(&profile),
+            webhook_secret: emulator::SANDBOX_WEBHOOK_SECRET.to_string(),
+            profile,
+        };
+        Ok(Arc::new(WmsConnector::new(config).map_err(|e| e.message)?))
+    }
+}

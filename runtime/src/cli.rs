@@ -1,0 +1,295 @@
+//! The compiled program's command line (RUNTIME.md §5): `exec`, `serve`, `runs`, `show`,
+//! `replay`, with `--store`, `--sandbox`, `--fixture`, `--sandbox-url` and `--log-format`.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::app::{App, Options, RuntimeError, StartError, StoreChoice};
+use crate::connector::{Env, Json};
+use crate::store::RunStatus;
+
+/// A compiled HandledScript program.
+#[derive(Debug, Parser)]
+#[command(about = "A compiled HandledScript program: runs its workflows durably.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// The store: a SQLite file (`PATH` or `sqlite:PATH`; default ./handled.db; with
+    /// --sandbox and no --store, a throwaway in-memory one).
+    #[arg(long, global = true)]
+    store: Option<String>,
+    /// Every connector talks to an in-process emulator of its API.
+    #[arg(long, global = true)]
+    sandbox: bool,
+    /// The fixture seeding the emulators: per channel its catalog and stock, and an optional
+    /// `"env"` object of variables.
+    #[arg(long, global = true, value_name = "FILE")]
+    fixture: Option<std::path::PathBuf>,
+    /// Every connector talks to the standalone emulator server at URL.
+    #[arg(long, global = true, value_name = "URL")]
+    sandbox_url: Option<String>,
+    /// How logs are written (to standard error).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Runs one event (or one cron tick) to the end in the foreground and prints the run as JSON.
+    Exec {
+        /// The workflow.
+        workflow: String,
+        /// The event's payload, a JSON file (for a cron workflow: optional).
+        #[arg(long, value_name = "FILE")]
+        event: Option<std::path::PathBuf>,
+    },
+    /// Serves webhooks, fires schedules and runs workers until SIGTERM.
+    Serve {
+        /// The address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Runs in parallel (of different keys).
+        #[arg(long, default_value_t = 4)]
+        workers: usize,
+        /// Days to keep finished runs (dead runs are kept until replayed); 0 keeps all.
+        #[arg(long, default_value_t = 30)]
+        retain_days: u32,
+    },
+    /// Lists runs, newest first.
+    Runs {
+        /// Only runs of this status (queued, running, completed, skipped, failed, partial).
+        #[arg(long)]
+        status: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+    /// Shows one run step by step, with inputs, outputs, errors and calls.
+    Show {
+        /// The run id.
+        run: String,
+    },
+    /// Re-runs a failed run from its failed step, reusing finished steps.
+    Replay {
+        /// The run id.
+        run: Option<String>,
+        /// Re-runs every dead run.
+        #[arg(long)]
+        dead: bool,
+    },
+}
+
+/// The program's entry point: `fn main() -> ExitCode { handled_runtime::main(gen::register) }`.
+/// Exits 0 on success (`exec`: the run `completed` or `skipped`), 1 when a run did not
+/// succeed, 2 on a usage or configuration error.
+pub fn main(register: fn(&mut App)) -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    init_logging(cli.log_format, matches!(cli.command, Command::Serve { .. }));
+    let mut app = App::new();
+    register(&mut app);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    runtime.block_on(run(app, cli))
+}
+
+fn init_logging(format: LogFormat, serving: bool) {
+    use tracing_subscriber::EnvFilter;
+    let default = if serving { "info" } else { "warn" };
+    #[allow(clippy::disallowed_methods)]
+    let filter = std::env::var("HANDLED_LOG")
+        .ok()
+        .or_else(|| std::env::var("RUST_LOG").ok());
+    let filter = EnvFilter::try_new(filter.as_deref().unwrap_or(default))
+        .unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+fn usage(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
+}
+
+fn read_json(path: &std::path::Path, what: &str) -> Result<Json, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the {what} {}: {e}", path.display()))?;
+    serde_json::from_str(&text)
+        .map_err(|e| format!("the {what} {} is not JSON: {e}", path.display()))
+}
+
+fn print_json(value: &Json) {
+    match serde_json::to_string_pretty(value) {
+        Ok(text) => println!("{text}"),
+        Err(e) => eprintln!("error: cannot print the run: {e}"),
+    }
+}
+
+async fn run(app: App, cli: Cli) -> ExitCode {
+    let fixture = match &cli.fixture {
+        Some(path) => match read_json(path, "fixture") {
+            Ok(f) => Some(f),
+            Err(e) => return usage(e),
+        },
+        None => None,
+    };
+    if fixture.is_some() && !cli.sandbox {
+        return usage("--fixture needs --sandbox");
+    }
+    let store = match (&cli.store, cli.sandbox) {
+        (Some(spec), _) => spec.clone(),
+        (None, true) => ":memory:".to_string(),
+        (None, false) => "./handled.db".to_string(),
+    };
+    let mut options = Options::new(StoreChoice::Spec(store), Env::from_process());
+    options.sandbox = cli.sandbox;
+    options.fixture = fixture;
+    options.sandbox_url = cli.sandbox_url.clone();
+    let event = match &cli.command {
+        Command::Exec { workflow, event } => {
+            options.only = Some(vec![workflow.clone()]);
+            match event {
+                Some(path) => match read_json(path, "event file") {
+                    Ok(e) => Some(e),
+                    Err(e) => return usage(e),
+                },
+                None => None,
+            }
+        }
+        Command::Runs { .. } | Command::Show { .. } => {
+            options.inspect_only = true;
+            None
+        }
+        _ => None,
+    };
+    let runtime = match app.start(options).await {
+        Ok(rt) => rt,
+        Err(StartError::Usage(e) | StartError::Config(e)) => return usage(e),
+    };
+    match cli.command {
+        Command::Exec { workflow, .. } => match runtime.exec(&workflow, event).await {
+            Ok(outcome) => {
+                print_json(&outcome.report);
+                if outcome.status.is_success() {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(1)
+                }
+            }
+            Err(e) => failure(e),
+        },
+        Command::Serve {
+            listen,
+            workers,
+            retain_days,
+        } => match crate::server::serve(runtime, &listen, workers.max(1), retain_days).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(1)
+            }
+        },
+        Command::Runs { status, limit } => {
+            let status = match status.as_deref().map(|s| (s, RunStatus::parse(s))) {
+                None => None,
+                Some((_, Some(s))) => Some(s),
+                Some((s, None)) => return usage(format!("unknown status `{s}`")),
+            };
+            match runtime.store().runs(status, limit).await {
+                Ok(runs) => {
+                    for r in runs {
+                        let started = r
+                            .started_at_ms
+                            .map(crate::clock::iso_ms)
+                            .unwrap_or_else(|| "-".to_string());
+                        let dead = if r.dead { " dead" } else { "" };
+                        println!(
+                            "{}  {:<9} {}  attempt {}  key {}  started {}{}",
+                            r.id,
+                            r.status.as_str(),
+                            r.workflow,
+                            r.attempt,
+                            r.key.as_deref().unwrap_or("-"),
+                            started,
+                            dead
+                        );
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => failure(e.into()),
+            }
+        }
+        Command::Show { run } => match runtime.show(&run).await {
+            Ok(report) => {
+                print_json(&report);
+                ExitCode::SUCCESS
+            }
+            Err(e) => failure(e),
+        },
+        Command::Replay { run, dead } => match (run, dead) {
+            (Some(run), false) => match runtime.replay(&run).await {
+                Ok(outcome) => {
+                    print_json(&outcome.report);
+                    if outcome.status.is_success() {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::from(1)
+                    }
+                }
+                Err(e) => failure(e),
+            },
+            (None, true) => match runtime.replay_dead().await {
+                Ok(outcomes) => {
+                    let reports: Vec<Json> = outcomes.iter().map(|o| o.report.clone()).collect();
+                    print_json(&Json::Array(reports));
+                    if outcomes.iter().all(|o| o.status.is_success()) {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::from(1)
+                    }
+                }
+                Err(e) => failure(e),
+            },
+            _ => usage("replay takes a run id or --dead"),
+        },
+    }
+}
+
+fn failure(e: RuntimeError) -> ExitCode {
+    match e {
+        RuntimeError::Usage(message) => usage(message),
+        other => {
+            eprintln!("error: {other}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! Echo suppression (RUNTIME.md §1.3): when we have just written quantity Q for a SKU to a
+//! channel, that channel's webhook reporting the same Q back is recorded as an `echo` and
+//! starts no run, so that bidirectional sync does not ping-pong.
+//!
+//! Each successful write call (an op the catalog does not mark read-only) records what it set;
+//! an incoming event that reports the same SKU and quantity on the same channel within
+//! [`ECHO_WINDOW_MS`] consumes that record and is dropped. Locations are not distinguished.
+
+use crate::connector::Json;
+
+/// How long after a write its echo is expected (ms).
+pub const ECHO_WINDOW_MS: i64 = 10 * 60 * 1000;
+
+/// Reads a SKU and an integer quantity from the first of the given dotted paths that exist.
+pub fn sku_quantity(
+    value: &Json,
+    sku_paths: &[&str],
+    quantity_paths: &[&str],
+) -> Option<(String, i64)> {
+    let sku = sku_paths.iter().find_map(|p| match at_path(value, p)? {
+        Json::String(s) => Some(s.clone()),
+        Json::Number(n) => Some(n.to_string()),
+        _ => None,
+    })?;
+    let quantity = quantity_paths.iter().find_map(|p| {
+        let n = at_path(value, p)?;
+        n.as_i64()
+            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
+    })?;
+    Some((sku, quantity))
+}
+
+fn at_path<'a>(value: &'a Json, path: &str) -> Option<&'a Json> {
+    let mut at = value;
+    for part in path.split('.') {
+        at = at.get(part)?;
+    }
+    Some(at)
+}
+
+/// Whether an op writes (echo suppression records only writes).
+pub fn is_write(connector: &str, op: &str) -> bool {
+    handled_catalog::op(connector, op).is_none_or(|o| !o.read_only)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_sku_and_quantity_from_the_usual_places() {
+        let shopify = serde_json::json!({ "inventory_item": { "sku": "A" }, "available": 4 });
+        assert_eq!(
+            sku_quantity(
+                &shopify,
+                &["sku", "inventory_item.sku"],
+                &["quantity", "available"]
+            ),
+            Some(("A".to_string(), 4))
+        );
+        assert_eq!(
+            sku_quantity(&serde_json::json!({ "sku": "A" }), &["sku"], &["quantity"]),
+            None
+        );
+        assert!(!is_write("shopify", "getAllInventory"));
+        assert!(is_write("shopify", "updateInventory"));
+    }
+}

@@ -1,0 +1,537 @@
+//! `serve`: the webhook server (one path per event trigger), the workers that take queued runs
+//! (one run at a time per key, other keys in parallel), the cron scheduler, `/metrics`,
+//! `/healthz` and `/readyz`; SIGTERM stops taking work, lets in-flight runs finish, and exits.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use tokio::sync::Notify;
+
+use crate::app::{Runtime, RuntimeError};
+use crate::connector::{Connector, Json, WebhookError, WebhookRequest};
+use crate::schedule::CronSchedule;
+use crate::store::EventOutcome;
+use crate::webhook::{accept_received, hook_path};
+use crate::workflow::Workflow;
+
+/// The largest webhook body accepted (larger ones are answered 413).
+pub const MAX_BODY: usize = 1024 * 1024;
+
+/// The process-wide Prometheus recorder (installed once; later servers in the same process
+/// share it).
+fn prometheus() -> Option<&'static PrometheusHandle> {
+    static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| PrometheusBuilder::new().install_recorder().ok())
+        .as_ref()
+}
+
+/// The workflows served on one path (several when their triggers name the same path: each
+/// gets its own event and run).
+#[derive(Clone)]
+struct Hook {
+    runtime: Runtime,
+    targets: Vec<Target>,
+    wake: Arc<Notify>,
+}
+
+/// A workflow served on a path, with its trigger's connector (none for built-in triggers).
+type Target = (Workflow, Option<Arc<dyn Connector>>);
+
+/// A JSON answer with a status.
+fn answer(status: StatusCode, body: Json) -> Response {
+    (status, axum::Json(body)).into_response()
+}
+
+fn refused(
+    runtime: &Runtime,
+    workflow: &str,
+    status: StatusCode,
+    reason: &'static str,
+    message: String,
+) -> Response {
+    let message = runtime.engine.redactor.text(&message);
+    metrics::counter!("handled_events_refused_total", "workflow" => workflow.to_string(), "reason" => reason).increment(1);
+    tracing::info!(workflow, reason, error = %message, "webhook refused");
+    answer(
+        status,
+        serde_json::json!({ "error": reason, "message": message }),
+    )
+}
+
+async fn receive(State(hook): State<Hook>, headers: HeaderMap, body: Bytes) -> Response {
+    let request = WebhookRequest {
+        headers: headers
+            .iter()
+            .filter_map(|(k, v)| {
+                v.to_str()
+                    .ok()
+                    .map(|v| (k.as_str().to_ascii_lowercase(), v.to_string()))
+            })
+            .collect::<BTreeMap<_, _>>(),
+        body: body.to_vec(),
+    };
+    // Every workflow checks the delivery before anything is stored: one that refuses it
+    // (signature, malformed body) refuses it for all, and nothing changes.
+    let mut accepted = Vec::new();
+    let mut ignored = Vec::new();
+    for (workflow, connector) in &hook.targets {
+        let name = workflow.name;
+        metrics::counter!("handled_events_received_total", "workflow" => name).increment(1);
+        let Some(config) = hook.runtime.trigger(name) else {
+            continue;
+        };
+        let outcome = if workflow.trigger_connector == "webhook" {
+            accept_received(config, &request)
+        } else if let Some(connector) = connector {
+            connector.accept_webhook(config, &request)
+        } else {
+            Err(WebhookError::Signature(
+                "this trigger's connector is not registered".to_string(),
+            ))
+        };
+        match outcome {
+            Ok(event) => accepted.push((*workflow, event)),
+            Err(WebhookError::Signature(m)) => {
+                return refused(
+                    &hook.runtime,
+                    name,
+                    StatusCode::UNAUTHORIZED,
+                    "signature",
+                    m,
+                );
+            }
+            Err(WebhookError::Malformed(m)) => {
+                return refused(&hook.runtime, name, StatusCode::BAD_REQUEST, "malformed", m);
+            }
+            Err(WebhookError::Ignored(m)) => {
+                metrics::counter!("handled_events_ignored_total", "workflow" => name).increment(1);
+                ignored.push(m);
+            }
+        }
+    }
+    if accepted.is_empty() {
+        return answer(
+            StatusCode::OK,
+            serde_json::json!({ "status": "ignored", "message": ignored.join("; ") }),
+        );
+    }
+    let mut ready = Vec::with_capacity(accepted.len());
+    for (workflow, event) in accepted {
+        match hook.runtime.enrich(&workflow, event.payload).await {
+            Ok(payload) => ready.push((workflow, event.event_id, event.occurred_at_ms, payload)),
+            Err(e) => {
+                // Not acknowledged: the sender delivers it again later.
+                let message = e.to_string();
+                return refused(
+                    &hook.runtime,
+                    workflow.name,
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "enrichment",
+                    message,
+                );
+            }
+        }
+    }
+    let mut results = Vec::with_capacity(ready.len());
+    let mut any_queued = false;
+    for (workflow, event_id, occurred_at_ms, payload) in ready {
+        let name = workflow.name;
+        let outcome = match hook
+            .runtime
+            .record_delivery(name, event_id, occurred_at_ms, payload)
+            .await
+        {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                // Not acknowledged; what was stored for other workflows is deduplicated when the
+                // sender delivers it again.
+                tracing::error!(workflow = name, error = %e, "the event could not be stored");
+                return answer(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    serde_json::json!({ "error": "store", "message": e.to_string() }),
+                );
+            }
+        };
+        let result = match outcome {
+            EventOutcome::Queued(run_id) => {
+                any_queued = true;
+                serde_json::json!({ "workflow": name, "status": "queued", "runId": run_id })
+            }
+            EventOutcome::Duplicate => {
+                metrics::counter!("handled_events_deduplicated_total", "workflow" => name)
+                    .increment(1);
+                serde_json::json!({ "workflow": name, "status": "duplicate" })
+            }
+            EventOutcome::Echo => {
+                metrics::counter!("handled_events_echoed_total", "workflow" => name).increment(1);
+                serde_json::json!({ "workflow": name, "status": "echo" })
+            }
+            EventOutcome::Stale => {
+                metrics::counter!("handled_events_stale_total", "workflow" => name).increment(1);
+                serde_json::json!({ "workflow": name, "status": "stale" })
+            }
+        };
+        results.push(result);
+    }
+    if any_queued {
+        hook.wake.notify_waiters();
+    }
+    let status = if any_queued {
+        StatusCode::ACCEPTED
+    } else {
+        StatusCode::OK
+    };
+    match <[Json; 1]>::try_from(results) {
+        Ok([only]) => answer(status, only),
+        Err(results) => {
+            let summary = if any_queued { "queued" } else { "not_queued" };
+            answer(
+                status,
+                serde_json::json!({ "status": summary, "runs": results }),
+            )
+        }
+    }
+}
+
+async fn metrics_page(State(runtime): State<Runtime>) -> Response {
+    if let Ok(depth) = runtime.store().queue_depth().await {
+        metrics::gauge!("handled_queue_depth").set(depth as f64);
+    }
+    match prometheus() {
+        Some(handle) => (StatusCode::OK, handle.render()).into_response(),
+        None => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "metrics recorder unavailable",
+        )
+            .into_response(),
+    }
+}
+
+async fn ready(State(runtime): State<Runtime>) -> Response {
+    if *runtime.engine.shutdown.borrow() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "stopping").into_response();
+    }
+    match runtime.store().queue_depth().await {
+        Ok(_) => (StatusCode::OK, "ready").into_response(),
+        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
+    }
+}
+
+/// Refuses a body whose declared length is over [`MAX_BODY`] before reading any of it; bodies
+/// of unknown length are cut off by the body limit as they are read.
+async fn limit_declared_length(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        metrics::counter!("handled_events_refused_total", "workflow" => "", "reason" => "too_large").increment(1);
+        return answer(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            serde_json::json!({ "error": "too_large", "message": format!("bodies over {MAX_BODY} bytes are refused") }),
+        );
+    }
+    next.run(request).await
+}
+
+async fn not_found() -> Response {
+    metrics::counter!("handled_events_refused_total", "workflow" => "", "reason" => "unknown_path")
+        .increment(1);
+    answer(
+        StatusCode::NOT_FOUND,
+        serde_json::json!({ "error": "not_found", "message": "no webhook is served on this path" }),
+    )
+}
+
+/// The HTTP routes of a runtime: one POST path per event trigger, `/metrics`, `/healthz` and
+/// `/readyz`. `wake` is notified when a run is queued.
+pub fn router(runtime: &Runtime, wake: Arc<Notify>) -> Result<Router, String> {
+    let _ = prometheus();
+    let mut app = Router::new();
+    let mut paths: BTreeMap<String, Vec<Target>> = BTreeMap::new();
+    for workflow in runtime.engine.workflows.iter().copied() {
+        if workflow.trigger_connector == "schedule" {
+            continue;
+        }
+        let Some(config) = runtime.trigger(workflow.name) else {
+            continue;
+        };
+        let connector = runtime
+            .engine
+            .connectors
+            .get(workflow.trigger_connector)
+            .cloned();
+        if connector.is_none()
+            && !crate::app::BUILTIN_TRIGGERS.contains(&workflow.trigger_connector)
+        {
+            // Without its connector, the channel's signatures could not be checked.
+            return Err(format!(
+                "workflow {} is started by {} webhooks, but the {} connector is not registered in this program",
+                workflow.name, workflow.trigger_connector, workflow.trigger_connector
+            ));
+        }
+        paths
+            .entry(hook_path(&workflow, config))
+            .or_default()
+            .push((workflow, connector));
+    }
+    for (path, targets) in paths {
+        let names: Vec<&str> = targets.iter().map(|(w, _)| w.name).collect();
+        tracing::info!(workflows = ?names, path = %path, "serving webhook");
+        let hook = Hook {
+            runtime: runtime.clone(),
+            targets,
+            wake: Arc::clone(&wake),
+        };
+        app = app.route(&path, post(receive).with_state(hook));
+    }
+    let app = app
+        .route("/metrics", get(metrics_page))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
+        .with_state(runtime.clone())
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn(limit_declared_length));
+    Ok(app)
+}
+
+/// One worker: takes runnable runs until the process stops.
+async fn worker(runtime: Runtime, wake: Arc<Notify>) {
+    let engine = Arc::clone(&runtime.engine);
+    let mut shutdown = engine.shutdown.clone();
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        // Ask to be woken before looking, so that a run queued in between is not missed.
+        let notified = wake.notified();
+        match engine.store.claim_next(engine.clock.now_ms()).await {
+            Ok(Some(run)) => {
+                metrics::gauge!("handled_runs_in_flight").increment(1.0);
+                if let Err(e) = engine.execute(run).await {
+                    tracing::error!(error = %e, "a run could not be recorded");
+                }
+                metrics::gauge!("handled_runs_in_flight").decrement(1.0);
+                // A finished run may unblock the next run of its key for another worker.
+                wake.notify_waiters();
+            }
+            Ok(None) => {
+                tokio::select! {
+                    _ = notified => {}
+                    _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                    _ = shutdown.wait_for(|s| *s) => return,
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "the queue could not be read");
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    _ = shutdown.wait_for(|s| *s) => return,
+                }
+            }
+        }
+    }
+}
+
+impl Runtime {
+    /// Fires, for each cron workflow, the latest tick that is due and not yet fired (a tick
+    /// missed while the process was down fires once). On a workflow's very first start nothing
+    /// is due: the schedule starts now. Returns the ticks fired (workflow, tick ms).
+    pub async fn fire_due_ticks(&self) -> Result<Vec<(String, i64)>, RuntimeError> {
+        let mut fired = Vec::new();
+        let now = self.engine.clock.now_ms();
+        for (workflow, schedule) in self.schedules().map_err(RuntimeError::Usage)? {
+            let store = &self.engine.store;
+            let Some(last) = store.last_tick(workflow.name).await? else {
+                store.mark_tick(workflow.name, now).await?;
+                continue;
+            };
+            let Some(tick) = schedule.due(last, now) else {
+                continue;
+            };
+            if !store.mark_tick(workflow.name, tick).await? {
+                continue;
+            }
+            let payload = self.tick_payload(tick);
+            self.record_event(workflow.name, format!("tick-{tick}"), Some(tick), payload)
+                .await?;
+            tracing::info!(workflow = workflow.name, tick = %crate::clock::iso_ms(tick), "cron tick fired");
+            fired.push((workflow.name.to_string(), tick));
+        }
+        Ok(fired)
+    }
+
+    /// The parsed schedules of the cron workflows.
+    pub fn schedules(&self) -> Result<Vec<(Workflow, CronSchedule)>, String> {
+        let mut out = Vec::new();
+        for workflow in self
+            .engine
+            .workflows
+            .iter()
+            .copied()
+            .filter(|w| w.trigger_connector == "schedule")
+        {
+            let Some(config) = self.trigger(workflow.name) else {
+                continue;
+            };
+            let Some(expression) = config.string("expression") else {
+                return Err(format!(
+                    "workflow {}: the cron trigger has no expression",
+                    workflow.name
+                ));
+            };
+            let schedule = CronSchedule::parse(expression, config.string("timezone"))
+                .map_err(|e| format!("workflow {}: {e}", workflow.name))?;
+            out.push((workflow, schedule));
+        }
+        Ok(out)
+    }
+
+    /// Runs the webhook server, `workers` workers and the scheduler on `listener` until
+    /// [`Runtime::shutdown`]; then lets in-flight runs finish and returns.
+    pub async fn serve_on(
+        &self,
+        listener: tokio::net::TcpListener,
+        workers: usize,
+    ) -> Result<(), String> {
+        let schedules = self.schedules()?;
+        let recovered = self
+            .engine
+            .store
+            .recover_interrupted()
+            .await
+            .map_err(|e| e.to_string())?;
+        if recovered > 0 {
+            tracing::info!(
+                runs = recovered,
+                "resuming runs interrupted by the last stop"
+            );
+        }
+        let wake = Arc::new(Notify::new());
+        let app = router(self, Arc::clone(&wake))?;
+        let mut tasks = Vec::new();
+        for _ in 0..workers.max(1) {
+            tasks.push(tokio::spawn(worker(self.clone(), Arc::clone(&wake))));
+        }
+        if !schedules.is_empty() {
+            let runtime = self.clone();
+            let wake = Arc::clone(&wake);
+            tasks.push(tokio::spawn(async move {
+                runtime.scheduler(schedules, wake).await
+            }));
+        }
+        let mut shutdown = self.engine.shutdown.clone();
+        let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let _ = shutdown.wait_for(|s| *s).await;
+        });
+        let served = server.await.map_err(|e| e.to_string());
+        for task in tasks {
+            let _ = task.await;
+        }
+        tracing::info!("stopped");
+        served
+    }
+
+    async fn scheduler(&self, schedules: Vec<(Workflow, CronSchedule)>, wake: Arc<Notify>) {
+        let mut shutdown = self.engine.shutdown.clone();
+        loop {
+            match self.fire_due_ticks().await {
+                Ok(fired) if !fired.is_empty() => wake.notify_waiters(),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "the scheduler could not fire a tick"),
+            }
+            let now = self.engine.clock.now_ms();
+            let next = schedules
+                .iter()
+                .filter_map(|(_, s)| s.next_after(now))
+                .min();
+            // Sleep until the next tick, but look again at least every second, so that a clock
+            // change (or a test clock) is noticed.
+            let wait = next.map_or(1000, |n| (n - now).clamp(1, 1000)) as u64;
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(wait)) => {}
+                _ = shutdown.wait_for(|s| *s) => return,
+            }
+        }
+    }
+}
+
+/// `serve`: listens on `listen` and runs until SIGTERM or Ctrl-C. Finished runs older than
+/// `retain_days` days are deleted every hour (0 keeps everything).
+pub async fn serve(
+    runtime: Runtime,
+    listen: &str,
+    workers: usize,
+    retain_days: u32,
+) -> Result<(), String> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    tracing::info!(listen, workers, "serving");
+    let stopper = runtime.clone();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("stopping: finishing in-flight runs");
+        stopper.shutdown();
+    });
+    if retain_days > 0 {
+        let pruner = runtime.clone();
+        tokio::spawn(async move { pruner.prune_periodically(retain_days).await });
+    }
+    runtime.serve_on(listener, workers).await
+}
+
+impl Runtime {
+    /// Deletes finished runs older than `retain_days` days, now and every hour after.
+    async fn prune_periodically(&self, retain_days: u32) {
+        let mut shutdown = self.engine.shutdown.clone();
+        loop {
+            let before = self.engine.clock.now_ms() - i64::from(retain_days) * 86_400_000;
+            match self.engine.store.prune(before).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(runs = n, retain_days, "old runs deleted"),
+                Err(e) => tracing::warn!(error = %e, "old runs could not be deleted"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+                _ = shutdown.wait_for(|s| *s) => return,
+            }
+        }
+    }
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,397 @@
+//! Where everything durable lives: events, runs, the step journal, connector calls, dedupe keys
+//! and the per-key queue. The engine speaks only to the [`Store`] trait; [`SqliteStore`] is the
+//! embedded implementation, and a PostgreSQL one can implement the same trait.
+
+mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+use serde::{Deserialize, Serialize};
+
+use crate::connector::{BoxFuture, Json};
+
+/// A store operation that failed (I/O, a full disk, a corrupt file).
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("store: {0}")]
+pub struct StoreError(pub String);
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError(e.to_string())
+    }
+}
+
+/// Result of a store operation.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The states of a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    /// Waiting for a worker.
+    Queued,
+    /// A worker is running it.
+    Running,
+    /// Every step finished.
+    Completed,
+    /// A validate rule failed, or every action was skipped.
+    Skipped,
+    /// An expression threw, a value did not convert, or a call failed for good.
+    Failed,
+    /// A forEach where some items failed and the others completed.
+    Partial,
+}
+
+impl RunStatus {
+    /// The name stored and printed (`completed`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Queued => "queued",
+            RunStatus::Running => "running",
+            RunStatus::Completed => "completed",
+            RunStatus::Skipped => "skipped",
+            RunStatus::Failed => "failed",
+            RunStatus::Partial => "partial",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "queued" => RunStatus::Queued,
+            "running" => RunStatus::Running,
+            "completed" => RunStatus::Completed,
+            "skipped" => RunStatus::Skipped,
+            "failed" => RunStatus::Failed,
+            "partial" => RunStatus::Partial,
+            _ => return None,
+        })
+    }
+
+    /// Whether the run has ended.
+    pub fn is_final(self) -> bool {
+        !matches!(self, RunStatus::Queued | RunStatus::Running)
+    }
+
+    /// Whether the program's `exec` exits 0 for it.
+    pub fn is_success(self) -> bool {
+        matches!(self, RunStatus::Completed | RunStatus::Skipped)
+    }
+}
+
+/// An event to record, as a trigger produced it.
+#[derive(Clone, Debug)]
+pub struct NewEvent {
+    /// The workflow it starts.
+    pub workflow: String,
+    /// The id that redeliveries share.
+    pub event_id: String,
+    /// The run's ordering key, if any.
+    pub key: Option<String>,
+    /// When it happened at the source (ms), if known: used for stale detection.
+    pub occurred_at_ms: Option<i64>,
+    /// The payload (already redacted where needed; runs start from it).
+    pub payload: Json,
+    /// When we received it (ms).
+    pub received_at_ms: i64,
+    /// The new run's id, if one is started.
+    pub run_id: String,
+    /// What the event reports, to recognise an echo of our own write: (channel, SKU,
+    /// quantity), matched against writes since `echo_since_ms`.
+    pub echo: Option<(String, String, i64)>,
+    /// Writes older than this do not make echoes.
+    pub echo_since_ms: i64,
+    /// Start the run in the same transaction when it is runnable (the foreground `exec`, so
+    /// that no worker of another process takes it first).
+    pub start_now: bool,
+    /// The trigger's `coalesce` window (ms): the run waits this long, and events of its key
+    /// arriving meanwhile join it (the newest payload, the others in `conflicts`).
+    pub coalesce_ms: Option<i64>,
+}
+
+/// A write we made to a channel, whose echo is to be dropped.
+#[derive(Clone, Debug)]
+pub struct Write {
+    /// The channel (connector name).
+    pub channel: String,
+    /// The SKU.
+    pub sku: String,
+    /// The quantity we set.
+    pub quantity: i64,
+    /// When (ms).
+    pub at_ms: i64,
+}
+
+/// What became of a recorded event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EventOutcome {
+    /// Stored, and a run was queued with this id.
+    Queued(String),
+    /// The same event id was seen before: no second run.
+    Duplicate,
+    /// Older than the last event applied for its key: recorded, no run.
+    Stale,
+    /// The channel reporting back a quantity we just wrote: recorded, no run.
+    Echo,
+}
+
+/// One run, as stored.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunRecord {
+    /// The run id.
+    pub id: String,
+    /// Queue order.
+    pub seq: i64,
+    /// The workflow.
+    pub workflow: String,
+    /// The ordering key.
+    pub key: Option<String>,
+    /// Its state.
+    pub status: RunStatus,
+    /// How many times it was started (1 on its first run).
+    pub attempt: u32,
+    /// The trigger payload.
+    pub payload: Json,
+    /// When it was created (ms).
+    pub created_at_ms: i64,
+    /// When it first started (ms), fixed for its whole life (`run.startedAt`).
+    pub started_at_ms: Option<i64>,
+    /// When it last ended (ms).
+    pub finished_at_ms: Option<i64>,
+    /// Why it ended as it did: `{ message, location }` or `{ rules }`.
+    pub error: Option<Json>,
+    /// Failed for good after retries, and not replayed since.
+    pub dead: bool,
+}
+
+/// Where in a run a journal entry belongs: a step, or one entry of one forEach item.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct StepSlot {
+    /// The step index.
+    pub step: usize,
+    /// The forEach item, if any.
+    pub item: Option<usize>,
+    /// The entry within the item's actions, if any.
+    pub entry: Option<usize>,
+}
+
+impl StepSlot {
+    /// A whole step.
+    pub fn step(step: usize) -> Self {
+        StepSlot {
+            step,
+            item: None,
+            entry: None,
+        }
+    }
+
+    /// One entry of one forEach item.
+    pub fn item(step: usize, item: usize, entry: usize) -> Self {
+        StepSlot {
+            step,
+            item: Some(item),
+            entry: Some(entry),
+        }
+    }
+}
+
+/// How a journaled step ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepStatus {
+    /// Finished: its output is reused on resume.
+    Done,
+    /// Skipped (a false condition, or a failed validate rule).
+    Skipped,
+    /// Failed: it runs again on replay.
+    Failed,
+}
+
+impl StepStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            StepStatus::Done => "done",
+            StepStatus::Skipped => "skipped",
+            StepStatus::Failed => "failed",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "done" => StepStatus::Done,
+            "skipped" => StepStatus::Skipped,
+            _ => StepStatus::Failed,
+        }
+    }
+}
+
+/// One journal entry.
+#[derive(Clone, Debug)]
+pub struct StepRecord {
+    /// The run.
+    pub run_id: String,
+    /// Which step (or item entry).
+    pub slot: StepSlot,
+    /// The step's name.
+    pub name: String,
+    /// `transform`, `action` or `forEach`.
+    pub kind: String,
+    /// How it ended.
+    pub status: StepStatus,
+    /// The input it was evaluated with (transforms).
+    pub input: Option<Json>,
+    /// Its output.
+    pub output: Option<Json>,
+    /// Its error: `{ message, location }`, or `{ rules }` for failed validate rules.
+    pub error: Option<Json>,
+    /// Whether a secret was replaced in what was stored (the output cannot be reused as is).
+    pub redacted: bool,
+}
+
+/// The states of a connector call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CallStatus {
+    /// About to be sent (the params are the intent; a retry sends them again byte for byte).
+    Intent,
+    /// Succeeded.
+    Ok,
+    /// Failed for good.
+    Failed,
+}
+
+impl CallStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            CallStatus::Intent => "intent",
+            CallStatus::Ok => "ok",
+            CallStatus::Failed => "failed",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "ok" => CallStatus::Ok,
+            "failed" => CallStatus::Failed,
+            _ => CallStatus::Intent,
+        }
+    }
+}
+
+/// One connector call.
+#[derive(Clone, Debug)]
+pub struct CallRecord {
+    /// The run.
+    pub run_id: String,
+    /// The step (or item entry) that made it.
+    pub slot: StepSlot,
+    /// `shopify.updateInventory`.
+    pub op: String,
+    /// The key sent with every attempt.
+    pub idempotency_key: String,
+    /// The params (redacted if `redacted`).
+    pub params: Json,
+    /// Its state.
+    pub status: CallStatus,
+    /// The result, when it succeeded.
+    pub result: Option<Json>,
+    /// The error, when it failed: `{ class, message, status }`.
+    pub error: Option<Json>,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// Whether a secret was replaced in the stored params.
+    pub redacted: bool,
+}
+
+/// Durable storage for the engine. Every method is one transaction.
+pub trait Store: Send + Sync {
+    /// Records an event: drops it as a duplicate if its id was seen for this workflow, records
+    /// it as stale if it is older than the newest event accepted for its key, and otherwise
+    /// queues a run for it. Returns only once the outcome is durable.
+    fn record_event(&self, event: NewEvent) -> BoxFuture<'_, StoreResult<EventOutcome>>;
+
+    /// Takes the next runnable run: queued, and no earlier queued or running run has its key.
+    /// Marks it running, counts the attempt and fixes its start time on its first start.
+    fn claim_next(&self, now_ms: i64) -> BoxFuture<'_, StoreResult<Option<RunRecord>>>;
+
+    /// Takes one queued run by id (the foreground `exec`), as [`Store::claim_next`] would.
+    fn claim(&self, run_id: &str, now_ms: i64) -> BoxFuture<'_, StoreResult<Option<RunRecord>>>;
+
+    /// One run.
+    fn run(&self, run_id: &str) -> BoxFuture<'_, StoreResult<Option<RunRecord>>>;
+
+    /// Runs, newest first, optionally of one status.
+    fn runs(
+        &self,
+        status: Option<RunStatus>,
+        limit: usize,
+    ) -> BoxFuture<'_, StoreResult<Vec<RunRecord>>>;
+
+    /// Failed runs that are dead (failed for good, not replayed since).
+    fn dead_runs(&self) -> BoxFuture<'_, StoreResult<Vec<RunRecord>>>;
+
+    /// The journal of a run, in step order.
+    fn steps(&self, run_id: &str) -> BoxFuture<'_, StoreResult<Vec<StepRecord>>>;
+
+    /// The calls of a run, in step order.
+    fn calls(&self, run_id: &str) -> BoxFuture<'_, StoreResult<Vec<CallRecord>>>;
+
+    /// Writes (or replaces) a journal entry.
+    fn put_step(&self, step: StepRecord) -> BoxFuture<'_, StoreResult<()>>;
+
+    /// Writes (or replaces) a call record.
+    fn put_call(&self, call: CallRecord) -> BoxFuture<'_, StoreResult<()>>;
+
+    /// Ends a run with a final status (or puts it back in the queue with `Queued`, when the
+    /// process stops in the middle of it).
+    fn finish_run(
+        &self,
+        run_id: &str,
+        status: RunStatus,
+        error: Option<Json>,
+        now_ms: i64,
+    ) -> BoxFuture<'_, StoreResult<()>>;
+
+    /// Queues an ended run again, to resume at its first unfinished step; with `start_at_ms`,
+    /// also starts it in the same transaction when it is runnable. Returns the run as it then
+    /// is, or `None` when there is no such run or it is running.
+    fn requeue(
+        &self,
+        run_id: &str,
+        start_at_ms: Option<i64>,
+    ) -> BoxFuture<'_, StoreResult<Option<RunRecord>>>;
+
+    /// At start-up: runs left `running` by a process that stopped are queued again.
+    fn recover_interrupted(&self) -> BoxFuture<'_, StoreResult<usize>>;
+
+    /// Queued runs.
+    fn queue_depth(&self) -> BoxFuture<'_, StoreResult<u64>>;
+
+    /// The last cron tick (ms) fired for a workflow.
+    fn last_tick(&self, workflow: &str) -> BoxFuture<'_, StoreResult<Option<i64>>>;
+
+    /// Records a write we made, so that its echo is recognised.
+    fn record_write(&self, write: Write) -> BoxFuture<'_, StoreResult<()>>;
+
+    /// Deletes runs that ended before `before_ms` (with their journal and calls), and events
+    /// received before it; returns how many runs were deleted. Dead runs are kept.
+    fn prune(&self, before_ms: i64) -> BoxFuture<'_, StoreResult<usize>>;
+
+    /// Records a cron tick as fired; false if it already was (another process fired it).
+    fn mark_tick(&self, workflow: &str, tick_ms: i64) -> BoxFuture<'_, StoreResult<bool>>;
+}
+
+/// Opens the store a `--store` value names: `PATH`, `sqlite:PATH`, or `:memory:`.
+pub fn open(spec: &str) -> StoreResult<SqliteStore> {
+    if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
+        return Err(StoreError(
+            "PostgreSQL stores are not available in this build; use a SQLite path".to_string(),
+        ));
+    }
+    let path = spec
+        .strip_prefix("sqlite://")
+        .or_else(|| spec.strip_prefix("sqlite:"))
+        .unwrap_or(spec);
+    SqliteStore::open(path)
+}

@@ -1,0 +1,875 @@
+//! The embedded store: one SQLite file in WAL mode, written by one thread. Concurrent requests
+//! (for example many webhook deliveries at once) are committed together in one transaction, so
+//! each is durable (`synchronous=FULL`) before it is answered without paying one fsync each.
+
+use std::sync::mpsc;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use tokio::sync::oneshot;
+
+use super::{
+    CallRecord, CallStatus, EventOutcome, NewEvent, RunRecord, RunStatus, StepRecord, StepSlot,
+    StepStatus, Store, StoreError, StoreResult, Write,
+};
+use crate::connector::{BoxFuture, Json};
+
+/// Called after the batch's commit with the commit's error, if any.
+type Finish = Box<dyn FnOnce(Option<String>) + Send>;
+/// Runs against the connection inside the batch's transaction; says whether it succeeded.
+type Job = Box<dyn FnOnce(&Connection) -> (bool, Finish) + Send>;
+
+/// The schema, one migration per entry; `PRAGMA user_version` says how many were applied.
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        workflow TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        key TEXT,
+        occurred_at_ms INTEGER,
+        received_at_ms INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        run_id TEXT,
+        UNIQUE (workflow, event_id)
+    );
+    CREATE TABLE runs (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        workflow TEXT NOT NULL,
+        key TEXT,
+        status TEXT NOT NULL,
+        attempt INTEGER NOT NULL DEFAULT 0,
+        payload TEXT NOT NULL,
+        created_at_ms INTEGER NOT NULL,
+        started_at_ms INTEGER,
+        finished_at_ms INTEGER,
+        error TEXT,
+        dead INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX runs_status ON runs (status, seq);
+    CREATE INDEX runs_key ON runs (key, status, seq);
+    CREATE TABLE key_state (
+        workflow TEXT NOT NULL,
+        key TEXT NOT NULL,
+        last_occurred_ms INTEGER NOT NULL,
+        PRIMARY KEY (workflow, key)
+    );
+    CREATE TABLE steps (
+        run_id TEXT NOT NULL,
+        step INTEGER NOT NULL,
+        item INTEGER NOT NULL,
+        entry INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL,
+        input TEXT,
+        output TEXT,
+        error TEXT,
+        redacted INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (run_id, step, item, entry)
+    );
+    CREATE TABLE calls (
+        run_id TEXT NOT NULL,
+        step INTEGER NOT NULL,
+        item INTEGER NOT NULL,
+        entry INTEGER NOT NULL,
+        op TEXT NOT NULL,
+        idempotency_key TEXT NOT NULL,
+        params TEXT NOT NULL,
+        status TEXT NOT NULL,
+        result TEXT,
+        error TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        redacted INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (run_id, step, item, entry)
+    );
+    CREATE TABLE cron_ticks (
+        workflow TEXT PRIMARY KEY,
+        last_tick_ms INTEGER NOT NULL
+    );",
+    "CREATE TABLE writes (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        channel TEXT NOT NULL,
+        sku TEXT NOT NULL,
+        quantity INTEGER NOT NULL,
+        at_ms INTEGER NOT NULL
+    );
+    CREATE INDEX writes_sku ON writes (channel, sku, quantity, at_ms);",
+    "ALTER TABLE runs ADD COLUMN run_at_ms INTEGER NOT NULL DEFAULT 0;",
+];
+
+/// The SQLite store.
+#[derive(Clone)]
+pub struct SqliteStore {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SqliteStore")
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` (`:memory:` for a throwaway one) and
+    /// applies pending migrations.
+    pub fn open(path: &str) -> StoreResult<Self> {
+        let conn = if path == ":memory:" {
+            Connection::open_in_memory()?
+        } else {
+            Connection::open(path)?
+        };
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        if path != ":memory:" {
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+        }
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrate(&conn)?;
+        let (jobs, receiver) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("handled-store".to_string())
+            .spawn(move || writer(conn, receiver))
+            .map_err(|e| StoreError(format!("cannot start the store thread: {e}")))?;
+        Ok(SqliteStore { jobs })
+    }
+
+    /// Runs `f` in the writer thread, in a transaction shared with the other pending requests,
+    /// and answers once that transaction is committed.
+    fn with<R, F>(&self, f: F) -> BoxFuture<'_, StoreResult<R>>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<R> + Send + 'static,
+    {
+        let (answer, receive) = oneshot::channel::<StoreResult<R>>();
+        let job: Job = Box::new(move |conn| {
+            let result = f(conn);
+            let ok = result.is_ok();
+            let finish: Finish = Box::new(move |commit_error| {
+                let outcome = match (result, commit_error) {
+                    (Ok(value), None) => Ok(value),
+                    (Ok(_), Some(e)) => Err(StoreError(e)),
+                    (Err(e), _) => Err(e),
+                };
+                let _ = answer.send(outcome);
+            });
+            (ok, finish)
+        });
+        let sent = self.jobs.send(job);
+        Box::pin(async move {
+            sent.map_err(|_| StoreError("the store thread has stopped".to_string()))?;
+            receive
+                .await
+                .map_err(|_| StoreError("the store thread has stopped".to_string()))?
+        })
+    }
+}
+
+fn migrate(conn: &Connection) -> StoreResult<()> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let known = MIGRATIONS.len() as i64;
+    if version > known {
+        return Err(StoreError(format!(
+            "the database has schema version {version}, newer than this program's {known}"
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// The writer thread: takes every pending job, runs them in one transaction (each in its own
+/// savepoint so that one failing job does not undo the others), commits, then answers them.
+fn writer(conn: Connection, jobs: mpsc::Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < 512 {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut finishes = Vec::with_capacity(batch.len());
+        let begin = conn.execute_batch("BEGIN IMMEDIATE");
+        if let Err(e) = begin {
+            let message = e.to_string();
+            for job in batch {
+                let (_, finish) = job(&conn);
+                finish(Some(message.clone()));
+            }
+            continue;
+        }
+        for job in batch {
+            let savepoint = conn.execute_batch("SAVEPOINT job");
+            let (ok, finish) = job(&conn);
+            if savepoint.is_ok() {
+                if !ok {
+                    let _ = conn.execute_batch("ROLLBACK TO job");
+                }
+                let _ = conn.execute_batch("RELEASE job");
+            }
+            finishes.push(finish);
+        }
+        let commit_error = conn.execute_batch("COMMIT").err().map(|e| e.to_string());
+        if commit_error.is_some() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        for finish in finishes {
+            finish(commit_error.clone());
+        }
+    }
+}
+
+fn to_text(v: &Json) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".to_string())
+}
+
+fn from_text(s: Option<String>) -> Option<Json> {
+    s.and_then(|s| serde_json::from_str(&s).ok())
+}
+
+fn slot_index(v: Option<usize>) -> i64 {
+    v.map_or(-1, |n| n as i64)
+}
+
+fn index_slot(v: i64) -> Option<usize> {
+    usize::try_from(v).ok()
+}
+
+const RUN_COLUMNS: &str = "seq, id, workflow, key, status, attempt, payload, created_at_ms, \
+                           started_at_ms, finished_at_ms, error, dead";
+
+fn run_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
+    let status: String = row.get(4)?;
+    let payload: String = row.get(6)?;
+    Ok(RunRecord {
+        seq: row.get(0)?,
+        id: row.get(1)?,
+        workflow: row.get(2)?,
+        key: row.get(3)?,
+        status: RunStatus::parse(&status).unwrap_or(RunStatus::Failed),
+        attempt: row.get(5)?,
+        payload: serde_json::from_str(&payload).unwrap_or(Json::Null),
+        created_at_ms: row.get(7)?,
+        started_at_ms: row.get(8)?,
+        finished_at_ms: row.get(9)?,
+        error: from_text(row.get(10)?),
+        dead: row.get::<_, i64>(11)? != 0,
+    })
+}
+
+fn load_run(conn: &Connection, id: &str) -> StoreResult<Option<RunRecord>> {
+    let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?1");
+    Ok(conn.query_row(&sql, [id], run_row).optional()?)
+}
+
+fn start(conn: &Connection, id: &str, now_ms: i64) -> StoreResult<Option<RunRecord>> {
+    conn.execute(
+        "UPDATE runs SET status = 'running', attempt = attempt + 1,
+                started_at_ms = COALESCE(started_at_ms, ?2)
+         WHERE id = ?1 AND status = 'queued'",
+        params![id, now_ms],
+    )?;
+    load_run(conn, id)
+}
+
+/// The payload of a coalesced run: the newest event's, with the payloads it replaces in
+/// `conflicts`, oldest first.
+fn coalesce(older: Json, newest: Json) -> Json {
+    let mut conflicts = Vec::new();
+    let mut older = older;
+    if let Json::Object(map) = &mut older
+        && let Some(Json::Array(earlier)) = map.remove("conflicts")
+    {
+        conflicts.extend(earlier);
+    }
+    conflicts.push(older);
+    match newest {
+        Json::Object(mut map) => {
+            map.insert("conflicts".to_string(), Json::Array(conflicts));
+            Json::Object(map)
+        }
+        other => other,
+    }
+}
+
+/// Starts a queued run if it is runnable; returns the run as it then is.
+fn start_if_runnable(conn: &Connection, id: &str, now_ms: i64) -> StoreResult<Option<RunRecord>> {
+    let sql = format!("SELECT r.id FROM runs r WHERE r.id = ?1 AND {RUNNABLE}");
+    let runnable: Option<String> = conn.query_row(&sql, [id], |r| r.get(0)).optional()?;
+    match runnable {
+        Some(id) => start(conn, &id, now_ms),
+        None => load_run(conn, id),
+    }
+}
+
+/// A queued run is runnable when no earlier queued or running run has its key.
+const RUNNABLE: &str = "r.status = 'queued' AND (r.key IS NULL OR NOT EXISTS (
+        SELECT 1 FROM runs o WHERE o.key = r.key AND o.status IN ('queued', 'running')
+        AND (o.status = 'running' OR o.seq < r.seq)))";
+
+impl Store for SqliteStore {
+    fn record_event(&self, event: NewEvent) -> BoxFuture<'_, StoreResult<EventOutcome>> {
+        self.with(move |conn| {
+            let seen: Option<i64> = conn
+                .query_row(
+                    "SELECT id FROM events WHERE workflow = ?1 AND event_id = ?2",
+                    params![event.workflow, event.event_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if seen.is_some() {
+                return Ok(EventOutcome::Duplicate);
+            }
+            if let Some((channel, sku, quantity)) = &event.echo {
+                let write: Option<i64> = conn
+                    .query_row(
+                        "SELECT id FROM writes WHERE channel = ?1 AND sku = ?2 AND quantity = ?3
+                         AND at_ms >= ?4 ORDER BY at_ms DESC LIMIT 1",
+                        params![channel, sku, quantity, event.echo_since_ms],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                if let Some(id) = write {
+                    conn.execute("DELETE FROM writes WHERE id = ?1", [id])?;
+                    conn.execute(
+                        "INSERT INTO events (workflow, event_id, key, occurred_at_ms, received_at_ms, status)
+                         VALUES (?1, ?2, ?3, ?4, ?5, 'echo')",
+                        params![event.workflow, event.event_id, event.key, event.occurred_at_ms, event.received_at_ms],
+                    )?;
+                    return Ok(EventOutcome::Echo);
+                }
+            }
+            let mut stale = false;
+            if let (Some(key), Some(at)) = (&event.key, event.occurred_at_ms) {
+                let last: Option<i64> = conn
+                    .query_row(
+                        "SELECT last_occurred_ms FROM key_state WHERE workflow = ?1 AND key = ?2",
+                        params![event.workflow, key],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                stale = last.is_some_and(|last| at < last);
+                if !stale {
+                    conn.execute(
+                        "INSERT INTO key_state (workflow, key, last_occurred_ms) VALUES (?1, ?2, ?3)
+                         ON CONFLICT (workflow, key) DO UPDATE SET last_occurred_ms = excluded.last_occurred_ms",
+                        params![event.workflow, key, at],
+                    )?;
+                }
+            }
+            let status = if stale { "stale" } else { "queued" };
+            let run_id = if stale { None } else { Some(event.run_id.clone()) };
+            conn.execute(
+                "INSERT INTO events (workflow, event_id, key, occurred_at_ms, received_at_ms, status, run_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![event.workflow, event.event_id, event.key, event.occurred_at_ms, event.received_at_ms, status, run_id],
+            )?;
+            if stale {
+                return Ok(EventOutcome::Stale);
+            }
+            if let (Some(_), Some(key)) = (event.coalesce_ms, &event.key) {
+                // A run of this key still waiting out its window takes the newest payload; the
+                // payloads it replaces go to `conflicts`, oldest first.
+                let waiting: Option<(String, String)> = conn
+                    .query_row(
+                        "SELECT id, payload FROM runs WHERE workflow = ?1 AND key = ?2 AND status = 'queued'
+                         AND attempt = 0 AND run_at_ms > ?3 ORDER BY seq DESC LIMIT 1",
+                        params![event.workflow, key, event.received_at_ms],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()?;
+                if let Some((id, older)) = waiting {
+                    let merged = coalesce(serde_json::from_str(&older).unwrap_or(Json::Null), event.payload.clone());
+                    conn.execute("UPDATE runs SET payload = ?2 WHERE id = ?1", params![id, to_text(&merged)])?;
+                    conn.execute(
+                        "UPDATE events SET run_id = ?3 WHERE workflow = ?1 AND event_id = ?2",
+                        params![event.workflow, event.event_id, id],
+                    )?;
+                    return Ok(EventOutcome::Queued(id));
+                }
+            }
+            let run_at = event.received_at_ms + event.coalesce_ms.unwrap_or(0);
+            conn.execute(
+                "INSERT INTO runs (id, workflow, key, status, payload, created_at_ms, run_at_ms)
+                 VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6)",
+                params![event.run_id, event.workflow, event.key, to_text(&event.payload), event.received_at_ms, run_at],
+            )?;
+            if event.start_now {
+                start_if_runnable(conn, &event.run_id, event.received_at_ms)?;
+            }
+            Ok(EventOutcome::Queued(event.run_id))
+        })
+    }
+
+    fn claim_next(&self, now_ms: i64) -> BoxFuture<'_, StoreResult<Option<RunRecord>>> {
+        self.with(move |conn| {
+            let sql = format!(
+                "SELECT r.id FROM runs r WHERE {RUNNABLE} AND r.run_at_ms <= ?1 ORDER BY r.seq LIMIT 1"
+            );
+            let id: Option<String> = conn.query_row(&sql, [now_ms], |r| r.get(0)).optional()?;
+            match id {
+                Some(id) => start(conn, &id, now_ms),
+                None => Ok(None),
+            }
+        })
+    }
+
+    fn claim(&self, run_id: &str, now_ms: i64) -> BoxFuture<'_, StoreResult<Option<RunRecord>>> {
+        let run_id = run_id.to_string();
+        self.with(move |conn| {
+            let run = start_if_runnable(conn, &run_id, now_ms)?;
+            Ok(run.filter(|r| r.status == RunStatus::Running))
+        })
+    }
+
+    fn run(&self, run_id: &str) -> BoxFuture<'_, StoreResult<Option<RunRecord>>> {
+        let run_id = run_id.to_string();
+        self.with(move |conn| load_run(conn, &run_id))
+    }
+
+    fn runs(
+        &self,
+        status: Option<RunStatus>,
+        limit: usize,
+    ) -> BoxFuture<'_, StoreResult<Vec<RunRecord>>> {
+        self.with(move |conn| {
+            let sql = format!(
+                "SELECT {RUN_COLUMNS} FROM runs WHERE (?1 IS NULL OR status = ?1) ORDER BY seq DESC LIMIT ?2"
+            );
+            let mut stmt = conn.prepare(&sql)?;
+            let rows = stmt.query_map(params![status.map(RunStatus::as_str), limit as i64], run_row)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    fn dead_runs(&self) -> BoxFuture<'_, StoreResult<Vec<RunRecord>>> {
+        self.with(move |conn| {
+            let sql = format!(
+                "SELECT {RUN_COLUMNS} FROM runs WHERE dead = 1 AND status = 'failed' ORDER BY seq"
+            );
+            let mut stmt = conn.prepare(&sql)?;
+            let rows = stmt.query_map([], run_row)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    fn steps(&self, run_id: &str) -> BoxFuture<'_, StoreResult<Vec<StepRecord>>> {
+        let run_id = run_id.to_string();
+        self.with(move |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT step, item, entry, name, kind, status, input, output, error, redacted
+                 FROM steps WHERE run_id = ?1 ORDER BY step, item, entry",
+            )?;
+            let rows = stmt.query_map([&run_id], |row| {
+                Ok(StepRecord {
+                    run_id: run_id.clone(),
+                    slot: StepSlot {
+                        step: row.get::<_, i64>(0)? as usize,
+                        item: index_slot(row.get(1)?),
+                        entry: index_slot(row.get(2)?),
+                    },
+                    name: row.get(3)?,
+                    kind: row.get(4)?,
+                    status: StepStatus::parse(&row.get::<_, String>(5)?),
+                    input: from_text(row.get(6)?),
+                    output: from_text(row.get(7)?),
+                    error: from_text(row.get(8)?),
+                    redacted: row.get::<_, i64>(9)? != 0,
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    fn calls(&self, run_id: &str) -> BoxFuture<'_, StoreResult<Vec<CallRecord>>> {
+        let run_id = run_id.to_string();
+        self.with(move |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT step, item, entry, op, idempotency_key, params, status, result, error, attempts, redacted
+                 FROM calls WHERE run_id = ?1 ORDER BY step, item, entry",
+            )?;
+            let rows = stmt.query_map([&run_id], |row| {
+                Ok(CallRecord {
+                    run_id: run_id.clone(),
+                    slot: StepSlot {
+                        step: row.get::<_, i64>(0)? as usize,
+                        item: index_slot(row.get(1)?),
+                        entry: index_slot(row.get(2)?),
+                    },
+                    op: row.get(3)?,
+                    idempotency_key: row.get(4)?,
+                    params: from_text(row.get(5)?).unwrap_or(Json::Null),
+                    status: CallStatus::parse(&row.get::<_, String>(6)?),
+                    result: from_text(row.get(7)?),
+                    error: from_text(row.get(8)?),
+                    attempts: row.get(9)?,
+                    redacted: row.get::<_, i64>(10)? != 0,
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    fn put_step(&self, step: StepRecord) -> BoxFuture<'_, StoreResult<()>> {
+        self.with(move |conn| {
+            conn.execute(
+                "INSERT OR REPLACE INTO steps (run_id, step, item, entry, name, kind, status, input, output, error, redacted)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![
+                    step.run_id,
+                    step.slot.step as i64,
+                    slot_index(step.slot.item),
+                    slot_index(step.slot.entry),
+                    step.name,
+                    step.kind,
+                    step.status.as_str(),
+                    step.input.as_ref().map(to_text),
+                    step.output.as_ref().map(to_text),
+                    step.error.as_ref().map(to_text),
+                    i64::from(step.redacted),
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn put_call(&self, call: CallRecord) -> BoxFuture<'_, StoreResult<()>> {
+        self.with(move |conn| {
+            conn.execute(
+                "INSERT OR REPLACE INTO calls (run_id, step, item, entry, op, idempotency_key, params, status, result, error, attempts, redacted)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                params![
+                    call.run_id,
+                    call.slot.step as i64,
+                    slot_index(call.slot.item),
+                    slot_index(call.slot.entry),
+                    call.op,
+                    call.idempotency_key,
+                    to_text(&call.params),
+                    call.status.as_str(),
+                    call.result.as_ref().map(to_text),
+                    call.error.as_ref().map(to_text),
+                    call.attempts,
+                    i64::from(call.redacted),
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn finish_run(
+        &self,
+        run_id: &str,
+        status: RunStatus,
+        error: Option<Json>,
+        now_ms: i64,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        let run_id = run_id.to_string();
+        self.with(move |conn| {
+            let dead = status == RunStatus::Failed;
+            let finished = if status.is_final() { Some(now_ms) } else { None };
+            conn.execute(
+                "UPDATE runs SET status = ?2, error = ?3, finished_at_ms = ?4, dead = ?5 WHERE id = ?1",
+                params![run_id, status.as_str(), error.as_ref().map(to_text), finished, i64::from(dead)],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn requeue(
+        &self,
+        run_id: &str,
+        start_at_ms: Option<i64>,
+    ) -> BoxFuture<'_, StoreResult<Option<RunRecord>>> {
+        let run_id = run_id.to_string();
+        self.with(move |conn| {
+            let n = conn.execute(
+                "UPDATE runs SET status = 'queued', dead = 0, error = NULL, finished_at_ms = NULL
+                 WHERE id = ?1 AND status <> 'running'",
+                [&run_id],
+            )?;
+            if n == 0 {
+                return Ok(None);
+            }
+            match start_at_ms {
+                Some(now) => start_if_runnable(conn, &run_id, now),
+                None => load_run(conn, &run_id),
+            }
+        })
+    }
+
+    fn recover_interrupted(&self) -> BoxFuture<'_, StoreResult<usize>> {
+        self.with(move |conn| {
+            Ok(conn.execute(
+                "UPDATE runs SET status = 'queued' WHERE status = 'running'",
+                [],
+            )?)
+        })
+    }
+
+    fn queue_depth(&self) -> BoxFuture<'_, StoreResult<u64>> {
+        self.with(move |conn| {
+            let n: i64 = conn.query_row(
+                "SELECT COUNT(*) FROM runs WHERE status = 'queued'",
+                [],
+                |r| r.get(0),
+            )?;
+            Ok(n.max(0) as u64)
+        })
+    }
+
+    fn last_tick(&self, workflow: &str) -> BoxFuture<'_, StoreResult<Option<i64>>> {
+        let workflow = workflow.to_string();
+        self.with(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT last_tick_ms FROM cron_ticks WHERE workflow = ?1",
+                    [&workflow],
+                    |r| r.get(0),
+                )
+                .optional()?)
+        })
+    }
+
+    fn record_write(&self, write: Write) -> BoxFuture<'_, StoreResult<()>> {
+        self.with(move |conn| {
+            conn.execute(
+                "INSERT INTO writes (channel, sku, quantity, at_ms) VALUES (?1, ?2, ?3, ?4)",
+                params![write.channel, write.sku, write.quantity, write.at_ms],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn prune(&self, before_ms: i64) -> BoxFuture<'_, StoreResult<usize>> {
+        self.with(move |conn| {
+            conn.execute("DELETE FROM writes WHERE at_ms < ?1", [before_ms])?;
+            const OLD: &str = "SELECT id FROM runs WHERE finished_at_ms < ?1 AND dead = 0
+                               AND status IN ('completed', 'skipped', 'partial', 'failed')";
+            conn.execute(
+                &format!("DELETE FROM steps WHERE run_id IN ({OLD})"),
+                [before_ms],
+            )?;
+            conn.execute(
+                &format!("DELETE FROM calls WHERE run_id IN ({OLD})"),
+                [before_ms],
+            )?;
+            let runs = conn.execute(
+                &format!("DELETE FROM runs WHERE id IN ({OLD})"),
+                [before_ms],
+            )?;
+            conn.execute(
+                "DELETE FROM events WHERE received_at_ms < ?1
+                 AND (run_id IS NULL OR run_id NOT IN (SELECT id FROM runs))",
+                [before_ms],
+            )?;
+            Ok(runs)
+        })
+    }
+
+    fn mark_tick(&self, workflow: &str, tick_ms: i64) -> BoxFuture<'_, StoreResult<bool>> {
+        let workflow = workflow.to_string();
+        self.with(move |conn| {
+            let n = conn.execute(
+                "INSERT INTO cron_ticks (workflow, last_tick_ms) VALUES (?1, ?2)
+                 ON CONFLICT (workflow) DO UPDATE SET last_tick_ms = excluded.last_tick_ms
+                 WHERE cron_ticks.last_tick_ms < excluded.last_tick_ms",
+                params![workflow, tick_ms],
+            )?;
+            Ok(n == 1)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn event(id: &str, key: Option<&str>, at: Option<i64>, run: &str) -> NewEvent {
+        NewEvent {
+            workflow: "W".to_string(),
+            event_id: id.to_string(),
+            key: key.map(str::to_string),
+            occurred_at_ms: at,
+            payload: serde_json::json!({"sku": key}),
+            received_at_ms: 1,
+            run_id: run.to_string(),
+            echo: key.map(|k| ("fake".to_string(), k.to_string(), 7)),
+            echo_since_ms: 0,
+            start_now: false,
+            coalesce_ms: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn dedupes_marks_stale_and_orders_by_key() {
+        let store = SqliteStore::open(":memory:").unwrap();
+        assert_eq!(
+            store
+                .record_event(event("e1", Some("A"), Some(10), "r1"))
+                .await
+                .unwrap(),
+            EventOutcome::Queued("r1".into())
+        );
+        assert_eq!(
+            store
+                .record_event(event("e1", Some("A"), Some(10), "rx"))
+                .await
+                .unwrap(),
+            EventOutcome::Duplicate
+        );
+        assert_eq!(
+            store
+                .record_event(event("e2", Some("A"), Some(5), "ry"))
+                .await
+                .unwrap(),
+            EventOutcome::Stale
+        );
+        assert_eq!(
+            store
+                .record_event(event("e3", Some("A"), Some(20), "r3"))
+                .await
+                .unwrap(),
+            EventOutcome::Queued("r3".into())
+        );
+        assert_eq!(
+            store
+                .record_event(event("e4", Some("B"), Some(1), "r4"))
+                .await
+                .unwrap(),
+            EventOutcome::Queued("r4".into())
+        );
+        // r1 runs; r3 (same key) must wait; r4 (other key) may run in parallel.
+        assert_eq!(store.claim_next(100).await.unwrap().unwrap().id, "r1");
+        assert_eq!(store.claim_next(100).await.unwrap().unwrap().id, "r4");
+        assert!(store.claim_next(100).await.unwrap().is_none());
+        store
+            .finish_run("r1", RunStatus::Completed, None, 101)
+            .await
+            .unwrap();
+        let r3 = store.claim_next(102).await.unwrap().unwrap();
+        assert_eq!(
+            (r3.id.as_str(), r3.attempt, r3.started_at_ms),
+            ("r3", 1, Some(102))
+        );
+        assert_eq!(store.queue_depth().await.unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn concurrent_events_are_all_stored_and_old_runs_pruned() {
+        let store = SqliteStore::open(":memory:").unwrap();
+        let pending: Vec<_> = (0..64)
+            .map(|i| {
+                store.record_event(event(
+                    &format!("c{i}"),
+                    Some("K"),
+                    Some(i),
+                    &format!("r{i}"),
+                ))
+            })
+            .collect();
+        for outcome in futures::future::join_all(pending).await {
+            assert!(matches!(outcome.unwrap(), EventOutcome::Queued(_)));
+        }
+        assert_eq!(store.queue_depth().await.unwrap(), 64);
+        let r = store.claim_next(5).await.unwrap().unwrap();
+        assert_eq!(r.id, "r0");
+        store
+            .finish_run("r0", RunStatus::Completed, None, 10)
+            .await
+            .unwrap();
+        assert_eq!(store.prune(11).await.unwrap(), 1);
+        assert!(store.run("r0").await.unwrap().is_none());
+        assert_eq!(store.prune(11).await.unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_reported_quantity_we_just_wrote_is_an_echo_once() {
+        let store = SqliteStore::open(":memory:").unwrap();
+        let write = Write {
+            channel: "fake".into(),
+            sku: "E".into(),
+            quantity: 7,
+            at_ms: 1,
+        };
+        store.record_write(write).await.unwrap();
+        assert_eq!(
+            store
+                .record_event(event("x1", Some("E"), None, "r1"))
+                .await
+                .unwrap(),
+            EventOutcome::Echo
+        );
+        assert_eq!(
+            store
+                .record_event(event("x2", Some("E"), None, "r2"))
+                .await
+                .unwrap(),
+            EventOutcome::Queued("r2".into())
+        );
+    }
+
+    #[tokio::test]
+    async fn events_within_the_coalesce_window_become_one_run_of_the_newest() {
+        let store = SqliteStore::open(":memory:").unwrap();
+        let mut e1 = event("k1", Some("C"), None, "r1");
+        e1.coalesce_ms = Some(5000);
+        e1.echo = None;
+        e1.payload = serde_json::json!({ "sku": "C", "quantity": 1 });
+        let mut e2 = e1.clone();
+        e2.event_id = "k2".into();
+        e2.run_id = "r2".into();
+        e2.received_at_ms = 2;
+        e2.payload = serde_json::json!({ "sku": "C", "quantity": 2 });
+        let mut e3 = e2.clone();
+        e3.event_id = "k3".into();
+        e3.run_id = "r3".into();
+        e3.payload = serde_json::json!({ "sku": "C", "quantity": 3 });
+        for e in [e1, e2, e3] {
+            assert_eq!(
+                store.record_event(e).await.unwrap(),
+                EventOutcome::Queued("r1".into())
+            );
+        }
+        assert!(store.claim_next(100).await.unwrap().is_none());
+        let run = store.claim_next(5001).await.unwrap().unwrap();
+        assert_eq!(
+            run.payload,
+            serde_json::json!({ "sku": "C", "quantity": 3, "conflicts": [
+                { "sku": "C", "quantity": 1 }, { "sku": "C", "quantity": 2 }
+            ] })
+        );
+    }
+
+    #[tokio::test]
+    async fn ticks_are_marked_once() {
+        let store = SqliteStore::open(":memory:").unwrap();
+        assert!(store.mark_tick("W", 10).await.unwrap());
+        assert!(!store.mark_tick("W", 10).await.unwrap());
+        assert!(store.mark_tick("W", 20).await.unwrap());
+        assert_eq!(store.last_tick("W").await.unwrap(), Some(20));
+    }
+
+    #[tokio::test]
+    async fn reopening_a_file_keeps_the_schema() {
+        let dir = std::env::temp_dir().join(format!("handled-store-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("h.db");
+        let path = path.to_str().unwrap();
+        {
+            let store = SqliteStore::open(path).unwrap();
+            store
+                .record_event(event("e1", None, None, "r1"))
+                .await
+                .unwrap();
+        }
+        let store = SqliteStore::open(path).unwrap();
+        assert!(store.run("r1").await.unwrap().is_some());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

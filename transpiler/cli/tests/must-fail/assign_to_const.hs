@@ -1,0 +1,9 @@
+workflow W {
+trigger wms.inventoryChanged {
+endpoint: "/hooks/wms"
+events: ["stock.updated"]
+}
+transform t {
+output: [1].map(x => { const y = 1; y = 2; return y; })
+}
+}

@@ -1,0 +1,8 @@
+workflow W {
+trigger webhook.received {
+path: "hooks/x"
+}
+transform t {
+output: 1
+}
+}

@@ -1,0 +1,9 @@
+workflow W {
+trigger wms.inventoryChanged {
+endpoint: "/hooks/wms"
+events: ["stock.updated"]
+}
+action supplier.createPurchaseOrder {
+data: { supplierName: "Acme", sku: "A" }
+}
+}

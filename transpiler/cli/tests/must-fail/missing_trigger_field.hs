@@ -1,0 +1,8 @@
+workflow W {
+trigger schedule.cron {
+timezone: "UTC"
+}
+transform t {
+output: 1
+}
+}

@@ -1,0 +1,10 @@
+workflow W {
+trigger wms.inventoryChanged {
+endpoint: "/hooks/wms"
+events: ["stock.updated"]
+}
+transform t {
+output: 1
+validates: { ok: true }
+}
+}

@@ -1,0 +1,7 @@
+workflow W {
+trigger shopfy.inventoryChanged {
+}
+transform t {
+output: 1
+}
+}

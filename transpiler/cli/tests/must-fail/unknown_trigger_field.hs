@@ -1,0 +1,10 @@
+workflow W {
+trigger schedule.cron {
+expression: "0 * * * *"
+timezone: "UTC"
+zone: "UTC"
+}
+transform t {
+output: 1
+}
+}

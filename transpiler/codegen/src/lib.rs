@@ -1,0 +1,247 @@
+//! The HandledScript checker and code generator: checks a program against the language
+//! (LANGUAGE.md) and the connector catalog, reports every problem as a [`Diagnostic`], and
+//! writes typed Rust that links `handled_runtime` and the connector crates.
+//!
+//! The checker and the generator are one pass: each expression is type-checked and compiled
+//! to Rust tokens together, so what is checked is exactly what is generated. The crate does no
+//! I/O except through the template loader the caller passes in.
+
+/// `quote!` when code is being generated; nothing when only checking (`hs2rs check` skips the
+/// cost of building token streams it would throw away).
+macro_rules! q {
+    ($($tokens:tt)*) => {
+        if $crate::emitting() { ::quote::quote!($($tokens)*) } else { ::proc_macro2::TokenStream::new() }
+    };
+}
+
+thread_local! {
+    static EMIT: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+fn emitting() -> bool {
+    EMIT.with(std::cell::Cell::get)
+}
+
+pub mod codes;
+mod cx;
+pub mod diagnostic;
+mod expr;
+mod methods;
+pub mod source;
+mod ty;
+mod workflow;
+
+pub use diagnostic::{Diagnostic, Label, Severity};
+pub use source::SourceFile;
+pub use workflow::{check_cron, parse_duration};
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use std::collections::BTreeSet;
+
+/// Options for a compilation.
+#[derive(Default)]
+pub struct Options<'a> {
+    /// Loads an email template beside a program file: `(file, name)` → the `.txt` and `.html`
+    /// sources found. Without it, templates are not checked.
+    pub templates: Option<&'a dyn Fn(&str, &str) -> (Option<String>, Option<String>)>,
+}
+
+/// The result of compiling a program.
+pub struct Output {
+    /// Every error and warning, in file and source order.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The generated code, unformatted (absent when there are errors).
+    pub tokens: Option<TokenStream>,
+    /// The connector crates the generated code names (`handled_shopify`, …).
+    pub connector_crates: Vec<&'static str>,
+}
+
+impl Output {
+    /// Whether any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// The generated code, formatted with prettyplease (absent when there are errors).
+    pub fn rust(&self) -> Option<String> {
+        let tokens = self.tokens.as_ref()?;
+        let file: syn::File = match syn::parse2(tokens.clone()) {
+            Ok(f) => f,
+            Err(e) => {
+                return Some(format!(
+                    "// hs2rs produced code that does not parse ({e}); this is a bug.\n{tokens}"
+                ));
+            }
+        };
+        Some(prettyplease::unparse(&file))
+    }
+}
+
+/// Parses and checks a program without generating code.
+pub fn check(files: &[SourceFile], options: &Options<'_>) -> Vec<Diagnostic> {
+    let previous = EMIT.with(|e| e.replace(false));
+    let diagnostics = compile_inner(files, options).diagnostics;
+    EMIT.with(|e| e.set(previous));
+    diagnostics
+}
+
+/// Parses, checks and compiles a program (one or more files).
+pub fn compile(files: &[SourceFile], options: &Options<'_>) -> Output {
+    let previous = EMIT.with(|e| e.replace(true));
+    let out = compile_inner(files, options);
+    EMIT.with(|e| e.set(previous));
+    out
+}
+
+fn compile_inner(files: &[SourceFile], options: &Options<'_>) -> Output {
+    let mut diagnostics = Vec::new();
+    let mut modules = Vec::new();
+    let mut crates = BTreeSet::new();
+    let mut names: Vec<(String, usize, handled_parser::Span)> = Vec::new();
+    for (index, file) in files.iter().enumerate() {
+        let parsed = handled_parser::parse(&file.text);
+        let broken: Vec<handled_parser::Span> = parsed.errors.iter().map(|e| e.span).collect();
+        let wf_options = workflow::WorkflowOptions {
+            templates: options.templates,
+            broken: &broken,
+        };
+        for err in parsed.errors {
+            diagnostics.push(syntax_diagnostic(index, err));
+        }
+        for wf in &parsed.file.workflows {
+            if let Some((_, first_file, first_span)) =
+                names.iter().find(|(n, _, _)| *n == wf.name.name)
+            {
+                let d = Diagnostic::error(
+                    "E0109",
+                    index,
+                    wf.name.span,
+                    format!("the workflow `{}` is defined twice", wf.name.name),
+                )
+                .note_at(*first_file, *first_span, "first defined here")
+                .help("workflow names identify runs and webhook paths: rename one of them");
+                diagnostics.push(d);
+            }
+            names.push((wf.name.name.clone(), index, wf.name.span));
+            let compiled = workflow::compile(index, file, wf, &mut diagnostics, &wf_options);
+            crates.extend(compiled.connectors.iter().copied());
+            modules.push(compiled);
+        }
+    }
+    let has_errors = diagnostics.iter().any(Diagnostic::is_error);
+    let tokens = (!has_errors && emitting()).then(|| program_tokens(files, &modules, &crates));
+    Output {
+        diagnostics,
+        tokens,
+        connector_crates: crates.into_iter().collect(),
+    }
+}
+
+fn syntax_diagnostic(file: usize, err: handled_parser::SyntaxError) -> Diagnostic {
+    use handled_parser::SyntaxErrorKind as K;
+    let code = match err.kind {
+        K::Unexpected => "E0001",
+        K::BadLiteral => "E0002",
+        K::TooDeep => "E0003",
+        K::Unsupported => "E0004",
+    };
+    let label = if err.expected.is_empty() {
+        String::new()
+    } else {
+        format!("expected {}", err.expected.join(" or "))
+    };
+    Diagnostic::error(code, file, err.span, err.message)
+        .label(label)
+        .maybe_help(err.help)
+}
+
+fn program_tokens(
+    files: &[SourceFile],
+    modules: &[workflow::CompiledWorkflow],
+    crates: &BTreeSet<&'static str>,
+) -> TokenStream {
+    let names: Vec<String> = files.iter().map(|f| format!("`{}`", f.name)).collect();
+    let header = format!(
+        " Generated by hs2rs {} from {}. Do not edit: change the `.hs` source and run hs2rs again.",
+        env!("CARGO_PKG_VERSION"),
+        names.join(", ")
+    );
+    let connectors: Vec<TokenStream> = crates
+        .iter()
+        .map(|c| {
+            let id = quote::format_ident!("{}", c);
+            quote!(app.add_connector(::#id::connector());)
+        })
+        .collect();
+    let adds: Vec<TokenStream> = modules
+        .iter()
+        .map(|m| {
+            let id = &m.module_name;
+            quote!(app.add_workflow(#id::workflow());)
+        })
+        .collect();
+    let mods: Vec<&TokenStream> = modules.iter().map(|m| &m.module).collect();
+    quote! {
+        #![doc = #header]
+
+        /// Registers every workflow of this program, and the connectors they use, with the app.
+        pub fn register(app: &mut ::handled_runtime::App) {
+            #(#connectors)*
+            #(#adds)*
+        }
+
+        #(#mods)*
+    }
+}
+
+/// Compiles one expression, with `input` bound to a JSON value, to a Rust function
+/// `fn NAME(input: &Value) -> Result<Value, JsError>`. Used to check expressions against
+/// Node.js (the differential tests) and by tools that evaluate single expressions.
+pub fn compile_expression(name: &str, source: &str) -> Result<TokenStream, Vec<Diagnostic>> {
+    let file = SourceFile::new("<expression>", source);
+    let expr = match handled_parser::parse_expression(source, 0) {
+        Ok(e) => e,
+        Err(errors) => {
+            return Err(errors
+                .into_iter()
+                .map(|e| syntax_diagnostic(0, e))
+                .collect());
+        }
+    };
+    let mut diags = Vec::new();
+    let mut env_vars = BTreeSet::new();
+    let mut cx = cx::Cx {
+        file: 0,
+        source: &file,
+        diags: &mut diags,
+        site: cx::Site::Key,
+        locals: Vec::new(),
+        payload_ty: ty::Ty::Json,
+        aliases: &[],
+        steps: &[],
+        current_step: 0,
+        input: Some((ty::Ty::Json, ty::Repr::Value)),
+        item: None,
+        used_steps: BTreeSet::new(),
+        env_vars: &mut env_vars,
+        counter: 0,
+        chain_labels: Vec::new(),
+        closure_depth: 0,
+        uses_scope: false,
+    };
+    let code = expr::compile(&mut cx, &expr);
+    if diags.iter().any(Diagnostic::is_error) {
+        return Err(diags);
+    }
+    let value = code.value();
+    let name = quote::format_ident!("{}", name);
+    Ok(quote! {
+        /// A compiled expression.
+        #[allow(clippy::approx_constant, clippy::excessive_precision, clippy::neg_multiply, clippy::nonminimal_bool, clippy::double_parens, clippy::eq_op, clippy::identity_op, clippy::zero_divided_by_zero, clippy::overly_complex_bool_expr, clippy::useless_conversion, clippy::redundant_closure_call, unused_parens, unreachable_code, clippy::let_unit_value, clippy::needless_question_mark, clippy::neg_cmp_op_on_partial_ord, unused_variables)]
+        pub fn #name(input: &::handled_runtime::Value) -> ::std::result::Result<::handled_runtime::Value, ::handled_runtime::JsError> {
+            let input = input.clone();
+            Ok(#value)
+        }
+    })
+}

@@ -1,0 +1,8 @@
+workflow W {
+trigger schedule.cron {
+expression: "0 * * * *"
+}
+transform t {
+output: class A {}
+}
+}

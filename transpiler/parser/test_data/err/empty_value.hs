@@ -1,0 +1,9 @@
+workflow W {
+trigger schedule.cron {
+expression: "0 * * * *"
+}
+transform t {
+output: ,
+input: 1
+}
+}

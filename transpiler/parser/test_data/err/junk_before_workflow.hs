@@ -1,0 +1,4 @@
+hello
+workflow W {
+trigger schedule.cron { a: 1 }
+}

@@ -1,0 +1,3 @@
+workflow W {
+transform t { output: 1 }
+}

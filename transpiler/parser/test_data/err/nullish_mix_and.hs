@@ -1,0 +1,8 @@
+workflow W {
+trigger schedule.cron {
+expression: "0 * * * *"
+}
+transform t {
+output: a && b ?? c
+}
+}

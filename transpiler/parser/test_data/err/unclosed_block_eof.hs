@@ -1,0 +1,3 @@
+workflow W {
+trigger schedule.cron {
+expression: "0 * * * *"

@@ -1,0 +1,10 @@
+workflow W {
+trigger schedule.cron { a: 1 }
+transform t {
+output: 1
+action x.y { a: 1 }
+transform u { output: 2 }
+}
+workflow V {
+trigger schedule.cron { a: 1 }
+action x.y { a: [1, 2 3] }

@@ -1,0 +1,5 @@
+workflow W {
+trigger schedule.cron {
+expression: 1 /* never closed
+}
+}

@@ -1,0 +1,5 @@
+workflow W {
+trigger schedule.cron {
+expression: `abc ${x}
+}
+}
