@@ -437,6 +437,11 @@ impl Runtime {
         )
     }
 
+    /// JSON for people: secrets and journal markers shown as `[redacted]`.
+    pub fn redact_for_display(&self, value: &Json) -> Json {
+        self.engine.redactor.display(value)
+    }
+
     /// Asks the process to stop: workers finish their runs, retries waiting for their backoff
     /// give up, and their runs go back to the queue.
     pub fn shutdown(&self) {

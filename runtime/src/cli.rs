@@ -70,6 +70,9 @@ enum Command {
         /// At most this many.
         #[arg(long, default_value_t = 100)]
         limit: usize,
+        /// Print a JSON array (without payloads) instead of one line per run.
+        #[arg(long)]
+        json: bool,
     },
     /// Shows one run step by step, with inputs, outputs, errors and calls.
     Show {
@@ -128,7 +131,8 @@ fn init_logging(format: LogFormat, serving: bool) {
         .unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let _ = match format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => builder.try_init(),
@@ -218,13 +222,37 @@ async fn run(app: App, cli: Cli) -> ExitCode {
                 ExitCode::from(1)
             }
         },
-        Command::Runs { status, limit } => {
+        Command::Runs {
+            status,
+            limit,
+            json,
+        } => {
             let status = match status.as_deref().map(|s| (s, RunStatus::parse(s))) {
                 None => None,
                 Some((_, Some(s))) => Some(s),
                 Some((s, None)) => return usage(format!("unknown status `{s}`")),
             };
             match runtime.store().runs(status, limit).await {
+                Ok(runs) if json => {
+                    let list: Vec<Json> = runs
+                        .iter()
+                        .map(|r| {
+                            serde_json::json!({
+                                "runId": r.id,
+                                "workflow": r.workflow,
+                                "status": r.status.as_str(),
+                                "attempt": r.attempt,
+                                "key": r.key,
+                                "dead": r.dead,
+                                "startedAt": r.started_at_ms.map(crate::clock::iso_ms),
+                                "finishedAt": r.finished_at_ms.map(crate::clock::iso_ms),
+                                "error": r.error,
+                            })
+                        })
+                        .collect();
+                    print_json(&runtime.redact_for_display(&Json::Array(list)));
+                    ExitCode::SUCCESS
+                }
                 Ok(runs) => {
                     for r in runs {
                         let started = r

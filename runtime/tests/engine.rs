@@ -244,6 +244,36 @@ async fn a_cron_workflow_runs_one_tick() {
     );
 }
 
+static BOOM_STEPS: [handled_runtime::StepInfo; 0] = [];
+
+async fn boom_run(_ctx: &mut handled_runtime::RunContext) -> Result<(), handled_runtime::Stop> {
+    panic!("generated code went wrong")
+}
+
+#[tokio::test]
+async fn a_panicking_workflow_fails_its_run_and_nothing_else() {
+    let state = Arc::new(FakeState::default());
+    let mut program = app(&state);
+    let mut boom = sync_workflow();
+    boom.name = "Boom";
+    boom.steps = &BOOM_STEPS;
+    boom.run = |ctx| Box::pin(boom_run(ctx));
+    program.add_workflow(boom);
+    let rt = start(&program, memory(), None).await;
+    let out = rt
+        .exec("Boom", Some(json!({ "sku": "Z-1" })))
+        .await
+        .unwrap();
+    assert_eq!(out.status, RunStatus::Failed);
+    let message = out.report["error"]["message"].as_str().unwrap();
+    assert!(message.contains("generated code went wrong"), "{message}");
+    let out = rt
+        .exec("Sync", Some(json!({ "sku": "Z-2", "quantity": 1 })))
+        .await
+        .unwrap();
+    assert_eq!(out.status, RunStatus::Completed);
+}
+
 #[tokio::test]
 async fn missing_environment_is_named_all_at_once() {
     let state = Arc::new(FakeState::default());

@@ -8,9 +8,11 @@ use std::time::{Duration, SystemTime};
 
 use handled_connector_core::http::classify_status;
 use handled_connector_core::{FreshToken, HttpClient, HttpResponse, TokenCache, params};
+use handled_runtime::connector::{IncomingEvent, WebhookError, WebhookRequest};
 use handled_runtime::types::SkuQuantity;
 use handled_runtime::{
     BoxFuture, CallError, CallInfo, Connector, ConnectorFactory, Env, ErrorClass, Json, Sandboxed,
+    TriggerConfig,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -875,9 +877,58 @@ impl AmazonConnector {
     }
 }
 
+/// The notification types an `amazon.inventoryChanged` trigger takes when it names none.
+pub const DEFAULT_NOTIFICATION_TYPES: &[&str] = &["LISTINGS_ITEM_MFN_QUANTITY_CHANGE"];
+
+/// Turns an SP-API notification (as delivered through SQS/EventBridge and forwarded to the
+/// program) into an event: its id is `NotificationMetadata.NotificationId` (else the
+/// `X-Event-Id` header, else a hash of the body), its time `EventTime`; notification types
+/// the trigger does not take are ignored.
+pub fn accept_notification(
+    trigger: &TriggerConfig,
+    request: &WebhookRequest,
+) -> Result<IncomingEvent, WebhookError> {
+    let mut event = handled_runtime::connector::accept_plain_json(request)?;
+    let body = &event.payload;
+    let Some(kind) = body.get("NotificationType").and_then(Json::as_str) else {
+        return Err(WebhookError::Malformed(
+            "not an SP-API notification (no NotificationType)".into(),
+        ));
+    };
+    let wanted = trigger.strings("events");
+    let takes = if wanted.is_empty() {
+        DEFAULT_NOTIFICATION_TYPES.contains(&kind)
+    } else {
+        wanted.iter().any(|w| w == kind)
+    };
+    if !takes {
+        return Err(WebhookError::Ignored(format!("notification type {kind}")));
+    }
+    if let Some(id) = body
+        .pointer("/NotificationMetadata/NotificationId")
+        .and_then(Json::as_str)
+    {
+        event.event_id = id.to_string();
+    }
+    event.occurred_at_ms = body
+        .get("EventTime")
+        .and_then(Json::as_str)
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.timestamp_millis());
+    Ok(event)
+}
+
 impl Connector for AmazonConnector {
     fn name(&self) -> &'static str {
         crate::NAME
+    }
+
+    fn accept_webhook(
+        &self,
+        trigger: &TriggerConfig,
+        request: &WebhookRequest,
+    ) -> Result<IncomingEvent, WebhookError> {
+        accept_notification(trigger, request)
     }
 
     fn call<'a>(
@@ -887,7 +938,7 @@ impl Connector for AmazonConnector {
         _info: &'a CallInfo,
     ) -> BoxFuture<'a, Result<Json, CallError>> {
         Box::pin(async move {
-            match op {
+            let result = match op {
                 "updateInventory" => {
                     let p: UpdateInventoryParams = params::parse("amazon.updateInventory", params)?;
                     params::output(&self.client.update_inventory(&p).await?)
@@ -897,7 +948,9 @@ impl Connector for AmazonConnector {
                     params::output(&self.client.get_all_inventory(&p).await?)
                 }
                 other => Err(params::unknown_op(crate::NAME, other)),
-            }
+            };
+            log_outcome(op, &result);
+            result
         })
     }
 }
@@ -937,5 +990,22 @@ impl ConnectorFactory for AmazonFactory {
         let base = format!("{}/{}", url.trim_end_matches('/'), crate::NAME);
         let client = AmazonClient::new(emulator::default_settings(&base)).map_err(|e| e.message)?;
         Ok(Arc::new(AmazonConnector::new(client)))
+    }
+}
+
+/// The connector's structured event for one call: debug on success, warn with the error class
+/// and status on failure (messages never hold secrets).
+fn log_outcome(op: &str, result: &Result<Json, CallError>) {
+    match result {
+        Ok(_) => tracing::debug!(connector = crate::NAME, op, "call succeeded"),
+        Err(e) => tracing::warn!(
+            connector = crate::NAME,
+            op,
+            class = ?e.class,
+            status = ?e.status,
+            retry_after_ms = ?e.retry_after.map(|d| d.as_millis()),
+            error = %e.message,
+            "call failed"
+        ),
     }
 }

@@ -354,3 +354,72 @@ async fn bulk_update_through_a_feed_maps_results_per_sku() {
         );
     }
 }
+
+#[test]
+fn notifications_become_events() {
+    use handled_runtime::connector::{Connector, TriggerConfig, WebhookError, WebhookRequest};
+    let connector = handled_amazon::AmazonConnector::new(
+        AmazonClient::new(AmazonSettings::new(
+            "http://127.0.0.1:1",
+            "http://127.0.0.1:1/t",
+            "id",
+            "secret",
+            "refresh",
+        ))
+        .unwrap(),
+    );
+    let trigger = TriggerConfig {
+        workflow: "w",
+        connector: "amazon",
+        event: "inventoryChanged",
+        fields: Default::default(),
+    };
+    let body = json!({"NotificationVersion": "1.0", "NotificationType": "LISTINGS_ITEM_MFN_QUANTITY_CHANGE",
+        "PayloadVersion": "1.0", "EventTime": "2026-11-28T10:00:00.000Z",
+        "Payload": {"SellerId": "A1", "FulfillmentChannelCode": "DEFAULT", "Sku": "A-1", "Quantity": 4},
+        "NotificationMetadata": {"NotificationId": "n-1", "PublishTime": "2026-11-28T10:00:01.000Z"}});
+    let request = WebhookRequest {
+        headers: Default::default(),
+        body: serde_json::to_vec(&body).unwrap(),
+    };
+    let event = connector.accept_webhook(&trigger, &request).unwrap();
+    assert_eq!(event.event_id, "n-1");
+    assert_eq!(event.occurred_at_ms, Some(1_795_860_000_000));
+    assert_eq!(event.payload["Payload"]["Sku"], "A-1");
+
+    let other = json!({"NotificationType": "ANY_OFFER_CHANGED"});
+    let request = WebhookRequest {
+        headers: Default::default(),
+        body: serde_json::to_vec(&other).unwrap(),
+    };
+    assert!(matches!(
+        connector.accept_webhook(&trigger, &request),
+        Err(WebhookError::Ignored(_))
+    ));
+    let request = WebhookRequest {
+        headers: Default::default(),
+        body: b"{}".to_vec(),
+    };
+    assert!(matches!(
+        connector.accept_webhook(&trigger, &request),
+        Err(WebhookError::Malformed(_))
+    ));
+}
+
+#[test]
+fn from_env_names_every_missing_variable() {
+    let e = handled_amazon::connector()
+        .from_env(&handled_runtime::Env::from_pairs([]))
+        .err()
+        .unwrap();
+    for name in [
+        "AMAZON_LWA_CLIENT_ID",
+        "AMAZON_LWA_CLIENT_SECRET",
+        "AMAZON_LWA_REFRESH_TOKEN",
+    ] {
+        assert!(
+            e.iter().any(|m| m.contains(name)),
+            "{name} not named in {e:?}"
+        );
+    }
+}

@@ -9,9 +9,11 @@ use handled_connector_core::http::classify_status;
 use handled_connector_core::{
     FreshToken, HttpClient, HttpResponse, RateLimiter, TokenCache, params,
 };
+use handled_runtime::connector::{IncomingEvent, WebhookError, WebhookRequest};
 use handled_runtime::types::SkuQuantity;
 use handled_runtime::{
     BoxFuture, CallError, CallInfo, Connector, ConnectorFactory, Env, ErrorClass, Json, Sandboxed,
+    TriggerConfig,
 };
 
 use crate::config::{EbaySettings, SELL_INVENTORY_SCOPE};
@@ -502,9 +504,50 @@ impl EbayConnector {
     }
 }
 
+/// Turns an eBay platform notification (`{"metadata":{"topic",…},"notification":
+/// {"notificationId","eventDate","data",…}}`) into an event: its id is
+/// `notification.notificationId` (else the `X-Event-Id` header, else a hash of the body), its
+/// time `notification.eventDate`; topics the trigger does not name are ignored. eBay's
+/// `X-EBAY-SIGNATURE` (an ECDSA signature checked against a key fetched from eBay) is not
+/// verified here.
+pub fn accept_notification(
+    trigger: &TriggerConfig,
+    request: &WebhookRequest,
+) -> Result<IncomingEvent, WebhookError> {
+    let mut event = handled_runtime::connector::accept_plain_json(request)?;
+    let body = &event.payload;
+    let wanted = trigger.strings("events");
+    if let Some(topic) = body.pointer("/metadata/topic").and_then(Json::as_str)
+        && !wanted.is_empty()
+        && !wanted.iter().any(|w| w == topic)
+    {
+        return Err(WebhookError::Ignored(format!("topic {topic}")));
+    }
+    if let Some(id) = body
+        .pointer("/notification/notificationId")
+        .and_then(Json::as_str)
+    {
+        event.event_id = id.to_string();
+    }
+    event.occurred_at_ms = body
+        .pointer("/notification/eventDate")
+        .and_then(Json::as_str)
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.timestamp_millis());
+    Ok(event)
+}
+
 impl Connector for EbayConnector {
     fn name(&self) -> &'static str {
         crate::NAME
+    }
+
+    fn accept_webhook(
+        &self,
+        trigger: &TriggerConfig,
+        request: &WebhookRequest,
+    ) -> Result<IncomingEvent, WebhookError> {
+        accept_notification(trigger, request)
     }
 
     fn call<'a>(
@@ -514,14 +557,16 @@ impl Connector for EbayConnector {
         _info: &'a CallInfo,
     ) -> BoxFuture<'a, Result<Json, CallError>> {
         Box::pin(async move {
-            match op {
+            let result = match op {
                 "updateInventory" => {
                     let p: UpdateInventoryParams = params::parse("ebay.updateInventory", params)?;
                     let result = self.client.update_inventory(&p).await?;
                     params::output(&result)
                 }
                 other => Err(params::unknown_op(crate::NAME, other)),
-            }
+            };
+            log_outcome(op, &result);
+            result
         })
     }
 }
@@ -567,5 +612,22 @@ impl ConnectorFactory for EbayFactory {
         );
         let client = EbayClient::new(settings).map_err(|e| e.message)?;
         Ok(Arc::new(EbayConnector::new(client)))
+    }
+}
+
+/// The connector's structured event for one call: debug on success, warn with the error class
+/// and status on failure (messages never hold secrets).
+fn log_outcome(op: &str, result: &Result<Json, CallError>) {
+    match result {
+        Ok(_) => tracing::debug!(connector = crate::NAME, op, "call succeeded"),
+        Err(e) => tracing::warn!(
+            connector = crate::NAME,
+            op,
+            class = ?e.class,
+            status = ?e.status,
+            retry_after_ms = ?e.retry_after.map(|d| d.as_millis()),
+            error = %e.message,
+            "call failed"
+        ),
     }
 }

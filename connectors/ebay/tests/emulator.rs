@@ -281,3 +281,55 @@ async fn throttling_and_server_errors() {
     );
     assert_eq!(handle.state()["items"]["SKU-000"]["quantity"], 2);
 }
+
+#[test]
+fn notifications_become_events() {
+    use handled_runtime::connector::{Connector, TriggerConfig, WebhookError, WebhookRequest};
+    let connector = handled_ebay::EbayConnector::new(
+        EbayClient::new(EbaySettings::new(
+            "http://127.0.0.1:1",
+            "id",
+            "secret",
+            "refresh",
+        ))
+        .unwrap(),
+    );
+    let mut trigger = TriggerConfig {
+        workflow: "w",
+        connector: "ebay",
+        event: "inventoryChanged",
+        fields: Default::default(),
+    };
+    let body = json!({"metadata": {"topic": "ITEM_QUANTITY_CHANGED", "schemaVersion": "1.0"},
+        "notification": {"notificationId": "e-9", "eventDate": "2026-11-28T10:00:00.000Z", "data": {"sku": "A-1"}}});
+    let request = WebhookRequest {
+        headers: Default::default(),
+        body: serde_json::to_vec(&body).unwrap(),
+    };
+    let event = connector.accept_webhook(&trigger, &request).unwrap();
+    assert_eq!(
+        (event.event_id.as_str(), event.occurred_at_ms),
+        ("e-9", Some(1_795_860_000_000))
+    );
+    trigger
+        .fields
+        .insert("events".into(), json!(["MARKETPLACE_ACCOUNT_DELETION"]));
+    assert!(matches!(
+        connector.accept_webhook(&trigger, &request),
+        Err(WebhookError::Ignored(_))
+    ));
+}
+
+#[test]
+fn from_env_names_every_missing_variable() {
+    let e = handled_ebay::connector()
+        .from_env(&handled_runtime::Env::from_pairs([]))
+        .err()
+        .unwrap();
+    for name in ["EBAY_CLIENT_ID", "EBAY_CLIENT_SECRET", "EBAY_REFRESH_TOKEN"] {
+        assert!(
+            e.iter().any(|m| m.contains(name)),
+            "{name} not named in {e:?}"
+        );
+    }
+}

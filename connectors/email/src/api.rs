@@ -271,13 +271,15 @@ impl Connector for EmailConnector {
         info: &'a CallInfo,
     ) -> BoxFuture<'a, Result<Json, CallError>> {
         Box::pin(async move {
-            match op {
+            let result = match op {
                 "send" => {
                     let p: SendParams = params::parse("email.send", params)?;
                     params::output(&self.client.send(&p, &info.idempotency_key).await?)
                 }
                 other => Err(params::unknown_op(crate::NAME, other)),
-            }
+            };
+            log_outcome(op, &result);
+            result
         })
     }
 }
@@ -341,5 +343,22 @@ impl ConnectorFactory for EmailFactory {
         let templates = self.templates(Templates::Dir("./templates".into()));
         let client = EmailClient::discover(&discovery, emulator::DEFAULT_FROM, templates);
         Ok(Arc::new(EmailConnector::new(client)))
+    }
+}
+
+/// The connector's structured event for one call: debug on success, warn with the error class
+/// and status on failure (messages never hold secrets).
+fn log_outcome(op: &str, result: &Result<Json, CallError>) {
+    match result {
+        Ok(_) => tracing::debug!(connector = crate::NAME, op, "call succeeded"),
+        Err(e) => tracing::warn!(
+            connector = crate::NAME,
+            op,
+            class = ?e.class,
+            status = ?e.status,
+            retry_after_ms = ?e.retry_after.map(|d| d.as_millis()),
+            error = %e.message,
+            "call failed"
+        ),
     }
 }

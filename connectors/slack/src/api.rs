@@ -161,14 +161,16 @@ impl Connector for SlackConnector {
         _info: &'a CallInfo,
     ) -> BoxFuture<'a, Result<Json, CallError>> {
         Box::pin(async move {
-            match op {
+            let result = match op {
                 "sendMessage" => {
                     let p: SendMessageParams = params::parse("slack.sendMessage", params)?;
                     let result = self.client.post_message(&p.channel, &p.message).await?;
                     params::output(&result)
                 }
                 other => Err(params::unknown_op(crate::NAME, other)),
-            }
+            };
+            log_outcome(op, &result);
+            result
         })
     }
 }
@@ -213,5 +215,22 @@ impl ConnectorFactory for SlackFactory {
         let client = SlackClient::new(SlackConfig::new(&base, emulator::DEFAULT_TOKEN))
             .map_err(|e| e.message)?;
         Ok(Arc::new(SlackConnector::new(client)))
+    }
+}
+
+/// The connector's structured event for one call: debug on success, warn with the error class
+/// and status on failure (messages never hold secrets).
+fn log_outcome(op: &str, result: &Result<Json, CallError>) {
+    match result {
+        Ok(_) => tracing::debug!(connector = crate::NAME, op, "call succeeded"),
+        Err(e) => tracing::warn!(
+            connector = crate::NAME,
+            op,
+            class = ?e.class,
+            status = ?e.status,
+            retry_after_ms = ?e.retry_after.map(|d| d.as_millis()),
+            error = %e.message,
+            "call failed"
+        ),
     }
 }

@@ -175,3 +175,12 @@ async fn error_classes() {
     assert_eq!(classify_slack_error("rate_limited"), ErrorClass::Throttled);
     assert_eq!(classify_slack_error("is_archived"), ErrorClass::Permanent);
 }
+
+#[test]
+fn from_env_names_every_missing_variable() {
+    let e = handled_slack::connector()
+        .from_env(&handled_runtime::Env::from_pairs([]))
+        .err()
+        .unwrap();
+    assert!(e.iter().any(|m| m.contains("SLACK_BOT_TOKEN")), "{e:?}");
+}

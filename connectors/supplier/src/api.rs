@@ -147,7 +147,7 @@ impl Connector for SupplierConnector {
         info: &'a CallInfo,
     ) -> BoxFuture<'a, Result<Json, CallError>> {
         Box::pin(async move {
-            match op {
+            let result = match op {
                 "createPurchaseOrder" => {
                     let p: CreatePurchaseOrderParams =
                         params::parse("supplier.createPurchaseOrder", params)?;
@@ -158,7 +158,9 @@ impl Connector for SupplierConnector {
                     params::output(&result)
                 }
                 other => Err(params::unknown_op(crate::NAME, other)),
-            }
+            };
+            log_outcome(op, &result);
+            result
         })
     }
 }
@@ -200,5 +202,22 @@ impl ConnectorFactory for SupplierFactory {
         let config = SupplierConfig::new(&base, None);
         let client = SupplierClient::new(config).map_err(|e| e.message)?;
         Ok(Arc::new(SupplierConnector::new(client)))
+    }
+}
+
+/// The connector's structured event for one call: debug on success, warn with the error class
+/// and status on failure (messages never hold secrets).
+fn log_outcome(op: &str, result: &Result<Json, CallError>) {
+    match result {
+        Ok(_) => tracing::debug!(connector = crate::NAME, op, "call succeeded"),
+        Err(e) => tracing::warn!(
+            connector = crate::NAME,
+            op,
+            class = ?e.class,
+            status = ?e.status,
+            retry_after_ms = ?e.retry_after.map(|d| d.as_millis()),
+            error = %e.message,
+            "call failed"
+        ),
     }
 }

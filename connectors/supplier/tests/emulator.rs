@@ -194,3 +194,15 @@ async fn reqwest_free_post(url: &str, fault: serde_json::Value) -> bool {
         .await
         .is_ok()
 }
+
+#[test]
+fn from_env_names_every_missing_variable() {
+    let e = handled_supplier::connector()
+        .from_env(&handled_runtime::Env::from_pairs([]))
+        .err()
+        .unwrap();
+    assert!(e.iter().any(|m| m.contains("SUPPLIER_API_URL")), "{e:?}");
+    let env =
+        handled_runtime::Env::from_pairs([("SUPPLIER_API_URL".to_string(), "ftp://x".to_string())]);
+    assert!(handled_supplier::connector().from_env(&env).is_err());
+}
