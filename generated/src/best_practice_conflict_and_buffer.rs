@@ -87,7 +87,10 @@ pub mod conflict_aware_channel_sync {
     }
     fn run_boxed(
         ctx: &mut ::handled_runtime::RunContext,
-    ) -> ::handled_runtime::BoxFuture<'_, ::std::result::Result<(), ::handled_runtime::Stop>> {
+    ) -> ::handled_runtime::BoxFuture<
+        '_,
+        ::std::result::Result<(), ::handled_runtime::Stop>,
+    > {
         ::std::boxed::Box::pin(run(ctx))
     }
     async fn run(
@@ -96,38 +99,67 @@ pub mod conflict_aware_channel_sync {
         let t0_handle_inventory_conflict = ctx
             .transform(0usize, step_0_handle_inventory_conflict)
             .await?;
-        let t1_apply_safety_buffer = ctx.transform(1usize, step_1_apply_safety_buffer).await?;
-        ctx.action::<::handled_shopify::UpdateInventory, _>(2usize, |scope| {
-            step_2_shopify_update_inventory(
-                scope,
-                &t0_handle_inventory_conflict,
-                &t1_apply_safety_buffer,
+        let t1_apply_safety_buffer = ctx
+            .transform(1usize, step_1_apply_safety_buffer)
+            .await?;
+        ctx.action::<
+                ::handled_shopify::UpdateInventory,
+                _,
+            >(
+                2usize,
+                |scope| step_2_shopify_update_inventory(
+                    scope,
+                    &t0_handle_inventory_conflict,
+                    &t1_apply_safety_buffer,
+                ),
             )
-        })
-        .await?;
+            .await?;
         Ok(())
+    }
+    /// Turns an expression's error into a step error at a position of this file.
+    fn at(
+        line: u32,
+        column: u32,
+    ) -> impl Fn(::handled_runtime::JsError) -> ::handled_runtime::StepError {
+        move |e| ::handled_runtime::StepError::js(
+            e,
+            ::handled_runtime::Location {
+                file: FILE,
+                line,
+                column,
+            },
+        )
     }
     fn trigger(
         env: &::handled_runtime::Env,
-    ) -> ::std::result::Result<::handled_runtime::TriggerConfig, ::handled_runtime::JsError> {
+    ) -> ::std::result::Result<
+        ::handled_runtime::TriggerConfig,
+        ::handled_runtime::JsError,
+    > {
         let mut fields = ::std::collections::BTreeMap::new();
-        fields.insert(
-            "endpoint".to_string(),
-            ::handled_runtime::js::Value::to_json(&::handled_runtime::rt::env_value(
-                env,
-                "WMS_WEBHOOK_ENDPOINT",
-            )),
-        );
-        fields.insert(
-            "events".to_string(),
-            ::handled_runtime::js::Value::to_json(&::handled_runtime::rt::array(vec![
-                ::handled_runtime::Value::from("stock.updated"),
-            ])),
-        );
-        fields.insert(
-            "coalesce".to_string(),
-            ::handled_runtime::js::Value::to_json(&::handled_runtime::Value::from("5s")),
-        );
+        fields
+            .insert(
+                "endpoint".to_string(),
+                ::handled_runtime::js::Value::to_json(
+                    &::handled_runtime::rt::env_value(env, "WMS_WEBHOOK_ENDPOINT"),
+                ),
+            );
+        fields
+            .insert(
+                "events".to_string(),
+                ::handled_runtime::js::Value::to_json(
+                    &::handled_runtime::rt::array(
+                        vec![::handled_runtime::Value::from("stock.updated")],
+                    ),
+                ),
+            );
+        fields
+            .insert(
+                "coalesce".to_string(),
+                ::handled_runtime::js::Value::to_json(
+                    &::handled_runtime::Value::from("5s"),
+                ),
+            );
         Ok(::handled_runtime::TriggerConfig {
             workflow: NAME,
             connector: "wms",
@@ -141,7 +173,7 @@ pub mod conflict_aware_channel_sync {
         Debug,
         PartialEq,
         ::handled_runtime::serde::Serialize,
-        ::handled_runtime::serde::Deserialize,
+        ::handled_runtime::serde::Deserialize
     )]
     #[serde(crate = "::handled_runtime::serde")]
     pub struct HandleInventoryConflict {
@@ -161,16 +193,14 @@ pub mod conflict_aware_channel_sync {
     impl HandleInventoryConflict {
         /// The value as JavaScript sees it.
         pub fn to_value(&self) -> ::handled_runtime::Value {
-            ::handled_runtime::rt::object(vec![
-                ::handled_runtime::rt::Part::Prop(
-                    ::handled_runtime::js::JsString::from("sku"),
-                    self.sku.clone(),
-                ),
-                ::handled_runtime::rt::Part::Prop(
-                    ::handled_runtime::js::JsString::from("quantity"),
-                    self.quantity.clone(),
-                ),
-            ])
+            ::handled_runtime::rt::object(
+                vec![
+                    ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("sku"),
+                    self.sku.clone()),
+                    ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("quantity"),
+                    self.quantity.clone())
+                ],
+            )
         }
     }
     ///Output of transform `applySafetyBuffer`
@@ -179,7 +209,7 @@ pub mod conflict_aware_channel_sync {
         Debug,
         PartialEq,
         ::handled_runtime::serde::Serialize,
-        ::handled_runtime::serde::Deserialize,
+        ::handled_runtime::serde::Deserialize
     )]
     #[serde(crate = "::handled_runtime::serde")]
     pub struct ApplySafetyBuffer {
@@ -190,29 +220,24 @@ pub mod conflict_aware_channel_sync {
         )]
         pub sku: ::handled_runtime::Value,
         ///`publicQuantity`
-        #[serde(
-            rename = "publicQuantity",
-            with = "::handled_runtime::js::number_serde"
-        )]
+        #[serde(rename = "publicQuantity", with = "::handled_runtime::js::number_serde")]
         pub public_quantity: f64,
     }
     impl ApplySafetyBuffer {
         /// The value as JavaScript sees it.
         pub fn to_value(&self) -> ::handled_runtime::Value {
-            ::handled_runtime::rt::object(vec![
-                ::handled_runtime::rt::Part::Prop(
-                    ::handled_runtime::js::JsString::from("sku"),
-                    self.sku.clone(),
-                ),
-                ::handled_runtime::rt::Part::Prop(
-                    ::handled_runtime::js::JsString::from("publicQuantity"),
-                    ::handled_runtime::Value::Number(self.public_quantity),
-                ),
-            ])
+            ::handled_runtime::rt::object(
+                vec![
+                    ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("sku"),
+                    self.sku.clone()),
+                    ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("publicQuantity"),
+                    ::handled_runtime::Value::Number(self.public_quantity))
+                ],
+            )
         }
     }
     /// Step 1: transform `handleInventoryConflict` (examples/best_practice_conflict_and_buffer.hs:11:1).
-    fn step_0_handle_inventory_conflict(
+    pub fn step_0_handle_inventory_conflict(
         scope: &::handled_runtime::Scope<'_>,
     ) -> ::std::result::Result<
         ::handled_runtime::Transformed<HandleInventoryConflict>,
@@ -220,108 +245,44 @@ pub mod conflict_aware_channel_sync {
     > {
         let input = scope.payload().clone();
         let output = HandleInventoryConflict {
-            sku: ::handled_runtime::js::get(&input, "sku").map_err(|e| {
-                ::handled_runtime::StepError::js(
-                    e,
-                    ::handled_runtime::Location {
-                        file: FILE,
-                        line: 14u32,
-                        column: 12u32,
-                    },
-                )
-            })?,
-            quantity: if ::handled_runtime::js::to_number(&'chain_1: {
-                ::handled_runtime::js::get(
-                    &{
-                        let link_2 =
-                            ::handled_runtime::js::get(&input, "conflicts").map_err(|e| {
-                                ::handled_runtime::StepError::js(
-                                    e,
-                                    ::handled_runtime::Location {
-                                        file: FILE,
-                                        line: 15u32,
-                                        column: 17u32,
-                                    },
-                                )
-                            })?;
-                        if ::handled_runtime::js::nullish(&link_2) {
-                            break 'chain_1 ::handled_runtime::Value::Undefined;
-                        }
-                        link_2
-                    },
-                    "length",
-                )
-                .map_err(|e| {
-                    ::handled_runtime::StepError::js(
-                        e,
-                        ::handled_runtime::Location {
-                            file: FILE,
-                            line: 15u32,
-                            column: 28u32,
-                        },
-                    )
-                })?
-            }) > 0.0
-            {
-                ::handled_runtime::Value::Number(::handled_runtime::js::math_min(
-                    &::handled_runtime::rt::spread_numbers(vec![
-                        ::handled_runtime::rt::NumPart::Spread(
-                            ::handled_runtime::js::call_method_fn(
-                                &::handled_runtime::js::get(&input, "conflicts").map_err(|e| {
-                                    ::handled_runtime::StepError::js(
-                                        e,
-                                        ::handled_runtime::Location {
-                                            file: FILE,
-                                            line: 16u32,
-                                            column: 21u32,
-                                        },
-                                    )
-                                })?,
-                                "map",
-                                &mut |args: &[::handled_runtime::Value]| -> ::std::result::Result<
-                                    ::handled_runtime::Value,
-                                    ::handled_runtime::JsError,
-                                > {
-                                    let p_c_3 = ::handled_runtime::rt::arg(args, 0usize);
-                                    Ok(::handled_runtime::js::get(&p_c_3, "quantity")
-                                        .map_err(|e| e.at(16u32, 42u32))?)
-                                },
-                                &[],
-                            )
-                            .map_err(|e| {
-                                ::handled_runtime::StepError::js(
-                                    e,
-                                    ::handled_runtime::Location {
-                                        file: FILE,
-                                        line: 16u32,
-                                        column: 15u32,
-                                    },
-                                )
-                            })?,
-                        ),
-                    ])
-                    .map_err(|e| {
-                        ::handled_runtime::StepError::js(
-                            e,
-                            ::handled_runtime::Location {
-                                file: FILE,
-                                line: 16u32,
-                                column: 8u32,
+            sku: ::handled_runtime::js::get(&input, "sku").map_err(at(14u32, 12u32))?,
+            quantity: if ::handled_runtime::js::to_number(
+                &'chain_1: {
+                    ::handled_runtime::js::get(
+                            &{
+                                let link_2 = ::handled_runtime::js::get(&input, "conflicts")
+                                    .map_err(at(15u32, 17u32))?;
+                                if ::handled_runtime::js::nullish(&link_2) {
+                                    break 'chain_1 ::handled_runtime::Value::Undefined;
+                                }
+                                link_2
                             },
+                            "length",
                         )
-                    })?,
-                ))
+                        .map_err(at(15u32, 28u32))?
+                },
+            ) > 0.0
+            {
+                ::handled_runtime::Value::Number(
+                    ::handled_runtime::js::math_min(
+                        &::handled_runtime::rt::spread_numbers(
+                                vec![
+                                    ::handled_runtime::rt::NumPart::Spread(::handled_runtime::js::call_method_fn(&
+                                    ::handled_runtime::js::get(& input, "conflicts")
+                                    .map_err(at(16u32, 21u32)) ?, "map", & mut | args : &
+                                    [::handled_runtime::Value] | -> ::std::result::Result <
+                                    ::handled_runtime::Value, ::handled_runtime::JsError > { let
+                                    p_c_3 = ::handled_runtime::rt::arg(args, 0usize);
+                                    Ok(::handled_runtime::js::get(& p_c_3, "quantity").map_err(|
+                                    e | e.at(16u32, 42u32)) ?) }, & []).map_err(at(16u32,
+                                    15u32)) ?)
+                                ],
+                            )
+                            .map_err(at(16u32, 8u32))?,
+                    ),
+                )
             } else {
-                ::handled_runtime::js::get(&input, "quantity").map_err(|e| {
-                    ::handled_runtime::StepError::js(
-                        e,
-                        ::handled_runtime::Location {
-                            file: FILE,
-                            line: 17u32,
-                            column: 9u32,
-                        },
-                    )
-                })?
+                ::handled_runtime::js::get(&input, "quantity").map_err(at(17u32, 9u32))?
             },
         };
         Ok(::handled_runtime::Transformed::Output {
@@ -330,7 +291,7 @@ pub mod conflict_aware_channel_sync {
         })
     }
     /// Step 2: transform `applySafetyBuffer` (examples/best_practice_conflict_and_buffer.hs:20:1).
-    fn step_1_apply_safety_buffer(
+    pub fn step_1_apply_safety_buffer(
         scope: &::handled_runtime::Scope<'_>,
     ) -> ::std::result::Result<
         ::handled_runtime::Transformed<ApplySafetyBuffer>,
@@ -338,31 +299,16 @@ pub mod conflict_aware_channel_sync {
     > {
         let input = scope.payload().clone();
         let output = ApplySafetyBuffer {
-            sku: ::handled_runtime::js::get(&input, "sku").map_err(|e| {
-                ::handled_runtime::StepError::js(
-                    e,
-                    ::handled_runtime::Location {
-                        file: FILE,
-                        line: 23u32,
-                        column: 12u32,
-                    },
-                )
-            })?,
-            public_quantity: ::handled_runtime::js::math_max(&[
-                0.0,
-                ::handled_runtime::js::to_number(
-                    &::handled_runtime::js::get(&input, "actualQuantity").map_err(|e| {
-                        ::handled_runtime::StepError::js(
-                            e,
-                            ::handled_runtime::Location {
-                                file: FILE,
-                                line: 24u32,
-                                column: 35u32,
-                            },
-                        )
-                    })?,
-                ) - 2.0,
-            ]),
+            sku: ::handled_runtime::js::get(&input, "sku").map_err(at(23u32, 12u32))?,
+            public_quantity: ::handled_runtime::js::math_max(
+                &[
+                    0.0,
+                    ::handled_runtime::js::to_number(
+                        &::handled_runtime::js::get(&input, "actualQuantity")
+                            .map_err(at(24u32, 35u32))?,
+                    ) - 2.0,
+                ],
+            ),
         };
         Ok(::handled_runtime::Transformed::Output {
             input: input.clone(),
@@ -370,7 +316,7 @@ pub mod conflict_aware_channel_sync {
         })
     }
     /// Step 3: action `shopify.updateInventory` (examples/best_practice_conflict_and_buffer.hs:27:1).
-    fn step_2_shopify_update_inventory(
+    pub fn step_2_shopify_update_inventory(
         _scope: &::handled_runtime::Scope<'_>,
         t0_handle_inventory_conflict: &HandleInventoryConflict,
         t1_apply_safety_buffer: &ApplySafetyBuffer,
@@ -389,10 +335,14 @@ pub mod conflict_aware_channel_sync {
             ::handled_runtime::convert::string,
         )?;
         let param_quantity_5 = ::handled_runtime::convert::integer_f64(
-            ::handled_runtime::js::math_min(&[
-                t1_apply_safety_buffer.public_quantity,
-                ::handled_runtime::js::to_number(&t0_handle_inventory_conflict.quantity),
-            ]),
+            ::handled_runtime::js::math_min(
+                &[
+                    t1_apply_safety_buffer.public_quantity,
+                    ::handled_runtime::js::to_number(
+                        &t0_handle_inventory_conflict.quantity,
+                    ),
+                ],
+            ),
             "quantity",
             ::handled_runtime::Location {
                 file: FILE,
@@ -400,12 +350,14 @@ pub mod conflict_aware_channel_sync {
                 column: 11u32,
             },
         )?;
-        Ok(Some(::handled_shopify::UpdateInventoryParams {
-            quantity: param_quantity_5,
-            sku: param_sku_4,
-            product_id: None,
-            variant_id: None,
-            location: None,
-        }))
+        Ok(
+            Some(::handled_shopify::UpdateInventoryParams {
+                quantity: param_quantity_5,
+                sku: param_sku_4,
+                product_id: None,
+                variant_id: None,
+                location: None,
+            }),
+        )
     }
 }

@@ -77,7 +77,10 @@ pub mod shopify_to_wms_sync {
     }
     fn run_boxed(
         ctx: &mut ::handled_runtime::RunContext,
-    ) -> ::handled_runtime::BoxFuture<'_, ::std::result::Result<(), ::handled_runtime::Stop>> {
+    ) -> ::handled_runtime::BoxFuture<
+        '_,
+        ::std::result::Result<(), ::handled_runtime::Stop>,
+    > {
         ::std::boxed::Box::pin(run(ctx))
     }
     async fn run(
@@ -86,29 +89,53 @@ pub mod shopify_to_wms_sync {
         let t0_process_inventory_change = ctx
             .transform(0usize, step_0_process_inventory_change)
             .await?;
-        ctx.action::<::handled_wms::UpdateInventory, _>(1usize, |scope| {
-            step_1_wms_update_inventory(scope, &t0_process_inventory_change)
-        })
-        .await?;
+        ctx.action::<
+                ::handled_wms::UpdateInventory,
+                _,
+            >(
+                1usize,
+                |scope| step_1_wms_update_inventory(scope, &t0_process_inventory_change),
+            )
+            .await?;
         Ok(())
+    }
+    /// Turns an expression's error into a step error at a position of this file.
+    fn at(
+        line: u32,
+        column: u32,
+    ) -> impl Fn(::handled_runtime::JsError) -> ::handled_runtime::StepError {
+        move |e| ::handled_runtime::StepError::js(
+            e,
+            ::handled_runtime::Location {
+                file: FILE,
+                line,
+                column,
+            },
+        )
     }
     fn trigger(
         env: &::handled_runtime::Env,
-    ) -> ::std::result::Result<::handled_runtime::TriggerConfig, ::handled_runtime::JsError> {
+    ) -> ::std::result::Result<
+        ::handled_runtime::TriggerConfig,
+        ::handled_runtime::JsError,
+    > {
         let mut fields = ::std::collections::BTreeMap::new();
-        fields.insert(
-            "store".to_string(),
-            ::handled_runtime::js::Value::to_json(&::handled_runtime::rt::env_value(
-                env,
-                "SHOPIFY_STORE_URL",
-            )),
-        );
-        fields.insert(
-            "events".to_string(),
-            ::handled_runtime::js::Value::to_json(&::handled_runtime::rt::array(vec![
-                ::handled_runtime::Value::from("inventory_levels/update"),
-            ])),
-        );
+        fields
+            .insert(
+                "store".to_string(),
+                ::handled_runtime::js::Value::to_json(
+                    &::handled_runtime::rt::env_value(env, "SHOPIFY_STORE_URL"),
+                ),
+            );
+        fields
+            .insert(
+                "events".to_string(),
+                ::handled_runtime::js::Value::to_json(
+                    &::handled_runtime::rt::array(
+                        vec![::handled_runtime::Value::from("inventory_levels/update")],
+                    ),
+                ),
+            );
         Ok(::handled_runtime::TriggerConfig {
             workflow: NAME,
             connector: "shopify",
@@ -122,7 +149,7 @@ pub mod shopify_to_wms_sync {
         Debug,
         PartialEq,
         ::handled_runtime::serde::Serialize,
-        ::handled_runtime::serde::Deserialize,
+        ::handled_runtime::serde::Deserialize
     )]
     #[serde(crate = "::handled_runtime::serde")]
     pub struct ProcessInventoryChange {
@@ -163,32 +190,24 @@ pub mod shopify_to_wms_sync {
     impl ProcessInventoryChange {
         /// The value as JavaScript sees it.
         pub fn to_value(&self) -> ::handled_runtime::Value {
-            ::handled_runtime::rt::object(vec![
-                ::handled_runtime::rt::Part::Prop(
-                    ::handled_runtime::js::JsString::from("sku"),
-                    self.sku.clone(),
-                ),
-                ::handled_runtime::rt::Part::Prop(
-                    ::handled_runtime::js::JsString::from("locationId"),
-                    self.location_id.clone(),
-                ),
-                ::handled_runtime::rt::Part::Prop(
-                    ::handled_runtime::js::JsString::from("availableQuantity"),
-                    self.available_quantity.clone(),
-                ),
-                ::handled_runtime::rt::Part::Prop(
-                    ::handled_runtime::js::JsString::from("reservedQuantity"),
-                    self.reserved_quantity.clone(),
-                ),
-                ::handled_runtime::rt::Part::Prop(
-                    ::handled_runtime::js::JsString::from("timestamp"),
-                    self.timestamp.clone(),
-                ),
-            ])
+            ::handled_runtime::rt::object(
+                vec![
+                    ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("sku"),
+                    self.sku.clone()),
+                    ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("locationId"),
+                    self.location_id.clone()),
+                    ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("availableQuantity"),
+                    self.available_quantity.clone()),
+                    ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("reservedQuantity"),
+                    self.reserved_quantity.clone()),
+                    ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("timestamp"),
+                    self.timestamp.clone())
+                ],
+            )
         }
     }
     /// Step 1: transform `processInventoryChange` (examples/pattern1_bidirectional_shopify_wms.hs:7:1).
-    fn step_0_process_inventory_change(
+    pub fn step_0_process_inventory_change(
         scope: &::handled_runtime::Scope<'_>,
     ) -> ::std::result::Result<
         ::handled_runtime::Transformed<ProcessInventoryChange>,
@@ -197,75 +216,23 @@ pub mod shopify_to_wms_sync {
         let input = scope.payload().clone();
         let output = ProcessInventoryChange {
             sku: ::handled_runtime::js::get(
-                &::handled_runtime::js::get(&input, "inventory_item").map_err(|e| {
-                    ::handled_runtime::StepError::js(
-                        e,
-                        ::handled_runtime::Location {
-                            file: FILE,
-                            line: 10u32,
-                            column: 12u32,
-                        },
-                    )
-                })?,
-                "sku",
-            )
-            .map_err(|e| {
-                ::handled_runtime::StepError::js(
-                    e,
-                    ::handled_runtime::Location {
-                        file: FILE,
-                        line: 10u32,
-                        column: 27u32,
-                    },
+                    &::handled_runtime::js::get(&input, "inventory_item")
+                        .map_err(at(10u32, 12u32))?,
+                    "sku",
                 )
-            })?,
-            location_id: ::handled_runtime::js::get(&input, "location_id").map_err(|e| {
-                ::handled_runtime::StepError::js(
-                    e,
-                    ::handled_runtime::Location {
-                        file: FILE,
-                        line: 11u32,
-                        column: 19u32,
-                    },
-                )
-            })?,
-            available_quantity: ::handled_runtime::js::get(&input, "available").map_err(|e| {
-                ::handled_runtime::StepError::js(
-                    e,
-                    ::handled_runtime::Location {
-                        file: FILE,
-                        line: 12u32,
-                        column: 26u32,
-                    },
-                )
-            })?,
-            reserved_quantity: ::handled_runtime::js::get(&input, "reserved_quantity").map_err(
-                |e| {
-                    ::handled_runtime::StepError::js(
-                        e,
-                        ::handled_runtime::Location {
-                            file: FILE,
-                            line: 13u32,
-                            column: 25u32,
-                        },
-                    )
-                },
-            )?,
+                .map_err(at(10u32, 27u32))?,
+            location_id: ::handled_runtime::js::get(&input, "location_id")
+                .map_err(at(11u32, 19u32))?,
+            available_quantity: ::handled_runtime::js::get(&input, "available")
+                .map_err(at(12u32, 26u32))?,
+            reserved_quantity: ::handled_runtime::js::get(&input, "reserved_quantity")
+                .map_err(at(13u32, 25u32))?,
             timestamp: ::handled_runtime::js::call_method(
-                &::handled_runtime::js::date_new(&[], scope.now_ms()),
-                "toISOString",
-                &[],
-            )
-            .map_err(|e| {
-                ::handled_runtime::StepError::js(
-                    e,
-                    ::handled_runtime::Location {
-                        file: FILE,
-                        line: 14u32,
-                        column: 23u32,
-                    },
+                    &::handled_runtime::js::date_new(&[], scope.now_ms()),
+                    "toISOString",
+                    &[],
                 )
-            })?,
+                .map_err(at(14u32, 23u32))?,
         };
         Ok(::handled_runtime::Transformed::Output {
             input: input.clone(),
@@ -273,7 +240,7 @@ pub mod shopify_to_wms_sync {
         })
     }
     /// Step 2: action `wms.updateInventory` (examples/pattern1_bidirectional_shopify_wms.hs:18:1).
-    fn step_1_wms_update_inventory(
+    pub fn step_1_wms_update_inventory(
         _scope: &::handled_runtime::Scope<'_>,
         t0_process_inventory_change: &ProcessInventoryChange,
     ) -> ::std::result::Result<
@@ -308,11 +275,13 @@ pub mod shopify_to_wms_sync {
             },
             ::handled_runtime::convert::string,
         )?;
-        Ok(Some(::handled_wms::UpdateInventoryParams {
-            sku: param_sku_1,
-            quantity: param_quantity_2,
-            location: param_location_3,
-        }))
+        Ok(
+            Some(::handled_wms::UpdateInventoryParams {
+                sku: param_sku_1,
+                quantity: param_quantity_2,
+                location: param_location_3,
+            }),
+        )
     }
 }
 /// Workflow `WmsToShopifySync` (examples/pattern1_bidirectional_shopify_wms.hs:25:1).
@@ -397,47 +366,83 @@ pub mod wms_to_shopify_sync {
     }
     fn run_boxed(
         ctx: &mut ::handled_runtime::RunContext,
-    ) -> ::handled_runtime::BoxFuture<'_, ::std::result::Result<(), ::handled_runtime::Stop>> {
+    ) -> ::handled_runtime::BoxFuture<
+        '_,
+        ::std::result::Result<(), ::handled_runtime::Stop>,
+    > {
         ::std::boxed::Box::pin(run(ctx))
     }
     async fn run(
         ctx: &mut ::handled_runtime::RunContext,
     ) -> ::std::result::Result<(), ::handled_runtime::Stop> {
-        let t0_validate_wms_update = ctx.transform(0usize, step_0_validate_wms_update).await?;
+        let t0_validate_wms_update = ctx
+            .transform(0usize, step_0_validate_wms_update)
+            .await?;
         let a1_shopify_find_product = ::handled_runtime::rt::result_value(
-            &ctx.action::<::handled_shopify::FindProduct, _>(1usize, |scope| {
-                step_1_shopify_find_product(scope, &t0_validate_wms_update)
-            })
-            .await?,
+            &ctx
+                .action::<
+                    ::handled_shopify::FindProduct,
+                    _,
+                >(
+                    1usize,
+                    |scope| step_1_shopify_find_product(scope, &t0_validate_wms_update),
+                )
+                .await?,
         );
-        ctx.action::<::handled_shopify::UpdateInventory, _>(2usize, |scope| {
-            step_2_shopify_update_inventory(
-                scope,
-                &t0_validate_wms_update,
-                &a1_shopify_find_product,
+        ctx.action::<
+                ::handled_shopify::UpdateInventory,
+                _,
+            >(
+                2usize,
+                |scope| step_2_shopify_update_inventory(
+                    scope,
+                    &t0_validate_wms_update,
+                    &a1_shopify_find_product,
+                ),
             )
-        })
-        .await?;
+            .await?;
         Ok(())
+    }
+    /// Turns an expression's error into a step error at a position of this file.
+    fn at(
+        line: u32,
+        column: u32,
+    ) -> impl Fn(::handled_runtime::JsError) -> ::handled_runtime::StepError {
+        move |e| ::handled_runtime::StepError::js(
+            e,
+            ::handled_runtime::Location {
+                file: FILE,
+                line,
+                column,
+            },
+        )
     }
     fn trigger(
         env: &::handled_runtime::Env,
-    ) -> ::std::result::Result<::handled_runtime::TriggerConfig, ::handled_runtime::JsError> {
+    ) -> ::std::result::Result<
+        ::handled_runtime::TriggerConfig,
+        ::handled_runtime::JsError,
+    > {
         let mut fields = ::std::collections::BTreeMap::new();
-        fields.insert(
-            "endpoint".to_string(),
-            ::handled_runtime::js::Value::to_json(&::handled_runtime::rt::env_value(
-                env,
-                "WMS_WEBHOOK_ENDPOINT",
-            )),
-        );
-        fields.insert(
-            "events".to_string(),
-            ::handled_runtime::js::Value::to_json(&::handled_runtime::rt::array(vec![
-                ::handled_runtime::Value::from("stock.updated"),
-                ::handled_runtime::Value::from("stock.allocated"),
-            ])),
-        );
+        fields
+            .insert(
+                "endpoint".to_string(),
+                ::handled_runtime::js::Value::to_json(
+                    &::handled_runtime::rt::env_value(env, "WMS_WEBHOOK_ENDPOINT"),
+                ),
+            );
+        fields
+            .insert(
+                "events".to_string(),
+                ::handled_runtime::js::Value::to_json(
+                    &::handled_runtime::rt::array(
+                        vec![
+                            ::handled_runtime::Value::from("stock.updated"),
+                            ::handled_runtime::Value::from("stock.allocated")
+                        ],
+                    ),
+                ),
+            );
         Ok(::handled_runtime::TriggerConfig {
             workflow: NAME,
             connector: "wms",
@@ -451,7 +456,7 @@ pub mod wms_to_shopify_sync {
         Debug,
         PartialEq,
         ::handled_runtime::serde::Serialize,
-        ::handled_runtime::serde::Deserialize,
+        ::handled_runtime::serde::Deserialize
     )]
     #[serde(crate = "::handled_runtime::serde")]
     pub struct ValidateWmsUpdate {
@@ -482,28 +487,22 @@ pub mod wms_to_shopify_sync {
     impl ValidateWmsUpdate {
         /// The value as JavaScript sees it.
         pub fn to_value(&self) -> ::handled_runtime::Value {
-            ::handled_runtime::rt::object(vec![
-                ::handled_runtime::rt::Part::Prop(
-                    ::handled_runtime::js::JsString::from("sku"),
-                    self.sku.clone(),
-                ),
-                ::handled_runtime::rt::Part::Prop(
-                    ::handled_runtime::js::JsString::from("newQuantity"),
-                    ::handled_runtime::Value::Number(self.new_quantity),
-                ),
-                ::handled_runtime::rt::Part::Prop(
-                    ::handled_runtime::js::JsString::from("locationId"),
-                    self.location_id.clone(),
-                ),
-                ::handled_runtime::rt::Part::Prop(
-                    ::handled_runtime::js::JsString::from("lastUpdated"),
-                    self.last_updated.clone(),
-                ),
-            ])
+            ::handled_runtime::rt::object(
+                vec![
+                    ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("sku"),
+                    self.sku.clone()),
+                    ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("newQuantity"),
+                    ::handled_runtime::Value::Number(self.new_quantity)),
+                    ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("locationId"),
+                    self.location_id.clone()),
+                    ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("lastUpdated"),
+                    self.last_updated.clone())
+                ],
+            )
         }
     }
     /// Step 1: transform `validateWmsUpdate` (examples/pattern1_bidirectional_shopify_wms.hs:30:1).
-    fn step_0_validate_wms_update(
+    pub fn step_0_validate_wms_update(
         scope: &::handled_runtime::Scope<'_>,
     ) -> ::std::result::Result<
         ::handled_runtime::Transformed<ValidateWmsUpdate>,
@@ -512,65 +511,36 @@ pub mod wms_to_shopify_sync {
         let input = scope.payload().clone();
         let mut failed: ::std::vec::Vec<&'static str> = ::std::vec::Vec::new();
         if !(::handled_runtime::js::strict_eq(
-            &::handled_runtime::Value::from(::handled_runtime::js::type_of(
-                &::handled_runtime::js::get(&input, "available_quantity").map_err(|e| {
-                    ::handled_runtime::StepError::js(
-                        e,
-                        ::handled_runtime::Location {
-                            file: FILE,
-                            line: 39u32,
-                            column: 32u32,
-                        },
-                    )
-                })?,
-            )),
+            &::handled_runtime::Value::from(
+                ::handled_runtime::js::type_of(
+                    &::handled_runtime::js::get(&input, "available_quantity")
+                        .map_err(at(39u32, 32u32))?,
+                ),
+            ),
             &::handled_runtime::Value::from("number"),
         )) {
             failed.push("quantityIsNumber");
         }
-        if !(::handled_runtime::js::truthy(&{
-            let lhs_1 = ::handled_runtime::js::get(&input, "product_sku").map_err(|e| {
-                ::handled_runtime::StepError::js(
-                    e,
-                    ::handled_runtime::Location {
-                        file: FILE,
-                        line: 40u32,
-                        column: 18u32,
-                    },
-                )
-            })?;
-            if ::handled_runtime::js::truthy(&lhs_1) {
-                ::handled_runtime::Value::Bool(
-                    ::handled_runtime::js::to_number(
-                        &::handled_runtime::js::get(
-                            &::handled_runtime::js::get(&input, "product_sku").map_err(|e| {
-                                ::handled_runtime::StepError::js(
-                                    e,
-                                    ::handled_runtime::Location {
-                                        file: FILE,
-                                        line: 40u32,
-                                        column: 39u32,
-                                    },
+        if !(::handled_runtime::js::truthy(
+            &{
+                let lhs_1 = ::handled_runtime::js::get(&input, "product_sku")
+                    .map_err(at(40u32, 18u32))?;
+                if ::handled_runtime::js::truthy(&lhs_1) {
+                    ::handled_runtime::Value::Bool(
+                        ::handled_runtime::js::to_number(
+                            &::handled_runtime::js::get(
+                                    &::handled_runtime::js::get(&input, "product_sku")
+                                        .map_err(at(40u32, 39u32))?,
+                                    "length",
                                 )
-                            })?,
-                            "length",
-                        )
-                        .map_err(|e| {
-                            ::handled_runtime::StepError::js(
-                                e,
-                                ::handled_runtime::Location {
-                                    file: FILE,
-                                    line: 40u32,
-                                    column: 51u32,
-                                },
-                            )
-                        })?,
-                    ) > 0.0,
-                )
-            } else {
-                lhs_1
-            }
-        })) {
+                                .map_err(at(40u32, 51u32))?,
+                        ) > 0.0,
+                    )
+                } else {
+                    lhs_1
+                }
+            },
+        )) {
             failed.push("skuExists");
         }
         if !failed.is_empty() {
@@ -580,51 +550,21 @@ pub mod wms_to_shopify_sync {
             });
         }
         let output = ValidateWmsUpdate {
-            sku: ::handled_runtime::js::get(&input, "product_sku").map_err(|e| {
-                ::handled_runtime::StepError::js(
-                    e,
-                    ::handled_runtime::Location {
-                        file: FILE,
-                        line: 33u32,
-                        column: 12u32,
-                    },
-                )
-            })?,
-            new_quantity: ::handled_runtime::js::math_max(&[
-                0.0,
-                ::handled_runtime::js::to_number(
-                    &::handled_runtime::js::get(&input, "available_quantity").map_err(|e| {
-                        ::handled_runtime::StepError::js(
-                            e,
-                            ::handled_runtime::Location {
-                                file: FILE,
-                                line: 34u32,
-                                column: 32u32,
-                            },
-                        )
-                    })?,
-                ),
-            ]),
-            location_id: ::handled_runtime::js::get(&input, "warehouse_location").map_err(|e| {
-                ::handled_runtime::StepError::js(
-                    e,
-                    ::handled_runtime::Location {
-                        file: FILE,
-                        line: 35u32,
-                        column: 19u32,
-                    },
-                )
-            })?,
-            last_updated: ::handled_runtime::js::get(&input, "updated_at").map_err(|e| {
-                ::handled_runtime::StepError::js(
-                    e,
-                    ::handled_runtime::Location {
-                        file: FILE,
-                        line: 36u32,
-                        column: 20u32,
-                    },
-                )
-            })?,
+            sku: ::handled_runtime::js::get(&input, "product_sku")
+                .map_err(at(33u32, 12u32))?,
+            new_quantity: ::handled_runtime::js::math_max(
+                &[
+                    0.0,
+                    ::handled_runtime::js::to_number(
+                        &::handled_runtime::js::get(&input, "available_quantity")
+                            .map_err(at(34u32, 32u32))?,
+                    ),
+                ],
+            ),
+            location_id: ::handled_runtime::js::get(&input, "warehouse_location")
+                .map_err(at(35u32, 19u32))?,
+            last_updated: ::handled_runtime::js::get(&input, "updated_at")
+                .map_err(at(36u32, 20u32))?,
         };
         Ok(::handled_runtime::Transformed::Output {
             input: input.clone(),
@@ -632,7 +572,7 @@ pub mod wms_to_shopify_sync {
         })
     }
     /// Step 2: action `shopify.findProduct` (examples/pattern1_bidirectional_shopify_wms.hs:44:1).
-    fn step_1_shopify_find_product(
+    pub fn step_1_shopify_find_product(
         _scope: &::handled_runtime::Scope<'_>,
         t0_validate_wms_update: &ValidateWmsUpdate,
     ) -> ::std::result::Result<
@@ -648,12 +588,14 @@ pub mod wms_to_shopify_sync {
                 column: 6u32,
             },
         )?;
-        Ok(Some(::handled_shopify::FindProductParams {
-            sku: param_sku_2,
-        }))
+        Ok(
+            Some(::handled_shopify::FindProductParams {
+                sku: param_sku_2,
+            }),
+        )
     }
     /// Step 3: action `shopify.updateInventory` (examples/pattern1_bidirectional_shopify_wms.hs:48:1).
-    fn step_2_shopify_update_inventory(
+    pub fn step_2_shopify_update_inventory(
         _scope: &::handled_runtime::Scope<'_>,
         t0_validate_wms_update: &ValidateWmsUpdate,
         a1_shopify_find_product: &::handled_runtime::Value,
@@ -662,16 +604,8 @@ pub mod wms_to_shopify_sync {
         ::handled_runtime::StepError,
     > {
         let param_product_id_3 = ::handled_runtime::convert::optional(
-            &::handled_runtime::js::get(a1_shopify_find_product, "productId").map_err(|e| {
-                ::handled_runtime::StepError::js(
-                    e,
-                    ::handled_runtime::Location {
-                        file: FILE,
-                        line: 49u32,
-                        column: 39u32,
-                    },
-                )
-            })?,
+            &::handled_runtime::js::get(a1_shopify_find_product, "productId")
+                .map_err(at(49u32, 39u32))?,
             "productId",
             ::handled_runtime::Location {
                 file: FILE,
@@ -681,16 +615,8 @@ pub mod wms_to_shopify_sync {
             ::handled_runtime::convert::string,
         )?;
         let param_variant_id_4 = ::handled_runtime::convert::optional(
-            &::handled_runtime::js::get(a1_shopify_find_product, "variantId").map_err(|e| {
-                ::handled_runtime::StepError::js(
-                    e,
-                    ::handled_runtime::Location {
-                        file: FILE,
-                        line: 50u32,
-                        column: 39u32,
-                    },
-                )
-            })?,
+            &::handled_runtime::js::get(a1_shopify_find_product, "variantId")
+                .map_err(at(50u32, 39u32))?,
             "variantId",
             ::handled_runtime::Location {
                 file: FILE,
@@ -718,12 +644,14 @@ pub mod wms_to_shopify_sync {
             },
             ::handled_runtime::convert::string,
         )?;
-        Ok(Some(::handled_shopify::UpdateInventoryParams {
-            quantity: param_quantity_5,
-            sku: None,
-            product_id: param_product_id_3,
-            variant_id: param_variant_id_4,
-            location: param_location_6,
-        }))
+        Ok(
+            Some(::handled_shopify::UpdateInventoryParams {
+                quantity: param_quantity_5,
+                sku: None,
+                product_id: param_product_id_3,
+                variant_id: param_variant_id_4,
+                location: param_location_6,
+            }),
+        )
     }
 }

@@ -118,7 +118,10 @@ pub mod multi_channel_inventory_distribution {
     }
     fn run_boxed(
         ctx: &mut ::handled_runtime::RunContext,
-    ) -> ::handled_runtime::BoxFuture<'_, ::std::result::Result<(), ::handled_runtime::Stop>> {
+    ) -> ::handled_runtime::BoxFuture<
+        '_,
+        ::std::result::Result<(), ::handled_runtime::Stop>,
+    > {
         ::std::boxed::Box::pin(run(ctx))
     }
     async fn run(
@@ -127,41 +130,86 @@ pub mod multi_channel_inventory_distribution {
         let t0_calculate_channel_allocation = ctx
             .transform(0usize, step_0_calculate_channel_allocation)
             .await?;
-        ctx.action::<::handled_shopify::UpdateInventory, _>(1usize, |scope| {
-            step_1_shopify_update_inventory(scope, &t0_calculate_channel_allocation)
-        })
-        .await?;
-        ctx.action::<::handled_amazon::UpdateInventory, _>(2usize, |scope| {
-            step_2_amazon_update_inventory(scope, &t0_calculate_channel_allocation)
-        })
-        .await?;
-        ctx.action::<::handled_ebay::UpdateInventory, _>(3usize, |scope| {
-            step_3_ebay_update_inventory(scope, &t0_calculate_channel_allocation)
-        })
-        .await?;
-        ctx.action::<::handled_analytics::Track, _>(4usize, |scope| {
-            step_4_analytics_track(scope, &t0_calculate_channel_allocation)
-        })
-        .await?;
+        ctx.action::<
+                ::handled_shopify::UpdateInventory,
+                _,
+            >(
+                1usize,
+                |scope| step_1_shopify_update_inventory(
+                    scope,
+                    &t0_calculate_channel_allocation,
+                ),
+            )
+            .await?;
+        ctx.action::<
+                ::handled_amazon::UpdateInventory,
+                _,
+            >(
+                2usize,
+                |scope| step_2_amazon_update_inventory(
+                    scope,
+                    &t0_calculate_channel_allocation,
+                ),
+            )
+            .await?;
+        ctx.action::<
+                ::handled_ebay::UpdateInventory,
+                _,
+            >(
+                3usize,
+                |scope| step_3_ebay_update_inventory(
+                    scope,
+                    &t0_calculate_channel_allocation,
+                ),
+            )
+            .await?;
+        ctx.action::<
+                ::handled_analytics::Track,
+                _,
+            >(
+                4usize,
+                |scope| step_4_analytics_track(scope, &t0_calculate_channel_allocation),
+            )
+            .await?;
         Ok(())
+    }
+    /// Turns an expression's error into a step error at a position of this file.
+    fn at(
+        line: u32,
+        column: u32,
+    ) -> impl Fn(::handled_runtime::JsError) -> ::handled_runtime::StepError {
+        move |e| ::handled_runtime::StepError::js(
+            e,
+            ::handled_runtime::Location {
+                file: FILE,
+                line,
+                column,
+            },
+        )
     }
     fn trigger(
         env: &::handled_runtime::Env,
-    ) -> ::std::result::Result<::handled_runtime::TriggerConfig, ::handled_runtime::JsError> {
+    ) -> ::std::result::Result<
+        ::handled_runtime::TriggerConfig,
+        ::handled_runtime::JsError,
+    > {
         let mut fields = ::std::collections::BTreeMap::new();
-        fields.insert(
-            "endpoint".to_string(),
-            ::handled_runtime::js::Value::to_json(&::handled_runtime::rt::env_value(
-                env,
-                "WMS_WEBHOOK_ENDPOINT",
-            )),
-        );
-        fields.insert(
-            "events".to_string(),
-            ::handled_runtime::js::Value::to_json(&::handled_runtime::rt::array(vec![
-                ::handled_runtime::Value::from("stock.updated"),
-            ])),
-        );
+        fields
+            .insert(
+                "endpoint".to_string(),
+                ::handled_runtime::js::Value::to_json(
+                    &::handled_runtime::rt::env_value(env, "WMS_WEBHOOK_ENDPOINT"),
+                ),
+            );
+        fields
+            .insert(
+                "events".to_string(),
+                ::handled_runtime::js::Value::to_json(
+                    &::handled_runtime::rt::array(
+                        vec![::handled_runtime::Value::from("stock.updated")],
+                    ),
+                ),
+            );
         Ok(::handled_runtime::TriggerConfig {
             workflow: NAME,
             connector: "wms",
@@ -175,7 +223,7 @@ pub mod multi_channel_inventory_distribution {
         Debug,
         PartialEq,
         ::handled_runtime::serde::Serialize,
-        ::handled_runtime::serde::Deserialize,
+        ::handled_runtime::serde::Deserialize
     )]
     #[serde(crate = "::handled_runtime::serde")]
     pub struct CalculateChannelAllocationAllocations {
@@ -192,20 +240,16 @@ pub mod multi_channel_inventory_distribution {
     impl CalculateChannelAllocationAllocations {
         /// The value as JavaScript sees it.
         pub fn to_value(&self) -> ::handled_runtime::Value {
-            ::handled_runtime::rt::object(vec![
-                ::handled_runtime::rt::Part::Prop(
-                    ::handled_runtime::js::JsString::from("shopify"),
-                    ::handled_runtime::Value::Number(self.shopify),
-                ),
-                ::handled_runtime::rt::Part::Prop(
-                    ::handled_runtime::js::JsString::from("amazon"),
-                    ::handled_runtime::Value::Number(self.amazon),
-                ),
-                ::handled_runtime::rt::Part::Prop(
-                    ::handled_runtime::js::JsString::from("ebay"),
-                    ::handled_runtime::Value::Number(self.ebay),
-                ),
-            ])
+            ::handled_runtime::rt::object(
+                vec![
+                    ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("shopify"),
+                    ::handled_runtime::Value::Number(self.shopify)),
+                    ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("amazon"),
+                    ::handled_runtime::Value::Number(self.amazon)),
+                    ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("ebay"),
+                    ::handled_runtime::Value::Number(self.ebay))
+                ],
+            )
         }
     }
     ///Output of transform `calculateChannelAllocation`
@@ -214,7 +258,7 @@ pub mod multi_channel_inventory_distribution {
         Debug,
         PartialEq,
         ::handled_runtime::serde::Serialize,
-        ::handled_runtime::serde::Deserialize,
+        ::handled_runtime::serde::Deserialize
     )]
     #[serde(crate = "::handled_runtime::serde")]
     pub struct CalculateChannelAllocation {
@@ -240,28 +284,22 @@ pub mod multi_channel_inventory_distribution {
     impl CalculateChannelAllocation {
         /// The value as JavaScript sees it.
         pub fn to_value(&self) -> ::handled_runtime::Value {
-            ::handled_runtime::rt::object(vec![
-                ::handled_runtime::rt::Part::Prop(
-                    ::handled_runtime::js::JsString::from("sku"),
-                    self.sku.clone(),
-                ),
-                ::handled_runtime::rt::Part::Prop(
-                    ::handled_runtime::js::JsString::from("totalAvailable"),
-                    self.total_available.clone(),
-                ),
-                ::handled_runtime::rt::Part::Prop(
-                    ::handled_runtime::js::JsString::from("reserveStock"),
-                    ::handled_runtime::Value::Number(self.reserve_stock),
-                ),
-                ::handled_runtime::rt::Part::Prop(
-                    ::handled_runtime::js::JsString::from("allocations"),
-                    self.allocations.to_value(),
-                ),
-            ])
+            ::handled_runtime::rt::object(
+                vec![
+                    ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("sku"),
+                    self.sku.clone()),
+                    ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("totalAvailable"),
+                    self.total_available.clone()),
+                    ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("reserveStock"),
+                    ::handled_runtime::Value::Number(self.reserve_stock)),
+                    ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("allocations"),
+                    self.allocations.to_value())
+                ],
+            )
         }
     }
     /// Step 1: transform `calculateChannelAllocation` (examples/pattern2_multichannel_distribution.hs:6:1).
-    fn step_0_calculate_channel_allocation(
+    pub fn step_0_calculate_channel_allocation(
         scope: &::handled_runtime::Scope<'_>,
     ) -> ::std::result::Result<
         ::handled_runtime::Transformed<CalculateChannelAllocation>,
@@ -270,63 +308,32 @@ pub mod multi_channel_inventory_distribution {
         let input = scope.payload().clone();
         let mut failed: ::std::vec::Vec<&'static str> = ::std::vec::Vec::new();
         if !(::handled_runtime::js::to_number(
-            &::handled_runtime::js::get(&input, "available_quantity").map_err(|e| {
-                ::handled_runtime::StepError::js(
-                    e,
-                    ::handled_runtime::Location {
-                        file: FILE,
-                        line: 19u32,
-                        column: 17u32,
-                    },
-                )
-            })?,
+            &::handled_runtime::js::get(&input, "available_quantity")
+                .map_err(at(19u32, 17u32))?,
         ) > 0.0)
         {
             failed.push("hasStock");
         }
-        if !(::handled_runtime::js::truthy(&{
-            let lhs_1 = ::handled_runtime::js::get(&input, "product_sku").map_err(|e| {
-                ::handled_runtime::StepError::js(
-                    e,
-                    ::handled_runtime::Location {
-                        file: FILE,
-                        line: 20u32,
-                        column: 17u32,
-                    },
-                )
-            })?;
-            if ::handled_runtime::js::truthy(&lhs_1) {
-                ::handled_runtime::Value::Bool(
-                    ::handled_runtime::js::to_number(
-                        &::handled_runtime::js::get(
-                            &::handled_runtime::js::get(&input, "product_sku").map_err(|e| {
-                                ::handled_runtime::StepError::js(
-                                    e,
-                                    ::handled_runtime::Location {
-                                        file: FILE,
-                                        line: 20u32,
-                                        column: 38u32,
-                                    },
+        if !(::handled_runtime::js::truthy(
+            &{
+                let lhs_1 = ::handled_runtime::js::get(&input, "product_sku")
+                    .map_err(at(20u32, 17u32))?;
+                if ::handled_runtime::js::truthy(&lhs_1) {
+                    ::handled_runtime::Value::Bool(
+                        ::handled_runtime::js::to_number(
+                            &::handled_runtime::js::get(
+                                    &::handled_runtime::js::get(&input, "product_sku")
+                                        .map_err(at(20u32, 38u32))?,
+                                    "length",
                                 )
-                            })?,
-                            "length",
-                        )
-                        .map_err(|e| {
-                            ::handled_runtime::StepError::js(
-                                e,
-                                ::handled_runtime::Location {
-                                    file: FILE,
-                                    line: 20u32,
-                                    column: 50u32,
-                                },
-                            )
-                        })?,
-                    ) > 0.0,
-                )
-            } else {
-                lhs_1
-            }
-        })) {
+                                .map_err(at(20u32, 50u32))?,
+                        ) > 0.0,
+                    )
+                } else {
+                    lhs_1
+                }
+            },
+        )) {
             failed.push("validSku");
         }
         if !failed.is_empty() {
@@ -336,81 +343,33 @@ pub mod multi_channel_inventory_distribution {
             });
         }
         let output = CalculateChannelAllocation {
-            sku: ::handled_runtime::js::get(&input, "product_sku").map_err(|e| {
-                ::handled_runtime::StepError::js(
-                    e,
-                    ::handled_runtime::Location {
-                        file: FILE,
-                        line: 9u32,
-                        column: 12u32,
-                    },
-                )
-            })?,
-            total_available: ::handled_runtime::js::get(&input, "available_quantity").map_err(
-                |e| {
-                    ::handled_runtime::StepError::js(
-                        e,
-                        ::handled_runtime::Location {
-                            file: FILE,
-                            line: 10u32,
-                            column: 23u32,
-                        },
-                    )
-                },
-            )?,
-            reserve_stock: ::handled_runtime::js::math_min(&[
-                ::handled_runtime::js::to_number(
-                    &::handled_runtime::js::get(&input, "available_quantity").map_err(|e| {
-                        ::handled_runtime::StepError::js(
-                            e,
-                            ::handled_runtime::Location {
-                                file: FILE,
-                                line: 11u32,
-                                column: 30u32,
-                            },
-                        )
-                    })?,
-                ) * 0.1,
-                10.0,
-            ]),
+            sku: ::handled_runtime::js::get(&input, "product_sku")
+                .map_err(at(9u32, 12u32))?,
+            total_available: ::handled_runtime::js::get(&input, "available_quantity")
+                .map_err(at(10u32, 23u32))?,
+            reserve_stock: ::handled_runtime::js::math_min(
+                &[
+                    ::handled_runtime::js::to_number(
+                        &::handled_runtime::js::get(&input, "available_quantity")
+                            .map_err(at(11u32, 30u32))?,
+                    ) * 0.1,
+                    10.0,
+                ],
+            ),
             allocations: CalculateChannelAllocationAllocations {
                 shopify: (::handled_runtime::js::to_number(
-                    &::handled_runtime::js::get(&input, "available_quantity").map_err(|e| {
-                        ::handled_runtime::StepError::js(
-                            e,
-                            ::handled_runtime::Location {
-                                file: FILE,
-                                line: 13u32,
-                                column: 27u32,
-                            },
-                        )
-                    })?,
+                    &::handled_runtime::js::get(&input, "available_quantity")
+                        .map_err(at(13u32, 27u32))?,
                 ) * 0.6)
                     .floor(),
                 amazon: (::handled_runtime::js::to_number(
-                    &::handled_runtime::js::get(&input, "available_quantity").map_err(|e| {
-                        ::handled_runtime::StepError::js(
-                            e,
-                            ::handled_runtime::Location {
-                                file: FILE,
-                                line: 14u32,
-                                column: 26u32,
-                            },
-                        )
-                    })?,
+                    &::handled_runtime::js::get(&input, "available_quantity")
+                        .map_err(at(14u32, 26u32))?,
                 ) * 0.3)
                     .floor(),
                 ebay: (::handled_runtime::js::to_number(
-                    &::handled_runtime::js::get(&input, "available_quantity").map_err(|e| {
-                        ::handled_runtime::StepError::js(
-                            e,
-                            ::handled_runtime::Location {
-                                file: FILE,
-                                line: 15u32,
-                                column: 24u32,
-                            },
-                        )
-                    })?,
+                    &::handled_runtime::js::get(&input, "available_quantity")
+                        .map_err(at(15u32, 24u32))?,
                 ) * 0.1)
                     .floor(),
             },
@@ -421,7 +380,7 @@ pub mod multi_channel_inventory_distribution {
         })
     }
     /// Step 2: action `shopify.updateInventory` (examples/pattern2_multichannel_distribution.hs:24:1).
-    fn step_1_shopify_update_inventory(
+    pub fn step_1_shopify_update_inventory(
         _scope: &::handled_runtime::Scope<'_>,
         t0_calculate_channel_allocation: &CalculateChannelAllocation,
     ) -> ::std::result::Result<
@@ -447,16 +406,18 @@ pub mod multi_channel_inventory_distribution {
                 column: 11u32,
             },
         )?;
-        Ok(Some(::handled_shopify::UpdateInventoryParams {
-            quantity: param_quantity_3,
-            sku: param_sku_2,
-            product_id: None,
-            variant_id: None,
-            location: None,
-        }))
+        Ok(
+            Some(::handled_shopify::UpdateInventoryParams {
+                quantity: param_quantity_3,
+                sku: param_sku_2,
+                product_id: None,
+                variant_id: None,
+                location: None,
+            }),
+        )
     }
     /// Step 3: action `amazon.updateInventory` (examples/pattern2_multichannel_distribution.hs:29:1).
-    fn step_2_amazon_update_inventory(
+    pub fn step_2_amazon_update_inventory(
         scope: &::handled_runtime::Scope<'_>,
         t0_calculate_channel_allocation: &CalculateChannelAllocation,
     ) -> ::std::result::Result<
@@ -501,14 +462,16 @@ pub mod multi_channel_inventory_distribution {
                 },
             )?,
         });
-        Ok(Some(::handled_amazon::UpdateInventoryParams {
-            sku: param_sku_4,
-            quantity: param_quantity_5,
-            config: param_config_6,
-        }))
+        Ok(
+            Some(::handled_amazon::UpdateInventoryParams {
+                sku: param_sku_4,
+                quantity: param_quantity_5,
+                config: param_config_6,
+            }),
+        )
     }
     /// Step 4: action `ebay.updateInventory` (examples/pattern2_multichannel_distribution.hs:38:1).
-    fn step_3_ebay_update_inventory(
+    pub fn step_3_ebay_update_inventory(
         scope: &::handled_runtime::Scope<'_>,
         t0_calculate_channel_allocation: &CalculateChannelAllocation,
     ) -> ::std::result::Result<
@@ -553,14 +516,16 @@ pub mod multi_channel_inventory_distribution {
                 },
             )?,
         });
-        Ok(Some(::handled_ebay::UpdateInventoryParams {
-            sku: param_sku_7,
-            quantity: param_quantity_8,
-            config: param_config_9,
-        }))
+        Ok(
+            Some(::handled_ebay::UpdateInventoryParams {
+                sku: param_sku_7,
+                quantity: param_quantity_8,
+                config: param_config_9,
+            }),
+        )
     }
     /// Step 5: action `analytics.track` (examples/pattern2_multichannel_distribution.hs:47:1).
-    fn step_4_analytics_track(
+    pub fn step_4_analytics_track(
         _scope: &::handled_runtime::Scope<'_>,
         t0_calculate_channel_allocation: &CalculateChannelAllocation,
     ) -> ::std::result::Result<
@@ -577,20 +542,16 @@ pub mod multi_channel_inventory_distribution {
             },
         )?;
         let param_properties_11 = (::handled_runtime::convert::json_param)(
-            &::handled_runtime::rt::object(vec![
-                ::handled_runtime::rt::Part::Prop(
-                    ::handled_runtime::js::JsString::from("sku"),
-                    t0_calculate_channel_allocation.sku.clone(),
-                ),
-                ::handled_runtime::rt::Part::Prop(
-                    ::handled_runtime::js::JsString::from("totalQuantity"),
-                    t0_calculate_channel_allocation.total_available.clone(),
-                ),
-                ::handled_runtime::rt::Part::Prop(
-                    ::handled_runtime::js::JsString::from("allocations"),
-                    t0_calculate_channel_allocation.allocations.to_value(),
-                ),
-            ]),
+            &::handled_runtime::rt::object(
+                vec![
+                    ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("sku"),
+                    t0_calculate_channel_allocation.sku.clone()),
+                    ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("totalQuantity"),
+                    t0_calculate_channel_allocation.total_available.clone()),
+                    ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("allocations"),
+                    t0_calculate_channel_allocation.allocations.to_value())
+                ],
+            ),
             "properties",
             ::handled_runtime::Location {
                 file: FILE,
@@ -598,9 +559,11 @@ pub mod multi_channel_inventory_distribution {
                 column: 13u32,
             },
         )?;
-        Ok(Some(::handled_analytics::TrackParams {
-            event: param_event_10,
-            properties: param_properties_11,
-        }))
+        Ok(
+            Some(::handled_analytics::TrackParams {
+                event: param_event_10,
+                properties: param_properties_11,
+            }),
+        )
     }
 }

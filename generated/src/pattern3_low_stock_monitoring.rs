@@ -92,41 +92,51 @@ pub mod low_stock_monitoring {
     }
     fn run_boxed(
         ctx: &mut ::handled_runtime::RunContext,
-    ) -> ::handled_runtime::BoxFuture<'_, ::std::result::Result<(), ::handled_runtime::Stop>> {
+    ) -> ::handled_runtime::BoxFuture<
+        '_,
+        ::std::result::Result<(), ::handled_runtime::Stop>,
+    > {
         ::std::boxed::Box::pin(run(ctx))
     }
     async fn run(
         ctx: &mut ::handled_runtime::RunContext,
     ) -> ::std::result::Result<(), ::handled_runtime::Stop> {
         let a0_shopify_get_inventory_levels = ::handled_runtime::rt::result_value(
-            &ctx.action::<::handled_shopify::GetInventoryLevels, _>(
-                0usize,
-                step_0_shopify_get_inventory_levels,
-            )
-            .await?,
+            &ctx
+                .action::<
+                    ::handled_shopify::GetInventoryLevels,
+                    _,
+                >(0usize, step_0_shopify_get_inventory_levels)
+                .await?,
         );
         let t1_identify_low_stock = ctx
-            .transform(1usize, |scope| {
-                step_1_identify_low_stock(scope, &a0_shopify_get_inventory_levels)
-            })
+            .transform(
+                1usize,
+                |scope| step_1_identify_low_stock(
+                    scope,
+                    &a0_shopify_get_inventory_levels,
+                ),
+            )
             .await?;
         let list = ctx
-            .for_each(2usize, |scope| {
-                step_2_for_each(scope, &t1_identify_low_stock)
-            })
+            .for_each(2usize, |scope| step_2_for_each(scope, &t1_identify_low_stock))
             .await?;
         for (i, item) in list.iter().enumerate() {
             if ctx
-                .item_action::<::handled_slack::SendMessage, _>(2usize, i, 0usize, |scope| {
-                    step_2_0_slack_send_message(scope, item)
-                })
+                .item_action::<
+                    ::handled_slack::SendMessage,
+                    _,
+                >(2usize, i, 0usize, |scope| step_2_0_slack_send_message(scope, item))
                 .await
                 .is_err()
             {
                 continue;
             }
             if ctx
-                .item_action::<::handled_supplier::CreatePurchaseOrder, _>(
+                .item_action::<
+                    ::handled_supplier::CreatePurchaseOrder,
+                    _,
+                >(
                     2usize,
                     i,
                     1usize,
@@ -138,28 +148,55 @@ pub mod low_stock_monitoring {
                 continue;
             }
             let _ = ctx
-                .item_action::<::handled_shopify::UpdateProduct, _>(2usize, i, 2usize, |scope| {
-                    step_2_2_shopify_update_product(scope, item)
-                })
+                .item_action::<
+                    ::handled_shopify::UpdateProduct,
+                    _,
+                >(
+                    2usize,
+                    i,
+                    2usize,
+                    |scope| step_2_2_shopify_update_product(scope, item),
+                )
                 .await;
         }
         ctx.end_for_each(2usize)?;
         Ok(())
     }
+    /// Turns an expression's error into a step error at a position of this file.
+    fn at(
+        line: u32,
+        column: u32,
+    ) -> impl Fn(::handled_runtime::JsError) -> ::handled_runtime::StepError {
+        move |e| ::handled_runtime::StepError::js(
+            e,
+            ::handled_runtime::Location {
+                file: FILE,
+                line,
+                column,
+            },
+        )
+    }
     fn trigger(
         _env: &::handled_runtime::Env,
-    ) -> ::std::result::Result<::handled_runtime::TriggerConfig, ::handled_runtime::JsError> {
+    ) -> ::std::result::Result<
+        ::handled_runtime::TriggerConfig,
+        ::handled_runtime::JsError,
+    > {
         let mut fields = ::std::collections::BTreeMap::new();
-        fields.insert(
-            "expression".to_string(),
-            ::handled_runtime::js::Value::to_json(&::handled_runtime::Value::from("0 */6 * * *")),
-        );
-        fields.insert(
-            "timezone".to_string(),
-            ::handled_runtime::js::Value::to_json(&::handled_runtime::Value::from(
-                "America/New_York",
-            )),
-        );
+        fields
+            .insert(
+                "expression".to_string(),
+                ::handled_runtime::js::Value::to_json(
+                    &::handled_runtime::Value::from("0 */6 * * *"),
+                ),
+            );
+        fields
+            .insert(
+                "timezone".to_string(),
+                ::handled_runtime::js::Value::to_json(
+                    &::handled_runtime::Value::from("America/New_York"),
+                ),
+            );
         Ok(::handled_runtime::TriggerConfig {
             workflow: NAME,
             connector: "schedule",
@@ -168,7 +205,7 @@ pub mod low_stock_monitoring {
         })
     }
     /// Step 1: action `shopify.getInventoryLevels` (examples/pattern3_low_stock_monitoring.hs:7:1).
-    fn step_0_shopify_get_inventory_levels(
+    pub fn step_0_shopify_get_inventory_levels(
         scope: &::handled_runtime::Scope<'_>,
     ) -> ::std::result::Result<
         ::std::option::Option<::handled_shopify::GetInventoryLevelsParams>,
@@ -194,13 +231,15 @@ pub mod low_stock_monitoring {
             },
             ::handled_runtime::convert::string,
         )?;
-        Ok(Some(::handled_shopify::GetInventoryLevelsParams {
-            store: param_store_1,
-            location: param_location_2,
-        }))
+        Ok(
+            Some(::handled_shopify::GetInventoryLevelsParams {
+                store: param_store_1,
+                location: param_location_2,
+            }),
+        )
     }
     /// Step 2: transform `identifyLowStock` (examples/pattern3_low_stock_monitoring.hs:11:1).
-    fn step_1_identify_low_stock(
+    pub fn step_1_identify_low_stock(
         _scope: &::handled_runtime::Scope<'_>,
         a0_shopify_get_inventory_levels: &::handled_runtime::Value,
     ) -> ::std::result::Result<
@@ -209,161 +248,106 @@ pub mod low_stock_monitoring {
     > {
         let input = a0_shopify_get_inventory_levels.clone();
         let output = ::handled_runtime::js::call_method_fn(
-            &::handled_runtime::js::call_method_fn(
-                &::handled_runtime::js::get(a0_shopify_get_inventory_levels, "items").map_err(
-                    |e| {
-                        ::handled_runtime::StepError::js(
-                            e,
-                            ::handled_runtime::Location {
-                                file: FILE,
-                                line: 13u32,
-                                column: 43u32,
-                            },
-                        )
-                    },
-                )?,
-                "filter",
-                &mut |args: &[::handled_runtime::Value]| -> ::std::result::Result<
-                    ::handled_runtime::Value,
-                    ::handled_runtime::JsError,
-                > {
-                    let p_item_3 = ::handled_runtime::rt::arg(args, 0usize);
-                    let l_min_stock_4 = if ::handled_runtime::js::truthy(
-                        &::handled_runtime::js::call_method(
-                            &::handled_runtime::js::get(
-                                &::handled_runtime::js::get(&p_item_3, "product")
-                                    .map_err(|e| e.at(15u32, 23u32))?,
-                                "tags",
+                &::handled_runtime::js::call_method_fn(
+                        &::handled_runtime::js::get(
+                                a0_shopify_get_inventory_levels,
+                                "items",
                             )
-                            .map_err(|e| e.at(15u32, 31u32))?,
-                            "includes",
-                            &[::handled_runtime::Value::from("fast-moving")],
-                        )
-                        .map_err(|e| e.at(15u32, 36u32))?,
-                    ) {
-                        20.0
-                    } else {
-                        5.0
-                    };
-                    Ok(::handled_runtime::Value::Bool(
-                        ::handled_runtime::js::to_number(
-                            &::handled_runtime::js::get(&p_item_3, "available")
-                                .map_err(|e| e.at(16u32, 13u32))?,
-                        ) <= l_min_stock_4,
-                    ))
-                },
-                &[],
-            )
-            .map_err(|e| {
-                ::handled_runtime::StepError::js(
-                    e,
-                    ::handled_runtime::Location {
-                        file: FILE,
-                        line: 13u32,
-                        column: 9u32,
-                    },
-                )
-            })?,
-            "map",
-            &mut |args: &[::handled_runtime::Value]| -> ::std::result::Result<
-                ::handled_runtime::Value,
-                ::handled_runtime::JsError,
-            > {
-                let p_item_5 = ::handled_runtime::rt::arg(args, 0usize);
-                Ok(::handled_runtime::rt::object(vec![
-                    ::handled_runtime::rt::Part::Prop(
-                        ::handled_runtime::js::JsString::from("sku"),
-                        ::handled_runtime::js::get(&p_item_5, "sku")
-                            .map_err(|e| e.at(19u32, 11u32))?,
-                    ),
-                    ::handled_runtime::rt::Part::Prop(
-                        ::handled_runtime::js::JsString::from("currentStock"),
-                        ::handled_runtime::js::get(&p_item_5, "available")
-                            .map_err(|e| e.at(20u32, 20u32))?,
-                    ),
-                    ::handled_runtime::rt::Part::Prop(
-                        ::handled_runtime::js::JsString::from("minStockLevel"),
-                        ::handled_runtime::Value::Number(
-                            if ::handled_runtime::js::truthy(
+                            .map_err(at(13u32, 43u32))?,
+                        "filter",
+                        &mut |
+                            args: &[::handled_runtime::Value],
+                        | -> ::std::result::Result<
+                            ::handled_runtime::Value,
+                            ::handled_runtime::JsError,
+                        > {
+                            let p_item_3 = ::handled_runtime::rt::arg(args, 0usize);
+                            let l_min_stock_4 = if ::handled_runtime::js::truthy(
                                 &::handled_runtime::js::call_method(
-                                    &::handled_runtime::js::get(
-                                        &::handled_runtime::js::get(&p_item_5, "product")
-                                            .map_err(|e| e.at(21u32, 21u32))?,
-                                        "tags",
+                                        &::handled_runtime::js::get(
+                                                &::handled_runtime::js::get(&p_item_3, "product")
+                                                    .map_err(|e| e.at(15u32, 23u32))?,
+                                                "tags",
+                                            )
+                                            .map_err(|e| e.at(15u32, 31u32))?,
+                                        "includes",
+                                        &[::handled_runtime::Value::from("fast-moving")],
                                     )
-                                    .map_err(|e| e.at(21u32, 29u32))?,
-                                    "includes",
-                                    &[::handled_runtime::Value::from("fast-moving")],
-                                )
-                                .map_err(|e| e.at(21u32, 34u32))?,
+                                    .map_err(|e| e.at(15u32, 36u32))?,
                             ) {
                                 20.0
                             } else {
                                 5.0
-                            },
+                            };
+                            Ok(
+                                ::handled_runtime::Value::Bool(
+                                    ::handled_runtime::js::to_number(
+                                        &::handled_runtime::js::get(&p_item_3, "available")
+                                            .map_err(|e| e.at(16u32, 13u32))?,
+                                    ) <= l_min_stock_4,
+                                ),
+                            )
+                        },
+                        &[],
+                    )
+                    .map_err(at(13u32, 9u32))?,
+                "map",
+                &mut |
+                    args: &[::handled_runtime::Value],
+                | -> ::std::result::Result<
+                    ::handled_runtime::Value,
+                    ::handled_runtime::JsError,
+                > {
+                    let p_item_5 = ::handled_runtime::rt::arg(args, 0usize);
+                    Ok(
+                        ::handled_runtime::rt::object(
+                            vec![
+                                ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("sku"),
+                                ::handled_runtime::js::get(& p_item_5, "sku").map_err(| e |
+                                e.at(19u32, 11u32)) ?),
+                                ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("currentStock"),
+                                ::handled_runtime::js::get(& p_item_5, "available")
+                                .map_err(| e | e.at(20u32, 20u32)) ?),
+                                ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("minStockLevel"),
+                                ::handled_runtime::Value::Number(if
+                                ::handled_runtime::js::truthy(&
+                                ::handled_runtime::js::call_method(&
+                                ::handled_runtime::js::get(& ::handled_runtime::js::get(&
+                                p_item_5, "product").map_err(| e | e.at(21u32, 21u32)) ?,
+                                "tags").map_err(| e | e.at(21u32, 29u32)) ?, "includes", &
+                                [::handled_runtime::Value::from("fast-moving")]).map_err(| e
+                                | e.at(21u32, 34u32)) ?) { 20.0 } else { 5.0 })),
+                                ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("productTitle"),
+                                ::handled_runtime::js::get(& ::handled_runtime::js::get(&
+                                p_item_5, "product").map_err(| e | e.at(22u32, 20u32)) ?,
+                                "title").map_err(| e | e.at(22u32, 28u32)) ?),
+                                ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("supplier"),
+                                ::handled_runtime::js::get(& ::handled_runtime::js::get(&
+                                p_item_5, "product").map_err(| e | e.at(23u32, 16u32)) ?,
+                                "vendor").map_err(| e | e.at(23u32, 24u32)) ?),
+                                ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("reorderQuantity"),
+                                ::handled_runtime::Value::Number(if
+                                ::handled_runtime::js::truthy(&
+                                ::handled_runtime::js::call_method(&
+                                ::handled_runtime::js::get(& ::handled_runtime::js::get(&
+                                p_item_5, "product").map_err(| e | e.at(24u32, 23u32)) ?,
+                                "tags").map_err(| e | e.at(24u32, 31u32)) ?, "includes", &
+                                [::handled_runtime::Value::from("bulk")]).map_err(| e | e
+                                .at(24u32, 36u32)) ?) { 100.0 } else { 50.0 }))
+                            ],
                         ),
-                    ),
-                    ::handled_runtime::rt::Part::Prop(
-                        ::handled_runtime::js::JsString::from("productTitle"),
-                        ::handled_runtime::js::get(
-                            &::handled_runtime::js::get(&p_item_5, "product")
-                                .map_err(|e| e.at(22u32, 20u32))?,
-                            "title",
-                        )
-                        .map_err(|e| e.at(22u32, 28u32))?,
-                    ),
-                    ::handled_runtime::rt::Part::Prop(
-                        ::handled_runtime::js::JsString::from("supplier"),
-                        ::handled_runtime::js::get(
-                            &::handled_runtime::js::get(&p_item_5, "product")
-                                .map_err(|e| e.at(23u32, 16u32))?,
-                            "vendor",
-                        )
-                        .map_err(|e| e.at(23u32, 24u32))?,
-                    ),
-                    ::handled_runtime::rt::Part::Prop(
-                        ::handled_runtime::js::JsString::from("reorderQuantity"),
-                        ::handled_runtime::Value::Number(
-                            if ::handled_runtime::js::truthy(
-                                &::handled_runtime::js::call_method(
-                                    &::handled_runtime::js::get(
-                                        &::handled_runtime::js::get(&p_item_5, "product")
-                                            .map_err(|e| e.at(24u32, 23u32))?,
-                                        "tags",
-                                    )
-                                    .map_err(|e| e.at(24u32, 31u32))?,
-                                    "includes",
-                                    &[::handled_runtime::Value::from("bulk")],
-                                )
-                                .map_err(|e| e.at(24u32, 36u32))?,
-                            ) {
-                                100.0
-                            } else {
-                                50.0
-                            },
-                        ),
-                    ),
-                ]))
-            },
-            &[],
-        )
-        .map_err(|e| {
-            ::handled_runtime::StepError::js(
-                e,
-                ::handled_runtime::Location {
-                    file: FILE,
-                    line: 13u32,
-                    column: 9u32,
+                    )
                 },
+                &[],
             )
-        })?;
+            .map_err(at(13u32, 9u32))?;
         Ok(::handled_runtime::Transformed::Output {
             input: input.clone(),
             output,
         })
     }
     /// Step 3: the list of `forEach` (examples/pattern3_low_stock_monitoring.hs:28:1).
-    fn step_2_for_each(
+    pub fn step_2_for_each(
         _scope: &::handled_runtime::Scope<'_>,
         t1_identify_low_stock: &::handled_runtime::Value,
     ) -> ::std::result::Result<
@@ -371,20 +355,12 @@ pub mod low_stock_monitoring {
         ::handled_runtime::StepError,
     > {
         Ok(
-            ::handled_runtime::rt::list_items(t1_identify_low_stock.clone()).map_err(|e| {
-                ::handled_runtime::StepError::js(
-                    e,
-                    ::handled_runtime::Location {
-                        file: FILE,
-                        line: 28u32,
-                        column: 10u32,
-                    },
-                )
-            })?,
+            ::handled_runtime::rt::list_items(t1_identify_low_stock.clone())
+                .map_err(at(28u32, 10u32))?,
         )
     }
     /// Step 3, entry 1: `slack.sendMessage` for each item (examples/pattern3_low_stock_monitoring.hs:31:1).
-    fn step_2_0_slack_send_message(
+    pub fn step_2_0_slack_send_message(
         _scope: &::handled_runtime::Scope<'_>,
         item: &::handled_runtime::Value,
     ) -> ::std::result::Result<
@@ -401,42 +377,19 @@ pub mod low_stock_monitoring {
             },
         )?;
         let param_message_7 = (::handled_runtime::convert::string)(
-            &::handled_runtime::js::template(&[
-                ::handled_runtime::Value::from("🚨 Low Stock Alert: "),
-                ::handled_runtime::js::get(item, "productTitle").map_err(|e| {
-                    ::handled_runtime::StepError::js(
-                        e,
-                        ::handled_runtime::Location {
-                            file: FILE,
-                            line: 34u32,
-                            column: 37u32,
-                        },
-                    )
-                })?,
-                ::handled_runtime::Value::from(" ("),
-                ::handled_runtime::js::get(item, "sku").map_err(|e| {
-                    ::handled_runtime::StepError::js(
-                        e,
-                        ::handled_runtime::Location {
-                            file: FILE,
-                            line: 34u32,
-                            column: 59u32,
-                        },
-                    )
-                })?,
-                ::handled_runtime::Value::from(") - Only "),
-                ::handled_runtime::js::get(item, "currentStock").map_err(|e| {
-                    ::handled_runtime::StepError::js(
-                        e,
-                        ::handled_runtime::Location {
-                            file: FILE,
-                            line: 34u32,
-                            column: 79u32,
-                        },
-                    )
-                })?,
-                ::handled_runtime::Value::from(" units remaining"),
-            ]),
+            &::handled_runtime::js::template(
+                &[
+                    ::handled_runtime::Value::from("🚨 Low Stock Alert: "),
+                    ::handled_runtime::js::get(item, "productTitle")
+                        .map_err(at(34u32, 37u32))?,
+                    ::handled_runtime::Value::from(" ("),
+                    ::handled_runtime::js::get(item, "sku").map_err(at(34u32, 59u32))?,
+                    ::handled_runtime::Value::from(") - Only "),
+                    ::handled_runtime::js::get(item, "currentStock")
+                        .map_err(at(34u32, 79u32))?,
+                    ::handled_runtime::Value::from(" units remaining"),
+                ],
+            ),
             "message",
             ::handled_runtime::Location {
                 file: FILE,
@@ -444,50 +397,30 @@ pub mod low_stock_monitoring {
                 column: 10u32,
             },
         )?;
-        Ok(Some(::handled_slack::SendMessageParams {
-            channel: param_channel_6,
-            message: param_message_7,
-        }))
+        Ok(
+            Some(::handled_slack::SendMessageParams {
+                channel: param_channel_6,
+                message: param_message_7,
+            }),
+        )
     }
     /// Step 3, entry 2: `supplier.createPurchaseOrder` for each item (examples/pattern3_low_stock_monitoring.hs:37:1).
-    fn step_2_1_supplier_create_purchase_order(
+    pub fn step_2_1_supplier_create_purchase_order(
         scope: &::handled_runtime::Scope<'_>,
         item: &::handled_runtime::Value,
     ) -> ::std::result::Result<
         ::std::option::Option<::handled_supplier::CreatePurchaseOrderParams>,
         ::handled_runtime::StepError,
     > {
-        if !(::handled_runtime::js::truthy(&{
-            let lhs_8 = ::handled_runtime::js::get(item, "supplier").map_err(|e| {
-                ::handled_runtime::StepError::js(
-                    e,
-                    ::handled_runtime::Location {
-                        file: FILE,
-                        line: 38u32,
-                        column: 18u32,
-                    },
-                )
-            })?;
-            if ::handled_runtime::js::truthy(&lhs_8) {
-                scope.env("AUTO_REORDER_ENABLED")
-            } else {
-                lhs_8
-            }
-        })) {
+        if !((::handled_runtime::js::truthy(
+            &::handled_runtime::js::get(item, "supplier").map_err(at(38u32, 18u32))?,
+        ) && ::handled_runtime::js::truthy(&scope.env("AUTO_REORDER_ENABLED"))))
+        {
             return Ok(None);
         }
-        let param_data_9 = ::handled_supplier::PurchaseOrder {
+        let param_data_8 = ::handled_supplier::PurchaseOrder {
             supplier_name: (::handled_runtime::convert::string)(
-                &::handled_runtime::js::get(item, "supplier").map_err(|e| {
-                    ::handled_runtime::StepError::js(
-                        e,
-                        ::handled_runtime::Location {
-                            file: FILE,
-                            line: 41u32,
-                            column: 20u32,
-                        },
-                    )
-                })?,
+                &::handled_runtime::js::get(item, "supplier").map_err(at(41u32, 20u32))?,
                 "data.supplierName",
                 ::handled_runtime::Location {
                     file: FILE,
@@ -496,16 +429,7 @@ pub mod low_stock_monitoring {
                 },
             )?,
             sku: (::handled_runtime::convert::string)(
-                &::handled_runtime::js::get(item, "sku").map_err(|e| {
-                    ::handled_runtime::StepError::js(
-                        e,
-                        ::handled_runtime::Location {
-                            file: FILE,
-                            line: 42u32,
-                            column: 11u32,
-                        },
-                    )
-                })?,
+                &::handled_runtime::js::get(item, "sku").map_err(at(42u32, 11u32))?,
                 "data.sku",
                 ::handled_runtime::Location {
                     file: FILE,
@@ -514,16 +438,8 @@ pub mod low_stock_monitoring {
                 },
             )?,
             quantity: (::handled_runtime::convert::integer)(
-                &::handled_runtime::js::get(item, "reorderQuantity").map_err(|e| {
-                    ::handled_runtime::StepError::js(
-                        e,
-                        ::handled_runtime::Location {
-                            file: FILE,
-                            line: 43u32,
-                            column: 16u32,
-                        },
-                    )
-                })?,
+                &::handled_runtime::js::get(item, "reorderQuantity")
+                    .map_err(at(43u32, 16u32))?,
                 "data.quantity",
                 ::handled_runtime::Location {
                     file: FILE,
@@ -533,16 +449,8 @@ pub mod low_stock_monitoring {
             )?,
             priority: ::handled_runtime::convert::optional(
                 &if ::handled_runtime::js::strict_eq(
-                    &::handled_runtime::js::get(item, "currentStock").map_err(|e| {
-                        ::handled_runtime::StepError::js(
-                            e,
-                            ::handled_runtime::Location {
-                                file: FILE,
-                                line: 44u32,
-                                column: 16u32,
-                            },
-                        )
-                    })?,
+                    &::handled_runtime::js::get(item, "currentStock")
+                        .map_err(at(44u32, 16u32))?,
                     &::handled_runtime::Value::Number(0.0),
                 ) {
                     ::handled_runtime::Value::from("urgent")
@@ -555,22 +463,22 @@ pub mod low_stock_monitoring {
                     line: 44u32,
                     column: 11u32,
                 },
-                |v: &::handled_runtime::Value, p: &str, at: ::handled_runtime::Location| {
-                    ::handled_runtime::convert::one_of(
-                        v,
-                        &["urgent", "high", "normal", "low"],
-                        p,
-                        at,
-                    )
-                },
+                |v: &::handled_runtime::Value, p: &str, at: ::handled_runtime::Location| ::handled_runtime::convert::one_of(
+                    v,
+                    &["urgent", "high", "normal", "low"],
+                    p,
+                    at,
+                ),
             )?,
         };
-        Ok(Some(::handled_supplier::CreatePurchaseOrderParams {
-            data: param_data_9,
-        }))
+        Ok(
+            Some(::handled_supplier::CreatePurchaseOrderParams {
+                data: param_data_8,
+            }),
+        )
     }
     /// Step 3, entry 3: `shopify.updateProduct` for each item (examples/pattern3_low_stock_monitoring.hs:48:1).
-    fn step_2_2_shopify_update_product(
+    pub fn step_2_2_shopify_update_product(
         _scope: &::handled_runtime::Scope<'_>,
         item: &::handled_runtime::Value,
     ) -> ::std::result::Result<
@@ -578,31 +486,13 @@ pub mod low_stock_monitoring {
         ::handled_runtime::StepError,
     > {
         if !(::handled_runtime::js::strict_eq(
-            &::handled_runtime::js::get(item, "currentStock").map_err(|e| {
-                ::handled_runtime::StepError::js(
-                    e,
-                    ::handled_runtime::Location {
-                        file: FILE,
-                        line: 49u32,
-                        column: 18u32,
-                    },
-                )
-            })?,
+            &::handled_runtime::js::get(item, "currentStock").map_err(at(49u32, 18u32))?,
             &::handled_runtime::Value::Number(0.0),
         )) {
             return Ok(None);
         }
-        let param_product_sku_10 = (::handled_runtime::convert::string)(
-            &::handled_runtime::js::get(item, "sku").map_err(|e| {
-                ::handled_runtime::StepError::js(
-                    e,
-                    ::handled_runtime::Location {
-                        file: FILE,
-                        line: 51u32,
-                        column: 18u32,
-                    },
-                )
-            })?,
+        let param_product_sku_9 = (::handled_runtime::convert::string)(
+            &::handled_runtime::js::get(item, "sku").map_err(at(51u32, 18u32))?,
             "productSku",
             ::handled_runtime::Location {
                 file: FILE,
@@ -610,7 +500,7 @@ pub mod low_stock_monitoring {
                 column: 13u32,
             },
         )?;
-        let param_data_11 = ::handled_shopify::ProductData {
+        let param_data_10 = ::handled_shopify::ProductData {
             published: Some(false),
             tags: ::handled_runtime::convert::optional(
                 &::handled_runtime::Value::from("out-of-stock"),
@@ -625,9 +515,11 @@ pub mod low_stock_monitoring {
             title: None,
             status: None,
         };
-        Ok(Some(::handled_shopify::UpdateProductParams {
-            product_sku: param_product_sku_10,
-            data: param_data_11,
-        }))
+        Ok(
+            Some(::handled_shopify::UpdateProductParams {
+                product_sku: param_product_sku_9,
+                data: param_data_10,
+            }),
+        )
     }
 }

@@ -126,82 +126,124 @@ pub mod daily_inventory_reconciliation {
     }
     fn run_boxed(
         ctx: &mut ::handled_runtime::RunContext,
-    ) -> ::handled_runtime::BoxFuture<'_, ::std::result::Result<(), ::handled_runtime::Stop>> {
+    ) -> ::handled_runtime::BoxFuture<
+        '_,
+        ::std::result::Result<(), ::handled_runtime::Stop>,
+    > {
         ::std::boxed::Box::pin(run(ctx))
     }
     async fn run(
         ctx: &mut ::handled_runtime::RunContext,
     ) -> ::std::result::Result<(), ::handled_runtime::Stop> {
         let a0_shopify_get_all_inventory = ::handled_runtime::rt::result_value(
-            &ctx.action::<::handled_shopify::GetAllInventory, _>(
-                0usize,
-                step_0_shopify_get_all_inventory,
-            )
-            .await?,
+            &ctx
+                .action::<
+                    ::handled_shopify::GetAllInventory,
+                    _,
+                >(0usize, step_0_shopify_get_all_inventory)
+                .await?,
         );
         let a1_wms_get_all_inventory = ::handled_runtime::rt::result_value(
-            &ctx.action::<::handled_wms::GetAllInventory, _>(1usize, step_1_wms_get_all_inventory)
+            &ctx
+                .action::<
+                    ::handled_wms::GetAllInventory,
+                    _,
+                >(1usize, step_1_wms_get_all_inventory)
                 .await?,
         );
         let a2_amazon_get_all_inventory = ::handled_runtime::rt::result_value(
-            &ctx.action::<::handled_amazon::GetAllInventory, _>(
-                2usize,
-                step_2_amazon_get_all_inventory,
-            )
-            .await?,
+            &ctx
+                .action::<
+                    ::handled_amazon::GetAllInventory,
+                    _,
+                >(2usize, step_2_amazon_get_all_inventory)
+                .await?,
         );
         let t3_find_discrepancies = ctx
-            .transform(3usize, |scope| {
-                step_3_find_discrepancies(
+            .transform(
+                3usize,
+                |scope| step_3_find_discrepancies(
                     scope,
                     &a0_shopify_get_all_inventory,
                     &a1_wms_get_all_inventory,
                     &a2_amazon_get_all_inventory,
-                )
-            })
+                ),
+            )
             .await?;
-        ctx.action::<::handled_email::Send, _>(4usize, |scope| {
-            step_4_email_send(scope, &t3_find_discrepancies)
-        })
-        .await?;
+        ctx.action::<
+                ::handled_email::Send,
+                _,
+            >(4usize, |scope| step_4_email_send(scope, &t3_find_discrepancies))
+            .await?;
         let list = ctx
-            .for_each(5usize, |scope| {
-                step_5_for_each(scope, &t3_find_discrepancies)
-            })
+            .for_each(5usize, |scope| step_5_for_each(scope, &t3_find_discrepancies))
             .await?;
         for (i, item) in list.iter().enumerate() {
             if ctx
-                .item_action::<::handled_shopify::UpdateInventory, _>(5usize, i, 0usize, |scope| {
-                    step_5_0_shopify_update_inventory(scope, item)
-                })
+                .item_action::<
+                    ::handled_shopify::UpdateInventory,
+                    _,
+                >(
+                    5usize,
+                    i,
+                    0usize,
+                    |scope| step_5_0_shopify_update_inventory(scope, item),
+                )
                 .await
                 .is_err()
             {
                 continue;
             }
             let _ = ctx
-                .item_action::<::handled_amazon::UpdateInventory, _>(5usize, i, 1usize, |scope| {
-                    step_5_1_amazon_update_inventory(scope, item)
-                })
+                .item_action::<
+                    ::handled_amazon::UpdateInventory,
+                    _,
+                >(
+                    5usize,
+                    i,
+                    1usize,
+                    |scope| step_5_1_amazon_update_inventory(scope, item),
+                )
                 .await;
         }
         ctx.end_for_each(5usize)?;
         Ok(())
     }
+    /// Turns an expression's error into a step error at a position of this file.
+    fn at(
+        line: u32,
+        column: u32,
+    ) -> impl Fn(::handled_runtime::JsError) -> ::handled_runtime::StepError {
+        move |e| ::handled_runtime::StepError::js(
+            e,
+            ::handled_runtime::Location {
+                file: FILE,
+                line,
+                column,
+            },
+        )
+    }
     fn trigger(
         _env: &::handled_runtime::Env,
-    ) -> ::std::result::Result<::handled_runtime::TriggerConfig, ::handled_runtime::JsError> {
+    ) -> ::std::result::Result<
+        ::handled_runtime::TriggerConfig,
+        ::handled_runtime::JsError,
+    > {
         let mut fields = ::std::collections::BTreeMap::new();
-        fields.insert(
-            "expression".to_string(),
-            ::handled_runtime::js::Value::to_json(&::handled_runtime::Value::from("0 2 * * *")),
-        );
-        fields.insert(
-            "timezone".to_string(),
-            ::handled_runtime::js::Value::to_json(&::handled_runtime::Value::from(
-                "America/New_York",
-            )),
-        );
+        fields
+            .insert(
+                "expression".to_string(),
+                ::handled_runtime::js::Value::to_json(
+                    &::handled_runtime::Value::from("0 2 * * *"),
+                ),
+            );
+        fields
+            .insert(
+                "timezone".to_string(),
+                ::handled_runtime::js::Value::to_json(
+                    &::handled_runtime::Value::from("America/New_York"),
+                ),
+            );
         Ok(::handled_runtime::TriggerConfig {
             workflow: NAME,
             connector: "schedule",
@@ -215,7 +257,7 @@ pub mod daily_inventory_reconciliation {
         Debug,
         PartialEq,
         ::handled_runtime::serde::Serialize,
-        ::handled_runtime::serde::Deserialize,
+        ::handled_runtime::serde::Deserialize
     )]
     #[serde(crate = "::handled_runtime::serde")]
     pub struct FindDiscrepancies {
@@ -229,14 +271,16 @@ pub mod daily_inventory_reconciliation {
     impl FindDiscrepancies {
         /// The value as JavaScript sees it.
         pub fn to_value(&self) -> ::handled_runtime::Value {
-            ::handled_runtime::rt::object(vec![::handled_runtime::rt::Part::Prop(
-                ::handled_runtime::js::JsString::from("discrepancies"),
-                self.discrepancies.clone(),
-            )])
+            ::handled_runtime::rt::object(
+                vec![
+                    ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("discrepancies"),
+                    self.discrepancies.clone())
+                ],
+            )
         }
     }
     /// Step 1: action `shopify.getAllInventory` (examples/pattern4_daily_reconciliation.hs:7:1).
-    fn step_0_shopify_get_all_inventory(
+    pub fn step_0_shopify_get_all_inventory(
         scope: &::handled_runtime::Scope<'_>,
     ) -> ::std::result::Result<
         ::std::option::Option<::handled_shopify::GetAllInventoryParams>,
@@ -252,13 +296,15 @@ pub mod daily_inventory_reconciliation {
             },
             ::handled_runtime::convert::string,
         )?;
-        Ok(Some(::handled_shopify::GetAllInventoryParams {
-            store: param_store_1,
-            location: None,
-        }))
+        Ok(
+            Some(::handled_shopify::GetAllInventoryParams {
+                store: param_store_1,
+                location: None,
+            }),
+        )
     }
     /// Step 2: action `wms.getAllInventory` (examples/pattern4_daily_reconciliation.hs:10:1).
-    fn step_1_wms_get_all_inventory(
+    pub fn step_1_wms_get_all_inventory(
         _scope: &::handled_runtime::Scope<'_>,
     ) -> ::std::result::Result<
         ::std::option::Option<::handled_wms::GetAllInventoryParams>,
@@ -274,12 +320,14 @@ pub mod daily_inventory_reconciliation {
             },
             ::handled_runtime::convert::string,
         )?;
-        Ok(Some(::handled_wms::GetAllInventoryParams {
-            location: param_location_2,
-        }))
+        Ok(
+            Some(::handled_wms::GetAllInventoryParams {
+                location: param_location_2,
+            }),
+        )
     }
     /// Step 3: action `amazon.getAllInventory` (examples/pattern4_daily_reconciliation.hs:13:1).
-    fn step_2_amazon_get_all_inventory(
+    pub fn step_2_amazon_get_all_inventory(
         scope: &::handled_runtime::Scope<'_>,
     ) -> ::std::result::Result<
         ::std::option::Option<::handled_amazon::GetAllInventoryParams>,
@@ -295,12 +343,14 @@ pub mod daily_inventory_reconciliation {
             },
             ::handled_runtime::convert::string,
         )?;
-        Ok(Some(::handled_amazon::GetAllInventoryParams {
-            seller_id: param_seller_id_3,
-        }))
+        Ok(
+            Some(::handled_amazon::GetAllInventoryParams {
+                seller_id: param_seller_id_3,
+            }),
+        )
     }
     /// Step 4: transform `findDiscrepancies` (examples/pattern4_daily_reconciliation.hs:17:1).
-    fn step_3_find_discrepancies(
+    pub fn step_3_find_discrepancies(
         _scope: &::handled_runtime::Scope<'_>,
         a0_shopify_get_all_inventory: &::handled_runtime::Value,
         a1_wms_get_all_inventory: &::handled_runtime::Value,
@@ -309,43 +359,25 @@ pub mod daily_inventory_reconciliation {
         ::handled_runtime::Transformed<FindDiscrepancies>,
         ::handled_runtime::StepError,
     > {
-        let input = ::handled_runtime::rt::object(vec![
-            ::handled_runtime::rt::Part::Prop(
-                ::handled_runtime::js::JsString::from("shopify"),
-                a0_shopify_get_all_inventory.clone(),
-            ),
-            ::handled_runtime::rt::Part::Prop(
-                ::handled_runtime::js::JsString::from("wms"),
-                a1_wms_get_all_inventory.clone(),
-            ),
-            ::handled_runtime::rt::Part::Prop(
-                ::handled_runtime::js::JsString::from("amazon"),
-                a2_amazon_get_all_inventory.clone(),
-            ),
-        ]);
+        let input = ::handled_runtime::rt::object(
+            vec![
+                ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("shopify"),
+                a0_shopify_get_all_inventory.clone()),
+                ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("wms"),
+                a1_wms_get_all_inventory.clone()),
+                ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("amazon"),
+                a2_amazon_get_all_inventory.clone())
+            ],
+        );
         let output = FindDiscrepancies {
             discrepancies: ::handled_runtime::js::call_method_fn(
                     &::handled_runtime::js::call_method_fn(
                             &::handled_runtime::js::get(
                                     &::handled_runtime::js::get(&input, "shopify")
-                                        .map_err(|e| ::handled_runtime::StepError::js(
-                                            e,
-                                            ::handled_runtime::Location {
-                                                file: FILE,
-                                                line: 24u32,
-                                                column: 22u32,
-                                            },
-                                        ))?,
+                                        .map_err(at(24u32, 22u32))?,
                                     "items",
                                 )
-                                .map_err(|e| ::handled_runtime::StepError::js(
-                                    e,
-                                    ::handled_runtime::Location {
-                                        file: FILE,
-                                        line: 24u32,
-                                        column: 30u32,
-                                    },
-                                ))?,
+                                .map_err(at(24u32, 30u32))?,
                             "map",
                             &mut |
                                 args: &[::handled_runtime::Value],
@@ -465,14 +497,7 @@ pub mod daily_inventory_reconciliation {
                             },
                             &[],
                         )
-                        .map_err(|e| ::handled_runtime::StepError::js(
-                            e,
-                            ::handled_runtime::Location {
-                                file: FILE,
-                                line: 24u32,
-                                column: 16u32,
-                            },
-                        ))?,
+                        .map_err(at(24u32, 16u32))?,
                     "filter",
                     &mut |
                         args: &[::handled_runtime::Value],
@@ -488,14 +513,7 @@ pub mod daily_inventory_reconciliation {
                     },
                     &[],
                 )
-                .map_err(|e| ::handled_runtime::StepError::js(
-                    e,
-                    ::handled_runtime::Location {
-                        file: FILE,
-                        line: 24u32,
-                        column: 16u32,
-                    },
-                ))?,
+                .map_err(at(24u32, 16u32))?,
         };
         Ok(::handled_runtime::Transformed::Output {
             input: input.clone(),
@@ -503,7 +521,7 @@ pub mod daily_inventory_reconciliation {
         })
     }
     /// Step 5: action `email.send` (examples/pattern4_daily_reconciliation.hs:39:1).
-    fn step_4_email_send(
+    pub fn step_4_email_send(
         scope: &::handled_runtime::Scope<'_>,
         t3_find_discrepancies: &FindDiscrepancies,
     ) -> ::std::result::Result<
@@ -529,71 +547,23 @@ pub mod daily_inventory_reconciliation {
             },
         )?;
         let param_data_25 = (::handled_runtime::convert::json_param)(
-            &::handled_runtime::rt::object(vec![
-                ::handled_runtime::rt::Part::Prop(
-                    ::handled_runtime::js::JsString::from("date"),
-                    ::handled_runtime::js::get_index(
-                        &::handled_runtime::js::call_method(
-                            &::handled_runtime::js::call_method(
-                                &::handled_runtime::js::date_new(&[], scope.now_ms()),
-                                "toISOString",
-                                &[],
-                            )
-                            .map_err(|e| {
-                                ::handled_runtime::StepError::js(
-                                    e,
-                                    ::handled_runtime::Location {
-                                        file: FILE,
-                                        line: 43u32,
-                                        column: 18u32,
-                                    },
-                                )
-                            })?,
-                            "split",
-                            &[::handled_runtime::Value::from("T")],
-                        )
-                        .map_err(|e| {
-                            ::handled_runtime::StepError::js(
-                                e,
-                                ::handled_runtime::Location {
-                                    file: FILE,
-                                    line: 43u32,
-                                    column: 32u32,
-                                },
-                            )
-                        })?,
-                        &::handled_runtime::Value::Number(0.0),
-                    )
-                    .map_err(|e| {
-                        ::handled_runtime::StepError::js(
-                            e,
-                            ::handled_runtime::Location {
-                                file: FILE,
-                                line: 43u32,
-                                column: 43u32,
-                            },
-                        )
-                    })?,
-                ),
-                ::handled_runtime::rt::Part::Prop(
-                    ::handled_runtime::js::JsString::from("totalDiscrepancies"),
-                    ::handled_runtime::js::get(&t3_find_discrepancies.discrepancies, "length")
-                        .map_err(|e| {
-                            ::handled_runtime::StepError::js(
-                                e,
-                                ::handled_runtime::Location {
-                                    file: FILE,
-                                    line: 44u32,
-                                    column: 63u32,
-                                },
-                            )
-                        })?,
-                ),
-                ::handled_runtime::rt::Part::Prop(
-                    ::handled_runtime::js::JsString::from("discrepancies"),
-                    t3_find_discrepancies.discrepancies.clone(),
-                ),
-            ]),
+            &::handled_runtime::rt::object(
+                vec![
+                    ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("date"),
+                    ::handled_runtime::js::get_index(&
+                    ::handled_runtime::js::call_method(&
+                    ::handled_runtime::js::call_method(&
+                    ::handled_runtime::js::date_new(& [], scope.now_ms()), "toISOString",
+                    & []).map_err(at(43u32, 18u32)) ?, "split", &
+                    [::handled_runtime::Value::from("T")]).map_err(at(43u32, 32u32)) ?, &
+                    ::handled_runtime::Value::Number(0.0)).map_err(at(43u32, 43u32)) ?),
+                    ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("totalDiscrepancies"),
+                    ::handled_runtime::js::get(& t3_find_discrepancies.discrepancies,
+                    "length").map_err(at(44u32, 63u32)) ?),
+                    ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("discrepancies"),
+                    t3_find_discrepancies.discrepancies.clone())
+                ],
+            ),
             "data",
             ::handled_runtime::Location {
                 file: FILE,
@@ -601,88 +571,84 @@ pub mod daily_inventory_reconciliation {
                 column: 7u32,
             },
         )?;
-        Ok(Some(::handled_email::SendParams {
-            to: param_to_23,
-            template: param_template_24,
-            data: param_data_25,
-        }))
+        Ok(
+            Some(::handled_email::SendParams {
+                to: param_to_23,
+                template: param_template_24,
+                data: param_data_25,
+            }),
+        )
     }
     /// Step 6: the list of `forEach` (examples/pattern4_daily_reconciliation.hs:49:1).
-    fn step_5_for_each(
+    pub fn step_5_for_each(
         _scope: &::handled_runtime::Scope<'_>,
         t3_find_discrepancies: &FindDiscrepancies,
     ) -> ::std::result::Result<
         ::std::vec::Vec<::handled_runtime::Value>,
         ::handled_runtime::StepError,
     > {
-        Ok(::handled_runtime::rt::list_items(
-            ::handled_runtime::js::call_method_fn(
-                &t3_find_discrepancies.discrepancies,
-                "filter",
-                &mut |args: &[::handled_runtime::Value]| -> ::std::result::Result<
-                    ::handled_runtime::Value,
-                    ::handled_runtime::JsError,
-                > {
-                    let p_item_26 = ::handled_runtime::rt::arg(args, 0usize);
-                    let l_max_qty_27 = ::handled_runtime::js::math_max(&[
-                        ::handled_runtime::js::to_number(
-                            &::handled_runtime::js::get(&p_item_26, "shopifyQty")
-                                .map_err(|e| e.at(51u32, 30u32))?,
-                        ),
-                        ::handled_runtime::js::to_number(
-                            &::handled_runtime::js::get(&p_item_26, "wmsQty")
-                                .map_err(|e| e.at(51u32, 47u32))?,
-                        ),
-                        ::handled_runtime::js::to_number(
-                            &::handled_runtime::js::get(&p_item_26, "amazonQty")
-                                .map_err(|e| e.at(51u32, 60u32))?,
-                        ),
-                    ]);
-                    let l_min_qty_28 = ::handled_runtime::js::math_min(&[
-                        ::handled_runtime::js::to_number(
-                            &::handled_runtime::js::get(&p_item_26, "shopifyQty")
-                                .map_err(|e| e.at(52u32, 30u32))?,
-                        ),
-                        ::handled_runtime::js::to_number(
-                            &::handled_runtime::js::get(&p_item_26, "wmsQty")
-                                .map_err(|e| e.at(52u32, 47u32))?,
-                        ),
-                        ::handled_runtime::js::to_number(
-                            &::handled_runtime::js::get(&p_item_26, "amazonQty")
-                                .map_err(|e| e.at(52u32, 60u32))?,
-                        ),
-                    ]);
-                    Ok(::handled_runtime::Value::Bool(
-                        l_max_qty_27 - l_min_qty_28
-                            <= ::handled_runtime::js::math_max(&[2.0, l_max_qty_27 * 0.05]),
-                    ))
-                },
-                &[],
-            )
-            .map_err(|e| {
-                ::handled_runtime::StepError::js(
-                    e,
-                    ::handled_runtime::Location {
-                        file: FILE,
-                        line: 49u32,
-                        column: 10u32,
-                    },
+        Ok(
+            ::handled_runtime::rt::list_items(
+                    ::handled_runtime::js::call_method_fn(
+                            &t3_find_discrepancies.discrepancies,
+                            "filter",
+                            &mut |
+                                args: &[::handled_runtime::Value],
+                            | -> ::std::result::Result<
+                                ::handled_runtime::Value,
+                                ::handled_runtime::JsError,
+                            > {
+                                let p_item_26 = ::handled_runtime::rt::arg(args, 0usize);
+                                let l_max_qty_27 = ::handled_runtime::js::math_max(
+                                    &[
+                                        ::handled_runtime::js::to_number(
+                                            &::handled_runtime::js::get(&p_item_26, "shopifyQty")
+                                                .map_err(|e| e.at(51u32, 30u32))?,
+                                        ),
+                                        ::handled_runtime::js::to_number(
+                                            &::handled_runtime::js::get(&p_item_26, "wmsQty")
+                                                .map_err(|e| e.at(51u32, 47u32))?,
+                                        ),
+                                        ::handled_runtime::js::to_number(
+                                            &::handled_runtime::js::get(&p_item_26, "amazonQty")
+                                                .map_err(|e| e.at(51u32, 60u32))?,
+                                        ),
+                                    ],
+                                );
+                                let l_min_qty_28 = ::handled_runtime::js::math_min(
+                                    &[
+                                        ::handled_runtime::js::to_number(
+                                            &::handled_runtime::js::get(&p_item_26, "shopifyQty")
+                                                .map_err(|e| e.at(52u32, 30u32))?,
+                                        ),
+                                        ::handled_runtime::js::to_number(
+                                            &::handled_runtime::js::get(&p_item_26, "wmsQty")
+                                                .map_err(|e| e.at(52u32, 47u32))?,
+                                        ),
+                                        ::handled_runtime::js::to_number(
+                                            &::handled_runtime::js::get(&p_item_26, "amazonQty")
+                                                .map_err(|e| e.at(52u32, 60u32))?,
+                                        ),
+                                    ],
+                                );
+                                Ok(
+                                    ::handled_runtime::Value::Bool(
+                                        l_max_qty_27 - l_min_qty_28
+                                            <= ::handled_runtime::js::math_max(
+                                                &[2.0, l_max_qty_27 * 0.05],
+                                            ),
+                                    ),
+                                )
+                            },
+                            &[],
+                        )
+                        .map_err(at(49u32, 10u32))?,
                 )
-            })?,
+                .map_err(at(49u32, 10u32))?,
         )
-        .map_err(|e| {
-            ::handled_runtime::StepError::js(
-                e,
-                ::handled_runtime::Location {
-                    file: FILE,
-                    line: 49u32,
-                    column: 10u32,
-                },
-            )
-        })?)
     }
     /// Step 6, entry 1: `shopify.updateInventory` for each item (examples/pattern4_daily_reconciliation.hs:56:1).
-    fn step_5_0_shopify_update_inventory(
+    pub fn step_5_0_shopify_update_inventory(
         _scope: &::handled_runtime::Scope<'_>,
         item: &::handled_runtime::Value,
     ) -> ::std::result::Result<
@@ -690,16 +656,7 @@ pub mod daily_inventory_reconciliation {
         ::handled_runtime::StepError,
     > {
         let param_sku_29 = ::handled_runtime::convert::optional(
-            &::handled_runtime::js::get(item, "sku").map_err(|e| {
-                ::handled_runtime::StepError::js(
-                    e,
-                    ::handled_runtime::Location {
-                        file: FILE,
-                        line: 58u32,
-                        column: 11u32,
-                    },
-                )
-            })?,
+            &::handled_runtime::js::get(item, "sku").map_err(at(58u32, 11u32))?,
             "sku",
             ::handled_runtime::Location {
                 file: FILE,
@@ -709,16 +666,7 @@ pub mod daily_inventory_reconciliation {
             ::handled_runtime::convert::string,
         )?;
         let param_quantity_30 = (::handled_runtime::convert::integer)(
-            &::handled_runtime::js::get(item, "wmsQty").map_err(|e| {
-                ::handled_runtime::StepError::js(
-                    e,
-                    ::handled_runtime::Location {
-                        file: FILE,
-                        line: 59u32,
-                        column: 16u32,
-                    },
-                )
-            })?,
+            &::handled_runtime::js::get(item, "wmsQty").map_err(at(59u32, 16u32))?,
             "quantity",
             ::handled_runtime::Location {
                 file: FILE,
@@ -726,16 +674,18 @@ pub mod daily_inventory_reconciliation {
                 column: 11u32,
             },
         )?;
-        Ok(Some(::handled_shopify::UpdateInventoryParams {
-            quantity: param_quantity_30,
-            sku: param_sku_29,
-            product_id: None,
-            variant_id: None,
-            location: None,
-        }))
+        Ok(
+            Some(::handled_shopify::UpdateInventoryParams {
+                quantity: param_quantity_30,
+                sku: param_sku_29,
+                product_id: None,
+                variant_id: None,
+                location: None,
+            }),
+        )
     }
     /// Step 6, entry 2: `amazon.updateInventory` for each item (examples/pattern4_daily_reconciliation.hs:61:1).
-    fn step_5_1_amazon_update_inventory(
+    pub fn step_5_1_amazon_update_inventory(
         _scope: &::handled_runtime::Scope<'_>,
         item: &::handled_runtime::Value,
     ) -> ::std::result::Result<
@@ -743,16 +693,7 @@ pub mod daily_inventory_reconciliation {
         ::handled_runtime::StepError,
     > {
         let param_sku_31 = (::handled_runtime::convert::string)(
-            &::handled_runtime::js::get(item, "sku").map_err(|e| {
-                ::handled_runtime::StepError::js(
-                    e,
-                    ::handled_runtime::Location {
-                        file: FILE,
-                        line: 63u32,
-                        column: 11u32,
-                    },
-                )
-            })?,
+            &::handled_runtime::js::get(item, "sku").map_err(at(63u32, 11u32))?,
             "sku",
             ::handled_runtime::Location {
                 file: FILE,
@@ -761,16 +702,7 @@ pub mod daily_inventory_reconciliation {
             },
         )?;
         let param_quantity_32 = (::handled_runtime::convert::integer)(
-            &::handled_runtime::js::get(item, "wmsQty").map_err(|e| {
-                ::handled_runtime::StepError::js(
-                    e,
-                    ::handled_runtime::Location {
-                        file: FILE,
-                        line: 64u32,
-                        column: 16u32,
-                    },
-                )
-            })?,
+            &::handled_runtime::js::get(item, "wmsQty").map_err(at(64u32, 16u32))?,
             "quantity",
             ::handled_runtime::Location {
                 file: FILE,
@@ -778,10 +710,12 @@ pub mod daily_inventory_reconciliation {
                 column: 11u32,
             },
         )?;
-        Ok(Some(::handled_amazon::UpdateInventoryParams {
-            sku: param_sku_31,
-            quantity: param_quantity_32,
-            config: None,
-        }))
+        Ok(
+            Some(::handled_amazon::UpdateInventoryParams {
+                sku: param_sku_31,
+                quantity: param_quantity_32,
+                config: None,
+            }),
+        )
     }
 }

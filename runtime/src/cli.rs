@@ -152,8 +152,12 @@ fn read_json(path: &std::path::Path, what: &str) -> Result<Json, String> {
 }
 
 fn print_json(value: &Json) {
+    use std::io::Write;
     match serde_json::to_string_pretty(value) {
-        Ok(text) => println!("{text}"),
+        // A closed pipe (`prog exec … | head`) is not an error worth a panic.
+        Ok(text) => {
+            let _ = writeln!(std::io::stdout().lock(), "{text}");
+        }
         Err(e) => eprintln!("error: cannot print the run: {e}"),
     }
 }

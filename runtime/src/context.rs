@@ -13,26 +13,46 @@ use handled_js::{JsError, JsString, Value};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::clock::iso_ms;
-use crate::connector::{CallError, CallInfo, Json, Op};
+use crate::clock::{Clock, iso_ms};
+use crate::connector::{CallError, CallInfo, Env, Json, Op};
 use crate::engine::Engine;
 use crate::store::{CallRecord, CallStatus, RunRecord, StepRecord, StepSlot, StepStatus, Write};
 use crate::workflow::{Location, StepInfo, StepKind, Workflow};
 
 /// What expressions may read while a step evaluates: the payload, `env`, `run` and the clock.
 pub struct Scope<'a> {
-    ctx: &'a RunContext,
+    payload: &'a Value,
+    env: &'a Env,
+    run_id: &'a str,
+    workflow: &'static str,
+    started_at_ms: i64,
+    attempt: u32,
+    clock: &'a dyn Clock,
 }
 
-impl Scope<'_> {
+impl<'a> Scope<'a> {
+    /// A scope outside any run, for evaluating a workflow's step functions directly: in unit
+    /// tests of a workflow's transforms, and in benchmarks.
+    pub fn detached(payload: &'a Value, env: &'a Env, clock: &'a dyn Clock) -> Self {
+        Scope {
+            payload,
+            env,
+            run_id: "detached",
+            workflow: "",
+            started_at_ms: clock.now_ms(),
+            attempt: 1,
+            clock,
+        }
+    }
+
     /// The trigger payload (after enrichment), as a JavaScript value (`trigger.<alias>`).
     pub fn payload(&self) -> &Value {
-        &self.ctx.payload
+        self.payload
     }
 
     /// `env.NAME`: the variable as a string, or `undefined` when it is not set.
     pub fn env(&self, name: &str) -> Value {
-        match self.ctx.engine.env.get(name) {
+        match self.env.get(name) {
             Some(v) => Value::from(v),
             None => Value::Undefined,
         }
@@ -41,25 +61,16 @@ impl Scope<'_> {
     /// `run`: `{ id, workflow, startedAt, attempt }` (`startedAt` in ISO 8601).
     pub fn run(&self) -> Value {
         Value::object(vec![
-            (JsString::from("id"), Value::from(self.ctx.run_id.as_str())),
-            (
-                JsString::from("workflow"),
-                Value::from(self.ctx.workflow.name),
-            ),
-            (
-                JsString::from("startedAt"),
-                Value::from(iso_ms(self.ctx.started_at_ms).as_str()),
-            ),
-            (
-                JsString::from("attempt"),
-                Value::from(f64::from(self.ctx.attempt)),
-            ),
+            (JsString::from("id"), Value::from(self.run_id)),
+            (JsString::from("workflow"), Value::from(self.workflow)),
+            (JsString::from("startedAt"), Value::from(iso_ms(self.started_at_ms).as_str())),
+            (JsString::from("attempt"), Value::from(f64::from(self.attempt))),
         ])
     }
 
     /// The run's clock, in ms since the epoch: what `new Date()` and `Date.now()` read.
     pub fn now_ms(&self) -> f64 {
-        self.ctx.engine.clock.now_ms() as f64
+        self.clock.now_ms() as f64
     }
 }
 
@@ -247,7 +258,15 @@ impl RunContext {
 
     /// What the step's expressions may read.
     pub fn scope(&self) -> Scope<'_> {
-        Scope { ctx: self }
+        Scope {
+            payload: &self.payload,
+            env: &self.engine.env,
+            run_id: &self.run_id,
+            workflow: self.workflow.name,
+            started_at_ms: self.started_at_ms,
+            attempt: self.attempt,
+            clock: self.engine.clock.as_ref(),
+        }
     }
 
     /// The run's id.

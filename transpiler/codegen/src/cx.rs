@@ -143,7 +143,7 @@ impl Cx<'_> {
         if self.closure_depth > 0 || self.site != Site::Step {
             return q!(.map_err(|e| e.at(#line, #column))?);
         }
-        q!(.map_err(|e| ::handled_runtime::StepError::js(e, ::handled_runtime::Location { file: FILE, line: #line, column: #column }))?)
+        q!(.map_err(at(#line, #column))?)
     }
 
     /// The position of a span as a `Location` value.

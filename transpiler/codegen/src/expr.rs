@@ -581,6 +581,26 @@ fn warn_loose_eq(cx: &mut Cx<'_>, l: &Ty, r: &Ty, span: Span, op: BinaryOp) {
     }
 }
 
+/// Compiles an expression used only for its truth (a condition, a validate rule, a test): the
+/// truth of `a && b` is the truth of `a` and of `b`, so no intermediate value is built.
+pub fn condition(cx: &mut Cx<'_>, e: &Expr) -> TokenStream {
+    match &e.kind {
+        ExprKind::Logical { op: LogicalOp::And, left, right } => {
+            let (a, b) = (condition(cx, left), condition(cx, right));
+            q!((#a && #b))
+        }
+        ExprKind::Logical { op: LogicalOp::Or, left, right } => {
+            let (a, b) = (condition(cx, left), condition(cx, right));
+            q!((#a || #b))
+        }
+        ExprKind::Unary { op: UnaryOp::Not, expr } => {
+            let a = condition(cx, expr);
+            q!(!(#a))
+        }
+        _ => compile(cx, e).truthy(),
+    }
+}
+
 /// Warns when a condition's truth depends on an `env` string (W0001).
 pub fn warn_env_condition(cx: &mut Cx<'_>, e: &Expr) {
     match &e.kind {

@@ -227,6 +227,11 @@ impl<'a, 'o> WorkflowCompiler<'a, 'o> {
                     Ok(())
                 }
 
+                /// Turns an expression's error into a step error at a position of this file.
+                fn at(line: u32, column: u32) -> impl Fn(::handled_runtime::JsError) -> ::handled_runtime::StepError {
+                    move |e| ::handled_runtime::StepError::js(e, ::handled_runtime::Location { file: FILE, line, column })
+                }
+
                 #trigger_fn
                 #(#structs)*
                 #(#items)*
@@ -743,7 +748,7 @@ impl<'a, 'o> WorkflowCompiler<'a, 'o> {
         let _ = loc;
         self.items.push(q! {
             #[doc = #doc]
-            fn #fn_name(#scope_param: &::handled_runtime::Scope<'_>, #(#params),*) -> ::std::result::Result<::handled_runtime::Transformed<#out_type>, ::handled_runtime::StepError> {
+            pub fn #fn_name(#scope_param: &::handled_runtime::Scope<'_>, #(#params),*) -> ::std::result::Result<::handled_runtime::Transformed<#out_type>, ::handled_runtime::StepError> {
                 let input = #input_ts;
                 #validate
                 let output = #out_ts;
@@ -886,7 +891,7 @@ impl<'a, 'o> WorkflowCompiler<'a, 'o> {
         );
         self.items.push(q! {
             #[doc = #doc]
-            fn #fn_name(#scope_param: &::handled_runtime::Scope<'_>, #(#params),*) -> ::std::result::Result<::std::option::Option<#params_ty>, ::handled_runtime::StepError> {
+            pub fn #fn_name(#scope_param: &::handled_runtime::Scope<'_>, #(#params),*) -> ::std::result::Result<::std::option::Option<#params_ty>, ::handled_runtime::StepError> {
                 #body
             }
         });
@@ -949,7 +954,7 @@ impl<'a, 'o> WorkflowCompiler<'a, 'o> {
         );
         self.items.push(q! {
             #[doc = #doc]
-            fn #list_fn(#scope_param: &::handled_runtime::Scope<'_>, #(#params),*) -> ::std::result::Result<::std::vec::Vec<::handled_runtime::Value>, ::handled_runtime::StepError> {
+            pub fn #list_fn(#scope_param: &::handled_runtime::Scope<'_>, #(#params),*) -> ::std::result::Result<::std::vec::Vec<::handled_runtime::Value>, ::handled_runtime::StepError> {
                 Ok(::handled_runtime::rt::list_items(#list_v)#at)
             }
         });
@@ -1000,7 +1005,7 @@ impl<'a, 'o> WorkflowCompiler<'a, 'o> {
             );
             self.items.push(q! {
                 #[doc = #doc]
-                fn #fn_name(#scope_param: &::handled_runtime::Scope<'_>, item: &::handled_runtime::Value, #(#params),*) -> ::std::result::Result<::std::option::Option<#params_ty>, ::handled_runtime::StepError> {
+                pub fn #fn_name(#scope_param: &::handled_runtime::Scope<'_>, item: &::handled_runtime::Value, #(#params),*) -> ::std::result::Result<::std::option::Option<#params_ty>, ::handled_runtime::StepError> {
                     #body
                 }
             });
@@ -1104,7 +1109,7 @@ fn action_body(
                     match handled_parser::parse_expression(text, offset) {
                         Ok(e) => {
                             expr::warn_env_condition(cx, &e);
-                            Some(expr::compile(cx, &e))
+                            Some(expr::condition(cx, &e))
                         }
                         Err(errors) => {
                             for err in errors {
@@ -1133,10 +1138,9 @@ fn action_body(
             }
         } else {
             expr::warn_env_condition(cx, &cond.value);
-            Some(expr::compile(cx, &cond.value))
+            Some(expr::condition(cx, &cond.value))
         };
-        if let Some(code) = code {
-            let t = code.truthy();
+        if let Some(t) = code {
             pre.push(q!(if !(#t) { return Ok(None); }));
         }
     }
