@@ -63,8 +63,14 @@ impl<'a> Scope<'a> {
         Value::object(vec![
             (JsString::from("id"), Value::from(self.run_id)),
             (JsString::from("workflow"), Value::from(self.workflow)),
-            (JsString::from("startedAt"), Value::from(iso_ms(self.started_at_ms).as_str())),
-            (JsString::from("attempt"), Value::from(f64::from(self.attempt))),
+            (
+                JsString::from("startedAt"),
+                Value::from(iso_ms(self.started_at_ms).as_str()),
+            ),
+            (
+                JsString::from("attempt"),
+                Value::from(f64::from(self.attempt)),
+            ),
         ])
     }
 

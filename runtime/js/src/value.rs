@@ -42,7 +42,11 @@ pub enum Value {
 /// Integer-index keys (`"0"` to `"4294967294"` in canonical form) come first
 /// in ascending order, then the other keys in insertion order. Cheap to clone.
 #[derive(Clone, Default, PartialEq)]
-pub struct Object(Arc<IndexMap<JsString, Value>>);
+pub struct Object(Arc<Map>);
+
+/// The property map. foldhash: fast for the short keys of webhook bodies, and seeded per
+/// process so that crafted keys cannot force collisions.
+type Map = IndexMap<JsString, Value, foldhash::fast::RandomState>;
 
 /// A `&str` used to look up a `JsString` key without allocating.
 struct KeyRef<'a>(&'a str);
@@ -93,7 +97,7 @@ impl Object {
     /// the value but keep the first position.
     pub fn from_pairs(pairs: impl IntoIterator<Item = (JsString, Value)>) -> Object {
         let iter = pairs.into_iter();
-        let mut map = IndexMap::with_capacity(iter.size_hint().0);
+        let mut map = Map::with_capacity_and_hasher(iter.size_hint().0, Default::default());
         let mut has_index = false;
         for (k, v) in iter {
             has_index |= key_index(&k).is_some();
@@ -164,7 +168,7 @@ impl Object {
     }
 }
 
-fn sort_keys(map: &mut IndexMap<JsString, Value>) {
+fn sort_keys(map: &mut Map) {
     map.sort_by(|a, _, b, _| match (key_index(a), key_index(b)) {
         (Some(x), Some(y)) => x.cmp(&y),
         (Some(_), None) => std::cmp::Ordering::Less,

@@ -137,10 +137,10 @@ pub fn build(
     write_if_changed(&src.join("main.rs"), MAIN_RS)?;
     write_if_changed(&src.join("workflows.rs"), rust)?;
     // The workspace's lock file pins the same versions, so the shared target is reused.
-    if let Ok(lock) = std::fs::read_to_string(home.join("Cargo.lock")) {
-        if !project.join("Cargo.lock").exists() {
-            write_if_changed(&project.join("Cargo.lock"), &lock)?;
-        }
+    if !project.join("Cargo.lock").exists()
+        && let Ok(lock) = std::fs::read_to_string(home.join("Cargo.lock"))
+    {
+        write_if_changed(&project.join("Cargo.lock"), &lock)?;
     }
     let target = target_dir();
     let mut cmd = Command::new(cargo());

@@ -10,7 +10,10 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 /// Builds every example plus the test programs into one binary, once per test process.
@@ -27,10 +30,18 @@ fn program() -> &'static Path {
             .map(|p| p.strip_prefix(&root).unwrap().to_path_buf())
             .collect();
         files.sort();
-        files.push(PathBuf::from("transpiler/cli/tests/programs/expression_error.hs"));
-        files.push(PathBuf::from("transpiler/cli/tests/programs/quantity_from_json.hs"));
+        files.push(PathBuf::from(
+            "transpiler/cli/tests/programs/expression_error.hs",
+        ));
+        files.push(PathBuf::from(
+            "transpiler/cli/tests/programs/quantity_from_json.hs",
+        ));
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_hs2rs"));
-        cmd.arg("build").args(&files).arg("-o").arg(&out).current_dir(&root);
+        cmd.arg("build")
+            .args(&files)
+            .arg("-o")
+            .arg(&out)
+            .current_dir(&root);
         if std::env::var_os("HANDLED_TARGET_DIR").is_none() {
             cmd.env("HANDLED_TARGET_DIR", root.join("target/programs"));
         }
@@ -44,7 +55,13 @@ fn exec(workflow: &str, event: Option<Value>) -> (i32, Value) {
     let root = workspace();
     let mut cmd = Command::new(program());
     cmd.current_dir(root.join("examples"));
-    cmd.args(["exec", workflow, "--sandbox", "--fixture", "fixtures/catalog.json"]);
+    cmd.args([
+        "exec",
+        workflow,
+        "--sandbox",
+        "--fixture",
+        "fixtures/catalog.json",
+    ]);
     let dir = tempfile::tempdir().unwrap();
     if let Some(event) = event {
         let path = dir.path().join("event.json");
@@ -53,17 +70,31 @@ fn exec(workflow: &str, event: Option<Value>) -> (i32, Value) {
     }
     let out = cmd.output().unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
-    let parsed: Value = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("exec printed no JSON ({e}):\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
+    let parsed: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "exec printed no JSON ({e}):\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
     (out.status.code().unwrap_or(-1), parsed)
 }
 
 fn step<'a>(run: &'a Value, name: &str) -> &'a Value {
-    run["steps"].as_array().unwrap().iter().find(|s| s["name"] == name).unwrap_or_else(|| panic!("no step {name} in {run:#}"))
+    run["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name)
+        .unwrap_or_else(|| panic!("no step {name} in {run:#}"))
 }
 
 fn calls<'a>(run: &'a Value, op: &str) -> Vec<&'a Value> {
-    run["calls"].as_array().unwrap().iter().filter(|c| c["op"] == op).collect()
+    run["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["op"] == op)
+        .collect()
 }
 
 fn wms_event(sku: &str, quantity: Value) -> Value {
@@ -79,7 +110,10 @@ fn wms_event(sku: &str, quantity: Value) -> Value {
 
 #[test]
 fn pattern2_allocates_stock_to_every_channel() {
-    let (code, run) = exec("MultiChannelInventoryDistribution", Some(wms_event("TSHIRT-RED-M", json!(120))));
+    let (code, run) = exec(
+        "MultiChannelInventoryDistribution",
+        Some(wms_event("TSHIRT-RED-M", json!(120))),
+    );
     assert_eq!(code, 0, "{run:#}");
     assert_eq!(run["status"], "completed");
     assert_eq!(
@@ -91,9 +125,18 @@ fn pattern2_allocates_stock_to_every_channel() {
             "allocations": { "shopify": 72, "amazon": 36, "ebay": 12 }
         })
     );
-    assert_eq!(calls(&run, "shopify.updateInventory")[0]["params"], json!({ "sku": "TSHIRT-RED-M", "quantity": 72 }));
-    assert_eq!(calls(&run, "amazon.updateInventory")[0]["params"]["quantity"], 36);
-    assert_eq!(calls(&run, "ebay.updateInventory")[0]["params"]["quantity"], 12);
+    assert_eq!(
+        calls(&run, "shopify.updateInventory")[0]["params"],
+        json!({ "sku": "TSHIRT-RED-M", "quantity": 72 })
+    );
+    assert_eq!(
+        calls(&run, "amazon.updateInventory")[0]["params"]["quantity"],
+        36
+    );
+    assert_eq!(
+        calls(&run, "ebay.updateInventory")[0]["params"]["quantity"],
+        12
+    );
     assert_eq!(
         calls(&run, "analytics.track")[0]["params"]["properties"],
         json!({ "sku": "TSHIRT-RED-M", "totalQuantity": 120, "allocations": { "shopify": 72, "amazon": 36, "ebay": 12 } })
@@ -103,22 +146,34 @@ fn pattern2_allocates_stock_to_every_channel() {
     assert_eq!(state["ebay"]["items"]["TSHIRT-RED-M"]["quantity"], 12);
     // Secrets passed as parameters never reach the output.
     let text = run.to_string();
-    assert!(!text.contains("sandbox-app-key") && !text.contains("sandbox-user-token"), "a secret leaked: {text}");
+    assert!(
+        !text.contains("sandbox-app-key") && !text.contains("sandbox-user-token"),
+        "a secret leaked: {text}"
+    );
 }
 
 #[test]
 fn pattern2_rounds_with_javascript_semantics() {
     // 7 * 0.6 = 4.2 → 4; 7 * 0.3 = 2.1 → 2; 7 * 0.1 = 0.7000000000000001 → 0; reserve 0.7000000000000001.
-    let (code, run) = exec("MultiChannelInventoryDistribution", Some(wms_event("CAP-BLK", json!(7))));
+    let (code, run) = exec(
+        "MultiChannelInventoryDistribution",
+        Some(wms_event("CAP-BLK", json!(7))),
+    );
     assert_eq!(code, 0, "{run:#}");
     let out = &step(&run, "calculateChannelAllocation")["output"];
-    assert_eq!(out["allocations"], json!({ "shopify": 4, "amazon": 2, "ebay": 0 }));
+    assert_eq!(
+        out["allocations"],
+        json!({ "shopify": 4, "amazon": 2, "ebay": 0 })
+    );
     assert_eq!(out["reserveStock"], json!(0.7000000000000001));
 }
 
 #[test]
 fn a_failed_validate_rule_skips_the_run() {
-    let (code, run) = exec("MultiChannelInventoryDistribution", Some(wms_event("CAP-BLK", json!(0))));
+    let (code, run) = exec(
+        "MultiChannelInventoryDistribution",
+        Some(wms_event("CAP-BLK", json!(0))),
+    );
     assert_eq!(code, 0, "skipped runs exit 0: {run:#}");
     assert_eq!(run["status"], "skipped");
     assert!(run.to_string().contains("hasStock"), "{run:#}");
@@ -153,15 +208,24 @@ fn pattern3_alerts_reorders_and_unpublishes_low_stock() {
     let (code, run) = exec("LowStockMonitoring", None);
     assert_eq!(code, 0, "{run:#}");
     assert_eq!(run["status"], "completed");
-    let low = step(&run, "identifyLowStock")["output"].as_array().unwrap().clone();
+    let low = step(&run, "identifyLowStock")["output"]
+        .as_array()
+        .unwrap()
+        .clone();
     let skus: Vec<&str> = low.iter().map(|i| i["sku"].as_str().unwrap()).collect();
     // fast-moving items are low at 20 or less, others at 5 or less.
     assert_eq!(skus, vec!["TSHIRT-BLU-L", "HOODIE-GRY-M", "CAP-BLK"]);
     let hoodie = low.iter().find(|i| i["sku"] == "HOODIE-GRY-M").unwrap();
     assert_eq!(hoodie["reorderQuantity"], 100);
     assert_eq!(calls(&run, "slack.sendMessage").len(), 3);
-    let message = calls(&run, "slack.sendMessage")[1]["params"]["message"].as_str().unwrap().to_string();
-    assert_eq!(message, "🚨 Low Stock Alert: Heavy Hoodie Grey M (HOODIE-GRY-M) - Only 0 units remaining");
+    let message = calls(&run, "slack.sendMessage")[1]["params"]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        message,
+        "🚨 Low Stock Alert: Heavy Hoodie Grey M (HOODIE-GRY-M) - Only 0 units remaining"
+    );
     let orders = calls(&run, "supplier.createPurchaseOrder");
     assert_eq!(orders.len(), 3);
     assert_eq!(orders[1]["params"]["data"]["priority"], "urgent");
@@ -175,11 +239,17 @@ fn pattern4_reports_discrepancies_by_email_and_corrects_minor_ones() {
     let (code, run) = exec("DailyInventoryReconciliation", None);
     assert_eq!(code, 0, "{run:#}");
     assert_eq!(run["status"], "completed");
-    let discrepancies = step(&run, "findDiscrepancies")["output"]["discrepancies"].as_array().unwrap().clone();
+    let discrepancies = step(&run, "findDiscrepancies")["output"]["discrepancies"]
+        .as_array()
+        .unwrap()
+        .clone();
     // The fixture's warehouse holds 2 more of every SKU than Shopify and Amazon.
     assert_eq!(discrepancies.len(), 5, "{discrepancies:#?}");
     let email = &calls(&run, "email.send")[0];
-    assert_eq!(email["params"]["template"], "inventory-reconciliation-report");
+    assert_eq!(
+        email["params"]["template"],
+        "inventory-reconciliation-report"
+    );
     assert_eq!(email["params"]["data"]["totalDiscrepancies"], 5);
     // Differences of 2 units are within the auto-correct threshold: Shopify and Amazon are set
     // to the warehouse's count.
@@ -194,18 +264,39 @@ fn an_expression_that_throws_fails_the_run_at_its_position() {
     assert_eq!(code, 1, "{run:#}");
     assert_eq!(run["status"], "failed");
     let err = &step(&run, "pick")["error"];
-    assert_eq!(err["message"], "TypeError: Cannot read properties of undefined (reading 'sku')");
-    assert_eq!(err["location"], "transpiler/cli/tests/programs/expression_error.hs:10:20");
+    assert_eq!(
+        err["message"],
+        "TypeError: Cannot read properties of undefined (reading 'sku')"
+    );
+    assert_eq!(
+        err["location"],
+        "transpiler/cli/tests/programs/expression_error.hs:10:20"
+    );
 }
 
 #[test]
 fn a_fraction_from_json_fails_when_it_reaches_a_quantity() {
-    let (code, run) = exec("HalfStock", Some(json!({ "sku": "MUG-WHT", "quantity": 5 })));
+    let (code, run) = exec(
+        "HalfStock",
+        Some(json!({ "sku": "MUG-WHT", "quantity": 5 })),
+    );
     assert_eq!(code, 1, "{run:#}");
     let err = run["steps"][0]["error"].clone();
-    assert!(err["message"].as_str().unwrap().contains("`quantity` needs an integer, got the number 2.5"), "{err:#}");
-    assert_eq!(err["location"], "transpiler/cli/tests/programs/quantity_from_json.hs:9:11");
-    let (code, run) = exec("HalfStock", Some(json!({ "sku": "MUG-WHT", "quantity": 6 })));
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("`quantity` needs an integer, got the number 2.5"),
+        "{err:#}"
+    );
+    assert_eq!(
+        err["location"],
+        "transpiler/cli/tests/programs/quantity_from_json.hs:9:11"
+    );
+    let (code, run) = exec(
+        "HalfStock",
+        Some(json!({ "sku": "MUG-WHT", "quantity": 6 })),
+    );
     assert_eq!(code, 0, "{run:#}");
     assert_eq!(run["calls"][0]["params"]["quantity"], 3);
 }

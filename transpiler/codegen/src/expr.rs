@@ -585,15 +585,26 @@ fn warn_loose_eq(cx: &mut Cx<'_>, l: &Ty, r: &Ty, span: Span, op: BinaryOp) {
 /// truth of `a && b` is the truth of `a` and of `b`, so no intermediate value is built.
 pub fn condition(cx: &mut Cx<'_>, e: &Expr) -> TokenStream {
     match &e.kind {
-        ExprKind::Logical { op: LogicalOp::And, left, right } => {
+        ExprKind::Logical {
+            op: LogicalOp::And,
+            left,
+            right,
+        } => {
             let (a, b) = (condition(cx, left), condition(cx, right));
             q!((#a && #b))
         }
-        ExprKind::Logical { op: LogicalOp::Or, left, right } => {
+        ExprKind::Logical {
+            op: LogicalOp::Or,
+            left,
+            right,
+        } => {
             let (a, b) = (condition(cx, left), condition(cx, right));
             q!((#a || #b))
         }
-        ExprKind::Unary { op: UnaryOp::Not, expr } => {
+        ExprKind::Unary {
+            op: UnaryOp::Not,
+            expr,
+        } => {
             let a = condition(cx, expr);
             q!(!(#a))
         }
@@ -1106,23 +1117,23 @@ fn member(cx: &mut Cx<'_>, obj: Code, prop: &str, span: Span) -> Code {
         return Code::error();
     }
     // Fields of a generated struct are plain field accesses.
-    if let Repr::Struct(def) = &obj.repr {
-        if let Some((_, rust, repr)) = def.fields.iter().find(|(k, _, _)| k == prop) {
-            let field = format_ident!("{}", rust);
-            let ts = &obj.ts;
-            let ty = obj.ty.field(prop).cloned().unwrap_or(Ty::Json);
-            let place = if obj.place == Place::Temp {
-                Place::Temp
-            } else {
-                Place::Owned
-            };
-            return Code {
-                ts: q!(#ts.#field),
-                ty,
-                repr: repr.clone(),
-                place,
-            };
-        }
+    if let Repr::Struct(def) = &obj.repr
+        && let Some((_, rust, repr)) = def.fields.iter().find(|(k, _, _)| k == prop)
+    {
+        let field = format_ident!("{}", rust);
+        let ts = &obj.ts;
+        let ty = obj.ty.field(prop).cloned().unwrap_or(Ty::Json);
+        let place = if obj.place == Place::Temp {
+            Place::Temp
+        } else {
+            Place::Owned
+        };
+        return Code {
+            ts: q!(#ts.#field),
+            ty,
+            repr: repr.clone(),
+            place,
+        };
     }
     let ty = match obj.ty.strip_maybe() {
         Ty::Object(fields) => match fields.iter().find(|(n, _)| n == prop) {
@@ -1190,22 +1201,14 @@ fn call(cx: &mut Cx<'_>, e: &Expr, callee: &Expr, args: &[ArrayElem], optional: 
             property,
             optional: opt_member,
         } => {
-            if let ExprKind::Ident(root) = &object.kind {
-                if cx.local(root).is_none() {
-                    if root == "Math" {
-                        return math_call(cx, &property.name, args, property.span);
-                    }
-                    if let Some((_, fns)) = STATIC_FUNCTIONS.iter().find(|(o, _)| o == root) {
-                        return static_call(
-                            cx,
-                            root,
-                            &property.name,
-                            fns,
-                            args,
-                            property.span,
-                            e.span,
-                        );
-                    }
+            if let ExprKind::Ident(root) = &object.kind
+                && cx.local(root).is_none()
+            {
+                if root == "Math" {
+                    return math_call(cx, &property.name, args, property.span);
+                }
+                if let Some((_, fns)) = STATIC_FUNCTIONS.iter().find(|(o, _)| o == root) {
+                    return static_call(cx, root, &property.name, fns, args, property.span, e.span);
                 }
             }
             let recv = chain_object(cx, callee, object);
@@ -1472,14 +1475,14 @@ fn static_call(
                 }
                 None => q!(None),
             };
-            if let Some(replacer) = args.get(1) {
-                if !matches!(replacer.ty, Ty::Null | Ty::Undefined) {
-                    cx.error(
-                        "E0004",
-                        span,
-                        "`JSON.stringify` supports only `null` as its second argument",
-                    );
-                }
+            if let Some(replacer) = args.get(1)
+                && !matches!(replacer.ty, Ty::Null | Ty::Undefined)
+            {
+                cx.error(
+                    "E0004",
+                    span,
+                    "`JSON.stringify` supports only `null` as its second argument",
+                );
             }
             Code::value_of(
                 q!(::handled_runtime::js::json_stringify(#a0, #space)),

@@ -39,12 +39,16 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use std::collections::BTreeSet;
 
+/// Loads an email template beside a program file: `(file, name)` → the `.txt` and `.html`
+/// sources found (either may be missing).
+pub type TemplateLoader<'a> = &'a dyn Fn(&str, &str) -> (Option<String>, Option<String>);
+
 /// Options for a compilation.
 #[derive(Default)]
 pub struct Options<'a> {
     /// Loads an email template beside a program file: `(file, name)` → the `.txt` and `.html`
     /// sources found. Without it, templates are not checked.
-    pub templates: Option<&'a dyn Fn(&str, &str) -> (Option<String>, Option<String>)>,
+    pub templates: Option<TemplateLoader<'a>>,
 }
 
 /// The result of compiling a program.

@@ -30,7 +30,7 @@ pub struct WorkflowOptions<'a> {
     pub broken: &'a [Span],
     /// Loads an email template beside the program: `(file, name)` → the `.txt` and `.html`
     /// sources found (either may be missing). `None`: templates are not checked.
-    pub templates: Option<&'a dyn Fn(&str, &str) -> (Option<String>, Option<String>)>,
+    pub templates: Option<crate::TemplateLoader<'a>>,
 }
 
 struct StepSeed {
@@ -522,22 +522,18 @@ impl<'a, 'o> WorkflowCompiler<'a, 'o> {
                     d.help = Some("use 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first, such as \"0 */6 * * *\"".into());
                 }
             }
-            ("schedule", "timezone") => {
-                if text.parse::<chrono_tz::Tz>().is_err() {
-                    let names = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name());
-                    let help = did_you_mean(text, names).map(|s| format!("did you mean {s:?}?"));
-                    let d = self.error("E0208", value.span, format!("unknown time zone {text:?}"));
-                    d.help = Some(help.unwrap_or_else(|| {
-                        "use an IANA name such as \"America/New_York\" or \"UTC\"".into()
-                    }));
-                }
+            ("schedule", "timezone") if text.parse::<chrono_tz::Tz>().is_err() => {
+                let names = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name());
+                let help = did_you_mean(text, names).map(|s| format!("did you mean {s:?}?"));
+                let d = self.error("E0208", value.span, format!("unknown time zone {text:?}"));
+                d.help = Some(help.unwrap_or_else(|| {
+                    "use an IANA name such as \"America/New_York\" or \"UTC\"".into()
+                }));
             }
-            (_, "coalesce") => {
-                if parse_duration(text).is_none() {
-                    let d = self.error("E0209", value.span, format!("invalid duration {text:?}"));
-                    d.help =
-                        Some("write a number and a unit: \"500ms\", \"5s\", \"2m\", \"1h\"".into());
-                }
+            (_, "coalesce") if parse_duration(text).is_none() => {
+                let d = self.error("E0209", value.span, format!("invalid duration {text:?}"));
+                d.help =
+                    Some("write a number and a unit: \"500ms\", \"5s\", \"2m\", \"1h\"".into());
             }
             (_, "path") if !text.starts_with('/') => {
                 self.error(
@@ -1262,10 +1258,10 @@ fn param_value(
     loc: &TokenStream,
 ) -> TokenStream {
     // An object literal for an object parameter: build the nested struct field by field.
-    if let (Shape::Object(obj), ExprKind::Object(props)) = (shape, &e.kind) {
-        if let Some(ts) = nested_params(cx, obj, name, props, e.span, loc) {
-            return if required { ts } else { q!(Some(#ts)) };
-        }
+    if let (Shape::Object(obj), ExprKind::Object(props)) = (shape, &e.kind)
+        && let Some(ts) = nested_params(cx, obj, name, props, e.span, loc)
+    {
+        return if required { ts } else { q!(Some(#ts)) };
     }
     let code = expr::compile(cx, e);
     let fd = FieldDef {
@@ -1432,15 +1428,15 @@ fn check_param_static(cx: &mut Cx<'_>, shape: &Shape, name: &str, code: &Code, e
                         }
                         _ => {}
                     }
-                    if let Some(n) = literal_number(e) {
-                        if n < 0.0 {
-                            cx.error(
-                                "E0205",
-                                e.span,
-                                format!("`{name}` is {}, but quantities cannot be negative", n),
-                            )
-                            .help = Some("use `Math.max(0, …)`".into());
-                        }
+                    if let Some(n) = literal_number(e)
+                        && n < 0.0
+                    {
+                        cx.error(
+                            "E0205",
+                            e.span,
+                            format!("`{name}` is {}, but quantities cannot be negative", n),
+                        )
+                        .help = Some("use `Math.max(0, …)`".into());
                     }
                 }
             }
@@ -1467,17 +1463,17 @@ fn check_param_static(cx: &mut Cx<'_>, shape: &Shape, name: &str, code: &Code, e
                 cx.error("E0203", e.span, mismatch("a string")).help =
                     Some("convert it explicitly: `String(…)`".into());
             }
-            if let (Shape::Enum(values), ExprKind::String(s)) = (shape, &e.kind) {
-                if !values.contains(&s.as_str()) {
-                    let help = did_you_mean(s, values.iter().copied())
-                        .map(|v| format!("did you mean {v:?}?"));
-                    let d = cx.error(
-                        "E0203",
-                        e.span,
-                        format!("`{name}` must be one of {}", values.join(", ")),
-                    );
-                    d.help = help;
-                }
+            if let (Shape::Enum(values), ExprKind::String(s)) = (shape, &e.kind)
+                && !values.contains(&s.as_str())
+            {
+                let help =
+                    did_you_mean(s, values.iter().copied()).map(|v| format!("did you mean {v:?}?"));
+                let d = cx.error(
+                    "E0203",
+                    e.span,
+                    format!("`{name}` must be one of {}", values.join(", ")),
+                );
+                d.help = help;
             }
         }
         Shape::Boolean => {
