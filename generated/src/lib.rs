@@ -4,8 +4,13 @@
 
 #![deny(warnings)]
 
+#[rustfmt::skip]
 pub mod best_practice_conflict_and_buffer;
+#[rustfmt::skip]
 pub mod pattern1_bidirectional_shopify_wms;
+#[rustfmt::skip]
 pub mod pattern2_multichannel_distribution;
+#[rustfmt::skip]
 pub mod pattern3_low_stock_monitoring;
+#[rustfmt::skip]
 pub mod pattern4_daily_reconciliation;
