@@ -5,6 +5,7 @@ pub fn register(app: &mut ::handled_runtime::App) {
     app.add_connector(::handled_wms::connector());
     app.add_workflow(conflict_aware_channel_sync::workflow());
 }
+
 /// Workflow `ConflictAwareChannelSync` (examples/best_practice_conflict_and_buffer.hs:5:1).
 #[allow(
     clippy::approx_constant,

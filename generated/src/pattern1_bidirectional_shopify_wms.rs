@@ -6,6 +6,7 @@ pub fn register(app: &mut ::handled_runtime::App) {
     app.add_workflow(shopify_to_wms_sync::workflow());
     app.add_workflow(wms_to_shopify_sync::workflow());
 }
+
 /// Workflow `ShopifyToWmsSync` (examples/pattern1_bidirectional_shopify_wms.hs:2:1).
 #[allow(
     clippy::approx_constant,
@@ -284,6 +285,7 @@ pub mod shopify_to_wms_sync {
         )
     }
 }
+
 /// Workflow `WmsToShopifySync` (examples/pattern1_bidirectional_shopify_wms.hs:25:1).
 #[allow(
     clippy::approx_constant,

@@ -8,6 +8,7 @@ pub fn register(app: &mut ::handled_runtime::App) {
     app.add_connector(::handled_wms::connector());
     app.add_workflow(multi_channel_inventory_distribution::workflow());
 }
+
 /// Workflow `MultiChannelInventoryDistribution` (examples/pattern2_multichannel_distribution.hs:1:1).
 #[allow(
     clippy::approx_constant,

@@ -6,6 +6,7 @@ pub fn register(app: &mut ::handled_runtime::App) {
     app.add_connector(::handled_supplier::connector());
     app.add_workflow(low_stock_monitoring::workflow());
 }
+
 /// Workflow `LowStockMonitoring` (examples/pattern3_low_stock_monitoring.hs:1:1).
 #[allow(
     clippy::approx_constant,

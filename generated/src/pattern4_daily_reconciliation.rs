@@ -7,6 +7,7 @@ pub fn register(app: &mut ::handled_runtime::App) {
     app.add_connector(::handled_wms::connector());
     app.add_workflow(daily_inventory_reconciliation::workflow());
 }
+
 /// Workflow `DailyInventoryReconciliation` (examples/pattern4_daily_reconciliation.hs:1:1).
 #[allow(
     clippy::approx_constant,

@@ -1,0 +1,5 @@
+//! No program at all.
+
+handled_macros::workflow!();
+
+fn main() {}

@@ -1,0 +1,5 @@
+//! `path` needs a string literal.
+
+handled_macros::workflow!(path = flows::ok);
+
+fn main() {}

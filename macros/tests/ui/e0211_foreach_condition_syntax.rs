@@ -1,0 +1,19 @@
+//! E0211: in this condition: assignment is not supported in expressions
+
+handled_macros::workflow!(source = r##"
+workflow W {
+trigger wms.inventoryChanged {
+endpoint: "/hooks/wms"
+events: ["stock.updated"]
+}
+transform t {
+output: [1]
+}
+forEach: transform.t
+actions: [
+{ action: "slack.sendMessage", condition: "item.n = 0", channel: "#a", message: "x" }
+]
+}
+"##);
+
+fn main() {}

@@ -1,0 +1,7 @@
+workflow W {
+trigger shopify.orderCreated {
+}
+transform t {
+output: 1
+}
+}

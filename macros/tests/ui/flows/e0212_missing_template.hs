@@ -1,0 +1,11 @@
+workflow W {
+trigger wms.inventoryChanged {
+endpoint: "/hooks/wms"
+events: ["stock.updated"]
+}
+action email.send {
+to: "ops@example.com"
+template: "no-such-template"
+data: {}
+}
+}

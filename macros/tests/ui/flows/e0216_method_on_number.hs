@@ -1,0 +1,9 @@
+workflow W {
+trigger wms.inventoryChanged {
+endpoint: "/hooks/wms"
+events: ["stock.updated"]
+}
+transform t {
+output: (5).map(x => x)
+}
+}

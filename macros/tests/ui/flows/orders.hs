@@ -1,0 +1,9 @@
+workflow Restock {
+trigger wms.inventoryChanged {
+endpoint: "/hooks/wms"
+events: ["stock.updated"]
+}
+transform t {
+output: 1
+}
+}
