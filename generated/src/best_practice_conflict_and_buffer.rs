@@ -247,7 +247,7 @@ pub mod conflict_aware_channel_sync {
         let input = scope.payload().clone();
         let output = HandleInventoryConflict {
             sku: ::handled_runtime::js::get(&input, "sku").map_err(at(14u32, 12u32))?,
-            quantity: if ::handled_runtime::js::to_number(
+            quantity: (if (::handled_runtime::js::to_number(
                 &'chain_1: {
                     ::handled_runtime::js::get(
                             &{
@@ -262,7 +262,7 @@ pub mod conflict_aware_channel_sync {
                         )
                         .map_err(at(15u32, 28u32))?
                 },
-            ) > 0.0
+            ) > 0.0)
             {
                 ::handled_runtime::Value::Number(
                     ::handled_runtime::js::math_min(
@@ -284,7 +284,7 @@ pub mod conflict_aware_channel_sync {
                 )
             } else {
                 ::handled_runtime::js::get(&input, "quantity").map_err(at(17u32, 9u32))?
-            },
+            }),
         };
         Ok(::handled_runtime::Transformed::Output {
             input: input.clone(),
@@ -304,10 +304,10 @@ pub mod conflict_aware_channel_sync {
             public_quantity: ::handled_runtime::js::math_max(
                 &[
                     0.0,
-                    ::handled_runtime::js::to_number(
+                    (::handled_runtime::js::to_number(
                         &::handled_runtime::js::get(&input, "actualQuantity")
                             .map_err(at(24u32, 35u32))?,
-                    ) - 2.0,
+                    ) - 2.0),
                 ],
             ),
         };

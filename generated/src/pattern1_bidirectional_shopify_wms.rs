@@ -529,14 +529,14 @@ pub mod wms_to_shopify_sync {
                     .map_err(at(40u32, 18u32))?;
                 if ::handled_runtime::js::truthy(&lhs_1) {
                     ::handled_runtime::Value::Bool(
-                        ::handled_runtime::js::to_number(
+                        (::handled_runtime::js::to_number(
                             &::handled_runtime::js::get(
                                     &::handled_runtime::js::get(&input, "product_sku")
                                         .map_err(at(40u32, 39u32))?,
                                     "length",
                                 )
                                 .map_err(at(40u32, 51u32))?,
-                        ) > 0.0,
+                        ) > 0.0),
                     )
                 } else {
                     lhs_1

@@ -308,10 +308,10 @@ pub mod multi_channel_inventory_distribution {
     > {
         let input = scope.payload().clone();
         let mut failed: ::std::vec::Vec<&'static str> = ::std::vec::Vec::new();
-        if !(::handled_runtime::js::to_number(
+        if !((::handled_runtime::js::to_number(
             &::handled_runtime::js::get(&input, "available_quantity")
                 .map_err(at(19u32, 17u32))?,
-        ) > 0.0)
+        ) > 0.0))
         {
             failed.push("hasStock");
         }
@@ -321,14 +321,14 @@ pub mod multi_channel_inventory_distribution {
                     .map_err(at(20u32, 17u32))?;
                 if ::handled_runtime::js::truthy(&lhs_1) {
                     ::handled_runtime::Value::Bool(
-                        ::handled_runtime::js::to_number(
+                        (::handled_runtime::js::to_number(
                             &::handled_runtime::js::get(
                                     &::handled_runtime::js::get(&input, "product_sku")
                                         .map_err(at(20u32, 38u32))?,
                                     "length",
                                 )
                                 .map_err(at(20u32, 50u32))?,
-                        ) > 0.0,
+                        ) > 0.0),
                     )
                 } else {
                     lhs_1
@@ -350,29 +350,32 @@ pub mod multi_channel_inventory_distribution {
                 .map_err(at(10u32, 23u32))?,
             reserve_stock: ::handled_runtime::js::math_min(
                 &[
-                    ::handled_runtime::js::to_number(
+                    (::handled_runtime::js::to_number(
                         &::handled_runtime::js::get(&input, "available_quantity")
                             .map_err(at(11u32, 30u32))?,
-                    ) * 0.1,
+                    ) * 0.1),
                     10.0,
                 ],
             ),
             allocations: CalculateChannelAllocationAllocations {
-                shopify: (::handled_runtime::js::to_number(
-                    &::handled_runtime::js::get(&input, "available_quantity")
-                        .map_err(at(13u32, 27u32))?,
-                ) * 0.6)
-                    .floor(),
-                amazon: (::handled_runtime::js::to_number(
-                    &::handled_runtime::js::get(&input, "available_quantity")
-                        .map_err(at(14u32, 26u32))?,
-                ) * 0.3)
-                    .floor(),
-                ebay: (::handled_runtime::js::to_number(
-                    &::handled_runtime::js::get(&input, "available_quantity")
-                        .map_err(at(15u32, 24u32))?,
-                ) * 0.1)
-                    .floor(),
+                shopify: f64::floor(
+                    (::handled_runtime::js::to_number(
+                        &::handled_runtime::js::get(&input, "available_quantity")
+                            .map_err(at(13u32, 27u32))?,
+                    ) * 0.6),
+                ),
+                amazon: f64::floor(
+                    (::handled_runtime::js::to_number(
+                        &::handled_runtime::js::get(&input, "available_quantity")
+                            .map_err(at(14u32, 26u32))?,
+                    ) * 0.3),
+                ),
+                ebay: f64::floor(
+                    (::handled_runtime::js::to_number(
+                        &::handled_runtime::js::get(&input, "available_quantity")
+                            .map_err(at(15u32, 24u32))?,
+                    ) * 0.1),
+                ),
             },
         };
         Ok(::handled_runtime::Transformed::Output {

@@ -263,7 +263,7 @@ pub mod low_stock_monitoring {
                             ::handled_runtime::JsError,
                         > {
                             let p_item_3 = ::handled_runtime::rt::arg(args, 0usize);
-                            let l_min_stock_4 = if ::handled_runtime::js::truthy(
+                            let l_min_stock_4 = (if ::handled_runtime::js::truthy(
                                 &::handled_runtime::js::call_method(
                                         &::handled_runtime::js::get(
                                                 &::handled_runtime::js::get(&p_item_3, "product")
@@ -279,13 +279,13 @@ pub mod low_stock_monitoring {
                                 20.0
                             } else {
                                 5.0
-                            };
+                            });
                             Ok(
                                 ::handled_runtime::Value::Bool(
-                                    ::handled_runtime::js::to_number(
+                                    (::handled_runtime::js::to_number(
                                         &::handled_runtime::js::get(&p_item_3, "available")
                                             .map_err(|e| e.at(16u32, 13u32))?,
-                                    ) <= l_min_stock_4,
+                                    ) <= l_min_stock_4),
                                 ),
                             )
                         },
@@ -310,14 +310,14 @@ pub mod low_stock_monitoring {
                                 ::handled_runtime::js::get(& p_item_5, "available")
                                 .map_err(| e | e.at(20u32, 20u32)) ?),
                                 ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("minStockLevel"),
-                                ::handled_runtime::Value::Number(if
+                                ::handled_runtime::Value::Number((if
                                 ::handled_runtime::js::truthy(&
                                 ::handled_runtime::js::call_method(&
                                 ::handled_runtime::js::get(& ::handled_runtime::js::get(&
                                 p_item_5, "product").map_err(| e | e.at(21u32, 21u32)) ?,
                                 "tags").map_err(| e | e.at(21u32, 29u32)) ?, "includes", &
                                 [::handled_runtime::Value::from("fast-moving")]).map_err(| e
-                                | e.at(21u32, 34u32)) ?) { 20.0 } else { 5.0 })),
+                                | e.at(21u32, 34u32)) ?) { 20.0 } else { 5.0 }))),
                                 ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("productTitle"),
                                 ::handled_runtime::js::get(& ::handled_runtime::js::get(&
                                 p_item_5, "product").map_err(| e | e.at(22u32, 20u32)) ?,
@@ -327,14 +327,14 @@ pub mod low_stock_monitoring {
                                 p_item_5, "product").map_err(| e | e.at(23u32, 16u32)) ?,
                                 "vendor").map_err(| e | e.at(23u32, 24u32)) ?),
                                 ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("reorderQuantity"),
-                                ::handled_runtime::Value::Number(if
+                                ::handled_runtime::Value::Number((if
                                 ::handled_runtime::js::truthy(&
                                 ::handled_runtime::js::call_method(&
                                 ::handled_runtime::js::get(& ::handled_runtime::js::get(&
                                 p_item_5, "product").map_err(| e | e.at(24u32, 23u32)) ?,
                                 "tags").map_err(| e | e.at(24u32, 31u32)) ?, "includes", &
                                 [::handled_runtime::Value::from("bulk")]).map_err(| e | e
-                                .at(24u32, 36u32)) ?) { 100.0 } else { 50.0 }))
+                                .at(24u32, 36u32)) ?) { 100.0 } else { 50.0 })))
                             ],
                         ),
                     )
@@ -449,7 +449,7 @@ pub mod low_stock_monitoring {
                 },
             )?,
             priority: ::handled_runtime::convert::optional(
-                &if ::handled_runtime::js::strict_eq(
+                &(if ::handled_runtime::js::strict_eq(
                     &::handled_runtime::js::get(item, "currentStock")
                         .map_err(at(44u32, 16u32))?,
                     &::handled_runtime::Value::Number(0.0),
@@ -457,7 +457,7 @@ pub mod low_stock_monitoring {
                     ::handled_runtime::Value::from("urgent")
                 } else {
                     ::handled_runtime::Value::from("normal")
-                },
+                }),
                 "data.priority",
                 ::handled_runtime::Location {
                     file: FILE,

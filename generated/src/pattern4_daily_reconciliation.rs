@@ -474,7 +474,7 @@ pub mod daily_inventory_reconciliation {
                                             ::handled_runtime::js::truthy(& lhs_14) { lhs_14 } else {
                                             ::handled_runtime::Value::Number(0.0) } }),
                                             ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("hasDiscrepancy"),
-                                            ::handled_runtime::Value::Bool(!
+                                            ::handled_runtime::Value::Bool((!
                                             (::handled_runtime::js::strict_eq(&
                                             ::handled_runtime::js::get(& p_shopify_item_4, "quantity")
                                             .map_err(| e | e.at(32u32, 29u32)) ?, & 'chain_15 : {
@@ -491,7 +491,7 @@ pub mod daily_inventory_reconciliation {
                                             link_20 = l_wms_item_6.clone(); if
                                             ::handled_runtime::js::nullish(& link_20) { break
                                             'chain_19::handled_runtime::Value::Undefined; } link_20 },
-                                            "quantity").map_err(| e | e.at(33u32, 35u32)) ? }))))
+                                            "quantity").map_err(| e | e.at(33u32, 35u32)) ? })))))
                                         ],
                                     ),
                                 )
@@ -634,10 +634,10 @@ pub mod daily_inventory_reconciliation {
                                 );
                                 Ok(
                                     ::handled_runtime::Value::Bool(
-                                        l_max_qty_27 - l_min_qty_28
+                                        ((l_max_qty_27 - l_min_qty_28)
                                             <= ::handled_runtime::js::math_max(
-                                                &[2.0, l_max_qty_27 * 0.05],
-                                            ),
+                                                &[2.0, (l_max_qty_27 * 0.05)],
+                                            )),
                                     ),
                                 )
                             },

@@ -92,7 +92,7 @@ impl Code {
         let ts = &self.ts;
         match &self.repr {
             Repr::F64 => ts.clone(),
-            Repr::Bool => q!(if #ts { 1.0 } else { 0.0 }),
+            Repr::Bool => q!((if #ts { 1.0 } else { 0.0 })),
             Repr::Value => {
                 let r = self.value_ref();
                 q!(::handled_runtime::js::to_number(#r))
@@ -185,15 +185,15 @@ pub fn compile(cx: &mut Cx<'_>, e: &Expr) -> Code {
             match (&c.repr, &a.repr) {
                 (Repr::F64, Repr::F64) => {
                     let (c, a) = (&c.ts, &a.ts);
-                    Code::temp(q!(if #tt { #c } else { #a }), ty, Repr::F64)
+                    Code::temp(q!((if #tt { #c } else { #a })), ty, Repr::F64)
                 }
                 (Repr::Bool, Repr::Bool) => {
                     let (c, a) = (&c.ts, &a.ts);
-                    Code::temp(q!(if #tt { #c } else { #a }), ty, Repr::Bool)
+                    Code::temp(q!((if #tt { #c } else { #a })), ty, Repr::Bool)
                 }
                 _ => {
                     let (c, a) = (c.value(), a.value());
-                    Code::value_of(q!(if #tt { #c } else { #a }), ty)
+                    Code::value_of(q!((if #tt { #c } else { #a })), ty)
                 }
             }
         }
@@ -437,7 +437,7 @@ fn unary(cx: &mut Cx<'_>, op: UnaryOp, expr: &Expr) -> Code {
                 _ => NumKind::Dyn,
             };
             let f = c.f64();
-            Code::temp(q!(-(#f)), Ty::Num(kind), Repr::F64)
+            Code::temp(q!((-(#f))), Ty::Num(kind), Repr::F64)
         }
         UnaryOp::Plus => {
             let kind = match c.ty {
@@ -478,7 +478,7 @@ fn binary(cx: &mut Cx<'_>, op: BinaryOp, left: &Expr, right: &Expr, span: Span) 
             {
                 let (a, b) = (l.f64(), r.f64());
                 let kind = num_kind(&l.ty).join(num_kind(&r.ty));
-                return Code::temp(q!(#a + #b), Ty::Num(kind), Repr::F64);
+                return Code::temp(q!((#a + #b)), Ty::Num(kind), Repr::F64);
             }
             let ty = if l.ty == Ty::Str || r.ty == Ty::Str {
                 Ty::Str
@@ -499,9 +499,9 @@ fn binary(cx: &mut Cx<'_>, op: BinaryOp, left: &Expr, right: &Expr, span: Span) 
                 _ => lk.join(rk).fractional(),
             };
             let ts = match op {
-                BinaryOp::Sub => q!(#a - #b),
-                BinaryOp::Mul => q!(#a * #b),
-                BinaryOp::Div => q!(#a / #b),
+                BinaryOp::Sub => q!((#a - #b)),
+                BinaryOp::Mul => q!((#a * #b)),
+                BinaryOp::Div => q!((#a / #b)),
                 BinaryOp::Rem => q!(::handled_runtime::js::num_rem(#a, #b)),
                 _ => q!(::handled_runtime::js::num_pow(#a, #b)),
             };
@@ -511,7 +511,7 @@ fn binary(cx: &mut Cx<'_>, op: BinaryOp, left: &Expr, right: &Expr, span: Span) 
             let negate = op == BinaryOp::StrictNe;
             let eq = if both_num || (l.repr == Repr::Bool && r.repr == Repr::Bool) {
                 let (a, b) = (&l.ts, &r.ts);
-                q!((#a) == (#b))
+                q!(((#a) == (#b)))
             } else {
                 let (a, b) = (l.value_ref(), r.value_ref());
                 q!(::handled_runtime::js::strict_eq(#a, #b))
@@ -524,7 +524,7 @@ fn binary(cx: &mut Cx<'_>, op: BinaryOp, left: &Expr, right: &Expr, span: Span) 
             let negate = op == BinaryOp::LooseNe;
             let eq = if both_num {
                 let (a, b) = (&l.ts, &r.ts);
-                q!((#a) == (#b))
+                q!(((#a) == (#b)))
             } else {
                 let (a, b) = (l.value_ref(), r.value_ref());
                 q!(::handled_runtime::js::loose_eq(#a, #b))
@@ -540,10 +540,10 @@ fn binary(cx: &mut Cx<'_>, op: BinaryOp, left: &Expr, right: &Expr, span: Span) 
             let ts = if numeric {
                 let (a, b) = (l.f64(), r.f64());
                 match op {
-                    BinaryOp::Lt => q!(#a < #b),
-                    BinaryOp::Le => q!(#a <= #b),
-                    BinaryOp::Gt => q!(#a > #b),
-                    _ => q!(#a >= #b),
+                    BinaryOp::Lt => q!((#a < #b)),
+                    BinaryOp::Le => q!((#a <= #b)),
+                    BinaryOp::Gt => q!((#a > #b)),
+                    _ => q!((#a >= #b)),
                 }
             } else {
                 let (a, b) = (l.value_ref(), r.value_ref());
@@ -658,9 +658,9 @@ fn logical(cx: &mut Cx<'_>, op: LogicalOp, left: &Expr, right: &Expr) -> Code {
             if same_fast && l.repr == Repr::Bool {
                 let (a, b) = (&l.ts, &r.ts);
                 let ts = if op == LogicalOp::And {
-                    q!(#a && #b)
+                    q!((#a && #b))
                 } else {
-                    q!(#a || #b)
+                    q!((#a || #b))
                 };
                 return Code::temp(ts, ty, Repr::Bool);
             }
@@ -1348,7 +1348,7 @@ fn math_call(cx: &mut Cx<'_>, name: &str, args: &[ArrayElem], span: Span) -> Cod
         } else {
             k0
         };
-        return Code::temp(q!((#x).#m()), Ty::Num(kind), Repr::F64);
+        return Code::temp(q!(f64::#m(#x)), Ty::Num(kind), Repr::F64);
     }
     match name {
         "round" => Code::temp(
