@@ -11,7 +11,7 @@ for call in run["calls"]:
         outcome = "ok"
     else:
         outcome = "error: " + call.get("error", {}).get("message", "?")
-    print("  call {} {} -> {}".format(call["op"], json.dumps(call["params"]), outcome))
+    print("  call {} {} -> {}".format(call["op"], json.dumps(call["params"], ensure_ascii=False), outcome))
 for channel, state in sorted(run.get("state", {}).items()):
     items = state.get("items") if isinstance(state, dict) else None
     if isinstance(items, dict) and items:
