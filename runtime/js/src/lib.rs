@@ -33,6 +33,7 @@ pub mod json;
 pub mod methods;
 pub mod number;
 pub mod ops;
+mod pow;
 pub mod string;
 pub mod value;
 

@@ -211,9 +211,9 @@ pub fn num_pow(a: f64, b: f64) -> f64 {
     if (a == 1.0 || a == -1.0) && b.is_infinite() {
         return f64::NAN;
     }
-    // V8 computes `**` with fdlibm's pow, which libm ports; its last bit can
-    // differ from the platform's pow.
-    libm::pow(a, b)
+    // V8 computes `**` with its copy of fdlibm's pow, whose last bit differs
+    // from the platform's pow and from libm's (FreeBSD's revision).
+    crate::pow::pow(a, b)
 }
 
 /// Unary `-v`.

@@ -1,17 +1,35 @@
-//! Expressions from `data/cases.json` (generated and evaluated by Node.js with
-//! `node/gen.mjs`), compiled by hs2rs's code generator at build time. The test in
-//! `tests/expressions.rs` runs each on its input and compares the result with Node's.
-
-#![allow(missing_docs, clippy::all, unused)]
+//! The differential corpus compiled to Rust: every expression of `data/cases.json` (generated
+//! and evaluated by Node.js with `node/gen.mjs`) as compiled by the code generator at build
+//! time (see `build.rs`). `tests/expressions.rs` runs each on its input and compares the result
+//! with Node's.
 
 use handled_runtime::{JsError, Value};
 
-/// How an expression came out of the code generator.
-pub enum Compiled {
-    /// It compiled to this function of `input`.
-    Function(fn(&Value) -> Result<Value, JsError>),
-    /// It was refused, with these diagnostic codes and the first message.
-    Refused(&'static [&'static str], &'static str),
+/// A compiled expression: a function of `input`.
+pub type Expression = fn(&Value) -> Result<Value, JsError>;
+
+/// An expression the code generator rejected.
+pub struct Rejected {
+    /// Its text.
+    pub expr: &'static str,
+    /// The code and message of each error diagnostic.
+    pub errors: &'static [(&'static str, &'static str)],
 }
 
-include!(concat!(env!("OUT_DIR"), "/cases.rs"));
+/// The generated tables `CASES` and `REJECTED` and the compiled functions.
+#[allow(
+    missing_docs,
+    unused,
+    invalid_nan_comparisons,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery,
+    clippy::unwrap_used,
+    clippy::expect_used
+)]
+mod generated {
+    use super::{Expression, Rejected};
+    include!(concat!(env!("OUT_DIR"), "/cases.rs"));
+}
+
+pub use generated::{CASES, REJECTED};
