@@ -41,6 +41,7 @@ pub mod conflict_aware_channel_sync {
                 line: 11u32,
                 column: 1u32,
             },
+            calls: &[],
         },
         ::handled_runtime::StepInfo {
             name: "applySafetyBuffer",
@@ -52,6 +53,7 @@ pub mod conflict_aware_channel_sync {
                 line: 20u32,
                 column: 1u32,
             },
+            calls: &[],
         },
         ::handled_runtime::StepInfo {
             name: "shopify.updateInventory",
@@ -63,6 +65,7 @@ pub mod conflict_aware_channel_sync {
                 line: 27u32,
                 column: 1u32,
             },
+            calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
     ];
     /// The workflow, for `App::add_workflow`.

@@ -42,6 +42,7 @@ pub mod shopify_to_wms_sync {
                 line: 7u32,
                 column: 1u32,
             },
+            calls: &[],
         },
         ::handled_runtime::StepInfo {
             name: "wms.updateInventory",
@@ -53,6 +54,7 @@ pub mod shopify_to_wms_sync {
                 line: 18u32,
                 column: 1u32,
             },
+            calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
     ];
     /// The workflow, for `App::add_workflow`.
@@ -321,6 +323,7 @@ pub mod wms_to_shopify_sync {
                 line: 30u32,
                 column: 1u32,
             },
+            calls: &[],
         },
         ::handled_runtime::StepInfo {
             name: "shopify.findProduct",
@@ -332,6 +335,7 @@ pub mod wms_to_shopify_sync {
                 line: 44u32,
                 column: 1u32,
             },
+            calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
         ::handled_runtime::StepInfo {
             name: "shopify.updateInventory",
@@ -343,6 +347,7 @@ pub mod wms_to_shopify_sync {
                 line: 48u32,
                 column: 1u32,
             },
+            calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
     ];
     /// The workflow, for `App::add_workflow`.

@@ -44,6 +44,7 @@ pub mod multi_channel_inventory_distribution {
                 line: 6u32,
                 column: 1u32,
             },
+            calls: &[],
         },
         ::handled_runtime::StepInfo {
             name: "shopify.updateInventory",
@@ -55,6 +56,7 @@ pub mod multi_channel_inventory_distribution {
                 line: 24u32,
                 column: 1u32,
             },
+            calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
         ::handled_runtime::StepInfo {
             name: "amazon.updateInventory",
@@ -66,6 +68,7 @@ pub mod multi_channel_inventory_distribution {
                 line: 29u32,
                 column: 1u32,
             },
+            calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
         ::handled_runtime::StepInfo {
             name: "ebay.updateInventory",
@@ -77,6 +80,7 @@ pub mod multi_channel_inventory_distribution {
                 line: 38u32,
                 column: 1u32,
             },
+            calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
         ::handled_runtime::StepInfo {
             name: "analytics.track",
@@ -88,6 +92,7 @@ pub mod multi_channel_inventory_distribution {
                 line: 47u32,
                 column: 1u32,
             },
+            calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
     ];
     /// The workflow, for `App::add_workflow`.

@@ -42,6 +42,7 @@ pub mod low_stock_monitoring {
                 line: 7u32,
                 column: 1u32,
             },
+            calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
         ::handled_runtime::StepInfo {
             name: "identifyLowStock",
@@ -53,6 +54,7 @@ pub mod low_stock_monitoring {
                 line: 11u32,
                 column: 1u32,
             },
+            calls: &[],
         },
         ::handled_runtime::StepInfo {
             name: "forEach",
@@ -68,6 +70,11 @@ pub mod low_stock_monitoring {
                 line: 28u32,
                 column: 1u32,
             },
+            calls: &[
+                ::handled_runtime::CallOptions::DEFAULT,
+                ::handled_runtime::CallOptions::DEFAULT,
+                ::handled_runtime::CallOptions::DEFAULT,
+            ],
         },
     ];
     /// The workflow, for `App::add_workflow`.

@@ -43,6 +43,7 @@ pub mod daily_inventory_reconciliation {
                 line: 7u32,
                 column: 1u32,
             },
+            calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
         ::handled_runtime::StepInfo {
             name: "wms.getAllInventory",
@@ -54,6 +55,7 @@ pub mod daily_inventory_reconciliation {
                 line: 10u32,
                 column: 1u32,
             },
+            calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
         ::handled_runtime::StepInfo {
             name: "amazon.getAllInventory",
@@ -65,6 +67,7 @@ pub mod daily_inventory_reconciliation {
                 line: 13u32,
                 column: 1u32,
             },
+            calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
         ::handled_runtime::StepInfo {
             name: "findDiscrepancies",
@@ -76,6 +79,7 @@ pub mod daily_inventory_reconciliation {
                 line: 17u32,
                 column: 1u32,
             },
+            calls: &[],
         },
         ::handled_runtime::StepInfo {
             name: "email.send",
@@ -87,6 +91,7 @@ pub mod daily_inventory_reconciliation {
                 line: 39u32,
                 column: 1u32,
             },
+            calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
         ::handled_runtime::StepInfo {
             name: "forEach",
@@ -98,6 +103,10 @@ pub mod daily_inventory_reconciliation {
                 line: 49u32,
                 column: 1u32,
             },
+            calls: &[
+                ::handled_runtime::CallOptions::DEFAULT,
+                ::handled_runtime::CallOptions::DEFAULT,
+            ],
         },
     ];
     /// The workflow, for `App::add_workflow`.

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use handled_js::{JsError, JsString, Value};
 use serde::Serialize;
@@ -289,6 +289,7 @@ impl RunContext {
                 op: "",
                 item_ops: &[],
                 location: self.workflow.location,
+                calls: &[],
             },
         }
     }
@@ -682,7 +683,13 @@ impl RunContext {
                     .await,
             );
         };
-        let policy = self.engine.retry;
+        let options = match slot.entry {
+            Some(entry) => info.calls.get(entry),
+            None => info.calls.first(),
+        }
+        .copied()
+        .unwrap_or_default();
+        let policy = options.policy(self.engine.retry);
         let mut attempt_here = 0u32;
         let outcome: Result<Json, CallError> = loop {
             attempt_here += 1;
@@ -693,7 +700,17 @@ impl RunContext {
                 attempt: call.attempts,
             };
             let started = Instant::now();
-            let result = connector.call(O::NAME, params.clone(), &call_info).await;
+            let pending = connector.call(O::NAME, params.clone(), &call_info);
+            let result = match options.timeout_ms {
+                Some(ms) => tokio::time::timeout(Duration::from_millis(ms), pending)
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(CallError::retryable(format!(
+                            "no answer within the action's timeout of {ms} ms"
+                        )))
+                    }),
+                None => pending.await,
+            };
             let outcome_label = match &result {
                 Ok(_) => "ok",
                 Err(e) => class_name(e.class),

@@ -53,7 +53,7 @@ pub use handled_js as js;
 pub use handled_js::{JsError, Value};
 pub use retry::RetryPolicy;
 pub use store::{RunStatus, Store};
-pub use workflow::{Location, StepInfo, StepKind, Workflow};
+pub use workflow::{CallOptions, Location, StepInfo, StepKind, Workflow};
 
 /// Re-exported so that generated code can derive `Serialize`/`Deserialize` with
 /// `#[serde(crate = "::handled_runtime::serde")]` without depending on serde itself.

@@ -48,6 +48,46 @@ pub struct StepInfo {
     pub item_ops: &'static [&'static str],
     /// Where the step starts.
     pub location: Location,
+    /// The `retry` and `timeout` options of its calls: for an action one entry, for a forEach
+    /// one per item action (aligned with `item_ops`), for a transform none.
+    pub calls: &'static [CallOptions],
+}
+
+/// An action's `retry: { attempts, backoff }` and `timeout` options (LANGUAGE.md §6); what is
+/// not given falls back to the program's retry policy and the connector's own timeouts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallOptions {
+    /// Attempts in all, the first included (`retry.attempts`).
+    pub attempts: Option<u32>,
+    /// The backoff ceiling before the first retry, in ms (`retry.backoff`); it doubles for each
+    /// retry, up to 16 times itself.
+    pub backoff_ms: Option<u64>,
+    /// How long one attempt may take, in ms (`timeout`); an attempt that takes longer counts as
+    /// a transient failure and is retried.
+    pub timeout_ms: Option<u64>,
+}
+
+impl CallOptions {
+    /// No options: the program's defaults.
+    pub const DEFAULT: CallOptions = CallOptions {
+        attempts: None,
+        backoff_ms: None,
+        timeout_ms: None,
+    };
+
+    /// The retry policy for these options, starting from the program's.
+    pub fn policy(&self, base: crate::retry::RetryPolicy) -> crate::retry::RetryPolicy {
+        let mut policy = base;
+        if let Some(attempts) = self.attempts {
+            policy.attempts = attempts.max(1);
+        }
+        if let Some(ms) = self.backoff_ms {
+            policy.base = std::time::Duration::from_millis(ms);
+            policy.cap = std::time::Duration::from_millis(ms.saturating_mul(16));
+        }
+        policy
+    }
 }
 
 /// Evaluates a trigger's configuration fields (they may read `env`).

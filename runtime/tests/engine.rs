@@ -7,7 +7,10 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use handled_runtime::{App, ManualClock, Options, RetryPolicy, RunStatus, StartError, StoreChoice};
+use handled_runtime::{
+    App, CallOptions, ManualClock, Options, RetryPolicy, RunStatus, StartError, StepInfo,
+    StoreChoice,
+};
 use serde_json::json;
 
 async fn start(
@@ -340,4 +343,74 @@ fn temp_db() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("handled.db").to_str().unwrap().to_string();
     (dir, path)
+}
+
+/// `Sync` with its first action's `retry` and `timeout` options set.
+fn app_with_call_options(state: &Arc<FakeState>, options: CallOptions) -> App {
+    let calls: &'static [CallOptions] = Box::leak(Box::new([options]));
+    let steps: Vec<StepInfo> = SYNC_STEPS
+        .iter()
+        .enumerate()
+        .map(|(i, s)| if i == 1 { StepInfo { calls, ..*s } } else { *s })
+        .collect();
+    let mut workflow = sync_workflow();
+    workflow.steps = Box::leak(steps.into_boxed_slice());
+    let mut app = App::new();
+    app.add_connector(Box::new(FakeFactory {
+        state: Arc::clone(state),
+    }));
+    app.add_workflow(workflow);
+    app
+}
+
+#[tokio::test]
+async fn an_actions_retry_option_overrides_the_programs_policy() {
+    let state = Arc::new(FakeState::default());
+    let options = CallOptions {
+        attempts: Some(2),
+        backoff_ms: Some(0),
+        timeout_ms: None,
+    };
+    let rt = start(&app_with_call_options(&state, options), memory(), None).await;
+    state.fail("OPT-1", (0..10).map(|_| server_error()).collect());
+    let out = rt
+        .exec("Sync", Some(json!({ "sku": "OPT-1", "quantity": 2 })))
+        .await
+        .unwrap();
+    assert_eq!(out.status, RunStatus::Failed);
+    // The program's policy allows 6 attempts; the action's option allows 2.
+    assert_eq!(state.calls_for("OPT-1").len(), 2);
+    assert_eq!(out.report["calls"][0]["attempts"], 2);
+}
+
+#[tokio::test]
+async fn an_attempt_over_the_actions_timeout_is_abandoned_and_retried() {
+    let state = Arc::new(FakeState::default());
+    let options = CallOptions {
+        attempts: Some(3),
+        backoff_ms: Some(0),
+        timeout_ms: Some(50),
+    };
+    let rt = start(&app_with_call_options(&state, options), memory(), None).await;
+    state.hang.lock().unwrap().push("H-1".into());
+    let started = std::time::Instant::now();
+    let out = rt
+        .exec("Sync", Some(json!({ "sku": "H-1", "quantity": 2 })))
+        .await
+        .unwrap();
+    assert_eq!(out.status, RunStatus::Failed);
+    assert_eq!(state.calls_for("H-1").len(), 3);
+    let error = out.report["calls"][0]["error"].to_string();
+    assert!(error.contains("timeout of 50 ms"), "{error}");
+    assert_eq!(out.report["calls"][0]["error"]["class"], "retryable");
+    // Three abandoned attempts, not a hang.
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+
+    // Without the hang the same action completes.
+    state.hang.lock().unwrap().clear();
+    let out = rt
+        .exec("Sync", Some(json!({ "sku": "H-2", "quantity": 2 })))
+        .await
+        .unwrap();
+    assert_eq!(out.status, RunStatus::Completed);
 }

@@ -256,6 +256,7 @@ pub static SYNC_STEPS: [StepInfo; 3] = [
         op: "",
         item_ops: &[],
         location: at(3, 3),
+        calls: &[],
     },
     StepInfo {
         name: "action.fake.setStock",
@@ -263,6 +264,7 @@ pub static SYNC_STEPS: [StepInfo; 3] = [
         op: "fake.setStock",
         item_ops: &[],
         location: at(8, 3),
+        calls: &[],
     },
     StepInfo {
         name: "mirror",
@@ -270,6 +272,7 @@ pub static SYNC_STEPS: [StepInfo; 3] = [
         op: "fake.setStock",
         item_ops: &[],
         location: at(12, 3),
+        calls: &[],
     },
 ];
 
@@ -375,6 +378,7 @@ pub static FANOUT_STEPS: [StepInfo; 1] = [StepInfo {
     op: "",
     item_ops: &["fake.setStock"],
     location: at(20, 3),
+    calls: &[],
 }];
 
 async fn fanout_run(ctx: &mut RunContext) -> Result<(), Stop> {
@@ -459,6 +463,7 @@ pub static NIGHTLY_STEPS: [StepInfo; 1] = [StepInfo {
     op: "fake.setStock",
     item_ops: &[],
     location: at(31, 3),
+    calls: &[],
 }];
 
 async fn nightly_run(ctx: &mut RunContext) -> Result<(), Stop> {
@@ -512,6 +517,7 @@ pub static AUDIT_STEPS: [StepInfo; 1] = [StepInfo {
     op: "fake.setStock",
     item_ops: &[],
     location: at(41, 3),
+    calls: &[],
 }];
 
 async fn audit_run(ctx: &mut RunContext) -> Result<(), Stop> {

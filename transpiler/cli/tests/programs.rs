@@ -23,19 +23,14 @@ fn program() -> &'static Path {
         let root = workspace();
         let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("all-examples");
         // Relative paths: they are what the program reports in error locations.
-        let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("examples"))
-            .unwrap()
+        let mut files: Vec<PathBuf> = ["examples", "transpiler/cli/tests/programs"]
+            .iter()
+            .flat_map(|dir| std::fs::read_dir(root.join(dir)).unwrap())
             .map(|e| e.unwrap().path())
             .filter(|p| p.extension().is_some_and(|e| e == "hs"))
             .map(|p| p.strip_prefix(&root).unwrap().to_path_buf())
             .collect();
         files.sort();
-        files.push(PathBuf::from(
-            "transpiler/cli/tests/programs/expression_error.hs",
-        ));
-        files.push(PathBuf::from(
-            "transpiler/cli/tests/programs/quantity_from_json.hs",
-        ));
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_hs2rs"));
         cmd.arg("build")
             .args(&files)
@@ -299,4 +294,13 @@ fn a_fraction_from_json_fails_when_it_reaches_a_quantity() {
     );
     assert_eq!(code, 0, "{run:#}");
     assert_eq!(run["calls"][0]["params"]["quantity"], 3);
+}
+
+#[test]
+fn actions_with_retry_and_timeout_options_run() {
+    let (code, run) = exec("CallOptionsDemo", Some(wms_event("MUG-WHT", json!(5))));
+    assert_eq!(code, 0, "{run:#}");
+    assert_eq!(run["status"], "completed");
+    assert_eq!(calls(&run, "shopify.updateInventory")[0]["attempts"], 1);
+    assert_eq!(calls(&run, "slack.sendMessage").len(), 1);
 }

@@ -90,6 +90,8 @@ codes! {
     "The expression calls something that is not a function of that value: a method the value's type does not have (`\"abc\".map(…)`), a property that is not a method, or a method of an object that has none.\n\nExample:\n    output: input.sku.toUpper()\n\nThe help suggests the closest method (`toUpperCase`).";
     "E0217", "bad assignment",
     "Only names declared with `let` in the same arrow function may be assigned; `const` names, parameters and outer names cannot.\n\nDeclare the name with `let`, or use a new `const`.";
+    "E0218", "bad retry option",
+    "An action's `retry` must be an object literal of `attempts` (every attempt, the first included: a whole number from 1 to 100) and `backoff` (a duration literal: the longest wait before the first retry; it doubles for each further retry, with full jitter, and an API's Retry-After is honoured). Either may be left out; what is left out comes from the program's retry policy.\n\nExample:\n    retry: { attempts: 2.5, backof: \"1s\" }\n\nWrite `retry: { attempts: 3, backoff: \"1s\" }`.";
     "W0001", "string used as a condition",
     "`env` values are strings, and every non-empty string is truthy in JavaScript, so `\"false\"` and `\"0\"` count as true.\n\nExample:\n    condition: \"item.supplier && env.AUTO_REORDER_ENABLED\"\n\nCompare explicitly: `env.AUTO_REORDER_ENABLED === \"true\"`.";
     "W0002", "== between different types",

@@ -573,7 +573,7 @@ impl<'a, 'o> WorkflowCompiler<'a, 'o> {
         let name = &t.name.name;
         let struct_name = pascal(name);
         let loc = self.location(t.span);
-        let info = self.step_info(name, q!(Transform), "", &[], t.span);
+        let info = self.step_info(name, q!(Transform), "", &[], &[], t.span);
         let fn_name = format_ident!("step_{}_{}", index, snake(name));
 
         let broken = self.broken(t.block.span);
@@ -793,10 +793,123 @@ impl<'a, 'o> WorkflowCompiler<'a, 'o> {
         kind: TokenStream,
         op: &str,
         item_ops: &[String],
+        calls: &[TokenStream],
         span: Span,
     ) -> TokenStream {
         let loc = self.location(span);
-        q!(::handled_runtime::StepInfo { name: #name, kind: ::handled_runtime::StepKind::#kind, op: #op, item_ops: &[#(#item_ops),*], location: #loc })
+        q!(::handled_runtime::StepInfo { name: #name, kind: ::handled_runtime::StepKind::#kind, op: #op, item_ops: &[#(#item_ops),*], location: #loc, calls: &[#(#calls),*] })
+    }
+
+    /// Checks an action's `retry` and `timeout` options and returns its
+    /// `handled_runtime::CallOptions`.
+    fn call_options(&mut self, fields: &[Field]) -> TokenStream {
+        let mut attempts = None;
+        let mut backoff_ms = None;
+        let mut timeout_ms = None;
+        for f in fields {
+            match f.name.name.as_str() {
+                "timeout" => timeout_ms = self.duration_option(&f.value, "`timeout`"),
+                "retry" => {
+                    let ExprKind::Object(props) = &f.value.kind else {
+                        let d = self.error(
+                            "E0218",
+                            f.value.span,
+                            "`retry` must be an object literal such as `{ attempts: 3, backoff: \"2s\" }`",
+                        );
+                        d.help = Some("`attempts`: attempts in all, the first included (1 to 100); `backoff`: the wait before the first retry, doubled for each further one".into());
+                        continue;
+                    };
+                    for prop in props {
+                        let (name, span, value) = match prop {
+                            Prop::KeyValue {
+                                key: PropKey::Ident(id),
+                                value,
+                            } => (id.name.as_str(), id.span, value),
+                            Prop::KeyValue {
+                                key: PropKey::String(name, span),
+                                value,
+                            } => (name.as_str(), *span, value),
+                            other => {
+                                let span = match other {
+                                    Prop::Shorthand(id) => id.span,
+                                    Prop::Spread(_, span) => *span,
+                                    Prop::KeyValue { value, .. } => value.span,
+                                };
+                                self.error(
+                                    "E0218",
+                                    span,
+                                    "`retry` takes `attempts` and `backoff`, written out",
+                                );
+                                continue;
+                            }
+                        };
+                        match name {
+                            "attempts" => match value.kind {
+                                ExprKind::Number(n)
+                                    if n.fract() == 0.0 && (1.0..=100.0).contains(&n) =>
+                                {
+                                    attempts = Some(n as u32);
+                                }
+                                _ => {
+                                    let d = self.error(
+                                        "E0218",
+                                        value.span,
+                                        "`retry.attempts` must be a whole number from 1 to 100",
+                                    );
+                                    d.help = Some("it counts every attempt, the first included: `attempts: 3` retries twice".into());
+                                }
+                            },
+                            "backoff" => {
+                                backoff_ms = self.duration_option(value, "`retry.backoff`")
+                            }
+                            other => {
+                                let help = did_you_mean(other, ["attempts", "backoff"])
+                                    .map(|s| format!("did you mean `{s}`?"))
+                                    .unwrap_or_else(|| {
+                                        "`retry` takes `attempts` and `backoff`".into()
+                                    });
+                                let d = self.error(
+                                    "E0218",
+                                    span,
+                                    format!("`retry` has no option `{other}`"),
+                                );
+                                d.help = Some(help);
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        if attempts.is_none() && backoff_ms.is_none() && timeout_ms.is_none() {
+            return q!(::handled_runtime::CallOptions::DEFAULT);
+        }
+        let opt_u32 = |v: Option<u32>| match v {
+            Some(v) => q!(::std::option::Option::Some(#v)),
+            None => q!(::std::option::Option::None),
+        };
+        let opt_u64 = |v: Option<u64>| match v {
+            Some(v) => q!(::std::option::Option::Some(#v)),
+            None => q!(::std::option::Option::None),
+        };
+        let (a, b, t) = (opt_u32(attempts), opt_u64(backoff_ms), opt_u64(timeout_ms));
+        q!(::handled_runtime::CallOptions { attempts: #a, backoff_ms: #b, timeout_ms: #t })
+    }
+
+    /// A duration option's value in ms, or an E0209 error.
+    fn duration_option(&mut self, value: &Expr, what: &str) -> Option<u64> {
+        if let ExprKind::String(t) = &value.kind
+            && let Some(ms) = parse_duration(t)
+        {
+            return Some(ms);
+        }
+        let d = self.error(
+            "E0209",
+            value.span,
+            format!("{what} must be a duration literal such as \"30s\""),
+        );
+        d.help = Some("write a string: \"500ms\", \"5s\", \"2m\" or \"1h\"".into());
+        None
     }
 
     // -------------------------------------------------------------------------------------
@@ -855,7 +968,8 @@ impl<'a, 'o> WorkflowCompiler<'a, 'o> {
         let op = self.resolve_op(&a.connector.name, a.connector.span, &a.op.name, a.op.span);
         let full = format!("{}.{}", a.connector.name, a.op.name);
         let step_name = a.alias.as_ref().map_or(full.clone(), |i| i.name.clone());
-        let info = self.step_info(&step_name, q!(Action), &full, &[], a.span);
+        let calls = [self.call_options(&a.block.fields)];
+        let info = self.step_info(&step_name, q!(Action), &full, &[], &calls, a.span);
         let Some(op) = op else {
             return (info, q!());
         };
@@ -956,6 +1070,7 @@ impl<'a, 'o> WorkflowCompiler<'a, 'o> {
         });
         let mut item_calls = Vec::new();
         let mut item_ops = Vec::new();
+        let mut item_options = Vec::new();
         let n_entries = f.actions.len();
         for (entry, block) in f.actions.iter().enumerate() {
             self.duplicate_fields(block);
@@ -963,6 +1078,7 @@ impl<'a, 'o> WorkflowCompiler<'a, 'o> {
                 continue;
             };
             item_ops.push(op.full_name());
+            item_options.push(self.call_options(&block.fields));
             if let Some(def) = catalog::connector(op.connector) {
                 self.connectors.insert(def.crate_name);
             }
@@ -1012,7 +1128,7 @@ impl<'a, 'o> WorkflowCompiler<'a, 'o> {
                 item_calls.push(q!(if #call.is_err() { continue; }));
             }
         }
-        let info = self.step_info(&name, q!(ForEach), "", &item_ops, f.span);
+        let info = self.step_info(&name, q!(ForEach), "", &item_ops, &item_options, f.span);
         self.steps[index].ty = Ty::Undefined;
         let loop_body = if item_calls.is_empty() {
             q!()
@@ -1147,18 +1263,7 @@ fn action_body(
     for f in fields {
         let name = f.name.name.as_str();
         if options_names.contains(&name) {
-            if name == "timeout" {
-                match &f.value.kind {
-                    ExprKind::String(t) if parse_duration(t).is_some() => {}
-                    _ => {
-                        cx.error(
-                            "E0209",
-                            f.value.span,
-                            "`timeout` must be a duration literal such as \"30s\"",
-                        );
-                    }
-                }
-            }
+            // `retry` and `timeout` are checked by `call_options`.
             continue;
         }
         let Some(def) = known.iter().find(|k| k.name == name) else {

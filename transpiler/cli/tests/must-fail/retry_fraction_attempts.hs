@@ -1,0 +1,11 @@
+workflow W {
+trigger wms.inventoryChanged {
+endpoint: "/hooks/wms"
+events: ["stock.updated"]
+}
+action slack.sendMessage {
+channel: "#a"
+message: "x"
+retry: { attempts: 2.5, backoff: "1s" }
+}
+}
