@@ -29,6 +29,19 @@ pub mod conflict_aware_channel_sync {
     /// The workflow's name.
     pub const NAME: &str = "ConflictAwareChannelSync";
     const FILE: &str = "examples/best_practice_conflict_and_buffer.hs";
+    /// The payload of `wms.inventoryChanged` (`trigger.payload`): the warehouse's stock webhook; the body is the warehouse's own JSON.
+    pub type Payload = ::handled_runtime::Json;
+    /// Runs one event of this workflow to the end in the foreground (what the
+    /// program's `exec` command does) and returns the run with its report.
+    pub async fn exec(
+        runtime: &::handled_runtime::Runtime,
+        payload: &Payload,
+    ) -> ::std::result::Result<
+        ::handled_runtime::ExecOutcome,
+        ::handled_runtime::RuntimeError,
+    > {
+        ::handled_runtime::rt::exec(runtime, NAME, payload).await
+    }
     /// The workflow's steps, in order.
     pub static STEPS: [::handled_runtime::StepInfo; 3usize] = [
         ::handled_runtime::StepInfo {

@@ -30,6 +30,19 @@ pub mod shopify_to_wms_sync {
     /// The workflow's name.
     pub const NAME: &str = "ShopifyToWmsSync";
     const FILE: &str = "examples/pattern1_bidirectional_shopify_wms.hs";
+    /// The payload of `shopify.inventoryChanged` (`trigger.payload`): Shopify's inventory_levels webhook, enriched with the item's SKU and reserved quantity.
+    pub type Payload = ::handled_shopify::InventoryLevelEvent;
+    /// Runs one event of this workflow to the end in the foreground (what the
+    /// program's `exec` command does) and returns the run with its report.
+    pub async fn exec(
+        runtime: &::handled_runtime::Runtime,
+        payload: &Payload,
+    ) -> ::std::result::Result<
+        ::handled_runtime::ExecOutcome,
+        ::handled_runtime::RuntimeError,
+    > {
+        ::handled_runtime::rt::exec(runtime, NAME, payload).await
+    }
     /// The workflow's steps, in order.
     pub static STEPS: [::handled_runtime::StepInfo; 2usize] = [
         ::handled_runtime::StepInfo {
@@ -311,6 +324,19 @@ pub mod wms_to_shopify_sync {
     /// The workflow's name.
     pub const NAME: &str = "WmsToShopifySync";
     const FILE: &str = "examples/pattern1_bidirectional_shopify_wms.hs";
+    /// The payload of `wms.inventoryChanged` (`trigger.payload`): the warehouse's stock webhook; the body is the warehouse's own JSON.
+    pub type Payload = ::handled_runtime::Json;
+    /// Runs one event of this workflow to the end in the foreground (what the
+    /// program's `exec` command does) and returns the run with its report.
+    pub async fn exec(
+        runtime: &::handled_runtime::Runtime,
+        payload: &Payload,
+    ) -> ::std::result::Result<
+        ::handled_runtime::ExecOutcome,
+        ::handled_runtime::RuntimeError,
+    > {
+        ::handled_runtime::rt::exec(runtime, NAME, payload).await
+    }
     /// The workflow's steps, in order.
     pub static STEPS: [::handled_runtime::StepInfo; 3usize] = [
         ::handled_runtime::StepInfo {

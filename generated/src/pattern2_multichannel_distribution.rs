@@ -32,6 +32,19 @@ pub mod multi_channel_inventory_distribution {
     /// The workflow's name.
     pub const NAME: &str = "MultiChannelInventoryDistribution";
     const FILE: &str = "examples/pattern2_multichannel_distribution.hs";
+    /// The payload of `wms.inventoryChanged` (`trigger.payload`): the warehouse's stock webhook; the body is the warehouse's own JSON.
+    pub type Payload = ::handled_runtime::Json;
+    /// Runs one event of this workflow to the end in the foreground (what the
+    /// program's `exec` command does) and returns the run with its report.
+    pub async fn exec(
+        runtime: &::handled_runtime::Runtime,
+        payload: &Payload,
+    ) -> ::std::result::Result<
+        ::handled_runtime::ExecOutcome,
+        ::handled_runtime::RuntimeError,
+    > {
+        ::handled_runtime::rt::exec(runtime, NAME, payload).await
+    }
     /// The workflow's steps, in order.
     pub static STEPS: [::handled_runtime::StepInfo; 5usize] = [
         ::handled_runtime::StepInfo {

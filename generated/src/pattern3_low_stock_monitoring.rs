@@ -30,6 +30,19 @@ pub mod low_stock_monitoring {
     /// The workflow's name.
     pub const NAME: &str = "LowStockMonitoring";
     const FILE: &str = "examples/pattern3_low_stock_monitoring.hs";
+    /// The payload of `schedule.cron` (`trigger.payload`): a cron schedule in a time zone.
+    pub type Payload = ::handled_runtime::types::Tick;
+    /// Runs one event of this workflow to the end in the foreground (what the
+    /// program's `exec` command does) and returns the run with its report.
+    pub async fn exec(
+        runtime: &::handled_runtime::Runtime,
+        payload: &Payload,
+    ) -> ::std::result::Result<
+        ::handled_runtime::ExecOutcome,
+        ::handled_runtime::RuntimeError,
+    > {
+        ::handled_runtime::rt::exec(runtime, NAME, payload).await
+    }
     /// The workflow's steps, in order.
     pub static STEPS: [::handled_runtime::StepInfo; 3usize] = [
         ::handled_runtime::StepInfo {

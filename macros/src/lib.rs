@@ -52,8 +52,11 @@
 //! - one `pub mod <workflow_in_snake_case>` per workflow, with `pub fn workflow() ->
 //!   handled_runtime::Workflow`, `pub const NAME: &str` (the workflow's name), `pub static
 //!   STEPS: [handled_runtime::StepInfo; N]` (its steps in order, with their `.hs` line and
-//!   column), and one typed output struct per transform (its fields are the `output` object's
-//!   fields, with Rust types inferred by the checker);
+//!   column), one typed output struct per transform (its fields are the `output` object's
+//!   fields, with Rust types inferred by the checker), `pub type Payload` (the trigger's
+//!   payload type from the connector crate, or JSON where the channel's body is its own) and
+//!   `pub async fn exec(&handled_runtime::Runtime, &Payload)` (runs one event to the end and
+//!   returns the run's report);
 //! - for each `.hs` file, `const _: &[u8] = include_bytes!("<absolute path>");`, and the same
 //!   for each email template it uses, so that cargo rebuilds the crate when one of them
 //!   changes.

@@ -188,3 +188,18 @@ pub fn now_ms() -> f64 {
     now.duration_since(std::time::UNIX_EPOCH)
         .map_or(0.0, |d| d.as_millis() as f64)
 }
+
+/// Runs one event of `workflow` to the end in the foreground, as `PROG exec` does, with a typed
+/// payload: what the `exec` function of every generated workflow module calls.
+pub async fn exec<P: serde::Serialize>(
+    runtime: &crate::Runtime,
+    workflow: &str,
+    payload: &P,
+) -> Result<crate::ExecOutcome, crate::RuntimeError> {
+    let json = serde_json::to_value(payload).map_err(|e| {
+        crate::RuntimeError::Usage(format!(
+            "the payload of {workflow} cannot be serialized: {e}"
+        ))
+    })?;
+    runtime.exec(workflow, Some(json)).await
+}

@@ -201,21 +201,20 @@ pub struct UpdateProductResult {
 /// The inventory item of a `shopify.inventoryChanged` payload (added by the trigger).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InventoryItemRef {
-    /// The numeric inventory item id (the payload JSON carries it exactly).
-    pub id: f64,
+    /// The numeric inventory item id (64-bit: Shopify's ids pass 2^53, so not an `f64`).
+    pub id: u64,
     /// The item's SKU.
     pub sku: String,
 }
 
 /// The payload of `shopify.inventoryChanged`: Shopify's `inventory_levels/update` body,
-/// enriched. The JSON the workflow receives keeps ids as exact integers; this struct follows
-/// the catalog's shapes.
+/// enriched. Ids are 64-bit integers, kept exact (they pass 2^53).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InventoryLevelEvent {
     /// Numeric inventory item id.
-    pub inventory_item_id: f64,
+    pub inventory_item_id: u64,
     /// Numeric location id.
-    pub location_id: f64,
+    pub location_id: u64,
     /// Available quantity; `None` for untracked items.
     pub available: Option<i64>,
     /// When the level changed (ISO 8601).

@@ -186,6 +186,18 @@ impl<'a, 'o> WorkflowCompiler<'a, 'o> {
         let n_steps = step_infos.len();
         let structs: Vec<TokenStream> = self.structs.iter().map(|s| struct_tokens(s)).collect();
         let items = &self.items;
+        let payload_ty = match self.trigger.map(|t| (t, &t.payload)) {
+            Some((_, Shape::Object(o))) => rust_path(o.rust_path),
+            _ => q!(::handled_runtime::Json),
+        };
+        let payload_doc = match self.trigger {
+            Some(t) => format!(
+                " The payload of `{}` (`trigger.payload`): {}.",
+                t.full_name(),
+                t.doc
+            ),
+            None => " The trigger's payload (`trigger.payload`).".to_string(),
+        };
         let doc = format!(" Workflow `{name}` ({}).", self.loc_text(self.wf.span));
         let module = q! {
             #[doc = #doc]
@@ -194,6 +206,15 @@ impl<'a, 'o> WorkflowCompiler<'a, 'o> {
                 /// The workflow's name.
                 pub const NAME: &str = #name;
                 const FILE: &str = #file_name;
+
+                #[doc = #payload_doc]
+                pub type Payload = #payload_ty;
+
+                /// Runs one event of this workflow to the end in the foreground (what the
+                /// program's `exec` command does) and returns the run with its report.
+                pub async fn exec(runtime: &::handled_runtime::Runtime, payload: &Payload) -> ::std::result::Result<::handled_runtime::ExecOutcome, ::handled_runtime::RuntimeError> {
+                    ::handled_runtime::rt::exec(runtime, NAME, payload).await
+                }
 
                 /// The workflow's steps, in order.
                 pub static STEPS: [::handled_runtime::StepInfo; #n_steps] = [#(#step_infos),*];
