@@ -929,7 +929,7 @@ impl<'a, 'o> WorkflowCompiler<'a, 'o> {
             value.span,
             format!("{what} must be a duration literal such as \"30s\""),
         );
-        d.help = Some("write a string: \"500ms\", \"5s\", \"2m\" or \"1h\"".into());
+        d.help = Some("write a number and a unit: \"500ms\", \"5s\", \"2m\", \"1h\"".into());
         None
     }
 
