@@ -50,7 +50,10 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         event: Option<std::path::PathBuf>,
     },
-    /// Serves webhooks, fires schedules and runs workers until SIGTERM.
+    /// Serves webhooks, fires schedules and runs workers until SIGTERM. The admin endpoints
+    /// (`/metrics`, `/admin/runs`, `/admin/runs/ID`, `POST /admin/runs/ID/replay`,
+    /// `POST /admin/replay-dead`) are open on a loopback address; otherwise they need
+    /// `Authorization: Bearer $HANDLED_ADMIN_TOKEN`.
     Serve {
         /// The address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -238,22 +241,7 @@ async fn run(app: App, cli: Cli) -> ExitCode {
             };
             match runtime.store().runs(status, limit).await {
                 Ok(runs) if json => {
-                    let list: Vec<Json> = runs
-                        .iter()
-                        .map(|r| {
-                            serde_json::json!({
-                                "runId": r.id,
-                                "workflow": r.workflow,
-                                "status": r.status.as_str(),
-                                "attempt": r.attempt,
-                                "key": r.key,
-                                "dead": r.dead,
-                                "startedAt": r.started_at_ms.map(crate::clock::iso_ms),
-                                "finishedAt": r.finished_at_ms.map(crate::clock::iso_ms),
-                                "error": r.error,
-                            })
-                        })
-                        .collect();
+                    let list: Vec<Json> = runs.iter().map(crate::admin::run_summary).collect();
                     print_json(&runtime.redact_for_display(&Json::Array(list)));
                     ExitCode::SUCCESS
                 }

@@ -23,6 +23,7 @@
 //! is never called again once its result is journaled; no secret value is written to the
 //! store, a log or the output.
 
+pub mod admin;
 pub mod app;
 pub mod cli;
 pub mod clock;

@@ -1,6 +1,7 @@
 //! `serve`: the webhook server (one path per event trigger), the workers that take queued runs
-//! (one run at a time per key, other keys in parallel), the cron scheduler, `/metrics`,
-//! `/healthz` and `/readyz`; SIGTERM stops taking work, lets in-flight runs finish, and exits.
+//! (one run at a time per key, other keys in parallel), the cron scheduler, the admin endpoints
+//! (`/metrics`, `/admin/…`: see [`crate::admin`]), `/healthz` and `/readyz`; SIGTERM stops
+//! taking work, lets in-flight runs finish, and exits.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
@@ -258,7 +259,11 @@ async fn not_found() -> Response {
 
 /// The HTTP routes of a runtime: one POST path per event trigger, `/metrics`, `/healthz` and
 /// `/readyz`. `wake` is notified when a run is queued.
-pub fn router(runtime: &Runtime, wake: Arc<Notify>) -> Result<Router, String> {
+pub fn router(
+    runtime: &Runtime,
+    wake: Arc<Notify>,
+    admin: crate::admin::AdminAccess,
+) -> Result<Router, String> {
     let _ = prometheus();
     let mut app = Router::new();
     let mut paths: BTreeMap<String, Vec<Target>> = BTreeMap::new();
@@ -298,11 +303,12 @@ pub fn router(runtime: &Runtime, wake: Arc<Notify>) -> Result<Router, String> {
         };
         app = app.route(&path, post(receive).with_state(hook));
     }
+    let admin = crate::admin::router(runtime.clone(), wake, admin, get(metrics_page));
     let app = app
-        .route("/metrics", get(metrics_page))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .with_state(runtime.clone())
+        .merge(admin)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn(limit_declared_length));
@@ -422,7 +428,14 @@ impl Runtime {
             );
         }
         let wake = Arc::new(Notify::new());
-        let app = router(self, Arc::clone(&wake))?;
+        let admin = match listener.local_addr() {
+            Ok(addr) => crate::admin::AdminAccess::for_listener(
+                addr,
+                self.engine.env.get(crate::admin::TOKEN_VAR),
+            ),
+            Err(_) => crate::admin::AdminAccess::Closed,
+        };
+        let app = router(self, Arc::clone(&wake), admin)?;
         let mut tasks = Vec::new();
         for _ in 0..workers.max(1) {
             tasks.push(tokio::spawn(worker(self.clone(), Arc::clone(&wake))));

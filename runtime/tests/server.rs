@@ -139,12 +139,25 @@ async fn serve_app(
     workers: usize,
     clock: Option<Arc<ManualClock>>,
 ) -> Server {
-    let mut options = Options::new(store, env());
+    serve_on_address(app, store, workers, clock, env(), "127.0.0.1:0").await
+}
+
+/// Serves on `bind` (`0.0.0.0:0` for a server that is not loopback-only); `addr` is always the
+/// loopback address of its port.
+async fn serve_on_address(
+    app: handled_runtime::App,
+    store: StoreChoice,
+    workers: usize,
+    clock: Option<Arc<ManualClock>>,
+    env: handled_runtime::Env,
+    bind: &str,
+) -> Server {
+    let mut options = Options::new(store, env);
     options.retry = Some(RetryPolicy::immediate(3));
     options.clock = clock.map(|c| c as Arc<dyn handled_runtime::Clock>);
     let rt = app.start(options).await.unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
+    let listener = TcpListener::bind(bind).await.unwrap();
+    let addr = SocketAddr::from(([127, 0, 0, 1], listener.local_addr().unwrap().port()));
     let task = {
         let rt = rt.clone();
         tokio::spawn(async move { rt.serve_on(listener, workers).await })
@@ -453,4 +466,81 @@ fn temp_db() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("handled.db").to_str().unwrap().to_string();
     (dir, path)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_admin_endpoints_list_show_and_replay_runs() {
+    let state = Arc::new(FakeState::default());
+    let server = serve(&state, StoreChoice::Spec(":memory:".into()), 2, None).await;
+    let addr = server.addr;
+    state.fail("ADM-1", vec![bad_request()]);
+    let body = event("adm-1", "ADM-1", 3, 1);
+    assert_eq!(post(addr, "/hooks/Sync", &[TOKEN], &body).await.0, 202);
+    server.settle().await;
+
+    let (status, text) = request(addr, "GET", "/admin/runs?status=failed", &[], b"").await;
+    assert_eq!(status, 200, "{text}");
+    let runs: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(runs.as_array().unwrap().len(), 1, "{runs:#}");
+    assert_eq!(runs[0]["dead"], true);
+    let id = runs[0]["runId"].as_str().unwrap().to_string();
+
+    let (status, text) = request(addr, "GET", &format!("/admin/runs/{id}"), &[], b"").await;
+    assert_eq!(status, 200, "{text}");
+    let shown: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(shown["status"], "failed");
+    assert!(!text.contains(SECRET));
+
+    // The failure was a one-off: the replayed run completes, without redoing its first step.
+    let path = format!("/admin/runs/{id}/replay");
+    let (status, text) = request(addr, "POST", &path, &[], b"").await;
+    assert_eq!(status, 202, "{text}");
+    let runs = server.settle().await;
+    let run = runs.iter().find(|r| r.id == id).unwrap();
+    assert_eq!(run.status, RunStatus::Completed);
+    assert_eq!(run.attempt, 2);
+    assert_eq!(state.calls_for("ADM-1").len(), 2);
+
+    let (status, _) = request(addr, "POST", "/admin/runs/no-such-run/replay", &[], b"").await;
+    assert_eq!(status, 404);
+    let (status, _) = request(addr, "GET", "/admin/runs?status=bogus", &[], b"").await;
+    assert_eq!(status, 400);
+    let (status, text) = request(addr, "POST", "/admin/replay-dead", &[], b"").await;
+    assert_eq!((status, text.as_str()), (202, "[]"));
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn off_loopback_the_admin_endpoints_need_the_bearer_token() {
+    let state = Arc::new(FakeState::default());
+    let mut with_token = env();
+    with_token.set("HANDLED_ADMIN_TOKEN", "adm-0123456789");
+    let store = || StoreChoice::Spec(":memory:".into());
+    let server = serve_on_address(app(&state), store(), 1, None, with_token, "0.0.0.0:0").await;
+    let addr = server.addr;
+    for path in ["/admin/runs", "/metrics"] {
+        let (status, _) = request(addr, "GET", path, &[], b"").await;
+        assert_eq!(status, 401, "{path} without a token");
+        let wrong = ("Authorization", "Bearer adm-012345678");
+        assert_eq!(request(addr, "GET", path, &[wrong], b"").await.0, 401);
+        let right = ("Authorization", "Bearer adm-0123456789");
+        assert_eq!(
+            request(addr, "GET", path, &[right], b"").await.0,
+            200,
+            "{path}"
+        );
+    }
+    // Webhooks and health checks need no token.
+    let body = event("adm-2", "ADM-2", 1, 1);
+    assert_eq!(post(addr, "/hooks/Sync", &[TOKEN], &body).await.0, 202);
+    assert_eq!(request(addr, "GET", "/healthz", &[], b"").await.0, 200);
+    server.settle().await;
+    server.stop().await;
+
+    // Without a token, off loopback, they stay closed.
+    let server = serve_on_address(app(&state), store(), 1, None, env(), "0.0.0.0:0").await;
+    let (status, text) = request(server.addr, "GET", "/admin/runs", &[], b"").await;
+    assert_eq!(status, 401);
+    assert!(text.contains("HANDLED_ADMIN_TOKEN"), "{text}");
+    server.stop().await;
 }
