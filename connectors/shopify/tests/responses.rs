@@ -197,7 +197,6 @@ fn check_object(
     let typename = object.get("__typename").and_then(Value::as_str);
     let mut selected = Vec::new();
     collect_fields(
-        schema,
         doc,
         set,
         typename,
@@ -221,18 +220,16 @@ fn check_object(
 /// set, required)` for every field; a field under a fragment whose type may not apply is not
 /// required.
 fn collect_fields(
-    schema: &Schema,
     doc: &ExecutableDocument,
     set: &SelectionSet,
     typename: Option<&str>,
     selected: &mut Vec<String>,
     visit: &mut dyn FnMut(&str, &Type, &SelectionSet, bool),
 ) {
-    collect_inner(schema, doc, set, typename, true, selected, visit);
+    collect_inner(doc, set, typename, true, selected, visit);
 }
 
 fn collect_inner(
-    schema: &Schema,
     doc: &ExecutableDocument,
     set: &SelectionSet,
     typename: Option<&str>,
@@ -253,7 +250,6 @@ fn collect_inner(
                     Some(t) => t == &set.ty || typename == Some(t.as_str()),
                 };
                 collect_inner(
-                    schema,
                     doc,
                     &frag.selection_set,
                     typename,
@@ -267,7 +263,6 @@ fn collect_inner(
                     let ty = &fragment.selection_set.ty;
                     let applies = ty == &set.ty || typename == Some(ty.as_str());
                     collect_inner(
-                        schema,
                         doc,
                         &fragment.selection_set,
                         typename,
