@@ -3,10 +3,6 @@
 //! Feeds 2021-06-30, and the JSON listings feed and processing report schemas.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support {
-    pub mod recorder;
-}
-
 use handled_amazon::emulator::emulator_router;
 use handled_amazon::{AmazonClient, GetAllInventoryParams, UpdateInventoryParams};
 use handled_connector_core::openapi::{self, Document};
@@ -48,7 +44,7 @@ async fn requests_and_responses_follow_the_models() {
         .map(|i| json!({"sku": format!("SKU-{i}"), "quantity": 3, "productType": "LUGGAGE"}))
         .collect();
     let (router, handle) = emulator_router(Some(json!({"items": items, "pageSize": 3}))).unwrap();
-    let (router, log) = support::recorder::record(router);
+    let (router, log) = handled_connector_core::record::record(router);
     let (url, _task) = handled_connector_core::serve(router).await.unwrap();
     let client = AmazonClient::new(handle.settings(&url)).unwrap();
 
@@ -100,7 +96,7 @@ async fn requests_and_responses_follow_the_models() {
         .unwrap();
     assert!(results[0].1.is_ok() && results[1].1.is_err() && results[2].1.is_ok());
 
-    let exchanges = log.lock().unwrap().clone();
+    let exchanges = log.exchanges();
     let mut checked = 0;
     let mut uploads = 0;
     let mut reports = 0;

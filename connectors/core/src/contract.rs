@@ -3,7 +3,9 @@
 //!
 //! For the op's params and result: a JSON object with every field (a sample value per shape)
 //! must deserialize into the Rust type and serialize back unchanged; leaving out any required
-//! field (at any depth) must fail; and the Rust type names must be the catalog's.
+//! field (at any depth) must fail; leaving out the optional ones must work (and they stay out
+//! when serialized); an unknown parameter must be refused; and the Rust type names must be the
+//! catalog's.
 
 use handled_catalog::{ObjectShape, OpDef, Shape};
 use handled_runtime::{Json, Op};
@@ -90,6 +92,7 @@ fn without_each_required(
 fn check_type<T: Serialize + DeserializeOwned>(
     what: &str,
     shape: &ObjectShape,
+    deny_unknown: bool,
     errors: &mut Vec<String>,
 ) {
     let rust = std::any::type_name::<T>();
@@ -124,6 +127,30 @@ fn check_type<T: Serialize + DeserializeOwned>(
             ));
         }
     }
+    // Optional fields may be left out, and stay out.
+    let mut minimal = full.clone();
+    if let Some(obj) = minimal.as_object_mut() {
+        for f in shape.fields.iter().filter(|f| !f.required) {
+            obj.remove(f.name);
+        }
+    }
+    match serde_json::from_value::<T>(minimal.clone()).map(|v| serde_json::to_value(&v)) {
+        Ok(Ok(back)) if back == minimal => {}
+        Ok(Ok(back)) => errors.push(format!(
+            "{what}: absent optional fields must stay absent: {minimal} came back as {back}"
+        )),
+        Ok(Err(e)) => errors.push(format!("{what}: does not serialize: {e}")),
+        Err(e) => errors.push(format!("{what}: {minimal} (optional fields left out): {e}")),
+    }
+    if deny_unknown {
+        let mut v = full;
+        if let Some(obj) = v.as_object_mut() {
+            obj.insert("notACatalogField".into(), json!(1));
+        }
+        if serde_json::from_value::<T>(v).is_ok() {
+            errors.push(format!("{what}: an unknown parameter was accepted"));
+        }
+    }
 }
 
 /// Checks one op's Rust types against its catalog entry; every disagreement is reported.
@@ -147,11 +174,13 @@ pub fn check_op<O: Op>() -> Result<(), Vec<String>> {
     check_type::<O::Params>(
         &format!("{} params", def.full_name()),
         def.params,
+        true,
         &mut errors,
     );
     check_type::<O::Output>(
         &format!("{} result", def.full_name()),
         def.result,
+        false,
         &mut errors,
     );
     if errors.is_empty() {
@@ -164,4 +193,31 @@ pub fn check_op<O: Op>() -> Result<(), Vec<String>> {
 /// The names of a connector's ops in the catalog (to check that a crate covers all of them).
 pub fn op_names(connector: &str) -> Vec<&'static str> {
     handled_catalog::ops_of(connector).map(|o| o.name).collect()
+}
+
+/// A check of one op type: [`check_op`] for it.
+pub type OpCheck = fn() -> Result<(), Vec<String>>;
+
+/// Checks every listed op type of a connector with [`check_op`], and that together they
+/// cover every op the catalog lists for it (`checks` pairs each op's name with its check).
+pub fn check_connector(
+    connector: &str,
+    checks: &[(&str, OpCheck)],
+) -> Result<(), Vec<String>> {
+    let mut errors = Vec::new();
+    for (_, check) in checks {
+        if let Err(mut e) = check() {
+            errors.append(&mut e);
+        }
+    }
+    for name in op_names(connector) {
+        if !checks.iter().any(|(n, _)| *n == name) {
+            errors.push(format!("{connector}.{name} has no Rust op type"));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
 }

@@ -25,6 +25,7 @@ pub mod http;
 pub mod limit;
 pub mod openapi;
 pub mod params;
+pub mod record;
 pub mod redact;
 pub mod sign;
 pub mod token;

@@ -1,14 +1,12 @@
-//! The ebay op's Rust types agree with the catalog.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The ebay ops' Rust types agree with the catalog.
 
-mod support {
-    pub mod catalog_check;
-}
-
-use support::catalog_check::{check_all_listed, check_op};
+use handled_connector_core::contract::{check_connector, check_op};
 
 #[test]
-fn update_inventory_agrees_with_the_catalog() {
-    check_op::<handled_ebay::UpdateInventory>("UpdateInventory");
-    check_all_listed("ebay", &["updateInventory"]);
+fn ops_agree_with_the_catalog() {
+    let checked = check_connector(
+        "ebay",
+        &[("updateInventory", check_op::<handled_ebay::UpdateInventory>)],
+    );
+    assert_eq!(checked, Ok(()));
 }

@@ -2,10 +2,6 @@
 //! emulator gives are checked against eBay's contract (specs/sell_inventory_v1_oas3.json).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support {
-    pub mod recorder;
-}
-
 use handled_connector_core::openapi::Document;
 use handled_ebay::EbayClient;
 use handled_ebay::emulator::emulator_router;
@@ -27,7 +23,7 @@ async fn requests_and_responses_follow_the_contract() {
         .collect();
     let (router, handle) =
         emulator_router(Some(json!({"items": items, "revisionsPerDay": 1}))).unwrap();
-    let (router, log) = support::recorder::record(router);
+    let (router, log) = handled_connector_core::record::record(router);
     let (url, _task) = handled_connector_core::serve(router).await.unwrap();
     let client = EbayClient::new(handle.settings(&url)).unwrap();
 
@@ -46,7 +42,7 @@ async fn requests_and_responses_follow_the_contract() {
     assert!(mixed.iter().all(|(_, r)| r.is_err()));
     assert_eq!(client.get_all_inventory(None).await.unwrap().len(), 30);
 
-    let exchanges = log.lock().unwrap().clone();
+    let exchanges = log.exchanges();
     let mut checked = 0;
     for x in exchanges {
         let Some(path) = x.path.strip_prefix("/sell/inventory/v1") else {

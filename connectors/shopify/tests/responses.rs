@@ -8,24 +8,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::{Arc, Mutex};
-
 use apollo_compiler::ast::Type;
 use apollo_compiler::executable::{Selection, SelectionSet};
 use apollo_compiler::schema::ExtendedType;
 use apollo_compiler::validation::Valid;
 use apollo_compiler::{ExecutableDocument, Schema};
-use axum::body::{Body, to_bytes};
-use axum::extract::Request;
-use axum::middleware::Next;
-use axum::response::Response;
+use handled_connector_core::record::{Log, record};
 use handled_connector_core::{CallInfo, serve};
 use handled_runtime::{Connector, Env};
 use handled_shopify::emulator::{SANDBOX_WEBHOOK_SECRET, emulator_router};
 use handled_shopify::{Config, ShopifyConnector};
 use serde_json::{Value, json};
-
-type Exchanges = Arc<Mutex<Vec<(String, Value, Value)>>>;
 
 fn schema(version: &str) -> Valid<Schema> {
     let path = format!(
@@ -39,32 +32,9 @@ fn schema(version: &str) -> Valid<Schema> {
     }
 }
 
-/// Records `(path, request JSON, response JSON)` of every GraphQL exchange.
-async fn record(exchanges: Exchanges, request: Request, next: Next) -> Response {
-    let path = request.uri().path().to_string();
-    let (parts, body) = request.into_parts();
-    let bytes = to_bytes(body, 16 << 20).await.unwrap();
-    let sent: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    let response = next
-        .run(Request::from_parts(parts, Body::from(bytes)))
-        .await;
-    let (parts, body) = response.into_parts();
-    let bytes = to_bytes(body, 16 << 20).await.unwrap();
-    if path.ends_with("/graphql.json") {
-        let answer: Value = serde_json::from_slice(&bytes)
-            .unwrap_or_else(|e| panic!("{path}: the emulator answered non-JSON ({e})"));
-        exchanges.lock().unwrap().push((path, sent, answer));
-    }
-    Response::from_parts(parts, Body::from(bytes))
-}
-
-async fn start(version: &str, fixture: Value) -> (ShopifyConnector, Exchanges) {
+async fn start(version: &str, fixture: Value) -> (ShopifyConnector, Log) {
     let (router, handle) = emulator_router(Some(fixture)).unwrap();
-    let exchanges: Exchanges = Arc::default();
-    let recorder = Arc::clone(&exchanges);
-    let router = router.layer(axum::middleware::from_fn(move |req, next| {
-        record(Arc::clone(&recorder), req, next)
-    }));
+    let (router, log) = record(router);
     let (url, _task) = serve(router).await.unwrap();
     let env = Env::from_pairs([
         (
@@ -83,7 +53,7 @@ async fn start(version: &str, fixture: Value) -> (ShopifyConnector, Exchanges) {
         ("SHOPIFY_BASE_URL".into(), url),
     ]);
     let connector = ShopifyConnector::new(Config::from_env(&env).unwrap()).unwrap();
-    (connector, exchanges)
+    (connector, log)
 }
 
 fn fixture() -> Value {
@@ -337,7 +307,7 @@ fn check_value(
 
 /// Runs every op through the recorder and checks every exchange.
 async fn exercise(version: &str) -> (usize, Vec<String>) {
-    let (c, exchanges) = start(version, fixture()).await;
+    let (c, log) = start(version, fixture()).await;
     let ok = |r: Result<Value, handled_runtime::CallError>, what: &str| {
         r.unwrap_or_else(|e| panic!("{what}: {}", e.message))
     };
@@ -412,7 +382,17 @@ async fn exercise(version: &str) -> (usize, Vec<String>) {
         .await;
 
     let schema = schema(version);
-    let exchanges = exchanges.lock().unwrap().clone();
+    let exchanges: Vec<(String, Value, Value)> = log
+        .exchanges()
+        .into_iter()
+        .filter(|e| e.path.ends_with("/graphql.json"))
+        .map(|e| {
+            let sent = serde_json::from_slice(&e.request).unwrap_or(Value::Null);
+            let answer = serde_json::from_slice(&e.response)
+                .unwrap_or_else(|err| panic!("{}: the emulator answered non-JSON ({err})", e.path));
+            (e.path, sent, answer)
+        })
+        .collect();
     let mut problems = Vec::new();
     for (path, sent, answer) in &exchanges {
         for p in check_exchange(&schema, sent, answer) {

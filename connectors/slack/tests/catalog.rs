@@ -1,14 +1,12 @@
-//! The slack op's Rust types agree with the catalog.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The slack ops' Rust types agree with the catalog.
 
-mod support {
-    pub mod catalog_check;
-}
-
-use support::catalog_check::{check_all_listed, check_op};
+use handled_connector_core::contract::{check_connector, check_op};
 
 #[test]
-fn send_message_agrees_with_the_catalog() {
-    check_op::<handled_slack::SendMessage>("SendMessage");
-    check_all_listed("slack", &["sendMessage"]);
+fn ops_agree_with_the_catalog() {
+    let checked = check_connector(
+        "slack",
+        &[("sendMessage", check_op::<handled_slack::SendMessage>)],
+    );
+    assert_eq!(checked, Ok(()));
 }

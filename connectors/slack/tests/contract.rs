@@ -2,10 +2,6 @@
 //! against Slack's official Web API description (specs/slack_web_openapi_v2.json).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support {
-    pub mod recorder;
-}
-
 use handled_connector_core::openapi::Document;
 use handled_slack::emulator::emulator_router;
 use handled_slack::{SlackClient, SlackConfig};
@@ -57,7 +53,7 @@ async fn requests_and_responses_follow_the_spec() {
     let doc = spec();
     let (router, handle) =
         emulator_router(Some(json!({"channels": ["#inventory-alerts", "#ops"]}))).unwrap();
-    let (router, log) = support::recorder::record(router);
+    let (router, log) = handled_connector_core::record::record(router);
     let (url, _task) = handled_connector_core::serve(router).await.unwrap();
     let client =
         SlackClient::new(SlackConfig::new(&format!("{url}/api"), &handle.token())).unwrap();
@@ -77,7 +73,7 @@ async fn requests_and_responses_follow_the_spec() {
     .unwrap();
     let _ = bad.post_message("#ops", "x").await.unwrap_err();
 
-    let exchanges = log.lock().unwrap().clone();
+    let exchanges = log.exchanges();
     assert_eq!(exchanges.len(), 4);
     for x in exchanges {
         assert_eq!(

@@ -1,5 +1,5 @@
-//! Records every request and response that passes through an emulator's router, so contract
-//! tests can check both against the vendor's API description.
+//! Records every request and response that passes through an emulator's router, so that
+//! contract tests can check both against the vendor's API description.
 
 use std::sync::{Arc, Mutex};
 
@@ -9,8 +9,7 @@ use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::Response;
 
-/// One request and its answer (each test reads the fields it needs).
-#[allow(dead_code)]
+/// One request and its answer.
 #[derive(Clone, Debug)]
 pub struct Exchange {
     /// `GET`, `POST`, …
@@ -29,12 +28,27 @@ pub struct Exchange {
     pub response: Vec<u8>,
 }
 
-/// The recorded exchanges (shared).
-pub type Log = Arc<Mutex<Vec<Exchange>>>;
+/// The recorded exchanges, in the order they ended.
+#[derive(Clone, Debug, Default)]
+pub struct Log(Arc<Mutex<Vec<Exchange>>>);
+
+impl Log {
+    /// A copy of what was recorded so far.
+    pub fn exchanges(&self) -> Vec<Exchange> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn push(&self, exchange: Exchange) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(exchange);
+    }
+}
 
 /// `router` with a layer that records every exchange into the returned log.
 pub fn record(router: Router) -> (Router, Log) {
-    let log: Log = Arc::new(Mutex::new(Vec::new()));
+    let log = Log::default();
     let layer_log = log.clone();
     let router = router.layer(axum::middleware::from_fn(
         move |req: Request, next: Next| {
@@ -61,7 +75,7 @@ pub fn record(router: Router) -> (Router, Log) {
                     .await
                     .map(|b| b.to_vec())
                     .unwrap_or_default();
-                log.lock().unwrap().push(Exchange {
+                log.push(Exchange {
                     method,
                     path,
                     query,
