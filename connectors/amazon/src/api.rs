@@ -6,6 +6,7 @@ use std::io::Read as _;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
+use handled_connector_core::emulator::{sandbox_base, sandboxed};
 use handled_connector_core::http::classify_status;
 use handled_connector_core::{FreshToken, HttpClient, HttpResponse, TokenCache, params};
 use handled_runtime::connector::{IncomingEvent, WebhookError, WebhookRequest};
@@ -973,21 +974,22 @@ impl ConnectorFactory for AmazonFactory {
     fn sandbox(&self, fixture: Option<Json>) -> BoxFuture<'static, Result<Sandboxed, String>> {
         Box::pin(async move {
             let (router, handle) = emulator::emulator_router(fixture)?;
-            let (base_url, _task) = handled_connector_core::serve(router)
-                .await
-                .map_err(|e| format!("amazon emulator: {e}"))?;
-            let client = AmazonClient::new(handle.settings(&base_url)).map_err(|e| e.message)?;
-            let state = handle.clone();
-            Ok(Sandboxed {
-                connector: Arc::new(AmazonConnector::new(client)),
-                state: Arc::new(move || state.state()),
-                base_url,
-            })
+            sandboxed(
+                crate::NAME,
+                router,
+                handle,
+                emulator::EmulatorHandle::state,
+                |base, h| {
+                    let client = AmazonClient::new(h.settings(base)).map_err(|e| e.message)?;
+                    Ok(Arc::new(AmazonConnector::new(client)))
+                },
+            )
+            .await
         })
     }
 
     fn sandbox_url(&self, url: &str) -> Result<Arc<dyn Connector>, String> {
-        let base = format!("{}/{}", url.trim_end_matches('/'), crate::NAME);
+        let base = sandbox_base(url, crate::NAME);
         let client = AmazonClient::new(emulator::default_settings(&base)).map_err(|e| e.message)?;
         Ok(Arc::new(AmazonConnector::new(client)))
     }

@@ -12,6 +12,7 @@ pub mod types;
 
 use std::sync::Arc;
 
+use handled_connector_core::emulator::{sandbox_base, sandboxed};
 use handled_runtime::{BoxFuture, Connector, ConnectorFactory, Env, Json, Sandboxed};
 
 pub use api::{AnalyticsConnector, Config};
@@ -41,27 +42,29 @@ impl ConnectorFactory for AnalyticsFactory {
     fn sandbox(&self, fixture: Option<Json>) -> BoxFuture<'static, Result<Sandboxed, String>> {
         Box::pin(async move {
             let (router, handle) = emulator::emulator_router(fixture)?;
-            let (base_url, _task) = handled_connector_core::serve(router)
-                .await
-                .map_err(|e| format!("analytics emulator: {e}"))?;
-            let config = Config {
-                write_key: handle.write_key().to_string(),
-                base_url: base_url.clone(),
-            };
-            let connector = AnalyticsConnector::new(config).map_err(|e| e.message)?;
-            let h = handle.clone();
-            Ok(Sandboxed {
-                connector: Arc::new(connector),
-                state: Arc::new(move || h.state()),
-                base_url,
-            })
+            sandboxed(
+                "analytics",
+                router,
+                handle,
+                emulator::EmulatorHandle::state,
+                |base, h| {
+                    let config = Config {
+                        write_key: h.write_key().to_string(),
+                        base_url: base.to_string(),
+                    };
+                    Ok(Arc::new(
+                        AnalyticsConnector::new(config).map_err(|e| e.message)?,
+                    ))
+                },
+            )
+            .await
         })
     }
 
     fn sandbox_url(&self, url: &str) -> Result<Arc<dyn Connector>, String> {
         let config = Config {
             write_key: emulator::SANDBOX_WRITE_KEY.to_string(),
-            base_url: url.trim_end_matches('/').to_string(),
+            base_url: sandbox_base(url, "analytics"),
         };
         Ok(Arc::new(
             AnalyticsConnector::new(config).map_err(|e| e.message)?,

@@ -193,9 +193,13 @@ async fn sandbox_factory() {
         .await
         .unwrap();
     assert_eq!((s.state)()["events"].as_array().unwrap().len(), 1);
-    let c = handled_analytics::connector()
-        .sandbox_url(&s.base_url)
-        .unwrap();
+    // The standalone sandbox server mounts each emulator under `/{connector}`.
+    let (router, handle) = handled_analytics::emulator::emulator_router(None).unwrap();
+    let (url, _task) =
+        handled_connector_core::serve(axum::Router::new().nest("/analytics", router))
+            .await
+            .unwrap();
+    let c = handled_analytics::connector().sandbox_url(&url).unwrap();
     assert!(
         c.call(
             "track",
@@ -205,4 +209,5 @@ async fn sandbox_factory() {
         .await
         .is_ok()
     );
+    assert_eq!(handle.state()["events"][0]["event"], "F");
 }

@@ -45,6 +45,33 @@ pub async fn serve(router: Router) -> std::io::Result<(String, JoinHandle<()>)> 
     Ok((format!("http://{addr}"), task))
 }
 
+/// What every connector's `ConnectorFactory::sandbox` does: serves the emulator's `router` on a
+/// loopback port, builds the connector against its base URL with `connector`, and exposes the
+/// emulator's state (`state` of its `handle`).
+pub async fn sandboxed<H: Send + Sync + 'static>(
+    name: &str,
+    router: Router,
+    handle: H,
+    state: fn(&H) -> Json,
+    connector: impl FnOnce(&str, &H) -> Result<std::sync::Arc<dyn handled_runtime::Connector>, String>,
+) -> Result<handled_runtime::Sandboxed, String> {
+    let (base_url, _task) = serve(router)
+        .await
+        .map_err(|e| format!("{name} emulator: {e}"))?;
+    let connector = connector(&base_url, &handle)?;
+    Ok(handled_runtime::Sandboxed {
+        connector,
+        state: Arc::new(move || state(&handle)),
+        base_url,
+    })
+}
+
+/// The base URL of connector `name`'s emulator on the standalone sandbox server at `url`
+/// (each emulator is mounted under `/{name}`).
+pub fn sandbox_base(url: &str, name: &str) -> String {
+    format!("{}/{name}", url.trim_end_matches('/'))
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use handled_connector_core::emulator::sandbox_base;
 use handled_connector_core::{HttpClient, RateLimiter, params};
 use handled_runtime::{
     BoxFuture, CallError, CallInfo, Connector, ConnectorFactory, Env, ErrorClass, Json, Sandboxed,
@@ -339,7 +340,7 @@ impl ConnectorFactory for EmailFactory {
     }
 
     fn sandbox_url(&self, url: &str) -> Result<Arc<dyn Connector>, String> {
-        let discovery = format!("{}/{}/_smtp", url.trim_end_matches('/'), crate::NAME);
+        let discovery = format!("{}/_smtp", sandbox_base(url, crate::NAME));
         let templates = self.templates(Templates::Dir("./templates".into()));
         let client = EmailClient::discover(&discovery, emulator::DEFAULT_FROM, templates);
         Ok(Arc::new(EmailConnector::new(client)))

@@ -18,7 +18,10 @@ pub mod webhook;
 
 use std::sync::Arc;
 
+use handled_connector_core::emulator::{sandbox_base, sandboxed};
 use handled_runtime::{BoxFuture, Connector, ConnectorFactory, Env, Json, Sandboxed};
+
+use emulator::EmulatorHandle;
 
 pub use api::ShopifyConnector;
 pub use config::Config;
@@ -57,23 +60,25 @@ impl ConnectorFactory for ShopifyFactory {
     fn sandbox(&self, fixture: Option<Json>) -> BoxFuture<'static, Result<Sandboxed, String>> {
         Box::pin(async move {
             let (router, handle) = emulator::emulator_router(fixture)?;
-            let (base_url, _task) = handled_connector_core::serve(router)
-                .await
-                .map_err(|e| format!("shopify emulator: {e}"))?;
-            let config = sandbox_config(&base_url, handle.access_token(), handle.webhook_secret());
-            let connector = ShopifyConnector::new(config).map_err(|e| e.message)?;
-            let state_handle = handle.clone();
-            Ok(Sandboxed {
-                connector: Arc::new(connector),
-                state: Arc::new(move || state_handle.state()),
-                base_url,
-            })
+            sandboxed(
+                "shopify",
+                router,
+                handle,
+                EmulatorHandle::state,
+                |base, h| {
+                    let config = sandbox_config(base, h.access_token(), h.webhook_secret());
+                    Ok(Arc::new(
+                        ShopifyConnector::new(config).map_err(|e| e.message)?,
+                    ))
+                },
+            )
+            .await
         })
     }
 
     fn sandbox_url(&self, url: &str) -> Result<Arc<dyn Connector>, String> {
         let config = sandbox_config(
-            url,
+            &sandbox_base(url, "shopify"),
             emulator::SANDBOX_TOKEN,
             emulator::SANDBOX_WEBHOOK_SECRET,
         );

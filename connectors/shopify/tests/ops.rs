@@ -698,12 +698,13 @@ async fn sandbox_factory() {
         .unwrap();
     assert_eq!(r["items"].as_array().unwrap().len(), 3);
     assert_eq!((s.state)()["inventory"]["B-1"]["available"], 10);
-    let c = handled_shopify::connector()
-        .sandbox_url(&s.base_url)
+    // The standalone sandbox server mounts each emulator under `/{connector}`.
+    let (router, _handle) = emulator_router(Some(fixture())).unwrap();
+    let (url, _task) = serve(Router::new().nest("/shopify", router)).await.unwrap();
+    let c = handled_shopify::connector().sandbox_url(&url).unwrap();
+    let found = c
+        .call("findProduct", json!({"sku": "B-1"}), &info("k"))
+        .await
         .unwrap();
-    assert!(
-        c.call("findProduct", json!({"sku": "B-1"}), &info("k"))
-            .await
-            .is_ok()
-    );
+    assert_eq!(found["sku"], "B-1");
 }

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use handled_connector_core::emulator::{sandbox_base, sandboxed};
 use handled_connector_core::http::{classify_status, parse_retry_after};
 use handled_connector_core::{HttpClient, KeyedRateLimiter, params};
 use handled_runtime::{
@@ -193,25 +194,23 @@ impl ConnectorFactory for SlackFactory {
     fn sandbox(&self, fixture: Option<Json>) -> BoxFuture<'static, Result<Sandboxed, String>> {
         Box::pin(async move {
             let (router, handle) = emulator::emulator_router(fixture)?;
-            let (base_url, _task) = handled_connector_core::serve(router)
-                .await
-                .map_err(|e| format!("slack emulator: {e}"))?;
-            let client = SlackClient::new(SlackConfig::new(
-                &format!("{base_url}/api"),
-                &handle.token(),
-            ))
-            .map_err(|e| e.message)?;
-            let state = handle.clone();
-            Ok(Sandboxed {
-                connector: Arc::new(SlackConnector::new(client)),
-                state: Arc::new(move || state.state()),
-                base_url,
-            })
+            sandboxed(
+                crate::NAME,
+                router,
+                handle,
+                emulator::EmulatorHandle::state,
+                |base, h| {
+                    let config = SlackConfig::new(&format!("{base}/api"), &h.token());
+                    let client = SlackClient::new(config).map_err(|e| e.message)?;
+                    Ok(Arc::new(SlackConnector::new(client)))
+                },
+            )
+            .await
         })
     }
 
     fn sandbox_url(&self, url: &str) -> Result<Arc<dyn Connector>, String> {
-        let base = format!("{}/{}/api", url.trim_end_matches('/'), crate::NAME);
+        let base = format!("{}/api", sandbox_base(url, crate::NAME));
         let client = SlackClient::new(SlackConfig::new(&base, emulator::DEFAULT_TOKEN))
             .map_err(|e| e.message)?;
         Ok(Arc::new(SlackConnector::new(client)))

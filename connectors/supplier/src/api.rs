@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use handled_connector_core::emulator::{sandbox_base, sandboxed};
 use handled_connector_core::http::classify_status;
 use handled_connector_core::{HttpClient, HttpResponse, RateLimiter, params};
 use handled_runtime::{
@@ -183,22 +184,23 @@ impl ConnectorFactory for SupplierFactory {
     fn sandbox(&self, fixture: Option<Json>) -> BoxFuture<'static, Result<Sandboxed, String>> {
         Box::pin(async move {
             let (router, handle) = emulator::emulator_router(fixture)?;
-            let (base_url, _task) = handled_connector_core::serve(router)
-                .await
-                .map_err(|e| format!("supplier emulator: {e}"))?;
-            let config = SupplierConfig::new(&base_url, handle.api_key());
-            let client = SupplierClient::new(config).map_err(|e| e.message)?;
-            let state_handle = handle.clone();
-            Ok(Sandboxed {
-                connector: Arc::new(SupplierConnector::new(client)),
-                state: Arc::new(move || state_handle.state()),
-                base_url,
-            })
+            sandboxed(
+                crate::NAME,
+                router,
+                handle,
+                emulator::EmulatorHandle::state,
+                |base, h| {
+                    let client = SupplierClient::new(SupplierConfig::new(base, h.api_key()))
+                        .map_err(|e| e.message)?;
+                    Ok(Arc::new(SupplierConnector::new(client)))
+                },
+            )
+            .await
         })
     }
 
     fn sandbox_url(&self, url: &str) -> Result<Arc<dyn Connector>, String> {
-        let base = format!("{}/{}", url.trim_end_matches('/'), crate::NAME);
+        let base = sandbox_base(url, crate::NAME);
         let config = SupplierConfig::new(&base, None);
         let client = SupplierClient::new(config).map_err(|e| e.message)?;
         Ok(Arc::new(SupplierConnector::new(client)))

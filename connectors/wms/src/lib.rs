@@ -18,6 +18,7 @@ pub mod webhook;
 
 use std::sync::Arc;
 
+use handled_connector_core::emulator::{sandbox_base, sandboxed};
 use handled_runtime::{BoxFuture, Connector, ConnectorFactory, Env, Json, Sandboxed};
 
 pub use api::{Config, WmsConnector};
@@ -48,29 +49,29 @@ impl ConnectorFactory for WmsFactory {
     fn sandbox(&self, fixture: Option<Json>) -> BoxFuture<'static, Result<Sandboxed, String>> {
         Box::pin(async move {
             let (router, handle) = emulator::emulator_router(fixture)?;
-            let (base_url, _task) = handled_connector_core::serve(router)
-                .await
-                .map_err(|e| format!("wms emulator: {e}"))?;
-            let config = Config {
-                base_url: base_url.clone(),
-                api_key: handle.api_key().to_string(),
-                webhook_secret: handle.webhook_secret().to_string(),
-                profile: handle.profile().clone(),
-            };
-            let connector = WmsConnector::new(config).map_err(|e| e.message)?;
-            let h = handle.clone();
-            Ok(Sandboxed {
-                connector: Arc::new(connector),
-                state: Arc::new(move || h.state()),
-                base_url,
-            })
+            sandboxed(
+                "wms",
+                router,
+                handle,
+                emulator::EmulatorHandle::state,
+                |base, h| {
+                    let config = Config {
+                        base_url: base.to_string(),
+                        api_key: h.api_key().to_string(),
+                        webhook_secret: h.webhook_secret().to_string(),
+                        profile: h.profile().clone(),
+                    };
+                    Ok(Arc::new(WmsConnector::new(config).map_err(|e| e.message)?))
+                },
+            )
+            .await
         })
     }
 
     fn sandbox_url(&self, url: &str) -> Result<Arc<dyn Connector>, String> {
         let profile = Profile::generic();
         let config = Config {
-            base_url: url.trim_end_matches('/').to_string(),
+            base_url: sandbox_base(url, "wms"),
             api_key: emulator::sandbox_key(&profile),
             webhook_secret: emulator::SANDBOX_WEBHOOK_SECRET.to_string(),
             profile,

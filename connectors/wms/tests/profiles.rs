@@ -464,14 +464,17 @@ async fn sandbox_factory() {
         .unwrap();
     assert_eq!(r["items"].as_array().unwrap().len(), 2);
     assert_eq!((s.state)()["inventory"]["S-001"]["quantity"], 1);
-    let c = handled_wms::connector().sandbox_url(&s.base_url).unwrap();
-    assert!(
-        c.call(
-            "updateInventory",
-            json!({"sku": "S-001", "quantity": 3}),
-            &info("k")
-        )
-        .await
-        .is_ok()
-    );
+    // The standalone sandbox server mounts each emulator under `/{connector}`.
+    let (router, handle) =
+        handled_wms::emulator::emulator_router(Some(json!({"items": items(2, "MAIN")}))).unwrap();
+    let (url, _task) = serve(Router::new().nest("/wms", router)).await.unwrap();
+    let c = handled_wms::connector().sandbox_url(&url).unwrap();
+    c.call(
+        "updateInventory",
+        json!({"sku": "S-001", "quantity": 3}),
+        &info("k"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(handle.state()["inventory"]["S-001"]["quantity"], 3);
 }
