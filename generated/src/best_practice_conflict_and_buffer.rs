@@ -49,11 +49,7 @@ pub mod conflict_aware_channel_sync {
             kind: ::handled_runtime::StepKind::Transform,
             op: "",
             item_ops: &[],
-            location: ::handled_runtime::Location {
-                file: FILE,
-                line: 11u32,
-                column: 1u32,
-            },
+            location: loc(11u32, 1u32),
             calls: &[],
         },
         ::handled_runtime::StepInfo {
@@ -61,11 +57,7 @@ pub mod conflict_aware_channel_sync {
             kind: ::handled_runtime::StepKind::Transform,
             op: "",
             item_ops: &[],
-            location: ::handled_runtime::Location {
-                file: FILE,
-                line: 20u32,
-                column: 1u32,
-            },
+            location: loc(20u32, 1u32),
             calls: &[],
         },
         ::handled_runtime::StepInfo {
@@ -73,11 +65,7 @@ pub mod conflict_aware_channel_sync {
             kind: ::handled_runtime::StepKind::Action,
             op: "shopify.updateInventory",
             item_ops: &[],
-            location: ::handled_runtime::Location {
-                file: FILE,
-                line: 27u32,
-                column: 1u32,
-            },
+            location: loc(27u32, 1u32),
             calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
     ];
@@ -86,11 +74,7 @@ pub mod conflict_aware_channel_sync {
         ::handled_runtime::Workflow {
             name: NAME,
             file: FILE,
-            location: ::handled_runtime::Location {
-                file: FILE,
-                line: 5u32,
-                column: 1u32,
-            },
+            location: loc(5u32, 1u32),
             trigger_connector: "wms",
             trigger_event: "inventoryChanged",
             trigger,
@@ -138,14 +122,15 @@ pub mod conflict_aware_channel_sync {
         line: u32,
         column: u32,
     ) -> impl Fn(::handled_runtime::JsError) -> ::handled_runtime::StepError {
-        move |e| ::handled_runtime::StepError::js(
-            e,
-            ::handled_runtime::Location {
-                file: FILE,
-                line,
-                column,
-            },
-        )
+        move |e| ::handled_runtime::StepError::js(e, loc(line, column))
+    }
+    /// A position in this workflow's `.hs` file.
+    const fn loc(line: u32, column: u32) -> ::handled_runtime::Location {
+        ::handled_runtime::Location {
+            file: FILE,
+            line,
+            column,
+        }
     }
     fn trigger(
         env: &::handled_runtime::Env,
@@ -344,11 +329,7 @@ pub mod conflict_aware_channel_sync {
         let param_sku_4 = ::handled_runtime::convert::optional(
             &t1_apply_safety_buffer.sku,
             "sku",
-            ::handled_runtime::Location {
-                file: FILE,
-                line: 28u32,
-                column: 6u32,
-            },
+            loc(28u32, 6u32),
             ::handled_runtime::convert::string,
         )?;
         let param_quantity_5 = ::handled_runtime::convert::integer_f64(
@@ -361,11 +342,7 @@ pub mod conflict_aware_channel_sync {
                 ],
             ),
             "quantity",
-            ::handled_runtime::Location {
-                file: FILE,
-                line: 29u32,
-                column: 11u32,
-            },
+            loc(29u32, 11u32),
         )?;
         Ok(
             Some(::handled_shopify::UpdateInventoryParams {

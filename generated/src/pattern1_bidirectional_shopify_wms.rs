@@ -50,11 +50,7 @@ pub mod shopify_to_wms_sync {
             kind: ::handled_runtime::StepKind::Transform,
             op: "",
             item_ops: &[],
-            location: ::handled_runtime::Location {
-                file: FILE,
-                line: 7u32,
-                column: 1u32,
-            },
+            location: loc(7u32, 1u32),
             calls: &[],
         },
         ::handled_runtime::StepInfo {
@@ -62,11 +58,7 @@ pub mod shopify_to_wms_sync {
             kind: ::handled_runtime::StepKind::Action,
             op: "wms.updateInventory",
             item_ops: &[],
-            location: ::handled_runtime::Location {
-                file: FILE,
-                line: 18u32,
-                column: 1u32,
-            },
+            location: loc(18u32, 1u32),
             calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
     ];
@@ -75,11 +67,7 @@ pub mod shopify_to_wms_sync {
         ::handled_runtime::Workflow {
             name: NAME,
             file: FILE,
-            location: ::handled_runtime::Location {
-                file: FILE,
-                line: 2u32,
-                column: 1u32,
-            },
+            location: loc(2u32, 1u32),
             trigger_connector: "shopify",
             trigger_event: "inventoryChanged",
             trigger,
@@ -120,14 +108,15 @@ pub mod shopify_to_wms_sync {
         line: u32,
         column: u32,
     ) -> impl Fn(::handled_runtime::JsError) -> ::handled_runtime::StepError {
-        move |e| ::handled_runtime::StepError::js(
-            e,
-            ::handled_runtime::Location {
-                file: FILE,
-                line,
-                column,
-            },
-        )
+        move |e| ::handled_runtime::StepError::js(e, loc(line, column))
+    }
+    /// A position in this workflow's `.hs` file.
+    const fn loc(line: u32, column: u32) -> ::handled_runtime::Location {
+        ::handled_runtime::Location {
+            file: FILE,
+            line,
+            column,
+        }
     }
     fn trigger(
         env: &::handled_runtime::Env,
@@ -266,29 +255,17 @@ pub mod shopify_to_wms_sync {
         let param_sku_1 = (::handled_runtime::convert::string)(
             &t0_process_inventory_change.sku,
             "sku",
-            ::handled_runtime::Location {
-                file: FILE,
-                line: 19u32,
-                column: 6u32,
-            },
+            loc(19u32, 6u32),
         )?;
         let param_quantity_2 = (::handled_runtime::convert::integer)(
             &t0_process_inventory_change.available_quantity,
             "quantity",
-            ::handled_runtime::Location {
-                file: FILE,
-                line: 20u32,
-                column: 11u32,
-            },
+            loc(20u32, 11u32),
         )?;
         let param_location_3 = ::handled_runtime::convert::optional(
             &t0_process_inventory_change.location_id,
             "location",
-            ::handled_runtime::Location {
-                file: FILE,
-                line: 21u32,
-                column: 11u32,
-            },
+            loc(21u32, 11u32),
             ::handled_runtime::convert::string,
         )?;
         Ok(
@@ -344,11 +321,7 @@ pub mod wms_to_shopify_sync {
             kind: ::handled_runtime::StepKind::Transform,
             op: "",
             item_ops: &[],
-            location: ::handled_runtime::Location {
-                file: FILE,
-                line: 30u32,
-                column: 1u32,
-            },
+            location: loc(30u32, 1u32),
             calls: &[],
         },
         ::handled_runtime::StepInfo {
@@ -356,11 +329,7 @@ pub mod wms_to_shopify_sync {
             kind: ::handled_runtime::StepKind::Action,
             op: "shopify.findProduct",
             item_ops: &[],
-            location: ::handled_runtime::Location {
-                file: FILE,
-                line: 44u32,
-                column: 1u32,
-            },
+            location: loc(44u32, 1u32),
             calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
         ::handled_runtime::StepInfo {
@@ -368,11 +337,7 @@ pub mod wms_to_shopify_sync {
             kind: ::handled_runtime::StepKind::Action,
             op: "shopify.updateInventory",
             item_ops: &[],
-            location: ::handled_runtime::Location {
-                file: FILE,
-                line: 48u32,
-                column: 1u32,
-            },
+            location: loc(48u32, 1u32),
             calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
     ];
@@ -381,11 +346,7 @@ pub mod wms_to_shopify_sync {
         ::handled_runtime::Workflow {
             name: NAME,
             file: FILE,
-            location: ::handled_runtime::Location {
-                file: FILE,
-                line: 25u32,
-                column: 1u32,
-            },
+            location: loc(25u32, 1u32),
             trigger_connector: "wms",
             trigger_event: "inventoryChanged",
             trigger,
@@ -441,14 +402,15 @@ pub mod wms_to_shopify_sync {
         line: u32,
         column: u32,
     ) -> impl Fn(::handled_runtime::JsError) -> ::handled_runtime::StepError {
-        move |e| ::handled_runtime::StepError::js(
-            e,
-            ::handled_runtime::Location {
-                file: FILE,
-                line,
-                column,
-            },
-        )
+        move |e| ::handled_runtime::StepError::js(e, loc(line, column))
+    }
+    /// A position in this workflow's `.hs` file.
+    const fn loc(line: u32, column: u32) -> ::handled_runtime::Location {
+        ::handled_runtime::Location {
+            file: FILE,
+            line,
+            column,
+        }
     }
     fn trigger(
         env: &::handled_runtime::Env,
@@ -615,11 +577,7 @@ pub mod wms_to_shopify_sync {
         let param_sku_2 = (::handled_runtime::convert::string)(
             &t0_validate_wms_update.sku,
             "sku",
-            ::handled_runtime::Location {
-                file: FILE,
-                line: 45u32,
-                column: 6u32,
-            },
+            loc(45u32, 6u32),
         )?;
         Ok(
             Some(::handled_shopify::FindProductParams {
@@ -640,41 +598,25 @@ pub mod wms_to_shopify_sync {
             &::handled_runtime::js::get(a1_shopify_find_product, "productId")
                 .map_err(at(49u32, 39u32))?,
             "productId",
-            ::handled_runtime::Location {
-                file: FILE,
-                line: 49u32,
-                column: 12u32,
-            },
+            loc(49u32, 12u32),
             ::handled_runtime::convert::string,
         )?;
         let param_variant_id_4 = ::handled_runtime::convert::optional(
             &::handled_runtime::js::get(a1_shopify_find_product, "variantId")
                 .map_err(at(50u32, 39u32))?,
             "variantId",
-            ::handled_runtime::Location {
-                file: FILE,
-                line: 50u32,
-                column: 12u32,
-            },
+            loc(50u32, 12u32),
             ::handled_runtime::convert::string,
         )?;
         let param_quantity_5 = ::handled_runtime::convert::integer_f64(
             t0_validate_wms_update.new_quantity,
             "quantity",
-            ::handled_runtime::Location {
-                file: FILE,
-                line: 51u32,
-                column: 11u32,
-            },
+            loc(51u32, 11u32),
         )?;
         let param_location_6 = ::handled_runtime::convert::optional(
             &::handled_runtime::Value::from("primary"),
             "location",
-            ::handled_runtime::Location {
-                file: FILE,
-                line: 52u32,
-                column: 11u32,
-            },
+            loc(52u32, 11u32),
             ::handled_runtime::convert::string,
         )?;
         Ok(

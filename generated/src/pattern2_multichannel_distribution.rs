@@ -52,11 +52,7 @@ pub mod multi_channel_inventory_distribution {
             kind: ::handled_runtime::StepKind::Transform,
             op: "",
             item_ops: &[],
-            location: ::handled_runtime::Location {
-                file: FILE,
-                line: 6u32,
-                column: 1u32,
-            },
+            location: loc(6u32, 1u32),
             calls: &[],
         },
         ::handled_runtime::StepInfo {
@@ -64,11 +60,7 @@ pub mod multi_channel_inventory_distribution {
             kind: ::handled_runtime::StepKind::Action,
             op: "shopify.updateInventory",
             item_ops: &[],
-            location: ::handled_runtime::Location {
-                file: FILE,
-                line: 24u32,
-                column: 1u32,
-            },
+            location: loc(24u32, 1u32),
             calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
         ::handled_runtime::StepInfo {
@@ -76,11 +68,7 @@ pub mod multi_channel_inventory_distribution {
             kind: ::handled_runtime::StepKind::Action,
             op: "amazon.updateInventory",
             item_ops: &[],
-            location: ::handled_runtime::Location {
-                file: FILE,
-                line: 29u32,
-                column: 1u32,
-            },
+            location: loc(29u32, 1u32),
             calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
         ::handled_runtime::StepInfo {
@@ -88,11 +76,7 @@ pub mod multi_channel_inventory_distribution {
             kind: ::handled_runtime::StepKind::Action,
             op: "ebay.updateInventory",
             item_ops: &[],
-            location: ::handled_runtime::Location {
-                file: FILE,
-                line: 38u32,
-                column: 1u32,
-            },
+            location: loc(38u32, 1u32),
             calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
         ::handled_runtime::StepInfo {
@@ -100,11 +84,7 @@ pub mod multi_channel_inventory_distribution {
             kind: ::handled_runtime::StepKind::Action,
             op: "analytics.track",
             item_ops: &[],
-            location: ::handled_runtime::Location {
-                file: FILE,
-                line: 47u32,
-                column: 1u32,
-            },
+            location: loc(47u32, 1u32),
             calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
     ];
@@ -113,11 +93,7 @@ pub mod multi_channel_inventory_distribution {
         ::handled_runtime::Workflow {
             name: NAME,
             file: FILE,
-            location: ::handled_runtime::Location {
-                file: FILE,
-                line: 1u32,
-                column: 1u32,
-            },
+            location: loc(1u32, 1u32),
             trigger_connector: "wms",
             trigger_event: "inventoryChanged",
             trigger,
@@ -197,14 +173,15 @@ pub mod multi_channel_inventory_distribution {
         line: u32,
         column: u32,
     ) -> impl Fn(::handled_runtime::JsError) -> ::handled_runtime::StepError {
-        move |e| ::handled_runtime::StepError::js(
-            e,
-            ::handled_runtime::Location {
-                file: FILE,
-                line,
-                column,
-            },
-        )
+        move |e| ::handled_runtime::StepError::js(e, loc(line, column))
+    }
+    /// A position in this workflow's `.hs` file.
+    const fn loc(line: u32, column: u32) -> ::handled_runtime::Location {
+        ::handled_runtime::Location {
+            file: FILE,
+            line,
+            column,
+        }
     }
     fn trigger(
         env: &::handled_runtime::Env,
@@ -412,21 +389,13 @@ pub mod multi_channel_inventory_distribution {
         let param_sku_2 = ::handled_runtime::convert::optional(
             &t0_calculate_channel_allocation.sku,
             "sku",
-            ::handled_runtime::Location {
-                file: FILE,
-                line: 25u32,
-                column: 6u32,
-            },
+            loc(25u32, 6u32),
             ::handled_runtime::convert::string,
         )?;
         let param_quantity_3 = ::handled_runtime::convert::integer_f64(
             t0_calculate_channel_allocation.allocations.shopify,
             "quantity",
-            ::handled_runtime::Location {
-                file: FILE,
-                line: 26u32,
-                column: 11u32,
-            },
+            loc(26u32, 11u32),
         )?;
         Ok(
             Some(::handled_shopify::UpdateInventoryParams {
@@ -449,39 +418,23 @@ pub mod multi_channel_inventory_distribution {
         let param_sku_4 = (::handled_runtime::convert::string)(
             &t0_calculate_channel_allocation.sku,
             "sku",
-            ::handled_runtime::Location {
-                file: FILE,
-                line: 30u32,
-                column: 6u32,
-            },
+            loc(30u32, 6u32),
         )?;
         let param_quantity_5 = ::handled_runtime::convert::integer_f64(
             t0_calculate_channel_allocation.allocations.amazon,
             "quantity",
-            ::handled_runtime::Location {
-                file: FILE,
-                line: 31u32,
-                column: 11u32,
-            },
+            loc(31u32, 11u32),
         )?;
         let param_config_6 = Some(::handled_amazon::AmazonConfig {
             seller_id: (::handled_runtime::convert::string)(
                 &scope.env("AMAZON_SELLER_ID"),
                 "config.sellerId",
-                ::handled_runtime::Location {
-                    file: FILE,
-                    line: 33u32,
-                    column: 11u32,
-                },
+                loc(33u32, 11u32),
             )?,
             marketplace_id: (::handled_runtime::convert::string)(
                 &scope.env("AMAZON_MARKETPLACE_ID"),
                 "config.marketplaceId",
-                ::handled_runtime::Location {
-                    file: FILE,
-                    line: 34u32,
-                    column: 16u32,
-                },
+                loc(34u32, 16u32),
             )?,
         });
         Ok(
@@ -503,39 +456,23 @@ pub mod multi_channel_inventory_distribution {
         let param_sku_7 = (::handled_runtime::convert::string)(
             &t0_calculate_channel_allocation.sku,
             "sku",
-            ::handled_runtime::Location {
-                file: FILE,
-                line: 39u32,
-                column: 6u32,
-            },
+            loc(39u32, 6u32),
         )?;
         let param_quantity_8 = ::handled_runtime::convert::integer_f64(
             t0_calculate_channel_allocation.allocations.ebay,
             "quantity",
-            ::handled_runtime::Location {
-                file: FILE,
-                line: 40u32,
-                column: 11u32,
-            },
+            loc(40u32, 11u32),
         )?;
         let param_config_9 = Some(::handled_ebay::EbayConfig {
             api_key: (::handled_runtime::convert::string)(
                 &scope.env("EBAY_API_KEY"),
                 "config.apiKey",
-                ::handled_runtime::Location {
-                    file: FILE,
-                    line: 42u32,
-                    column: 9u32,
-                },
+                loc(42u32, 9u32),
             )?,
             token: (::handled_runtime::convert::string)(
                 &scope.env("EBAY_TOKEN"),
                 "config.token",
-                ::handled_runtime::Location {
-                    file: FILE,
-                    line: 43u32,
-                    column: 8u32,
-                },
+                loc(43u32, 8u32),
             )?,
         });
         Ok(
@@ -557,11 +494,7 @@ pub mod multi_channel_inventory_distribution {
         let param_event_10 = (::handled_runtime::convert::string)(
             &::handled_runtime::Value::from("inventory_allocated"),
             "event",
-            ::handled_runtime::Location {
-                file: FILE,
-                line: 48u32,
-                column: 8u32,
-            },
+            loc(48u32, 8u32),
         )?;
         let param_properties_11 = (::handled_runtime::convert::json_param)(
             &::handled_runtime::rt::object(
@@ -575,11 +508,7 @@ pub mod multi_channel_inventory_distribution {
                 ],
             ),
             "properties",
-            ::handled_runtime::Location {
-                file: FILE,
-                line: 49u32,
-                column: 13u32,
-            },
+            loc(49u32, 13u32),
         )?;
         Ok(
             Some(::handled_analytics::TrackParams {

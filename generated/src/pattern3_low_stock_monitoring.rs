@@ -50,11 +50,7 @@ pub mod low_stock_monitoring {
             kind: ::handled_runtime::StepKind::Action,
             op: "shopify.getInventoryLevels",
             item_ops: &[],
-            location: ::handled_runtime::Location {
-                file: FILE,
-                line: 7u32,
-                column: 1u32,
-            },
+            location: loc(7u32, 1u32),
             calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
         ::handled_runtime::StepInfo {
@@ -62,11 +58,7 @@ pub mod low_stock_monitoring {
             kind: ::handled_runtime::StepKind::Transform,
             op: "",
             item_ops: &[],
-            location: ::handled_runtime::Location {
-                file: FILE,
-                line: 11u32,
-                column: 1u32,
-            },
+            location: loc(11u32, 1u32),
             calls: &[],
         },
         ::handled_runtime::StepInfo {
@@ -78,11 +70,7 @@ pub mod low_stock_monitoring {
                 "supplier.createPurchaseOrder",
                 "shopify.updateProduct",
             ],
-            location: ::handled_runtime::Location {
-                file: FILE,
-                line: 28u32,
-                column: 1u32,
-            },
+            location: loc(28u32, 1u32),
             calls: &[
                 ::handled_runtime::CallOptions::DEFAULT,
                 ::handled_runtime::CallOptions::DEFAULT,
@@ -95,11 +83,7 @@ pub mod low_stock_monitoring {
         ::handled_runtime::Workflow {
             name: NAME,
             file: FILE,
-            location: ::handled_runtime::Location {
-                file: FILE,
-                line: 1u32,
-                column: 1u32,
-            },
+            location: loc(1u32, 1u32),
             trigger_connector: "schedule",
             trigger_event: "cron",
             trigger,
@@ -188,14 +172,15 @@ pub mod low_stock_monitoring {
         line: u32,
         column: u32,
     ) -> impl Fn(::handled_runtime::JsError) -> ::handled_runtime::StepError {
-        move |e| ::handled_runtime::StepError::js(
-            e,
-            ::handled_runtime::Location {
-                file: FILE,
-                line,
-                column,
-            },
-        )
+        move |e| ::handled_runtime::StepError::js(e, loc(line, column))
+    }
+    /// A position in this workflow's `.hs` file.
+    const fn loc(line: u32, column: u32) -> ::handled_runtime::Location {
+        ::handled_runtime::Location {
+            file: FILE,
+            line,
+            column,
+        }
     }
     fn trigger(
         _env: &::handled_runtime::Env,
@@ -235,21 +220,13 @@ pub mod low_stock_monitoring {
         let param_store_1 = ::handled_runtime::convert::optional(
             &scope.env("SHOPIFY_STORE_URL"),
             "store",
-            ::handled_runtime::Location {
-                file: FILE,
-                line: 8u32,
-                column: 8u32,
-            },
+            loc(8u32, 8u32),
             ::handled_runtime::convert::string,
         )?;
         let param_location_2 = ::handled_runtime::convert::optional(
             &::handled_runtime::Value::from("primary"),
             "location",
-            ::handled_runtime::Location {
-                file: FILE,
-                line: 9u32,
-                column: 11u32,
-            },
+            loc(9u32, 11u32),
             ::handled_runtime::convert::string,
         )?;
         Ok(
@@ -391,11 +368,7 @@ pub mod low_stock_monitoring {
         let param_channel_6 = (::handled_runtime::convert::string)(
             &::handled_runtime::Value::from("#inventory-alerts"),
             "channel",
-            ::handled_runtime::Location {
-                file: FILE,
-                line: 33u32,
-                column: 10u32,
-            },
+            loc(33u32, 10u32),
         )?;
         let param_message_7 = (::handled_runtime::convert::string)(
             &::handled_runtime::js::template(
@@ -412,11 +385,7 @@ pub mod low_stock_monitoring {
                 ],
             ),
             "message",
-            ::handled_runtime::Location {
-                file: FILE,
-                line: 34u32,
-                column: 10u32,
-            },
+            loc(34u32, 10u32),
         )?;
         Ok(
             Some(::handled_slack::SendMessageParams {
@@ -443,30 +412,18 @@ pub mod low_stock_monitoring {
             supplier_name: (::handled_runtime::convert::string)(
                 &::handled_runtime::js::get(item, "supplier").map_err(at(41u32, 20u32))?,
                 "data.supplierName",
-                ::handled_runtime::Location {
-                    file: FILE,
-                    line: 41u32,
-                    column: 15u32,
-                },
+                loc(41u32, 15u32),
             )?,
             sku: (::handled_runtime::convert::string)(
                 &::handled_runtime::js::get(item, "sku").map_err(at(42u32, 11u32))?,
                 "data.sku",
-                ::handled_runtime::Location {
-                    file: FILE,
-                    line: 42u32,
-                    column: 6u32,
-                },
+                loc(42u32, 6u32),
             )?,
             quantity: (::handled_runtime::convert::integer)(
                 &::handled_runtime::js::get(item, "reorderQuantity")
                     .map_err(at(43u32, 16u32))?,
                 "data.quantity",
-                ::handled_runtime::Location {
-                    file: FILE,
-                    line: 43u32,
-                    column: 11u32,
-                },
+                loc(43u32, 11u32),
             )?,
             priority: ::handled_runtime::convert::optional(
                 &(if ::handled_runtime::js::strict_eq(
@@ -479,11 +436,7 @@ pub mod low_stock_monitoring {
                     ::handled_runtime::Value::from("normal")
                 }),
                 "data.priority",
-                ::handled_runtime::Location {
-                    file: FILE,
-                    line: 44u32,
-                    column: 11u32,
-                },
+                loc(44u32, 11u32),
                 |v: &::handled_runtime::Value, p: &str, at: ::handled_runtime::Location| ::handled_runtime::convert::one_of(
                     v,
                     &["urgent", "high", "normal", "low"],
@@ -515,22 +468,14 @@ pub mod low_stock_monitoring {
         let param_product_sku_9 = (::handled_runtime::convert::string)(
             &::handled_runtime::js::get(item, "sku").map_err(at(51u32, 18u32))?,
             "productSku",
-            ::handled_runtime::Location {
-                file: FILE,
-                line: 51u32,
-                column: 13u32,
-            },
+            loc(51u32, 13u32),
         )?;
         let param_data_10 = ::handled_shopify::ProductData {
             published: Some(false),
             tags: ::handled_runtime::convert::optional(
                 &::handled_runtime::Value::from("out-of-stock"),
                 "data.tags",
-                ::handled_runtime::Location {
-                    file: FILE,
-                    line: 54u32,
-                    column: 7u32,
-                },
+                loc(54u32, 7u32),
                 ::handled_runtime::convert::json_param,
             )?,
             title: None,

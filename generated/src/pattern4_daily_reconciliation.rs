@@ -51,11 +51,7 @@ pub mod daily_inventory_reconciliation {
             kind: ::handled_runtime::StepKind::Action,
             op: "shopify.getAllInventory",
             item_ops: &[],
-            location: ::handled_runtime::Location {
-                file: FILE,
-                line: 7u32,
-                column: 1u32,
-            },
+            location: loc(7u32, 1u32),
             calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
         ::handled_runtime::StepInfo {
@@ -63,11 +59,7 @@ pub mod daily_inventory_reconciliation {
             kind: ::handled_runtime::StepKind::Action,
             op: "wms.getAllInventory",
             item_ops: &[],
-            location: ::handled_runtime::Location {
-                file: FILE,
-                line: 10u32,
-                column: 1u32,
-            },
+            location: loc(10u32, 1u32),
             calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
         ::handled_runtime::StepInfo {
@@ -75,11 +67,7 @@ pub mod daily_inventory_reconciliation {
             kind: ::handled_runtime::StepKind::Action,
             op: "amazon.getAllInventory",
             item_ops: &[],
-            location: ::handled_runtime::Location {
-                file: FILE,
-                line: 13u32,
-                column: 1u32,
-            },
+            location: loc(13u32, 1u32),
             calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
         ::handled_runtime::StepInfo {
@@ -87,11 +75,7 @@ pub mod daily_inventory_reconciliation {
             kind: ::handled_runtime::StepKind::Transform,
             op: "",
             item_ops: &[],
-            location: ::handled_runtime::Location {
-                file: FILE,
-                line: 17u32,
-                column: 1u32,
-            },
+            location: loc(17u32, 1u32),
             calls: &[],
         },
         ::handled_runtime::StepInfo {
@@ -99,11 +83,7 @@ pub mod daily_inventory_reconciliation {
             kind: ::handled_runtime::StepKind::Action,
             op: "email.send",
             item_ops: &[],
-            location: ::handled_runtime::Location {
-                file: FILE,
-                line: 39u32,
-                column: 1u32,
-            },
+            location: loc(39u32, 1u32),
             calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
         ::handled_runtime::StepInfo {
@@ -111,11 +91,7 @@ pub mod daily_inventory_reconciliation {
             kind: ::handled_runtime::StepKind::ForEach,
             op: "",
             item_ops: &["shopify.updateInventory", "amazon.updateInventory"],
-            location: ::handled_runtime::Location {
-                file: FILE,
-                line: 49u32,
-                column: 1u32,
-            },
+            location: loc(49u32, 1u32),
             calls: &[
                 ::handled_runtime::CallOptions::DEFAULT,
                 ::handled_runtime::CallOptions::DEFAULT,
@@ -127,11 +103,7 @@ pub mod daily_inventory_reconciliation {
         ::handled_runtime::Workflow {
             name: NAME,
             file: FILE,
-            location: ::handled_runtime::Location {
-                file: FILE,
-                line: 1u32,
-                column: 1u32,
-            },
+            location: loc(1u32, 1u32),
             trigger_connector: "schedule",
             trigger_event: "cron",
             trigger,
@@ -237,14 +209,15 @@ pub mod daily_inventory_reconciliation {
         line: u32,
         column: u32,
     ) -> impl Fn(::handled_runtime::JsError) -> ::handled_runtime::StepError {
-        move |e| ::handled_runtime::StepError::js(
-            e,
-            ::handled_runtime::Location {
-                file: FILE,
-                line,
-                column,
-            },
-        )
+        move |e| ::handled_runtime::StepError::js(e, loc(line, column))
+    }
+    /// A position in this workflow's `.hs` file.
+    const fn loc(line: u32, column: u32) -> ::handled_runtime::Location {
+        ::handled_runtime::Location {
+            file: FILE,
+            line,
+            column,
+        }
     }
     fn trigger(
         _env: &::handled_runtime::Env,
@@ -312,11 +285,7 @@ pub mod daily_inventory_reconciliation {
         let param_store_1 = ::handled_runtime::convert::optional(
             &scope.env("SHOPIFY_STORE_URL"),
             "store",
-            ::handled_runtime::Location {
-                file: FILE,
-                line: 8u32,
-                column: 8u32,
-            },
+            loc(8u32, 8u32),
             ::handled_runtime::convert::string,
         )?;
         Ok(
@@ -336,11 +305,7 @@ pub mod daily_inventory_reconciliation {
         let param_location_2 = ::handled_runtime::convert::optional(
             &::handled_runtime::Value::from("primary"),
             "location",
-            ::handled_runtime::Location {
-                file: FILE,
-                line: 11u32,
-                column: 11u32,
-            },
+            loc(11u32, 11u32),
             ::handled_runtime::convert::string,
         )?;
         Ok(
@@ -359,11 +324,7 @@ pub mod daily_inventory_reconciliation {
         let param_seller_id_3 = ::handled_runtime::convert::optional(
             &scope.env("AMAZON_SELLER_ID"),
             "sellerId",
-            ::handled_runtime::Location {
-                file: FILE,
-                line: 14u32,
-                column: 11u32,
-            },
+            loc(14u32, 11u32),
             ::handled_runtime::convert::string,
         )?;
         Ok(
@@ -554,20 +515,12 @@ pub mod daily_inventory_reconciliation {
         let param_to_23 = (::handled_runtime::convert::string)(
             &scope.env("INVENTORY_MANAGER_EMAIL"),
             "to",
-            ::handled_runtime::Location {
-                file: FILE,
-                line: 40u32,
-                column: 5u32,
-            },
+            loc(40u32, 5u32),
         )?;
         let param_template_24 = (::handled_runtime::convert::string)(
             &::handled_runtime::Value::from("inventory-reconciliation-report"),
             "template",
-            ::handled_runtime::Location {
-                file: FILE,
-                line: 41u32,
-                column: 11u32,
-            },
+            loc(41u32, 11u32),
         )?;
         let param_data_25 = (::handled_runtime::convert::json_param)(
             &::handled_runtime::rt::object(
@@ -588,11 +541,7 @@ pub mod daily_inventory_reconciliation {
                 ],
             ),
             "data",
-            ::handled_runtime::Location {
-                file: FILE,
-                line: 42u32,
-                column: 7u32,
-            },
+            loc(42u32, 7u32),
         )?;
         Ok(
             Some(::handled_email::SendParams {
@@ -681,21 +630,13 @@ pub mod daily_inventory_reconciliation {
         let param_sku_29 = ::handled_runtime::convert::optional(
             &::handled_runtime::js::get(item, "sku").map_err(at(58u32, 11u32))?,
             "sku",
-            ::handled_runtime::Location {
-                file: FILE,
-                line: 58u32,
-                column: 6u32,
-            },
+            loc(58u32, 6u32),
             ::handled_runtime::convert::string,
         )?;
         let param_quantity_30 = (::handled_runtime::convert::integer)(
             &::handled_runtime::js::get(item, "wmsQty").map_err(at(59u32, 16u32))?,
             "quantity",
-            ::handled_runtime::Location {
-                file: FILE,
-                line: 59u32,
-                column: 11u32,
-            },
+            loc(59u32, 11u32),
         )?;
         Ok(
             Some(::handled_shopify::UpdateInventoryParams {
@@ -718,20 +659,12 @@ pub mod daily_inventory_reconciliation {
         let param_sku_31 = (::handled_runtime::convert::string)(
             &::handled_runtime::js::get(item, "sku").map_err(at(63u32, 11u32))?,
             "sku",
-            ::handled_runtime::Location {
-                file: FILE,
-                line: 63u32,
-                column: 6u32,
-            },
+            loc(63u32, 6u32),
         )?;
         let param_quantity_32 = (::handled_runtime::convert::integer)(
             &::handled_runtime::js::get(item, "wmsQty").map_err(at(64u32, 16u32))?,
             "quantity",
-            ::handled_runtime::Location {
-                file: FILE,
-                line: 64u32,
-                column: 11u32,
-            },
+            loc(64u32, 11u32),
         )?;
         Ok(
             Some(::handled_amazon::UpdateInventoryParams {

@@ -151,7 +151,7 @@ impl Cx<'_> {
         let (line, column) = self.source.line_col(span.start as usize);
         let line = line as u32;
         let column = column as u32;
-        q!(::handled_runtime::Location { file: FILE, line: #line, column: #column })
+        q!(loc(#line, #column))
     }
 }
 

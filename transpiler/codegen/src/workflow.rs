@@ -113,7 +113,7 @@ impl<'a, 'o> WorkflowCompiler<'a, 'o> {
     fn location(&self, span: Span) -> TokenStream {
         let (line, column) = self.source.line_col(span.start as usize);
         let (line, column) = (line as u32, column as u32);
-        q!(::handled_runtime::Location { file: FILE, line: #line, column: #column })
+        q!(loc(#line, #column))
     }
 
     fn cx<'s>(&'s mut self, site: Site, current_step: usize) -> Cx<'s> {
@@ -250,7 +250,12 @@ impl<'a, 'o> WorkflowCompiler<'a, 'o> {
 
                 /// Turns an expression's error into a step error at a position of this file.
                 fn at(line: u32, column: u32) -> impl Fn(::handled_runtime::JsError) -> ::handled_runtime::StepError {
-                    move |e| ::handled_runtime::StepError::js(e, ::handled_runtime::Location { file: FILE, line, column })
+                    move |e| ::handled_runtime::StepError::js(e, loc(line, column))
+                }
+
+                /// A position in this workflow's `.hs` file.
+                const fn loc(line: u32, column: u32) -> ::handled_runtime::Location {
+                    ::handled_runtime::Location { file: FILE, line, column }
                 }
 
                 #trigger_fn
