@@ -49,7 +49,7 @@ pub mod conflict_aware_channel_sync {
             kind: ::handled_runtime::StepKind::Transform,
             op: "",
             item_ops: &[],
-            location: loc(11u32, 1u32),
+            location: loc(11, 1),
             calls: &[],
         },
         ::handled_runtime::StepInfo {
@@ -57,7 +57,7 @@ pub mod conflict_aware_channel_sync {
             kind: ::handled_runtime::StepKind::Transform,
             op: "",
             item_ops: &[],
-            location: loc(20u32, 1u32),
+            location: loc(20, 1),
             calls: &[],
         },
         ::handled_runtime::StepInfo {
@@ -65,7 +65,7 @@ pub mod conflict_aware_channel_sync {
             kind: ::handled_runtime::StepKind::Action,
             op: "shopify.updateInventory",
             item_ops: &[],
-            location: loc(27u32, 1u32),
+            location: loc(27, 1),
             calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
     ];
@@ -74,7 +74,7 @@ pub mod conflict_aware_channel_sync {
         ::handled_runtime::Workflow {
             name: NAME,
             file: FILE,
-            location: loc(5u32, 1u32),
+            location: loc(5, 1),
             trigger_connector: "wms",
             trigger_event: "inventoryChanged",
             trigger,
@@ -247,13 +247,13 @@ pub mod conflict_aware_channel_sync {
     > {
         let input = scope.payload().clone();
         let output = HandleInventoryConflict {
-            sku: ::handled_runtime::js::get(&input, "sku").map_err(at(14u32, 12u32))?,
+            sku: ::handled_runtime::js::get(&input, "sku").map_err(at(14, 12))?,
             quantity: (if (::handled_runtime::js::to_number(
                 &'chain_1: {
                     ::handled_runtime::js::get(
                             &{
                                 let link_2 = ::handled_runtime::js::get(&input, "conflicts")
-                                    .map_err(at(15u32, 17u32))?;
+                                    .map_err(at(15, 17))?;
                                 if ::handled_runtime::js::nullish(&link_2) {
                                     break 'chain_1 ::handled_runtime::Value::Undefined;
                                 }
@@ -261,7 +261,7 @@ pub mod conflict_aware_channel_sync {
                             },
                             "length",
                         )
-                        .map_err(at(15u32, 28u32))?
+                        .map_err(at(15, 28))?
                 },
             ) > 0.0)
             {
@@ -271,20 +271,19 @@ pub mod conflict_aware_channel_sync {
                                 vec![
                                     ::handled_runtime::rt::NumPart::Spread(::handled_runtime::js::call_method_fn(&
                                     ::handled_runtime::js::get(& input, "conflicts")
-                                    .map_err(at(16u32, 21u32)) ?, "map", & mut | args : &
+                                    .map_err(at(16, 21)) ?, "map", & mut | args : &
                                     [::handled_runtime::Value] | -> ::std::result::Result <
                                     ::handled_runtime::Value, ::handled_runtime::JsError > { let
                                     p_c_3 = ::handled_runtime::rt::arg(args, 0usize);
                                     Ok(::handled_runtime::js::get(& p_c_3, "quantity").map_err(|
-                                    e | e.at(16u32, 42u32)) ?) }, & []).map_err(at(16u32,
-                                    15u32)) ?)
+                                    e | e.at(16, 42)) ?) }, & []).map_err(at(16, 15)) ?)
                                 ],
                             )
-                            .map_err(at(16u32, 8u32))?,
+                            .map_err(at(16, 8))?,
                     ),
                 )
             } else {
-                ::handled_runtime::js::get(&input, "quantity").map_err(at(17u32, 9u32))?
+                ::handled_runtime::js::get(&input, "quantity").map_err(at(17, 9))?
             }),
         };
         Ok(::handled_runtime::Transformed::Output {
@@ -301,13 +300,13 @@ pub mod conflict_aware_channel_sync {
     > {
         let input = scope.payload().clone();
         let output = ApplySafetyBuffer {
-            sku: ::handled_runtime::js::get(&input, "sku").map_err(at(23u32, 12u32))?,
+            sku: ::handled_runtime::js::get(&input, "sku").map_err(at(23, 12))?,
             public_quantity: ::handled_runtime::js::math_max(
                 &[
                     0.0,
                     (::handled_runtime::js::to_number(
                         &::handled_runtime::js::get(&input, "actualQuantity")
-                            .map_err(at(24u32, 35u32))?,
+                            .map_err(at(24, 35))?,
                     ) - 2.0),
                 ],
             ),
@@ -329,7 +328,7 @@ pub mod conflict_aware_channel_sync {
         let param_sku_4 = ::handled_runtime::convert::optional(
             &t1_apply_safety_buffer.sku,
             "sku",
-            loc(28u32, 6u32),
+            loc(28, 6),
             ::handled_runtime::convert::string,
         )?;
         let param_quantity_5 = ::handled_runtime::convert::integer_f64(
@@ -342,7 +341,7 @@ pub mod conflict_aware_channel_sync {
                 ],
             ),
             "quantity",
-            loc(29u32, 11u32),
+            loc(29, 11),
         )?;
         Ok(
             Some(::handled_shopify::UpdateInventoryParams {

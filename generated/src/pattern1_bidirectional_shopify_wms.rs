@@ -50,7 +50,7 @@ pub mod shopify_to_wms_sync {
             kind: ::handled_runtime::StepKind::Transform,
             op: "",
             item_ops: &[],
-            location: loc(7u32, 1u32),
+            location: loc(7, 1),
             calls: &[],
         },
         ::handled_runtime::StepInfo {
@@ -58,7 +58,7 @@ pub mod shopify_to_wms_sync {
             kind: ::handled_runtime::StepKind::Action,
             op: "wms.updateInventory",
             item_ops: &[],
-            location: loc(18u32, 1u32),
+            location: loc(18, 1),
             calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
     ];
@@ -67,7 +67,7 @@ pub mod shopify_to_wms_sync {
         ::handled_runtime::Workflow {
             name: NAME,
             file: FILE,
-            location: loc(2u32, 1u32),
+            location: loc(2, 1),
             trigger_connector: "shopify",
             trigger_event: "inventoryChanged",
             trigger,
@@ -222,22 +222,22 @@ pub mod shopify_to_wms_sync {
         let output = ProcessInventoryChange {
             sku: ::handled_runtime::js::get(
                     &::handled_runtime::js::get(&input, "inventory_item")
-                        .map_err(at(10u32, 12u32))?,
+                        .map_err(at(10, 12))?,
                     "sku",
                 )
-                .map_err(at(10u32, 27u32))?,
+                .map_err(at(10, 27))?,
             location_id: ::handled_runtime::js::get(&input, "location_id")
-                .map_err(at(11u32, 19u32))?,
+                .map_err(at(11, 19))?,
             available_quantity: ::handled_runtime::js::get(&input, "available")
-                .map_err(at(12u32, 26u32))?,
+                .map_err(at(12, 26))?,
             reserved_quantity: ::handled_runtime::js::get(&input, "reserved_quantity")
-                .map_err(at(13u32, 25u32))?,
+                .map_err(at(13, 25))?,
             timestamp: ::handled_runtime::js::call_method(
                     &::handled_runtime::js::date_new(&[], scope.now_ms()),
                     "toISOString",
                     &[],
                 )
-                .map_err(at(14u32, 23u32))?,
+                .map_err(at(14, 23))?,
         };
         Ok(::handled_runtime::Transformed::Output {
             input: input.clone(),
@@ -255,17 +255,17 @@ pub mod shopify_to_wms_sync {
         let param_sku_1 = (::handled_runtime::convert::string)(
             &t0_process_inventory_change.sku,
             "sku",
-            loc(19u32, 6u32),
+            loc(19, 6),
         )?;
         let param_quantity_2 = (::handled_runtime::convert::integer)(
             &t0_process_inventory_change.available_quantity,
             "quantity",
-            loc(20u32, 11u32),
+            loc(20, 11),
         )?;
         let param_location_3 = ::handled_runtime::convert::optional(
             &t0_process_inventory_change.location_id,
             "location",
-            loc(21u32, 11u32),
+            loc(21, 11),
             ::handled_runtime::convert::string,
         )?;
         Ok(
@@ -321,7 +321,7 @@ pub mod wms_to_shopify_sync {
             kind: ::handled_runtime::StepKind::Transform,
             op: "",
             item_ops: &[],
-            location: loc(30u32, 1u32),
+            location: loc(30, 1),
             calls: &[],
         },
         ::handled_runtime::StepInfo {
@@ -329,7 +329,7 @@ pub mod wms_to_shopify_sync {
             kind: ::handled_runtime::StepKind::Action,
             op: "shopify.findProduct",
             item_ops: &[],
-            location: loc(44u32, 1u32),
+            location: loc(44, 1),
             calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
         ::handled_runtime::StepInfo {
@@ -337,7 +337,7 @@ pub mod wms_to_shopify_sync {
             kind: ::handled_runtime::StepKind::Action,
             op: "shopify.updateInventory",
             item_ops: &[],
-            location: loc(48u32, 1u32),
+            location: loc(48, 1),
             calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
     ];
@@ -346,7 +346,7 @@ pub mod wms_to_shopify_sync {
         ::handled_runtime::Workflow {
             name: NAME,
             file: FILE,
-            location: loc(25u32, 1u32),
+            location: loc(25, 1),
             trigger_connector: "wms",
             trigger_event: "inventoryChanged",
             trigger,
@@ -509,7 +509,7 @@ pub mod wms_to_shopify_sync {
             &::handled_runtime::Value::from(
                 ::handled_runtime::js::type_of(
                     &::handled_runtime::js::get(&input, "available_quantity")
-                        .map_err(at(39u32, 32u32))?,
+                        .map_err(at(39, 32))?,
                 ),
             ),
             &::handled_runtime::Value::from("number"),
@@ -519,16 +519,16 @@ pub mod wms_to_shopify_sync {
         if !(::handled_runtime::js::truthy(
             &{
                 let lhs_1 = ::handled_runtime::js::get(&input, "product_sku")
-                    .map_err(at(40u32, 18u32))?;
+                    .map_err(at(40, 18))?;
                 if ::handled_runtime::js::truthy(&lhs_1) {
                     ::handled_runtime::Value::Bool(
                         (::handled_runtime::js::to_number(
                             &::handled_runtime::js::get(
                                     &::handled_runtime::js::get(&input, "product_sku")
-                                        .map_err(at(40u32, 39u32))?,
+                                        .map_err(at(40, 39))?,
                                     "length",
                                 )
-                                .map_err(at(40u32, 51u32))?,
+                                .map_err(at(40, 51))?,
                         ) > 0.0),
                     )
                 } else {
@@ -545,21 +545,20 @@ pub mod wms_to_shopify_sync {
             });
         }
         let output = ValidateWmsUpdate {
-            sku: ::handled_runtime::js::get(&input, "product_sku")
-                .map_err(at(33u32, 12u32))?,
+            sku: ::handled_runtime::js::get(&input, "product_sku").map_err(at(33, 12))?,
             new_quantity: ::handled_runtime::js::math_max(
                 &[
                     0.0,
                     ::handled_runtime::js::to_number(
                         &::handled_runtime::js::get(&input, "available_quantity")
-                            .map_err(at(34u32, 32u32))?,
+                            .map_err(at(34, 32))?,
                     ),
                 ],
             ),
             location_id: ::handled_runtime::js::get(&input, "warehouse_location")
-                .map_err(at(35u32, 19u32))?,
+                .map_err(at(35, 19))?,
             last_updated: ::handled_runtime::js::get(&input, "updated_at")
-                .map_err(at(36u32, 20u32))?,
+                .map_err(at(36, 20))?,
         };
         Ok(::handled_runtime::Transformed::Output {
             input: input.clone(),
@@ -577,7 +576,7 @@ pub mod wms_to_shopify_sync {
         let param_sku_2 = (::handled_runtime::convert::string)(
             &t0_validate_wms_update.sku,
             "sku",
-            loc(45u32, 6u32),
+            loc(45, 6),
         )?;
         Ok(
             Some(::handled_shopify::FindProductParams {
@@ -596,27 +595,27 @@ pub mod wms_to_shopify_sync {
     > {
         let param_product_id_3 = ::handled_runtime::convert::optional(
             &::handled_runtime::js::get(a1_shopify_find_product, "productId")
-                .map_err(at(49u32, 39u32))?,
+                .map_err(at(49, 39))?,
             "productId",
-            loc(49u32, 12u32),
+            loc(49, 12),
             ::handled_runtime::convert::string,
         )?;
         let param_variant_id_4 = ::handled_runtime::convert::optional(
             &::handled_runtime::js::get(a1_shopify_find_product, "variantId")
-                .map_err(at(50u32, 39u32))?,
+                .map_err(at(50, 39))?,
             "variantId",
-            loc(50u32, 12u32),
+            loc(50, 12),
             ::handled_runtime::convert::string,
         )?;
         let param_quantity_5 = ::handled_runtime::convert::integer_f64(
             t0_validate_wms_update.new_quantity,
             "quantity",
-            loc(51u32, 11u32),
+            loc(51, 11),
         )?;
         let param_location_6 = ::handled_runtime::convert::optional(
             &::handled_runtime::Value::from("primary"),
             "location",
-            loc(52u32, 11u32),
+            loc(52, 11),
             ::handled_runtime::convert::string,
         )?;
         Ok(

@@ -52,7 +52,7 @@ pub mod multi_channel_inventory_distribution {
             kind: ::handled_runtime::StepKind::Transform,
             op: "",
             item_ops: &[],
-            location: loc(6u32, 1u32),
+            location: loc(6, 1),
             calls: &[],
         },
         ::handled_runtime::StepInfo {
@@ -60,7 +60,7 @@ pub mod multi_channel_inventory_distribution {
             kind: ::handled_runtime::StepKind::Action,
             op: "shopify.updateInventory",
             item_ops: &[],
-            location: loc(24u32, 1u32),
+            location: loc(24, 1),
             calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
         ::handled_runtime::StepInfo {
@@ -68,7 +68,7 @@ pub mod multi_channel_inventory_distribution {
             kind: ::handled_runtime::StepKind::Action,
             op: "amazon.updateInventory",
             item_ops: &[],
-            location: loc(29u32, 1u32),
+            location: loc(29, 1),
             calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
         ::handled_runtime::StepInfo {
@@ -76,7 +76,7 @@ pub mod multi_channel_inventory_distribution {
             kind: ::handled_runtime::StepKind::Action,
             op: "ebay.updateInventory",
             item_ops: &[],
-            location: loc(38u32, 1u32),
+            location: loc(38, 1),
             calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
         ::handled_runtime::StepInfo {
@@ -84,7 +84,7 @@ pub mod multi_channel_inventory_distribution {
             kind: ::handled_runtime::StepKind::Action,
             op: "analytics.track",
             item_ops: &[],
-            location: loc(47u32, 1u32),
+            location: loc(47, 1),
             calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
     ];
@@ -93,7 +93,7 @@ pub mod multi_channel_inventory_distribution {
         ::handled_runtime::Workflow {
             name: NAME,
             file: FILE,
-            location: loc(1u32, 1u32),
+            location: loc(1, 1),
             trigger_connector: "wms",
             trigger_event: "inventoryChanged",
             trigger,
@@ -305,7 +305,7 @@ pub mod multi_channel_inventory_distribution {
         let mut failed: ::std::vec::Vec<&'static str> = ::std::vec::Vec::new();
         if !((::handled_runtime::js::to_number(
             &::handled_runtime::js::get(&input, "available_quantity")
-                .map_err(at(19u32, 17u32))?,
+                .map_err(at(19, 17))?,
         ) > 0.0))
         {
             failed.push("hasStock");
@@ -313,16 +313,16 @@ pub mod multi_channel_inventory_distribution {
         if !(::handled_runtime::js::truthy(
             &{
                 let lhs_1 = ::handled_runtime::js::get(&input, "product_sku")
-                    .map_err(at(20u32, 17u32))?;
+                    .map_err(at(20, 17))?;
                 if ::handled_runtime::js::truthy(&lhs_1) {
                     ::handled_runtime::Value::Bool(
                         (::handled_runtime::js::to_number(
                             &::handled_runtime::js::get(
                                     &::handled_runtime::js::get(&input, "product_sku")
-                                        .map_err(at(20u32, 38u32))?,
+                                        .map_err(at(20, 38))?,
                                     "length",
                                 )
-                                .map_err(at(20u32, 50u32))?,
+                                .map_err(at(20, 50))?,
                         ) > 0.0),
                     )
                 } else {
@@ -339,15 +339,14 @@ pub mod multi_channel_inventory_distribution {
             });
         }
         let output = CalculateChannelAllocation {
-            sku: ::handled_runtime::js::get(&input, "product_sku")
-                .map_err(at(9u32, 12u32))?,
+            sku: ::handled_runtime::js::get(&input, "product_sku").map_err(at(9, 12))?,
             total_available: ::handled_runtime::js::get(&input, "available_quantity")
-                .map_err(at(10u32, 23u32))?,
+                .map_err(at(10, 23))?,
             reserve_stock: ::handled_runtime::js::math_min(
                 &[
                     (::handled_runtime::js::to_number(
                         &::handled_runtime::js::get(&input, "available_quantity")
-                            .map_err(at(11u32, 30u32))?,
+                            .map_err(at(11, 30))?,
                     ) * 0.1),
                     10.0,
                 ],
@@ -356,19 +355,19 @@ pub mod multi_channel_inventory_distribution {
                 shopify: f64::floor(
                     (::handled_runtime::js::to_number(
                         &::handled_runtime::js::get(&input, "available_quantity")
-                            .map_err(at(13u32, 27u32))?,
+                            .map_err(at(13, 27))?,
                     ) * 0.6),
                 ),
                 amazon: f64::floor(
                     (::handled_runtime::js::to_number(
                         &::handled_runtime::js::get(&input, "available_quantity")
-                            .map_err(at(14u32, 26u32))?,
+                            .map_err(at(14, 26))?,
                     ) * 0.3),
                 ),
                 ebay: f64::floor(
                     (::handled_runtime::js::to_number(
                         &::handled_runtime::js::get(&input, "available_quantity")
-                            .map_err(at(15u32, 24u32))?,
+                            .map_err(at(15, 24))?,
                     ) * 0.1),
                 ),
             },
@@ -389,13 +388,13 @@ pub mod multi_channel_inventory_distribution {
         let param_sku_2 = ::handled_runtime::convert::optional(
             &t0_calculate_channel_allocation.sku,
             "sku",
-            loc(25u32, 6u32),
+            loc(25, 6),
             ::handled_runtime::convert::string,
         )?;
         let param_quantity_3 = ::handled_runtime::convert::integer_f64(
             t0_calculate_channel_allocation.allocations.shopify,
             "quantity",
-            loc(26u32, 11u32),
+            loc(26, 11),
         )?;
         Ok(
             Some(::handled_shopify::UpdateInventoryParams {
@@ -418,23 +417,23 @@ pub mod multi_channel_inventory_distribution {
         let param_sku_4 = (::handled_runtime::convert::string)(
             &t0_calculate_channel_allocation.sku,
             "sku",
-            loc(30u32, 6u32),
+            loc(30, 6),
         )?;
         let param_quantity_5 = ::handled_runtime::convert::integer_f64(
             t0_calculate_channel_allocation.allocations.amazon,
             "quantity",
-            loc(31u32, 11u32),
+            loc(31, 11),
         )?;
         let param_config_6 = Some(::handled_amazon::AmazonConfig {
             seller_id: (::handled_runtime::convert::string)(
                 &scope.env("AMAZON_SELLER_ID"),
                 "config.sellerId",
-                loc(33u32, 11u32),
+                loc(33, 11),
             )?,
             marketplace_id: (::handled_runtime::convert::string)(
                 &scope.env("AMAZON_MARKETPLACE_ID"),
                 "config.marketplaceId",
-                loc(34u32, 16u32),
+                loc(34, 16),
             )?,
         });
         Ok(
@@ -456,23 +455,23 @@ pub mod multi_channel_inventory_distribution {
         let param_sku_7 = (::handled_runtime::convert::string)(
             &t0_calculate_channel_allocation.sku,
             "sku",
-            loc(39u32, 6u32),
+            loc(39, 6),
         )?;
         let param_quantity_8 = ::handled_runtime::convert::integer_f64(
             t0_calculate_channel_allocation.allocations.ebay,
             "quantity",
-            loc(40u32, 11u32),
+            loc(40, 11),
         )?;
         let param_config_9 = Some(::handled_ebay::EbayConfig {
             api_key: (::handled_runtime::convert::string)(
                 &scope.env("EBAY_API_KEY"),
                 "config.apiKey",
-                loc(42u32, 9u32),
+                loc(42, 9),
             )?,
             token: (::handled_runtime::convert::string)(
                 &scope.env("EBAY_TOKEN"),
                 "config.token",
-                loc(43u32, 8u32),
+                loc(43, 8),
             )?,
         });
         Ok(
@@ -494,7 +493,7 @@ pub mod multi_channel_inventory_distribution {
         let param_event_10 = (::handled_runtime::convert::string)(
             &::handled_runtime::Value::from("inventory_allocated"),
             "event",
-            loc(48u32, 8u32),
+            loc(48, 8),
         )?;
         let param_properties_11 = (::handled_runtime::convert::json_param)(
             &::handled_runtime::rt::object(
@@ -508,7 +507,7 @@ pub mod multi_channel_inventory_distribution {
                 ],
             ),
             "properties",
-            loc(49u32, 13u32),
+            loc(49, 13),
         )?;
         Ok(
             Some(::handled_analytics::TrackParams {

@@ -50,7 +50,7 @@ pub mod low_stock_monitoring {
             kind: ::handled_runtime::StepKind::Action,
             op: "shopify.getInventoryLevels",
             item_ops: &[],
-            location: loc(7u32, 1u32),
+            location: loc(7, 1),
             calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
         ::handled_runtime::StepInfo {
@@ -58,7 +58,7 @@ pub mod low_stock_monitoring {
             kind: ::handled_runtime::StepKind::Transform,
             op: "",
             item_ops: &[],
-            location: loc(11u32, 1u32),
+            location: loc(11, 1),
             calls: &[],
         },
         ::handled_runtime::StepInfo {
@@ -70,7 +70,7 @@ pub mod low_stock_monitoring {
                 "supplier.createPurchaseOrder",
                 "shopify.updateProduct",
             ],
-            location: loc(28u32, 1u32),
+            location: loc(28, 1),
             calls: &[
                 ::handled_runtime::CallOptions::DEFAULT,
                 ::handled_runtime::CallOptions::DEFAULT,
@@ -83,7 +83,7 @@ pub mod low_stock_monitoring {
         ::handled_runtime::Workflow {
             name: NAME,
             file: FILE,
-            location: loc(1u32, 1u32),
+            location: loc(1, 1),
             trigger_connector: "schedule",
             trigger_event: "cron",
             trigger,
@@ -220,13 +220,13 @@ pub mod low_stock_monitoring {
         let param_store_1 = ::handled_runtime::convert::optional(
             &scope.env("SHOPIFY_STORE_URL"),
             "store",
-            loc(8u32, 8u32),
+            loc(8, 8),
             ::handled_runtime::convert::string,
         )?;
         let param_location_2 = ::handled_runtime::convert::optional(
             &::handled_runtime::Value::from("primary"),
             "location",
-            loc(9u32, 11u32),
+            loc(9, 11),
             ::handled_runtime::convert::string,
         )?;
         Ok(
@@ -251,7 +251,7 @@ pub mod low_stock_monitoring {
                                 a0_shopify_get_inventory_levels,
                                 "items",
                             )
-                            .map_err(at(13u32, 43u32))?,
+                            .map_err(at(13, 43))?,
                         "filter",
                         &mut |
                             args: &[::handled_runtime::Value],
@@ -264,14 +264,14 @@ pub mod low_stock_monitoring {
                                 &::handled_runtime::js::call_method(
                                         &::handled_runtime::js::get(
                                                 &::handled_runtime::js::get(&p_item_3, "product")
-                                                    .map_err(|e| e.at(15u32, 23u32))?,
+                                                    .map_err(|e| e.at(15, 23))?,
                                                 "tags",
                                             )
-                                            .map_err(|e| e.at(15u32, 31u32))?,
+                                            .map_err(|e| e.at(15, 31))?,
                                         "includes",
                                         &[::handled_runtime::Value::from("fast-moving")],
                                     )
-                                    .map_err(|e| e.at(15u32, 36u32))?,
+                                    .map_err(|e| e.at(15, 36))?,
                             ) {
                                 20.0
                             } else {
@@ -281,14 +281,14 @@ pub mod low_stock_monitoring {
                                 ::handled_runtime::Value::Bool(
                                     (::handled_runtime::js::to_number(
                                         &::handled_runtime::js::get(&p_item_3, "available")
-                                            .map_err(|e| e.at(16u32, 13u32))?,
+                                            .map_err(|e| e.at(16, 13))?,
                                     ) <= l_min_stock_4),
                                 ),
                             )
                         },
                         &[],
                     )
-                    .map_err(at(13u32, 9u32))?,
+                    .map_err(at(13, 9))?,
                 "map",
                 &mut |
                     args: &[::handled_runtime::Value],
@@ -302,43 +302,43 @@ pub mod low_stock_monitoring {
                             vec![
                                 ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("sku"),
                                 ::handled_runtime::js::get(& p_item_5, "sku").map_err(| e |
-                                e.at(19u32, 11u32)) ?),
+                                e.at(19, 11)) ?),
                                 ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("currentStock"),
                                 ::handled_runtime::js::get(& p_item_5, "available")
-                                .map_err(| e | e.at(20u32, 20u32)) ?),
+                                .map_err(| e | e.at(20, 20)) ?),
                                 ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("minStockLevel"),
                                 ::handled_runtime::Value::Number((if
                                 ::handled_runtime::js::truthy(&
                                 ::handled_runtime::js::call_method(&
                                 ::handled_runtime::js::get(& ::handled_runtime::js::get(&
-                                p_item_5, "product").map_err(| e | e.at(21u32, 21u32)) ?,
-                                "tags").map_err(| e | e.at(21u32, 29u32)) ?, "includes", &
+                                p_item_5, "product").map_err(| e | e.at(21, 21)) ?, "tags")
+                                .map_err(| e | e.at(21, 29)) ?, "includes", &
                                 [::handled_runtime::Value::from("fast-moving")]).map_err(| e
-                                | e.at(21u32, 34u32)) ?) { 20.0 } else { 5.0 }))),
+                                | e.at(21, 34)) ?) { 20.0 } else { 5.0 }))),
                                 ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("productTitle"),
                                 ::handled_runtime::js::get(& ::handled_runtime::js::get(&
-                                p_item_5, "product").map_err(| e | e.at(22u32, 20u32)) ?,
-                                "title").map_err(| e | e.at(22u32, 28u32)) ?),
+                                p_item_5, "product").map_err(| e | e.at(22, 20)) ?, "title")
+                                .map_err(| e | e.at(22, 28)) ?),
                                 ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("supplier"),
                                 ::handled_runtime::js::get(& ::handled_runtime::js::get(&
-                                p_item_5, "product").map_err(| e | e.at(23u32, 16u32)) ?,
-                                "vendor").map_err(| e | e.at(23u32, 24u32)) ?),
+                                p_item_5, "product").map_err(| e | e.at(23, 16)) ?,
+                                "vendor").map_err(| e | e.at(23, 24)) ?),
                                 ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("reorderQuantity"),
                                 ::handled_runtime::Value::Number((if
                                 ::handled_runtime::js::truthy(&
                                 ::handled_runtime::js::call_method(&
                                 ::handled_runtime::js::get(& ::handled_runtime::js::get(&
-                                p_item_5, "product").map_err(| e | e.at(24u32, 23u32)) ?,
-                                "tags").map_err(| e | e.at(24u32, 31u32)) ?, "includes", &
+                                p_item_5, "product").map_err(| e | e.at(24, 23)) ?, "tags")
+                                .map_err(| e | e.at(24, 31)) ?, "includes", &
                                 [::handled_runtime::Value::from("bulk")]).map_err(| e | e
-                                .at(24u32, 36u32)) ?) { 100.0 } else { 50.0 })))
+                                .at(24, 36)) ?) { 100.0 } else { 50.0 })))
                             ],
                         ),
                     )
                 },
                 &[],
             )
-            .map_err(at(13u32, 9u32))?;
+            .map_err(at(13, 9))?;
         Ok(::handled_runtime::Transformed::Output {
             input: input.clone(),
             output,
@@ -354,7 +354,7 @@ pub mod low_stock_monitoring {
     > {
         Ok(
             ::handled_runtime::rt::list_items(t1_identify_low_stock.clone())
-                .map_err(at(28u32, 10u32))?,
+                .map_err(at(28, 10))?,
         )
     }
     /// Step 3, entry 1: `slack.sendMessage` for each item (examples/pattern3_low_stock_monitoring.hs:31:1).
@@ -368,24 +368,24 @@ pub mod low_stock_monitoring {
         let param_channel_6 = (::handled_runtime::convert::string)(
             &::handled_runtime::Value::from("#inventory-alerts"),
             "channel",
-            loc(33u32, 10u32),
+            loc(33, 10),
         )?;
         let param_message_7 = (::handled_runtime::convert::string)(
             &::handled_runtime::js::template(
                 &[
                     ::handled_runtime::Value::from("🚨 Low Stock Alert: "),
                     ::handled_runtime::js::get(item, "productTitle")
-                        .map_err(at(34u32, 37u32))?,
+                        .map_err(at(34, 37))?,
                     ::handled_runtime::Value::from(" ("),
-                    ::handled_runtime::js::get(item, "sku").map_err(at(34u32, 59u32))?,
+                    ::handled_runtime::js::get(item, "sku").map_err(at(34, 59))?,
                     ::handled_runtime::Value::from(") - Only "),
                     ::handled_runtime::js::get(item, "currentStock")
-                        .map_err(at(34u32, 79u32))?,
+                        .map_err(at(34, 79))?,
                     ::handled_runtime::Value::from(" units remaining"),
                 ],
             ),
             "message",
-            loc(34u32, 10u32),
+            loc(34, 10),
         )?;
         Ok(
             Some(::handled_slack::SendMessageParams {
@@ -403,32 +403,32 @@ pub mod low_stock_monitoring {
         ::handled_runtime::StepError,
     > {
         if !((::handled_runtime::js::truthy(
-            &::handled_runtime::js::get(item, "supplier").map_err(at(38u32, 18u32))?,
+            &::handled_runtime::js::get(item, "supplier").map_err(at(38, 18))?,
         ) && ::handled_runtime::js::truthy(&scope.env("AUTO_REORDER_ENABLED"))))
         {
             return Ok(None);
         }
         let param_data_8 = ::handled_supplier::PurchaseOrder {
             supplier_name: (::handled_runtime::convert::string)(
-                &::handled_runtime::js::get(item, "supplier").map_err(at(41u32, 20u32))?,
+                &::handled_runtime::js::get(item, "supplier").map_err(at(41, 20))?,
                 "data.supplierName",
-                loc(41u32, 15u32),
+                loc(41, 15),
             )?,
             sku: (::handled_runtime::convert::string)(
-                &::handled_runtime::js::get(item, "sku").map_err(at(42u32, 11u32))?,
+                &::handled_runtime::js::get(item, "sku").map_err(at(42, 11))?,
                 "data.sku",
-                loc(42u32, 6u32),
+                loc(42, 6),
             )?,
             quantity: (::handled_runtime::convert::integer)(
                 &::handled_runtime::js::get(item, "reorderQuantity")
-                    .map_err(at(43u32, 16u32))?,
+                    .map_err(at(43, 16))?,
                 "data.quantity",
-                loc(43u32, 11u32),
+                loc(43, 11),
             )?,
             priority: ::handled_runtime::convert::optional(
                 &(if ::handled_runtime::js::strict_eq(
                     &::handled_runtime::js::get(item, "currentStock")
-                        .map_err(at(44u32, 16u32))?,
+                        .map_err(at(44, 16))?,
                     &::handled_runtime::Value::Number(0.0),
                 ) {
                     ::handled_runtime::Value::from("urgent")
@@ -436,7 +436,7 @@ pub mod low_stock_monitoring {
                     ::handled_runtime::Value::from("normal")
                 }),
                 "data.priority",
-                loc(44u32, 11u32),
+                loc(44, 11),
                 |v: &::handled_runtime::Value, p: &str, at: ::handled_runtime::Location| ::handled_runtime::convert::one_of(
                     v,
                     &["urgent", "high", "normal", "low"],
@@ -460,22 +460,22 @@ pub mod low_stock_monitoring {
         ::handled_runtime::StepError,
     > {
         if !(::handled_runtime::js::strict_eq(
-            &::handled_runtime::js::get(item, "currentStock").map_err(at(49u32, 18u32))?,
+            &::handled_runtime::js::get(item, "currentStock").map_err(at(49, 18))?,
             &::handled_runtime::Value::Number(0.0),
         )) {
             return Ok(None);
         }
         let param_product_sku_9 = (::handled_runtime::convert::string)(
-            &::handled_runtime::js::get(item, "sku").map_err(at(51u32, 18u32))?,
+            &::handled_runtime::js::get(item, "sku").map_err(at(51, 18))?,
             "productSku",
-            loc(51u32, 13u32),
+            loc(51, 13),
         )?;
         let param_data_10 = ::handled_shopify::ProductData {
             published: Some(false),
             tags: ::handled_runtime::convert::optional(
                 &::handled_runtime::Value::from("out-of-stock"),
                 "data.tags",
-                loc(54u32, 7u32),
+                loc(54, 7),
                 ::handled_runtime::convert::json_param,
             )?,
             title: None,

@@ -51,7 +51,7 @@ pub mod daily_inventory_reconciliation {
             kind: ::handled_runtime::StepKind::Action,
             op: "shopify.getAllInventory",
             item_ops: &[],
-            location: loc(7u32, 1u32),
+            location: loc(7, 1),
             calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
         ::handled_runtime::StepInfo {
@@ -59,7 +59,7 @@ pub mod daily_inventory_reconciliation {
             kind: ::handled_runtime::StepKind::Action,
             op: "wms.getAllInventory",
             item_ops: &[],
-            location: loc(10u32, 1u32),
+            location: loc(10, 1),
             calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
         ::handled_runtime::StepInfo {
@@ -67,7 +67,7 @@ pub mod daily_inventory_reconciliation {
             kind: ::handled_runtime::StepKind::Action,
             op: "amazon.getAllInventory",
             item_ops: &[],
-            location: loc(13u32, 1u32),
+            location: loc(13, 1),
             calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
         ::handled_runtime::StepInfo {
@@ -75,7 +75,7 @@ pub mod daily_inventory_reconciliation {
             kind: ::handled_runtime::StepKind::Transform,
             op: "",
             item_ops: &[],
-            location: loc(17u32, 1u32),
+            location: loc(17, 1),
             calls: &[],
         },
         ::handled_runtime::StepInfo {
@@ -83,7 +83,7 @@ pub mod daily_inventory_reconciliation {
             kind: ::handled_runtime::StepKind::Action,
             op: "email.send",
             item_ops: &[],
-            location: loc(39u32, 1u32),
+            location: loc(39, 1),
             calls: &[::handled_runtime::CallOptions::DEFAULT],
         },
         ::handled_runtime::StepInfo {
@@ -91,7 +91,7 @@ pub mod daily_inventory_reconciliation {
             kind: ::handled_runtime::StepKind::ForEach,
             op: "",
             item_ops: &["shopify.updateInventory", "amazon.updateInventory"],
-            location: loc(49u32, 1u32),
+            location: loc(49, 1),
             calls: &[
                 ::handled_runtime::CallOptions::DEFAULT,
                 ::handled_runtime::CallOptions::DEFAULT,
@@ -103,7 +103,7 @@ pub mod daily_inventory_reconciliation {
         ::handled_runtime::Workflow {
             name: NAME,
             file: FILE,
-            location: loc(1u32, 1u32),
+            location: loc(1, 1),
             trigger_connector: "schedule",
             trigger_event: "cron",
             trigger,
@@ -285,7 +285,7 @@ pub mod daily_inventory_reconciliation {
         let param_store_1 = ::handled_runtime::convert::optional(
             &scope.env("SHOPIFY_STORE_URL"),
             "store",
-            loc(8u32, 8u32),
+            loc(8, 8),
             ::handled_runtime::convert::string,
         )?;
         Ok(
@@ -305,7 +305,7 @@ pub mod daily_inventory_reconciliation {
         let param_location_2 = ::handled_runtime::convert::optional(
             &::handled_runtime::Value::from("primary"),
             "location",
-            loc(11u32, 11u32),
+            loc(11, 11),
             ::handled_runtime::convert::string,
         )?;
         Ok(
@@ -324,7 +324,7 @@ pub mod daily_inventory_reconciliation {
         let param_seller_id_3 = ::handled_runtime::convert::optional(
             &scope.env("AMAZON_SELLER_ID"),
             "sellerId",
-            loc(14u32, 11u32),
+            loc(14, 11),
             ::handled_runtime::convert::string,
         )?;
         Ok(
@@ -358,10 +358,10 @@ pub mod daily_inventory_reconciliation {
                     &::handled_runtime::js::call_method_fn(
                             &::handled_runtime::js::get(
                                     &::handled_runtime::js::get(&input, "shopify")
-                                        .map_err(at(24u32, 22u32))?,
+                                        .map_err(at(24, 22))?,
                                     "items",
                                 )
-                                .map_err(at(24u32, 30u32))?,
+                                .map_err(at(24, 30))?,
                             "map",
                             &mut |
                                 args: &[::handled_runtime::Value],
@@ -376,10 +376,10 @@ pub mod daily_inventory_reconciliation {
                                 let l_wms_item_6 = ::handled_runtime::js::call_method_fn(
                                         &::handled_runtime::js::get(
                                                 &::handled_runtime::js::get(&input, "wms")
-                                                    .map_err(|e| e.at(25u32, 23u32))?,
+                                                    .map_err(|e| e.at(25, 23))?,
                                                 "items",
                                             )
-                                            .map_err(|e| e.at(25u32, 27u32))?,
+                                            .map_err(|e| e.at(25, 27))?,
                                         "find",
                                         &mut |
                                             args: &[::handled_runtime::Value],
@@ -392,23 +392,23 @@ pub mod daily_inventory_reconciliation {
                                                 ::handled_runtime::Value::Bool(
                                                     ::handled_runtime::js::strict_eq(
                                                         &::handled_runtime::js::get(&p_w_5, "sku")
-                                                            .map_err(|e| e.at(25u32, 45u32))?,
+                                                            .map_err(|e| e.at(25, 45))?,
                                                         &::handled_runtime::js::get(&p_shopify_item_4, "sku")
-                                                            .map_err(|e| e.at(25u32, 65u32))?,
+                                                            .map_err(|e| e.at(25, 65))?,
                                                     ),
                                                 ),
                                             )
                                         },
                                         &[],
                                     )
-                                    .map_err(|e| e.at(25u32, 17u32))?;
+                                    .map_err(|e| e.at(25, 17))?;
                                 let l_amazon_item_8 = ::handled_runtime::js::call_method_fn(
                                         &::handled_runtime::js::get(
                                                 &::handled_runtime::js::get(&input, "amazon")
-                                                    .map_err(|e| e.at(26u32, 26u32))?,
+                                                    .map_err(|e| e.at(26, 26))?,
                                                 "items",
                                             )
-                                            .map_err(|e| e.at(26u32, 33u32))?,
+                                            .map_err(|e| e.at(26, 33))?,
                                         "find",
                                         &mut |
                                             args: &[::handled_runtime::Value],
@@ -421,31 +421,31 @@ pub mod daily_inventory_reconciliation {
                                                 ::handled_runtime::Value::Bool(
                                                     ::handled_runtime::js::strict_eq(
                                                         &::handled_runtime::js::get(&p_a_7, "sku")
-                                                            .map_err(|e| e.at(26u32, 51u32))?,
+                                                            .map_err(|e| e.at(26, 51))?,
                                                         &::handled_runtime::js::get(&p_shopify_item_4, "sku")
-                                                            .map_err(|e| e.at(26u32, 71u32))?,
+                                                            .map_err(|e| e.at(26, 71))?,
                                                     ),
                                                 ),
                                             )
                                         },
                                         &[],
                                     )
-                                    .map_err(|e| e.at(26u32, 20u32))?;
+                                    .map_err(|e| e.at(26, 20))?;
                                 Ok(
                                     ::handled_runtime::rt::object(
                                         vec![
                                             ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("sku"),
                                             ::handled_runtime::js::get(& p_shopify_item_4, "sku")
-                                            .map_err(| e | e.at(28u32, 18u32)) ?),
+                                            .map_err(| e | e.at(28, 18)) ?),
                                             ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("shopifyQty"),
                                             ::handled_runtime::js::get(& p_shopify_item_4, "quantity")
-                                            .map_err(| e | e.at(29u32, 25u32)) ?),
+                                            .map_err(| e | e.at(29, 25)) ?),
                                             ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("wmsQty"),
                                             { let lhs_11 = 'chain_9 : { ::handled_runtime::js::get(& {
                                             let link_10 = l_wms_item_6.clone(); if
                                             ::handled_runtime::js::nullish(& link_10) { break
                                             'chain_9::handled_runtime::Value::Undefined; } link_10 },
-                                            "quantity").map_err(| e | e.at(30u32, 18u32)) ? }; if
+                                            "quantity").map_err(| e | e.at(30, 18)) ? }; if
                                             ::handled_runtime::js::truthy(& lhs_11) { lhs_11 } else {
                                             ::handled_runtime::Value::Number(0.0) } }),
                                             ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("amazonQty"),
@@ -453,35 +453,35 @@ pub mod daily_inventory_reconciliation {
                                             let link_13 = l_amazon_item_8.clone(); if
                                             ::handled_runtime::js::nullish(& link_13) { break
                                             'chain_12::handled_runtime::Value::Undefined; } link_13 },
-                                            "quantity").map_err(| e | e.at(31u32, 24u32)) ? }; if
+                                            "quantity").map_err(| e | e.at(31, 24)) ? }; if
                                             ::handled_runtime::js::truthy(& lhs_14) { lhs_14 } else {
                                             ::handled_runtime::Value::Number(0.0) } }),
                                             ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("hasDiscrepancy"),
                                             ::handled_runtime::Value::Bool((!
                                             (::handled_runtime::js::strict_eq(&
                                             ::handled_runtime::js::get(& p_shopify_item_4, "quantity")
-                                            .map_err(| e | e.at(32u32, 29u32)) ?, & 'chain_15 : {
+                                            .map_err(| e | e.at(32, 29)) ?, & 'chain_15 : {
                                             ::handled_runtime::js::get(& { let link_16 = l_wms_item_6
                                             .clone(); if ::handled_runtime::js::nullish(& link_16) {
                                             break 'chain_15::handled_runtime::Value::Undefined; }
-                                            link_16 }, "quantity").map_err(| e | e.at(32u32, 51u32)) ?
-                                            })) || ! (::handled_runtime::js::strict_eq(& 'chain_17 : {
+                                            link_16 }, "quantity").map_err(| e | e.at(32, 51)) ? })) ||
+                                            ! (::handled_runtime::js::strict_eq(& 'chain_17 : {
                                             ::handled_runtime::js::get(& { let link_18 = l_amazon_item_8
                                             .clone(); if ::handled_runtime::js::nullish(& link_18) {
                                             break 'chain_17::handled_runtime::Value::Undefined; }
-                                            link_18 }, "quantity").map_err(| e | e.at(33u32, 13u32)) ?
-                                            }, & 'chain_19 : { ::handled_runtime::js::get(& { let
-                                            link_20 = l_wms_item_6.clone(); if
-                                            ::handled_runtime::js::nullish(& link_20) { break
+                                            link_18 }, "quantity").map_err(| e | e.at(33, 13)) ? }, &
+                                            'chain_19 : { ::handled_runtime::js::get(& { let link_20 =
+                                            l_wms_item_6.clone(); if ::handled_runtime::js::nullish(&
+                                            link_20) { break
                                             'chain_19::handled_runtime::Value::Undefined; } link_20 },
-                                            "quantity").map_err(| e | e.at(33u32, 35u32)) ? })))))
+                                            "quantity").map_err(| e | e.at(33, 35)) ? })))))
                                         ],
                                     ),
                                 )
                             },
                             &[],
                         )
-                        .map_err(at(24u32, 16u32))?,
+                        .map_err(at(24, 16))?,
                     "filter",
                     &mut |
                         args: &[::handled_runtime::Value],
@@ -492,12 +492,12 @@ pub mod daily_inventory_reconciliation {
                         let p_item_22 = ::handled_runtime::rt::arg(args, 0usize);
                         Ok(
                             ::handled_runtime::js::get(&p_item_22, "hasDiscrepancy")
-                                .map_err(|e| e.at(35u32, 24u32))?,
+                                .map_err(|e| e.at(35, 24))?,
                         )
                     },
                     &[],
                 )
-                .map_err(at(24u32, 16u32))?,
+                .map_err(at(24, 16))?,
         };
         Ok(::handled_runtime::Transformed::Output {
             input: input.clone(),
@@ -515,12 +515,12 @@ pub mod daily_inventory_reconciliation {
         let param_to_23 = (::handled_runtime::convert::string)(
             &scope.env("INVENTORY_MANAGER_EMAIL"),
             "to",
-            loc(40u32, 5u32),
+            loc(40, 5),
         )?;
         let param_template_24 = (::handled_runtime::convert::string)(
             &::handled_runtime::Value::from("inventory-reconciliation-report"),
             "template",
-            loc(41u32, 11u32),
+            loc(41, 11),
         )?;
         let param_data_25 = (::handled_runtime::convert::json_param)(
             &::handled_runtime::rt::object(
@@ -530,18 +530,18 @@ pub mod daily_inventory_reconciliation {
                     ::handled_runtime::js::call_method(&
                     ::handled_runtime::js::call_method(&
                     ::handled_runtime::js::date_new(& [], scope.now_ms()), "toISOString",
-                    & []).map_err(at(43u32, 18u32)) ?, "split", &
-                    [::handled_runtime::Value::from("T")]).map_err(at(43u32, 32u32)) ?, &
-                    ::handled_runtime::Value::Number(0.0)).map_err(at(43u32, 43u32)) ?),
+                    & []).map_err(at(43, 18)) ?, "split", &
+                    [::handled_runtime::Value::from("T")]).map_err(at(43, 32)) ?, &
+                    ::handled_runtime::Value::Number(0.0)).map_err(at(43, 43)) ?),
                     ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("totalDiscrepancies"),
                     ::handled_runtime::js::get(& t3_find_discrepancies.discrepancies,
-                    "length").map_err(at(44u32, 63u32)) ?),
+                    "length").map_err(at(44, 63)) ?),
                     ::handled_runtime::rt::Part::Prop(::handled_runtime::js::JsString::from("discrepancies"),
                     t3_find_discrepancies.discrepancies.clone())
                 ],
             ),
             "data",
-            loc(42u32, 7u32),
+            loc(42, 7),
         )?;
         Ok(
             Some(::handled_email::SendParams {
@@ -575,15 +575,15 @@ pub mod daily_inventory_reconciliation {
                                     &[
                                         ::handled_runtime::js::to_number(
                                             &::handled_runtime::js::get(&p_item_26, "shopifyQty")
-                                                .map_err(|e| e.at(51u32, 30u32))?,
+                                                .map_err(|e| e.at(51, 30))?,
                                         ),
                                         ::handled_runtime::js::to_number(
                                             &::handled_runtime::js::get(&p_item_26, "wmsQty")
-                                                .map_err(|e| e.at(51u32, 47u32))?,
+                                                .map_err(|e| e.at(51, 47))?,
                                         ),
                                         ::handled_runtime::js::to_number(
                                             &::handled_runtime::js::get(&p_item_26, "amazonQty")
-                                                .map_err(|e| e.at(51u32, 60u32))?,
+                                                .map_err(|e| e.at(51, 60))?,
                                         ),
                                     ],
                                 );
@@ -591,15 +591,15 @@ pub mod daily_inventory_reconciliation {
                                     &[
                                         ::handled_runtime::js::to_number(
                                             &::handled_runtime::js::get(&p_item_26, "shopifyQty")
-                                                .map_err(|e| e.at(52u32, 30u32))?,
+                                                .map_err(|e| e.at(52, 30))?,
                                         ),
                                         ::handled_runtime::js::to_number(
                                             &::handled_runtime::js::get(&p_item_26, "wmsQty")
-                                                .map_err(|e| e.at(52u32, 47u32))?,
+                                                .map_err(|e| e.at(52, 47))?,
                                         ),
                                         ::handled_runtime::js::to_number(
                                             &::handled_runtime::js::get(&p_item_26, "amazonQty")
-                                                .map_err(|e| e.at(52u32, 60u32))?,
+                                                .map_err(|e| e.at(52, 60))?,
                                         ),
                                     ],
                                 );
@@ -614,9 +614,9 @@ pub mod daily_inventory_reconciliation {
                             },
                             &[],
                         )
-                        .map_err(at(49u32, 10u32))?,
+                        .map_err(at(49, 10))?,
                 )
-                .map_err(at(49u32, 10u32))?,
+                .map_err(at(49, 10))?,
         )
     }
     /// Step 6, entry 1: `shopify.updateInventory` for each item (examples/pattern4_daily_reconciliation.hs:56:1).
@@ -628,15 +628,15 @@ pub mod daily_inventory_reconciliation {
         ::handled_runtime::StepError,
     > {
         let param_sku_29 = ::handled_runtime::convert::optional(
-            &::handled_runtime::js::get(item, "sku").map_err(at(58u32, 11u32))?,
+            &::handled_runtime::js::get(item, "sku").map_err(at(58, 11))?,
             "sku",
-            loc(58u32, 6u32),
+            loc(58, 6),
             ::handled_runtime::convert::string,
         )?;
         let param_quantity_30 = (::handled_runtime::convert::integer)(
-            &::handled_runtime::js::get(item, "wmsQty").map_err(at(59u32, 16u32))?,
+            &::handled_runtime::js::get(item, "wmsQty").map_err(at(59, 16))?,
             "quantity",
-            loc(59u32, 11u32),
+            loc(59, 11),
         )?;
         Ok(
             Some(::handled_shopify::UpdateInventoryParams {
@@ -657,14 +657,14 @@ pub mod daily_inventory_reconciliation {
         ::handled_runtime::StepError,
     > {
         let param_sku_31 = (::handled_runtime::convert::string)(
-            &::handled_runtime::js::get(item, "sku").map_err(at(63u32, 11u32))?,
+            &::handled_runtime::js::get(item, "sku").map_err(at(63, 11))?,
             "sku",
-            loc(63u32, 6u32),
+            loc(63, 6),
         )?;
         let param_quantity_32 = (::handled_runtime::convert::integer)(
-            &::handled_runtime::js::get(item, "wmsQty").map_err(at(64u32, 16u32))?,
+            &::handled_runtime::js::get(item, "wmsQty").map_err(at(64, 16))?,
             "quantity",
-            loc(64u32, 11u32),
+            loc(64, 11),
         )?;
         Ok(
             Some(::handled_amazon::UpdateInventoryParams {

@@ -138,8 +138,8 @@ impl Cx<'_> {
     /// The 1-based line and column of a span's start, as tokens for `e.at(line, column)`.
     pub fn at(&self, span: Span) -> TokenStream {
         let (line, column) = self.source.line_col(span.start as usize);
-        let line = line as u32;
-        let column = column as u32;
+        let line = proc_macro2::Literal::u32_unsuffixed(line as u32);
+        let column = proc_macro2::Literal::u32_unsuffixed(column as u32);
         if self.closure_depth > 0 || self.site != Site::Step {
             return q!(.map_err(|e| e.at(#line, #column))?);
         }
@@ -149,8 +149,8 @@ impl Cx<'_> {
     /// The position of a span as a `Location` value.
     pub fn location(&self, span: Span) -> TokenStream {
         let (line, column) = self.source.line_col(span.start as usize);
-        let line = line as u32;
-        let column = column as u32;
+        let line = proc_macro2::Literal::u32_unsuffixed(line as u32);
+        let column = proc_macro2::Literal::u32_unsuffixed(column as u32);
         q!(loc(#line, #column))
     }
 }

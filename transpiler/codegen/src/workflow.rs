@@ -112,7 +112,8 @@ impl<'a, 'o> WorkflowCompiler<'a, 'o> {
 
     fn location(&self, span: Span) -> TokenStream {
         let (line, column) = self.source.line_col(span.start as usize);
-        let (line, column) = (line as u32, column as u32);
+        let line = proc_macro2::Literal::u32_unsuffixed(line as u32);
+        let column = proc_macro2::Literal::u32_unsuffixed(column as u32);
         q!(loc(#line, #column))
     }
 
