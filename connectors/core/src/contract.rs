@@ -200,10 +200,7 @@ pub type OpCheck = fn() -> Result<(), Vec<String>>;
 
 /// Checks every listed op type of a connector with [`check_op`], and that together they
 /// cover every op the catalog lists for it (`checks` pairs each op's name with its check).
-pub fn check_connector(
-    connector: &str,
-    checks: &[(&str, OpCheck)],
-) -> Result<(), Vec<String>> {
+pub fn check_connector(connector: &str, checks: &[(&str, OpCheck)]) -> Result<(), Vec<String>> {
     let mut errors = Vec::new();
     for (_, check) in checks {
         if let Err(mut e) = check() {

@@ -15,6 +15,8 @@
 //!
 //! Each entry may add `"path":"…"` (only requests whose path contains it) and `"body":{…}`
 //! (the error body; else the emulator's vendor-shaped default, see [`Faults::with_body`]).
+//! A channel's fixture may carry the same list as `"faults"`: [`sandboxed`] queues it before
+//! the first call.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -45,19 +47,47 @@ pub async fn serve(router: Router) -> std::io::Result<(String, JoinHandle<()>)> 
     Ok((format!("http://{addr}"), task))
 }
 
+/// Splits a channel's fixture into what its emulator is seeded with and the `"faults"` to queue
+/// at start (a list of what `POST /_faults` takes: `{"status": 429, "retryAfter": 1}`, …).
+pub fn split_faults(fixture: Option<Json>) -> (Option<Json>, Option<Json>) {
+    match fixture {
+        Some(Json::Object(mut map)) => {
+            let faults = map.remove("faults");
+            (Some(Json::Object(map)), faults)
+        }
+        other => (other, None),
+    }
+}
+
 /// What every connector's `ConnectorFactory::sandbox` does: serves the emulator's `router` on a
-/// loopback port, builds the connector against its base URL with `connector`, and exposes the
-/// emulator's state (`state` of its `handle`).
+/// loopback port, queues the fixture's `faults` through the emulator's own `/_faults` (so that
+/// injected errors have the vendor's shape), builds the connector against its base URL with
+/// `connector`, and exposes the emulator's state (`state` of its `handle`).
 pub async fn sandboxed<H: Send + Sync + 'static>(
     name: &str,
     router: Router,
     handle: H,
+    faults: Option<Json>,
     state: fn(&H) -> Json,
     connector: impl FnOnce(&str, &H) -> Result<std::sync::Arc<dyn handled_runtime::Connector>, String>,
 ) -> Result<handled_runtime::Sandboxed, String> {
     let (base_url, _task) = serve(router)
         .await
         .map_err(|e| format!("{name} emulator: {e}"))?;
+    if let Some(faults) = faults {
+        let refused = |e: String| format!("the {name} fixture's `faults`: {e}");
+        let response = reqwest::Client::new()
+            .post(format!("{base_url}/_faults"))
+            .json(&faults)
+            .send()
+            .await
+            .map_err(|e| refused(e.to_string()))?;
+        if !response.status().is_success() {
+            let status = response.status();
+            let body = response.text().await.unwrap_or_default();
+            return Err(refused(format!("{status}: {body}")));
+        }
+    }
     let connector = connector(&base_url, &handle)?;
     Ok(handled_runtime::Sandboxed {
         connector,

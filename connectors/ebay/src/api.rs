@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
-use handled_connector_core::emulator::{sandbox_base, sandboxed};
+use handled_connector_core::emulator::{sandbox_base, sandboxed, split_faults};
 use handled_connector_core::http::classify_status;
 use handled_connector_core::{
     FreshToken, HttpClient, HttpResponse, RateLimiter, TokenCache, params,
@@ -589,11 +589,13 @@ impl ConnectorFactory for EbayFactory {
 
     fn sandbox(&self, fixture: Option<Json>) -> BoxFuture<'static, Result<Sandboxed, String>> {
         Box::pin(async move {
+            let (fixture, faults) = split_faults(fixture);
             let (router, handle) = emulator::emulator_router(fixture)?;
             sandboxed(
                 crate::NAME,
                 router,
                 handle,
+                faults,
                 emulator::EmulatorHandle::state,
                 |base, h| {
                     let client = EbayClient::new(h.settings(base)).map_err(|e| e.message)?;

@@ -18,7 +18,7 @@ pub mod webhook;
 
 use std::sync::Arc;
 
-use handled_connector_core::emulator::{sandbox_base, sandboxed};
+use handled_connector_core::emulator::{sandbox_base, sandboxed, split_faults};
 use handled_runtime::{BoxFuture, Connector, ConnectorFactory, Env, Json, Sandboxed};
 
 use emulator::EmulatorHandle;
@@ -59,11 +59,13 @@ impl ConnectorFactory for ShopifyFactory {
 
     fn sandbox(&self, fixture: Option<Json>) -> BoxFuture<'static, Result<Sandboxed, String>> {
         Box::pin(async move {
+            let (fixture, faults) = split_faults(fixture);
             let (router, handle) = emulator::emulator_router(fixture)?;
             sandboxed(
                 "shopify",
                 router,
                 handle,
+                faults,
                 EmulatorHandle::state,
                 |base, h| {
                     let config = sandbox_config(base, h.access_token(), h.webhook_secret());

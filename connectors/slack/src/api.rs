@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use handled_connector_core::emulator::{sandbox_base, sandboxed};
+use handled_connector_core::emulator::{sandbox_base, sandboxed, split_faults};
 use handled_connector_core::http::{classify_status, parse_retry_after};
 use handled_connector_core::{HttpClient, KeyedRateLimiter, params};
 use handled_runtime::{
@@ -193,11 +193,13 @@ impl ConnectorFactory for SlackFactory {
 
     fn sandbox(&self, fixture: Option<Json>) -> BoxFuture<'static, Result<Sandboxed, String>> {
         Box::pin(async move {
+            let (fixture, faults) = split_faults(fixture);
             let (router, handle) = emulator::emulator_router(fixture)?;
             sandboxed(
                 crate::NAME,
                 router,
                 handle,
+                faults,
                 emulator::EmulatorHandle::state,
                 |base, h| {
                     let config = SlackConfig::new(&format!("{base}/api"), &h.token());

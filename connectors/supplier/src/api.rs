@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use handled_connector_core::emulator::{sandbox_base, sandboxed};
+use handled_connector_core::emulator::{sandbox_base, sandboxed, split_faults};
 use handled_connector_core::http::classify_status;
 use handled_connector_core::{HttpClient, HttpResponse, RateLimiter, params};
 use handled_runtime::{
@@ -183,11 +183,13 @@ impl ConnectorFactory for SupplierFactory {
 
     fn sandbox(&self, fixture: Option<Json>) -> BoxFuture<'static, Result<Sandboxed, String>> {
         Box::pin(async move {
+            let (fixture, faults) = split_faults(fixture);
             let (router, handle) = emulator::emulator_router(fixture)?;
             sandboxed(
                 crate::NAME,
                 router,
                 handle,
+                faults,
                 emulator::EmulatorHandle::state,
                 |base, h| {
                     let client = SupplierClient::new(SupplierConfig::new(base, h.api_key()))

@@ -47,17 +47,33 @@ fn program() -> &'static Path {
 }
 
 fn exec(workflow: &str, event: Option<Value>) -> (i32, Value) {
+    exec_with_fixture(workflow, event, None)
+}
+
+/// The examples' fixture with `faults` queued at one channel's emulator.
+fn fixture_with_faults(channel: &str, faults: Value) -> Value {
+    let text = std::fs::read_to_string(workspace().join("examples/fixtures/catalog.json")).unwrap();
+    let mut fixture: Value = serde_json::from_str(&text).unwrap();
+    fixture[channel]["faults"] = faults;
+    fixture
+}
+
+/// `exec` in the sandbox, seeded from `fixture` (default: the examples' catalog).
+fn exec_with_fixture(workflow: &str, event: Option<Value>, fixture: Option<Value>) -> (i32, Value) {
     let root = workspace();
+    let dir = tempfile::tempdir().unwrap();
+    let fixture_path = match fixture {
+        Some(fixture) => {
+            let path = dir.path().join("fixture.json");
+            std::fs::write(&path, serde_json::to_vec(&fixture).unwrap()).unwrap();
+            path
+        }
+        None => root.join("examples/fixtures/catalog.json"),
+    };
     let mut cmd = Command::new(program());
     cmd.current_dir(root.join("examples"));
-    cmd.args([
-        "exec",
-        workflow,
-        "--sandbox",
-        "--fixture",
-        "fixtures/catalog.json",
-    ]);
-    let dir = tempfile::tempdir().unwrap();
+    cmd.args(["exec", workflow, "--sandbox", "--fixture"]);
+    cmd.arg(&fixture_path);
     if let Some(event) = event {
         let path = dir.path().join("event.json");
         std::fs::write(&path, serde_json::to_vec(&event).unwrap()).unwrap();
@@ -303,4 +319,58 @@ fn actions_with_retry_and_timeout_options_run() {
     assert_eq!(run["status"], "completed");
     assert_eq!(calls(&run, "shopify.updateInventory")[0]["attempts"], 1);
     assert_eq!(calls(&run, "slack.sendMessage").len(), 1);
+}
+
+#[test]
+fn an_actions_retry_option_bounds_its_attempts_at_the_emulator() {
+    // Five 503s in a row: the action allows two attempts, then the run fails.
+    let faults = json!([{ "status": 503, "count": 5 }]);
+    let fixture = fixture_with_faults("shopify", faults);
+    let (code, run) = exec_with_fixture(
+        "CallOptionsDemo",
+        Some(wms_event("MUG-WHT", json!(5))),
+        Some(fixture),
+    );
+    assert_eq!(code, 1, "{run:#}");
+    assert_eq!(run["status"], "failed");
+    let call = calls(&run, "shopify.updateInventory")[0];
+    assert_eq!(call["attempts"], 2, "{call:#}");
+    assert_eq!(call["error"]["class"], "retryable");
+    assert_eq!(call["error"]["status"], 503);
+}
+
+#[test]
+fn retry_after_is_honoured_over_the_actions_backoff() {
+    // One 429 asking for a second: the second attempt waits for it, then succeeds.
+    let faults = json!([{ "status": 429, "retryAfter": 1 }]);
+    let fixture = fixture_with_faults("shopify", faults);
+    let started = std::time::Instant::now();
+    let (code, run) = exec_with_fixture(
+        "CallOptionsDemo",
+        Some(wms_event("MUG-WHT", json!(5))),
+        Some(fixture),
+    );
+    assert_eq!(code, 0, "{run:#}");
+    assert_eq!(calls(&run, "shopify.updateInventory")[0]["attempts"], 2);
+    assert!(started.elapsed() >= std::time::Duration::from_secs(1));
+}
+
+#[test]
+fn an_attempt_slower_than_the_actions_timeout_is_abandoned() {
+    // Every request to the Shopify emulator takes 2 s; the action gives each attempt 300 ms.
+    let faults = json!([{ "latencyMs": 2000 }]);
+    let fixture = fixture_with_faults("shopify", faults);
+    let started = std::time::Instant::now();
+    let (code, run) = exec_with_fixture(
+        "TimeoutDemo",
+        Some(wms_event("MUG-WHT", json!(5))),
+        Some(fixture),
+    );
+    assert_eq!(code, 1, "{run:#}");
+    let call = calls(&run, "shopify.updateInventory")[0];
+    assert_eq!(call["attempts"], 2, "{call:#}");
+    let message = call["error"]["message"].as_str().unwrap();
+    assert!(message.contains("timeout of 300 ms"), "{message}");
+    // Two abandoned attempts, not two full answers.
+    assert!(started.elapsed() < std::time::Duration::from_secs(4));
 }
