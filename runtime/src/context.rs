@@ -294,6 +294,19 @@ impl RunContext {
         }
     }
 
+    /// Records a write to `channel` so that the channel's report of it is recognised as an echo.
+    async fn record_write(&self, channel: &str, (sku, quantity): (String, i64)) {
+        let write = Write {
+            channel: channel.to_string(),
+            sku,
+            quantity,
+            at_ms: self.engine.clock.now_ms(),
+        };
+        if let Err(e) = self.engine.store.record_write(write).await {
+            tracing::warn!(run = %self.run_id, error = %e, "a write could not be recorded for echo suppression");
+        }
+    }
+
     fn finished(&self, slot: StepSlot) -> Option<&StepRecord> {
         self.steps
             .get(&slot)
@@ -690,6 +703,14 @@ impl RunContext {
         .copied()
         .unwrap_or_default();
         let policy = options.policy(self.engine.retry);
+        // A write is recorded for echo suppression before it is sent: the channel's webhook
+        // reporting it may arrive before the call returns.
+        let is_write = crate::echo::is_write(O::CONNECTOR, O::NAME);
+        let mut recorded_before = false;
+        if is_write && let Some(written) = connector.written_quantity(O::NAME, &params) {
+            self.record_write(O::CONNECTOR, written).await;
+            recorded_before = true;
+        }
         let mut attempt_here = 0u32;
         let outcome: Result<Json, CallError> = loop {
             attempt_here += 1;
@@ -747,7 +768,9 @@ impl RunContext {
             Ok(json) => match serde_json::from_value::<O::Output>(json.clone()) {
                 Ok(output) => {
                     let (result, result_redacted) = self.engine.redactor.json(&json);
-                    let written = if crate::echo::is_write(O::CONNECTOR, O::NAME) {
+                    // Recorded before the call when it could be; otherwise now (the connector may
+                    // have learnt the SKU while writing).
+                    let written = if is_write && !recorded_before {
                         connector.written_quantity(O::NAME, &params)
                     } else {
                         None
@@ -772,16 +795,8 @@ impl RunContext {
                     if let Err(stop) = self.journal_step(step).await {
                         return CallOutcome::Failed(stop);
                     }
-                    if let Some((sku, quantity)) = written {
-                        let write = Write {
-                            channel: O::CONNECTOR.to_string(),
-                            sku,
-                            quantity,
-                            at_ms: self.engine.clock.now_ms(),
-                        };
-                        if let Err(e) = self.engine.store.record_write(write).await {
-                            tracing::warn!(run = %self.run_id, error = %e, "a write could not be recorded for echo suppression");
-                        }
+                    if let Some(written) = written {
+                        self.record_write(O::CONNECTOR, written).await;
                     }
                     self.actions_done += 1;
                     CallOutcome::Done(output)

@@ -124,6 +124,9 @@ pub struct ShopifyConnector {
     bucket: CostBucket,
     primary_location: tokio::sync::Mutex<Option<String>>,
     pub(crate) enrich_cache: Mutex<EnrichCache>,
+    /// The SKU of each variant looked up so far (variant GID → SKU), so that a write by
+    /// product and variant id can name its SKU for echo suppression.
+    variant_skus: Mutex<HashMap<String, String>>,
 }
 
 impl std::fmt::Debug for ShopifyConnector {
@@ -155,6 +158,7 @@ impl ShopifyConnector {
             bucket: CostBucket::default(),
             primary_location: tokio::sync::Mutex::new(None),
             enrich_cache: Mutex::new(HashMap::new()),
+            variant_skus: Mutex::new(HashMap::new()),
         })
     }
 
@@ -251,7 +255,7 @@ impl ShopifyConnector {
             let conn = &data["productVariants"];
             for node in conn["nodes"].as_array().into_iter().flatten() {
                 if node["sku"].as_str() == Some(sku) {
-                    return variant_from(node);
+                    return variant_from(node).map(|v| self.remember(v));
                 }
             }
             if conn["pageInfo"]["hasNextPage"].as_bool() != Some(true) {
@@ -262,6 +266,19 @@ impl ShopifyConnector {
         Err(CallError::permanent(format!(
             "shopify: no product variant has SKU \"{sku}\""
         )))
+    }
+
+    /// Remembers a variant's SKU (see [`ShopifyConnector::written_quantity`]).
+    fn remember(&self, v: Variant) -> Variant {
+        if !v.sku.is_empty() {
+            let mut skus = self.variant_skus.lock().unwrap_or_else(|e| e.into_inner());
+            // A shop has as many variants as it has; a cache this large is rebuilt from scratch.
+            if skus.len() >= 100_000 {
+                skus.clear();
+            }
+            skus.insert(v.variant_id.clone(), v.sku.clone());
+        }
+        v
     }
 
     async fn variant_by_id(
@@ -279,7 +296,7 @@ impl ShopifyConnector {
                 "shopify: no product variant {id}"
             )));
         }
-        let v = variant_from(node)?;
+        let v = self.remember(variant_from(node)?);
         if v.product_id != gid("Product", product_id) {
             return Err(CallError::permanent(format!(
                 "shopify: variant {id} belongs to {}, not {}",
@@ -628,6 +645,24 @@ impl Connector for ShopifyConnector {
     ) -> Result<handled_runtime::connector::IncomingEvent, handled_runtime::connector::WebhookError>
     {
         crate::webhook::accept(&self.config.webhook_secret, trigger, request)
+    }
+
+    /// `updateInventory` by `sku`, or by product and variant id once the variant was looked up
+    /// (by `findProduct` or an earlier write): Shopify's webhook for the change names the SKU.
+    fn written_quantity(&self, op: &str, params: &Json) -> Option<(String, i64)> {
+        if op != "updateInventory" {
+            return None;
+        }
+        let quantity = params["quantity"].as_i64()?;
+        let sku = match params["sku"].as_str() {
+            Some(sku) => sku.to_string(),
+            None => {
+                let variant = gid("ProductVariant", params["variantId"].as_str()?);
+                let skus = self.variant_skus.lock().unwrap_or_else(|e| e.into_inner());
+                skus.get(&variant)?.clone()
+            }
+        };
+        Some((sku, quantity))
     }
 
     fn enrich<'a>(
