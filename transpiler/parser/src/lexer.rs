@@ -1,9 +1,16 @@
-//! The HandledScript lexer: source text to a flat list of tokens with byte spans.
+//! The HandledScript lexer: source text to a flat list of tokens with byte spans, written
+//! with winnow combinators over a [`LocatingSlice`] (which gives every token its offset) in a
+//! [`Stateful`] stream that collects the tokens, the cooked strings and the errors.
 //!
 //! Comments and whitespace are dropped (a token only remembers whether a line break came
 //! before it, which error recovery uses as a hint). String and template literals are cooked
 //! here, their text kept in a side table; numbers are converted here. Lexical errors are
 //! collected and the lexer always goes on, so that the parser sees every token it can.
+
+use winnow::combinator::{alt, dispatch, empty, fail, opt, peek, preceded, terminated, trace};
+use winnow::prelude::*;
+use winnow::stream::{LocatingSlice, Location, Stateful, Stream};
+use winnow::token::{any, none_of, one_of, rest, take_till, take_until, take_while};
 
 use crate::{SyntaxError, SyntaxErrorKind};
 
@@ -80,82 +87,26 @@ pub(crate) enum Tok {
     Eof,
 }
 
-/// One token: kind, local byte range, and whether a line break precedes it.
+/// One token: kind, text, local byte range, and whether a line break precedes it.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Token {
+pub(crate) struct Token<'s> {
     pub kind: Tok,
+    /// The token's source text.
+    pub text: &'s str,
     pub start: u32,
     pub end: u32,
     pub nl_before: bool,
 }
 
 /// The lexer's output.
-pub(crate) struct Lexed {
-    pub tokens: Vec<Token>,
+#[derive(Debug)]
+pub(crate) struct Lexed<'s> {
+    pub tokens: Vec<Token<'s>>,
     pub strings: Vec<String>,
     pub errors: Vec<SyntaxError>,
     /// A literal or comment ran to the end of input: errors found at the end are follow-ons.
     pub eof_poisoned: bool,
 }
-
-const PUNCTS: &[(&str, P)] = &[
-    (">>>=", P::CompoundAssign),
-    ("...", P::Ellipsis),
-    ("===", P::EqEqEq),
-    ("!==", P::BangEqEq),
-    ("**=", P::CompoundAssign),
-    ("<<=", P::CompoundAssign),
-    (">>=", P::CompoundAssign),
-    (">>>", P::Bitwise),
-    ("&&=", P::CompoundAssign),
-    ("||=", P::CompoundAssign),
-    ("??=", P::CompoundAssign),
-    ("=>", P::Arrow),
-    ("==", P::EqEq),
-    ("!=", P::BangEq),
-    ("<=", P::Le),
-    (">=", P::Ge),
-    ("&&", P::AndAnd),
-    ("||", P::OrOr),
-    ("??", P::QQ),
-    ("**", P::StarStar),
-    ("++", P::Update),
-    ("--", P::Update),
-    ("+=", P::CompoundAssign),
-    ("-=", P::CompoundAssign),
-    ("*=", P::CompoundAssign),
-    ("/=", P::CompoundAssign),
-    ("%=", P::CompoundAssign),
-    ("&=", P::CompoundAssign),
-    ("|=", P::CompoundAssign),
-    ("^=", P::CompoundAssign),
-    ("<<", P::Bitwise),
-    (">>", P::Bitwise),
-    ("{", P::LBrace),
-    ("}", P::RBrace),
-    ("(", P::LParen),
-    (")", P::RParen),
-    ("[", P::LBracket),
-    ("]", P::RBracket),
-    (",", P::Comma),
-    (":", P::Colon),
-    (";", P::Semi),
-    (".", P::Dot),
-    ("?", P::Question),
-    ("!", P::Bang),
-    ("+", P::Plus),
-    ("-", P::Minus),
-    ("*", P::Star),
-    ("/", P::Slash),
-    ("%", P::Percent),
-    ("=", P::Eq),
-    ("<", P::Lt),
-    (">", P::Gt),
-    ("&", P::Bitwise),
-    ("|", P::Bitwise),
-    ("^", P::Bitwise),
-    ("~", P::Tilde),
-];
 
 /// Keywords after which a `/` starts a regular expression rather than a division.
 const REGEX_AFTER: &[&str] = &[
@@ -196,43 +147,70 @@ fn is_js_whitespace(c: char) -> bool {
     matches!(c, '\t' | '\u{B}' | '\u{C}' | ' ' | '\u{A0}' | '\u{FEFF}') || c.is_whitespace()
 }
 
-struct Lexer<'s> {
+/// The lexer's input: the rest of the source, where it is, and what has been produced so far.
+type Input<'s> = Stateful<LocatingSlice<&'s str>, State<'s>>;
+
+/// What the lexer carries along the input.
+#[derive(Debug)]
+struct State<'s> {
+    /// The whole source (the previous token's text decides whether `/` starts a regex).
     src: &'s str,
-    bytes: &'s [u8],
-    pos: usize,
+    /// Added to the spans of the errors.
     base: usize,
-    out: Lexed,
+    out: Lexed<'s>,
     /// One entry per open `{` or template substitution: `Some(start of the template)` for the latter.
     braces: Vec<Option<usize>>,
+    /// A line break was skipped since the last token.
     nl: bool,
 }
 
 /// Splits `src` into tokens; `base` is added to the spans of the errors.
-pub(crate) fn lex(src: &str, base: usize) -> Lexed {
-    let mut lx = Lexer {
-        src,
-        bytes: src.as_bytes(),
-        pos: 0,
-        base,
-        out: Lexed {
-            tokens: Vec::with_capacity(src.len() / 4 + 1),
-            strings: Vec::new(),
-            errors: Vec::new(),
-            eof_poisoned: false,
+pub(crate) fn lex(src: &str, base: usize) -> Lexed<'_> {
+    let mut input = Input {
+        input: LocatingSlice::new(src),
+        state: State {
+            src,
+            base,
+            out: Lexed {
+                tokens: Vec::with_capacity(src.len() / 4 + 1),
+                strings: Vec::new(),
+                errors: Vec::new(),
+                eof_poisoned: false,
+            },
+            braces: Vec::new(),
+            nl: false,
         },
-        braces: Vec::new(),
-        nl: false,
     };
-    lx.run();
-    lx.out
+    // Every parser below recovers from what it does not accept, so this cannot fail; if it
+    // ever did, the tokens read so far still end with `Eof` below.
+    let _ = tokens.parse_next(&mut input);
+    let mut state = input.state;
+    // Template substitutions still open at the end.
+    if let Some(tpl_start) = state.braces.iter().rev().find_map(|b| *b)
+        && !state.out.eof_poisoned
+    {
+        state.error(
+            SyntaxErrorKind::BadLiteral,
+            tpl_start,
+            tpl_start + 1,
+            "unterminated template literal".to_string(),
+            None,
+        );
+        state.out.eof_poisoned = true;
+    }
+    let end = src.len() as u32;
+    state.out.tokens.push(Token {
+        kind: Tok::Eof,
+        text: "",
+        start: end,
+        end,
+        nl_before: state.nl,
+    });
+    state.out
 }
 
-impl<'s> Lexer<'s> {
-    fn error(&mut self, kind: SyntaxErrorKind, start: usize, end: usize, message: String) {
-        self.error_help(kind, start, end, message, None);
-    }
-
-    fn error_help(
+impl State<'_> {
+    fn error(
         &mut self,
         kind: SyntaxErrorKind,
         start: usize,
@@ -247,28 +225,6 @@ impl<'s> Lexer<'s> {
             help: help.map(str::to_string),
             kind,
         });
-    }
-
-    fn peek_char(&self) -> Option<char> {
-        self.src.get(self.pos..).and_then(|s| s.chars().next())
-    }
-
-    fn char_at(&self, pos: usize) -> Option<char> {
-        self.src.get(pos..).and_then(|s| s.chars().next())
-    }
-
-    fn byte_at(&self, pos: usize) -> u8 {
-        self.bytes.get(pos).copied().unwrap_or(0)
-    }
-
-    fn push(&mut self, kind: Tok, start: usize) {
-        self.out.tokens.push(Token {
-            kind,
-            start: start as u32,
-            end: self.pos as u32,
-            nl_before: self.nl,
-        });
-        self.nl = false;
     }
 
     fn add_string(&mut self, s: String) -> u32 {
@@ -294,582 +250,614 @@ impl<'s> Lexer<'s> {
             _ => true,
         }
     }
+}
 
-    fn run(&mut self) {
+/// The byte offset of the input in the source.
+fn pos(i: &Input<'_>) -> usize {
+    i.current_token_start()
+}
+
+/// The byte `n` bytes ahead (0 past the end).
+fn byte_at(i: &Input<'_>, n: usize) -> u8 {
+    let rest: &str = *i.input;
+    rest.as_bytes().get(n).copied().unwrap_or(0)
+}
+
+/// Records a token that started at `start` and ends here.
+fn push(i: &mut Input<'_>, kind: Tok, start: usize) {
+    let end = pos(i);
+    let state = &mut i.state;
+    state.out.tokens.push(Token {
+        kind,
+        text: state.src.get(start..end).unwrap_or(""),
+        start: start as u32,
+        end: end as u32,
+        nl_before: state.nl,
+    });
+    state.nl = false;
+}
+
+/// `(trivia token)* trivia`.
+fn tokens(i: &mut Input<'_>) -> ModalResult<()> {
+    trace("tokens", |i: &mut Input<'_>| {
         loop {
-            self.skip_trivia();
-            let Some(c) = self.peek_char() else {
-                break;
-            };
-            let start = self.pos;
-            if is_id_start(c) {
-                self.pos += c.len_utf8();
-                while let Some(c) = self.peek_char() {
-                    if !is_id_continue(c) {
-                        break;
-                    }
-                    self.pos += c.len_utf8();
-                }
-                self.push(Tok::Ident, start);
-            } else if c.is_ascii_digit() || (c == '.' && self.byte_at(start + 1).is_ascii_digit()) {
-                let v = self.number();
-                self.push(Tok::Num(v), start);
-            } else if c == '"' || c == '\'' {
-                self.string(c);
-            } else if c == '`' {
-                self.pos += 1;
-                self.template(start, start, true);
-            } else if c == '/' && self.regex_allowed() {
-                self.regex();
-            } else if c == '{' {
-                self.pos += 1;
-                self.braces.push(None);
-                self.push(Tok::Punct(P::LBrace), start);
-            } else if c == '}' {
-                match self.braces.pop() {
-                    Some(Some(tpl_start)) => {
-                        self.pos += 1;
-                        self.template(start, tpl_start, false);
-                    }
-                    _ => {
-                        self.pos += 1;
-                        self.push(Tok::Punct(P::RBrace), start);
-                    }
-                }
-            } else if c == '?'
-                && self.byte_at(start + 1) == b'.'
-                && !self.byte_at(start + 2).is_ascii_digit()
-            {
-                self.pos += 2;
-                self.push(Tok::Punct(P::QDot), start);
-            } else if let Some(p) = self.punct() {
-                self.push(Tok::Punct(p), start);
-            } else {
-                self.pos += c.len_utf8();
-                self.push(Tok::Unknown, start);
+            trivia(i)?;
+            if i.eof_offset() == 0 {
+                return Ok(());
+            }
+            token(i)?;
+        }
+    })
+    .parse_next(i)
+}
+
+/// One piece of what lies between tokens.
+#[derive(Clone, Copy)]
+enum Trivia {
+    Space,
+    LineBreak,
+    /// `/*` without `*/`.
+    OpenComment,
+}
+
+/// Whitespace and comments; remembers line breaks and reports unterminated comments.
+fn trivia(i: &mut Input<'_>) -> ModalResult<()> {
+    loop {
+        let start = pos(i);
+        let piece = opt(alt((
+            take_while(1.., is_line_terminator).value(Trivia::LineBreak),
+            take_while(1.., |c: char| !is_line_terminator(c) && is_js_whitespace(c))
+                .value(Trivia::Space),
+            ("//", take_till(0.., is_line_terminator)).value(Trivia::Space),
+            preceded("/*", opt(terminated(take_until(0.., "*/"), "*/"))).map(
+                |body: Option<&str>| match body {
+                    Some(b) if b.contains(is_line_terminator) => Trivia::LineBreak,
+                    Some(_) => Trivia::Space,
+                    None => Trivia::OpenComment,
+                },
+            ),
+        )))
+        .parse_next(i)?;
+        match piece {
+            None => return Ok(()),
+            Some(Trivia::Space) => {}
+            Some(Trivia::LineBreak) => i.state.nl = true,
+            Some(Trivia::OpenComment) => {
+                i.state.error(
+                    SyntaxErrorKind::BadLiteral,
+                    start,
+                    start + 2,
+                    "unterminated block comment: `/*` is never closed by `*/`".to_string(),
+                    None,
+                );
+                i.state.out.eof_poisoned = true;
+                rest.void().parse_next(i)?;
             }
         }
-        // Template substitutions still open at the end.
-        if let Some(tpl_start) = self.braces.iter().rev().find_map(|b| *b)
-            && !self.out.eof_poisoned
-        {
-            self.error(
+    }
+}
+
+/// One token (the input is not at its end).
+fn token(i: &mut Input<'_>) -> ModalResult<()> {
+    let start = pos(i);
+    let c = peek(any).parse_next(i)?;
+    let kind = match c {
+        c if is_id_start(c) => {
+            (any, take_while(0.., is_id_continue))
+                .void()
+                .parse_next(i)?;
+            Tok::Ident
+        }
+        '0'..='9' => Tok::Num(number(i)?),
+        '.' if byte_at(i, 1).is_ascii_digit() => Tok::Num(number(i)?),
+        '"' | '\'' => string(i, c)?,
+        '`' => {
+            any.void().parse_next(i)?;
+            template(i, start, true)?
+        }
+        '/' if i.state.regex_allowed() => {
+            regex(i)?;
+            Tok::Regex
+        }
+        '{' => {
+            any.void().parse_next(i)?;
+            i.state.braces.push(None);
+            Tok::Punct(P::LBrace)
+        }
+        '}' => {
+            any.void().parse_next(i)?;
+            match i.state.braces.pop() {
+                Some(Some(tpl_start)) => template(i, tpl_start, false)?,
+                _ => Tok::Punct(P::RBrace),
+            }
+        }
+        '?' if byte_at(i, 1) == b'.' && !byte_at(i, 2).is_ascii_digit() => {
+            "?.".void().parse_next(i)?;
+            Tok::Punct(P::QDot)
+        }
+        _ => match opt(punct).parse_next(i)? {
+            Some(p) => Tok::Punct(p),
+            None => {
+                any.void().parse_next(i)?;
+                Tok::Unknown
+            }
+        },
+    };
+    push(i, kind, start);
+    Ok(())
+}
+
+/// A punctuator, longest match first.
+fn punct(i: &mut Input<'_>) -> ModalResult<P> {
+    use P::*;
+    let assign = || "=".value(CompoundAssign);
+    dispatch! {any;
+        '{' => empty.value(LBrace),
+        '}' => empty.value(RBrace),
+        '(' => empty.value(LParen),
+        ')' => empty.value(RParen),
+        '[' => empty.value(LBracket),
+        ']' => empty.value(RBracket),
+        ',' => empty.value(Comma),
+        ':' => empty.value(Colon),
+        ';' => empty.value(Semi),
+        '~' => empty.value(Tilde),
+        '.' => alt(("..".value(Ellipsis), empty.value(Dot))),
+        '=' => alt(("==".value(EqEqEq), "=".value(EqEq), ">".value(Arrow), empty.value(Eq))),
+        '!' => alt(("==".value(BangEqEq), "=".value(BangEq), empty.value(Bang))),
+        '*' => alt(("*=".value(CompoundAssign), "*".value(StarStar), assign(), empty.value(Star))),
+        '<' => alt(("<=".value(CompoundAssign), "=".value(Le), "<".value(Bitwise), empty.value(Lt))),
+        '>' => alt((
+            ">>=".value(CompoundAssign),
+            ">>".value(Bitwise),
+            ">=".value(CompoundAssign),
+            "=".value(Ge),
+            ">".value(Bitwise),
+            empty.value(Gt),
+        )),
+        '&' => alt(("&=".value(CompoundAssign), "&".value(AndAnd), assign(), empty.value(Bitwise))),
+        '|' => alt(("|=".value(CompoundAssign), "|".value(OrOr), assign(), empty.value(Bitwise))),
+        '?' => alt(("?=".value(CompoundAssign), "?".value(QQ), empty.value(Question))),
+        '+' => alt(("+".value(Update), assign(), empty.value(Plus))),
+        '-' => alt(("-".value(Update), assign(), empty.value(Minus))),
+        '/' => alt((assign(), empty.value(Slash))),
+        '%' => alt((assign(), empty.value(Percent))),
+        '^' => alt((assign(), empty.value(Bitwise))),
+        _ => fail,
+    }
+    .parse_next(i)
+}
+
+/// A regular expression literal: read to its end (flags included) and reported.
+fn regex(i: &mut Input<'_>) -> ModalResult<()> {
+    let start = pos(i);
+    '/'.void().parse_next(i)?;
+    let mut in_class = false;
+    while let Some(c) = opt(none_of(is_line_terminator)).parse_next(i)? {
+        match c {
+            '\\' => {
+                opt(none_of(is_line_terminator)).void().parse_next(i)?;
+            }
+            '[' => in_class = true,
+            ']' => in_class = false,
+            '/' if !in_class => {
+                take_while(0.., is_id_continue).void().parse_next(i)?;
+                break;
+            }
+            _ => {}
+        }
+    }
+    let end = pos(i);
+    i.state.error(
+        SyntaxErrorKind::Unsupported,
+        start,
+        end,
+        "regular expression literals are not supported".to_string(),
+        Some(
+            "use string methods with a string pattern: `includes`, `startsWith`, `endsWith`, `split`, `replace`, `replaceAll`",
+        ),
+    );
+    Ok(())
+}
+
+const SEPARATOR_MESSAGE: &str = "numeric separator `_` must stand between two digits";
+
+/// Digits of `radix` with numeric separators, appended to `out`; returns how many were read.
+fn digits(i: &mut Input<'_>, radix: u32, out: &mut Vec<u8>) -> ModalResult<usize> {
+    let mut count = 0;
+    let mut last_was_digit = false;
+    loop {
+        let run = take_while(0.., |c: char| c.is_digit(radix)).parse_next(i)?;
+        if !run.is_empty() {
+            out.extend_from_slice(run.as_bytes());
+            count += run.len();
+            last_was_digit = true;
+            continue;
+        }
+        let start = pos(i);
+        let Some(seps) = opt(take_while(1.., '_')).parse_next(i)? else {
+            return Ok(count);
+        };
+        let next = byte_at(i, 0);
+        if !last_was_digit || !(next as char).is_digit(radix) || seps.len() > 1 {
+            let end = pos(i);
+            i.state.error(
+                SyntaxErrorKind::BadLiteral,
+                start,
+                end,
+                SEPARATOR_MESSAGE.to_string(),
+                None,
+            );
+        }
+        last_was_digit = false;
+    }
+}
+
+/// A `_` right after a radix prefix or a decimal point: reported and skipped.
+fn leading_separator(i: &mut Input<'_>) -> ModalResult<()> {
+    let at = pos(i);
+    if opt('_').parse_next(i)?.is_some() {
+        i.state.error(
+            SyntaxErrorKind::BadLiteral,
+            at,
+            at + 1,
+            SEPARATOR_MESSAGE.to_string(),
+            None,
+        );
+    }
+    Ok(())
+}
+
+/// A number literal, converted as JavaScript does.
+fn number(i: &mut Input<'_>) -> ModalResult<f64> {
+    let start = pos(i);
+    let first = byte_at(i, 0);
+    let mut buf: Vec<u8> = Vec::new();
+    let radix = opt(preceded(
+        '0',
+        alt((
+            one_of(['x', 'X']).value(16),
+            one_of(['o', 'O']).value(8),
+            one_of(['b', 'B']).value(2),
+        )),
+    ))
+    .parse_next(i)?;
+    let value = if let Some(radix) = radix {
+        leading_separator(i)?;
+        if digits(i, radix, &mut buf)? == 0 {
+            let prefix = i.state.src.get(start..start + 2).unwrap_or("0x");
+            let message = format!("expected digits after `{prefix}`");
+            let end = pos(i);
+            i.state
+                .error(SyntaxErrorKind::BadLiteral, start, end, message, None);
+            f64::NAN
+        } else {
+            radix_to_f64(&buf, radix)
+        }
+    } else {
+        let int_digits = digits(i, 10, &mut buf)?;
+        if first == b'0' && int_digits > 1 {
+            let end = pos(i);
+            i.state.error(
+                SyntaxErrorKind::BadLiteral,
+                start,
+                end,
+                "numbers cannot start with `0` followed by digits (legacy octal)".to_string(),
+                Some("write `0o17` for an octal number, or drop the leading zero"),
+            );
+        }
+        if opt('.').parse_next(i)?.is_some() {
+            buf.push(b'.');
+            leading_separator(i)?;
+            digits(i, 10, &mut buf)?;
+        }
+        let e_pos = pos(i);
+        if opt(one_of(['e', 'E'])).parse_next(i)?.is_some() {
+            buf.push(b'e');
+            if let Some(sign) = opt(one_of(['+', '-'])).parse_next(i)? {
+                buf.push(sign as u8);
+            }
+            if digits(i, 10, &mut buf)? == 0 {
+                let end = pos(i);
+                i.state.error(
+                    SyntaxErrorKind::BadLiteral,
+                    e_pos,
+                    end,
+                    "expected digits in the exponent of a number".to_string(),
+                    None,
+                );
+                buf.push(b'0');
+            }
+        }
+        std::str::from_utf8(&buf)
+            .ok()
+            .and_then(|s| s.parse::<f64>().ok())
+            .unwrap_or(f64::NAN)
+    };
+    if opt('n').parse_next(i)?.is_some() {
+        let end = pos(i);
+        i.state.error(
+            SyntaxErrorKind::Unsupported,
+            start,
+            end,
+            "BigInt literals are not supported".to_string(),
+            None,
+        );
+    }
+    if let Some(c) = opt(peek(any)).parse_next(i)?
+        && (is_id_continue(c) || c == '\\')
+    {
+        let bad = pos(i);
+        take_while(0.., is_id_continue).void().parse_next(i)?;
+        let end = pos(i).max(bad + 1).min(i.state.src.len());
+        i.state.error(
+            SyntaxErrorKind::BadLiteral,
+            bad,
+            end,
+            "a number cannot be directly followed by a letter or digit".to_string(),
+            None,
+        );
+    }
+    Ok(value)
+}
+
+/// A string literal in `quote`s, cooked.
+fn string(i: &mut Input<'_>, quote: char) -> ModalResult<Tok> {
+    let start = pos(i);
+    any.void().parse_next(i)?;
+    let mut out = String::new();
+    let mut closed = false;
+    loop {
+        let chunk = take_till(0.., |c: char| c == quote || matches!(c, '\\' | '\n' | '\r'))
+            .parse_next(i)?;
+        out.push_str(chunk);
+        match opt(peek(any)).parse_next(i)? {
+            Some(c) if c == quote => {
+                any.void().parse_next(i)?;
+                closed = true;
+                break;
+            }
+            Some('\\') => escape(i, &mut out, false)?,
+            _ => break,
+        }
+    }
+    if !closed {
+        i.state.error(
+            SyntaxErrorKind::BadLiteral,
+            start,
+            start + 1,
+            "unterminated string literal".to_string(),
+            None,
+        );
+        if i.eof_offset() == 0 {
+            i.state.out.eof_poisoned = true;
+        }
+    }
+    Ok(Tok::Str(i.state.add_string(out)))
+}
+
+/// Template text after `` ` `` (`head`) or after the `}` closing a substitution.
+fn template(i: &mut Input<'_>, tpl_start: usize, head: bool) -> ModalResult<Tok> {
+    let mut out = String::new();
+    loop {
+        let chunk = take_till(0.., ['`', '$', '\\', '\r']).parse_next(i)?;
+        out.push_str(chunk);
+        let Some(c) = opt(peek(any)).parse_next(i)? else {
+            i.state.error(
                 SyntaxErrorKind::BadLiteral,
                 tpl_start,
                 tpl_start + 1,
                 "unterminated template literal".to_string(),
+                None,
             );
-            self.out.eof_poisoned = true;
-        }
-        let end = self.src.len();
-        self.out.tokens.push(Token {
-            kind: Tok::Eof,
-            start: end as u32,
-            end: end as u32,
-            nl_before: self.nl,
-        });
-    }
-
-    fn punct(&mut self) -> Option<P> {
-        let rest = self.src.get(self.pos..)?;
-        let first = rest.as_bytes().first()?;
-        for (text, p) in PUNCTS {
-            if text.as_bytes().first() == Some(first) && rest.starts_with(text) {
-                self.pos += text.len();
-                return Some(*p);
-            }
-        }
-        None
-    }
-
-    fn skip_trivia(&mut self) {
-        while let Some(c) = self.peek_char() {
-            if is_line_terminator(c) {
-                self.nl = true;
-                self.pos += c.len_utf8();
-            } else if is_js_whitespace(c) {
-                self.pos += c.len_utf8();
-            } else if c == '/' && self.byte_at(self.pos + 1) == b'/' {
-                while let Some(c) = self.peek_char() {
-                    if is_line_terminator(c) {
-                        break;
-                    }
-                    self.pos += c.len_utf8();
-                }
-            } else if c == '/' && self.byte_at(self.pos + 1) == b'*' {
-                let start = self.pos;
-                let rest = self.src.get(start + 2..).unwrap_or("");
-                match rest.find("*/") {
-                    Some(i) => {
-                        let body = &rest[..i];
-                        if body.contains(is_line_terminator) {
-                            self.nl = true;
-                        }
-                        self.pos = start + 2 + i + 2;
-                    }
-                    None => {
-                        self.error(
-                            SyntaxErrorKind::BadLiteral,
-                            start,
-                            start + 2,
-                            "unterminated block comment: `/*` is never closed by `*/`".to_string(),
-                        );
-                        self.out.eof_poisoned = true;
-                        self.pos = self.src.len();
-                    }
-                }
+            i.state.out.eof_poisoned = true;
+            let idx = i.state.add_string(out);
+            return Ok(if head {
+                Tok::TplFull(idx)
             } else {
-                break;
-            }
-        }
-    }
-
-    fn regex(&mut self) {
-        let start = self.pos;
-        self.pos += 1;
-        let mut in_class = false;
-        while let Some(c) = self.peek_char() {
-            if is_line_terminator(c) {
-                break;
-            }
-            self.pos += c.len_utf8();
-            match c {
-                '\\' => {
-                    if let Some(n) = self.peek_char()
-                        && !is_line_terminator(n)
-                    {
-                        self.pos += n.len_utf8();
-                    }
-                }
-                '[' => in_class = true,
-                ']' => in_class = false,
-                '/' if !in_class => {
-                    while let Some(c) = self.peek_char() {
-                        if !is_id_continue(c) {
-                            break;
-                        }
-                        self.pos += c.len_utf8();
-                    }
-                    break;
-                }
-                _ => {}
-            }
-        }
-        self.error_help(
-            SyntaxErrorKind::Unsupported,
-            start,
-            self.pos,
-            "regular expression literals are not supported".to_string(),
-            Some(
-                "use string methods with a string pattern: `includes`, `startsWith`, `endsWith`, `split`, `replace`, `replaceAll`",
-            ),
-        );
-        self.push(Tok::Regex, start);
-    }
-
-    /// Scans digits of `radix` with numeric separators; returns how many digits were read.
-    fn digits(&mut self, radix: u32, out: &mut Vec<u8>) -> usize {
-        let mut count = 0;
-        let mut last_was_digit = false;
-        loop {
-            let b = self.byte_at(self.pos);
-            if (b as char).is_digit(radix) {
-                out.push(b);
-                count += 1;
-                last_was_digit = true;
-                self.pos += 1;
-            } else if b == b'_' {
-                let start = self.pos;
-                while self.byte_at(self.pos) == b'_' {
-                    self.pos += 1;
-                }
-                let next = self.byte_at(self.pos);
-                if !last_was_digit || !(next as char).is_digit(radix) || self.pos - start > 1 {
-                    self.error(
-                        SyntaxErrorKind::BadLiteral,
-                        start,
-                        self.pos,
-                        "numeric separator `_` must stand between two digits".to_string(),
-                    );
-                }
-                last_was_digit = false;
-            } else {
-                return count;
-            }
-        }
-    }
-
-    fn number(&mut self) -> f64 {
-        let start = self.pos;
-        let mut buf: Vec<u8> = Vec::new();
-        let first = self.byte_at(start);
-        let second = self.byte_at(start + 1).to_ascii_lowercase();
-        let value;
-        if first == b'0' && matches!(second, b'x' | b'o' | b'b') {
-            let radix = match second {
-                b'x' => 16,
-                b'o' => 8,
-                _ => 2,
-            };
-            self.pos += 2;
-            if self.byte_at(self.pos) == b'_' {
-                self.error(
-                    SyntaxErrorKind::BadLiteral,
-                    self.pos,
-                    self.pos + 1,
-                    "numeric separator `_` must stand between two digits".to_string(),
-                );
-                self.pos += 1;
-            }
-            if self.digits(radix, &mut buf) == 0 {
-                self.error(
-                    SyntaxErrorKind::BadLiteral,
-                    start,
-                    self.pos,
-                    format!("expected digits after `{}`", &self.src[start..start + 2]),
-                );
-                value = f64::NAN;
-            } else {
-                value = radix_to_f64(&buf, radix);
-            }
-        } else {
-            let int_digits = self.digits(10, &mut buf);
-            if first == b'0' && int_digits > 1 {
-                self.error_help(
-                    SyntaxErrorKind::BadLiteral,
-                    start,
-                    self.pos,
-                    "numbers cannot start with `0` followed by digits (legacy octal)".to_string(),
-                    Some("write `0o17` for an octal number, or drop the leading zero"),
-                );
-            }
-            if self.byte_at(self.pos) == b'.' {
-                buf.push(b'.');
-                self.pos += 1;
-                if self.byte_at(self.pos) == b'_' {
-                    self.error(
-                        SyntaxErrorKind::BadLiteral,
-                        self.pos,
-                        self.pos + 1,
-                        "numeric separator `_` must stand between two digits".to_string(),
-                    );
-                    self.pos += 1;
-                }
-                self.digits(10, &mut buf);
-            }
-            if matches!(self.byte_at(self.pos), b'e' | b'E') {
-                let e_pos = self.pos;
-                buf.push(b'e');
-                self.pos += 1;
-                if matches!(self.byte_at(self.pos), b'+' | b'-') {
-                    buf.push(self.byte_at(self.pos));
-                    self.pos += 1;
-                }
-                if self.digits(10, &mut buf) == 0 {
-                    self.error(
-                        SyntaxErrorKind::BadLiteral,
-                        e_pos,
-                        self.pos,
-                        "expected digits in the exponent of a number".to_string(),
-                    );
-                    buf.push(b'0');
-                }
-            }
-            value = std::str::from_utf8(&buf)
-                .ok()
-                .and_then(|s| s.parse::<f64>().ok())
-                .unwrap_or(f64::NAN);
-        }
-        if self.byte_at(self.pos) == b'n' {
-            self.pos += 1;
-            self.error(
-                SyntaxErrorKind::Unsupported,
-                start,
-                self.pos,
-                "BigInt literals are not supported".to_string(),
-            );
-        }
-        if let Some(c) = self.peek_char()
-            && (is_id_continue(c) || c == '\\')
-        {
-            let bad = self.pos;
-            while let Some(c) = self.peek_char() {
-                if !is_id_continue(c) {
-                    break;
-                }
-                self.pos += c.len_utf8();
-            }
-            self.error(
-                SyntaxErrorKind::BadLiteral,
-                bad,
-                self.pos.max(bad + 1).min(self.src.len()),
-                "a number cannot be directly followed by a letter or digit".to_string(),
-            );
-        }
-        value
-    }
-
-    fn string(&mut self, quote: char) {
-        let start = self.pos;
-        self.pos += 1;
-        let mut out = String::new();
-        let mut closed = false;
-        while let Some(c) = self.peek_char() {
-            if c == quote {
-                self.pos += 1;
-                closed = true;
-                break;
-            }
-            if c == '\n' || c == '\r' {
-                break;
-            }
-            if c == '\\' {
-                self.escape(&mut out, false);
-            } else {
-                out.push(c);
-                self.pos += c.len_utf8();
-            }
-        }
-        if !closed {
-            self.error(
-                SyntaxErrorKind::BadLiteral,
-                start,
-                start + 1,
-                "unterminated string literal".to_string(),
-            );
-            if self.pos >= self.src.len() {
-                self.out.eof_poisoned = true;
-            }
-        }
-        let idx = self.add_string(out);
-        self.push(Tok::Str(idx), start);
-    }
-
-    /// Scans template text after `` ` `` or the `}` closing a substitution.
-    fn template(&mut self, start: usize, tpl_start: usize, head: bool) {
-        let mut out = String::new();
-        loop {
-            let Some(c) = self.peek_char() else {
-                self.error(
-                    SyntaxErrorKind::BadLiteral,
-                    tpl_start,
-                    tpl_start + 1,
-                    "unterminated template literal".to_string(),
-                );
-                self.out.eof_poisoned = true;
-                let idx = self.add_string(out);
-                self.push(
-                    if head {
-                        Tok::TplFull(idx)
-                    } else {
-                        Tok::TplTail(idx)
-                    },
-                    start,
-                );
-                return;
-            };
-            match c {
-                '`' => {
-                    self.pos += 1;
-                    let idx = self.add_string(out);
-                    self.push(
-                        if head {
-                            Tok::TplFull(idx)
-                        } else {
-                            Tok::TplTail(idx)
-                        },
-                        start,
-                    );
-                    return;
-                }
-                '$' if self.byte_at(self.pos + 1) == b'{' => {
-                    self.pos += 2;
-                    self.braces.push(Some(tpl_start));
-                    let idx = self.add_string(out);
-                    self.push(
-                        if head {
-                            Tok::TplHead(idx)
-                        } else {
-                            Tok::TplMid(idx)
-                        },
-                        start,
-                    );
-                    return;
-                }
-                '\\' => self.escape(&mut out, true),
-                '\r' => {
-                    self.pos += 1;
-                    if self.byte_at(self.pos) == b'\n' {
-                        self.pos += 1;
-                    }
-                    out.push('\n');
-                }
-                _ => {
-                    out.push(c);
-                    self.pos += c.len_utf8();
-                }
-            }
-        }
-    }
-
-    fn hex_digits(&self, from: usize, n: usize) -> Option<u32> {
-        let s = self.src.get(from..from + n)?;
-        if !s.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return None;
-        }
-        u32::from_str_radix(s, 16).ok()
-    }
-
-    /// Reads `\uXXXX` or `\u{…}` at `self.pos` (pointing at the backslash); returns the code unit
-    /// or code point, or `None` after reporting a malformed escape.
-    fn unicode_escape(&mut self) -> Option<u32> {
-        let start = self.pos;
-        if self.byte_at(start + 2) == b'{' {
-            let close = self.src.get(start + 3..).and_then(|s| s.find('}'));
-            let body = close.and_then(|i| self.src.get(start + 3..start + 3 + i));
-            match body {
-                Some(b) if !b.is_empty() && b.bytes().all(|c| c.is_ascii_hexdigit()) => {
-                    self.pos = start + 3 + b.len() + 1;
-                    let trimmed = b.trim_start_matches('0');
-                    match u32::from_str_radix(if trimmed.is_empty() { "0" } else { trimmed }, 16) {
-                        Ok(v) if v <= 0x10FFFF && trimmed.len() <= 6 => Some(v),
-                        _ => {
-                            self.error(
-                                SyntaxErrorKind::BadLiteral,
-                                start,
-                                self.pos,
-                                "code point in `\\u{…}` escape is above `10FFFF`".to_string(),
-                            );
-                            None
-                        }
-                    }
-                }
-                _ => {
-                    self.pos = start + 2;
-                    self.error(
-                        SyntaxErrorKind::BadLiteral,
-                        start,
-                        start + 2,
-                        "malformed `\\u{…}` escape: expected hexadecimal digits and `}`"
-                            .to_string(),
-                    );
-                    None
-                }
-            }
-        } else {
-            match self.hex_digits(start + 2, 4) {
-                Some(v) => {
-                    self.pos = start + 6;
-                    Some(v)
-                }
-                None => {
-                    self.pos = start + 2;
-                    self.error(
-                        SyntaxErrorKind::BadLiteral,
-                        start,
-                        start + 2,
-                        "malformed `\\u` escape: expected four hexadecimal digits".to_string(),
-                    );
-                    None
-                }
-            }
-        }
-    }
-
-    /// Reads one escape sequence (at the backslash) into `out`.
-    fn escape(&mut self, out: &mut String, in_template: bool) {
-        let start = self.pos;
-        let Some(c) = self.char_at(start + 1) else {
-            // A backslash at the very end: the literal is unterminated; the caller reports it.
-            self.pos += 1;
-            return;
+                Tok::TplTail(idx)
+            });
         };
         match c {
-            'n' => out.push('\n'),
-            't' => out.push('\t'),
-            'r' => out.push('\r'),
-            'b' => out.push('\u{8}'),
-            'f' => out.push('\u{C}'),
-            'v' => out.push('\u{B}'),
-            '0' if !self.byte_at(start + 2).is_ascii_digit() => out.push('\0'),
-            '0'..='9' => {
-                let kind = if in_template {
-                    "template literals"
+            '`' => {
+                any.void().parse_next(i)?;
+                let idx = i.state.add_string(out);
+                return Ok(if head {
+                    Tok::TplFull(idx)
                 } else {
-                    "strict mode"
-                };
-                self.error_help(
+                    Tok::TplTail(idx)
+                });
+            }
+            '$' => {
+                any.void().parse_next(i)?;
+                if opt('{').parse_next(i)?.is_some() {
+                    i.state.braces.push(Some(tpl_start));
+                    let idx = i.state.add_string(out);
+                    return Ok(if head {
+                        Tok::TplHead(idx)
+                    } else {
+                        Tok::TplMid(idx)
+                    });
+                }
+                out.push('$');
+            }
+            '\\' => escape(i, &mut out, true)?,
+            _ => {
+                ('\r', opt('\n')).void().parse_next(i)?;
+                out.push('\n');
+            }
+        }
+    }
+}
+
+/// Exactly `n` hexadecimal digits, as a number.
+fn hex(n: usize) -> impl FnMut(&mut Input<'_>) -> ModalResult<u32> {
+    move |i: &mut Input<'_>| {
+        take_while(n..=n, |c: char| c.is_ascii_hexdigit())
+            .try_map(|s: &str| u32::from_str_radix(s, 16))
+            .parse_next(i)
+    }
+}
+
+/// `\uXXXX` or `\u{…}` (at the backslash): the code unit or code point, or `None` after
+/// reporting a malformed escape.
+fn unicode_escape(i: &mut Input<'_>) -> ModalResult<Option<u32>> {
+    let start = pos(i);
+    "\\u".void().parse_next(i)?;
+    let after_u = i.checkpoint();
+    if opt('{').parse_next(i)?.is_some() {
+        let body = opt(terminated(
+            take_while(1.., |c: char| c.is_ascii_hexdigit()),
+            '}',
+        ))
+        .parse_next(i)?;
+        let Some(body) = body else {
+            i.reset(&after_u);
+            i.state.error(
+                SyntaxErrorKind::BadLiteral,
+                start,
+                start + 2,
+                "malformed `\\u{…}` escape: expected hexadecimal digits and `}`".to_string(),
+                None,
+            );
+            return Ok(None);
+        };
+        let trimmed = body.trim_start_matches('0');
+        return Ok(
+            match u32::from_str_radix(if trimmed.is_empty() { "0" } else { trimmed }, 16) {
+                Ok(v) if v <= 0x10FFFF && trimmed.len() <= 6 => Some(v),
+                _ => {
+                    let end = pos(i);
+                    i.state.error(
+                        SyntaxErrorKind::BadLiteral,
+                        start,
+                        end,
+                        "code point in `\\u{…}` escape is above `10FFFF`".to_string(),
+                        None,
+                    );
+                    None
+                }
+            },
+        );
+    }
+    match opt(hex(4)).parse_next(i)? {
+        Some(v) => Ok(Some(v)),
+        None => {
+            i.state.error(
+                SyntaxErrorKind::BadLiteral,
+                start,
+                start + 2,
+                "malformed `\\u` escape: expected four hexadecimal digits".to_string(),
+                None,
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// One escape sequence (at the backslash), cooked into `out`.
+fn escape(i: &mut Input<'_>, out: &mut String, in_template: bool) -> ModalResult<()> {
+    let start = pos(i);
+    let at_backslash = i.checkpoint();
+    '\\'.void().parse_next(i)?;
+    let Some(c) = opt(peek(any)).parse_next(i)? else {
+        // A backslash at the very end: the literal is unterminated; the caller reports it.
+        return Ok(());
+    };
+    let simple = match c {
+        'n' => Some('\n'),
+        't' => Some('\t'),
+        'r' => Some('\r'),
+        'b' => Some('\u{8}'),
+        'f' => Some('\u{C}'),
+        'v' => Some('\u{B}'),
+        '0' if !byte_at(i, 1).is_ascii_digit() => Some('\0'),
+        _ => None,
+    };
+    if let Some(cooked) = simple {
+        any.void().parse_next(i)?;
+        out.push(cooked);
+        return Ok(());
+    }
+    match c {
+        '0'..='9' => {
+            any.void().parse_next(i)?;
+            let kind = if in_template {
+                "template literals"
+            } else {
+                "strict mode"
+            };
+            i.state.error(
+                SyntaxErrorKind::BadLiteral,
+                start,
+                start + 2,
+                format!("octal escape sequences are not allowed in {kind}"),
+                Some("write the character with `\\x` or `\\u`, e.g. `\\x07`"),
+            );
+        }
+        'x' => {
+            any.void().parse_next(i)?;
+            match opt(hex(2)).parse_next(i)? {
+                Some(v) => out.push(char::from_u32(v).unwrap_or('\u{FFFD}')),
+                None => i.state.error(
                     SyntaxErrorKind::BadLiteral,
                     start,
                     start + 2,
-                    format!("octal escape sequences are not allowed in {kind}"),
-                    Some("write the character with `\\x` or `\\u`, e.g. `\\x07`"),
-                );
+                    "malformed `\\x` escape: expected two hexadecimal digits".to_string(),
+                    None,
+                ),
             }
-            'x' => match self.hex_digits(start + 2, 2) {
-                Some(v) => {
-                    out.push(char::from_u32(v).unwrap_or('\u{FFFD}'));
-                    self.pos = start + 4;
-                    return;
-                }
-                None => {
-                    self.error(
-                        SyntaxErrorKind::BadLiteral,
-                        start,
-                        start + 2,
-                        "malformed `\\x` escape: expected two hexadecimal digits".to_string(),
-                    );
-                }
-            },
-            'u' => {
-                let Some(v) = self.unicode_escape() else {
-                    return;
-                };
-                if (0xD800..0xDC00).contains(&v) {
-                    // A high surrogate: it must be followed by a `\uXXXX` low surrogate.
-                    if self.byte_at(self.pos) == b'\\' && self.byte_at(self.pos + 1) == b'u' {
-                        let save = self.pos;
-                        let errs = self.out.errors.len();
-                        if let Some(lo) = self.unicode_escape()
-                            && (0xDC00..0xE000).contains(&lo)
-                        {
-                            let cp = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00);
-                            out.push(char::from_u32(cp).unwrap_or('\u{FFFD}'));
-                            return;
-                        }
-                        self.pos = save;
-                        self.out.errors.truncate(errs);
-                    }
-                    self.lone_surrogate(start);
-                } else if (0xDC00..0xE000).contains(&v) {
-                    self.lone_surrogate(start);
-                } else {
-                    out.push(char::from_u32(v).unwrap_or('\u{FFFD}'));
-                }
-                return;
-            }
-            '\r' => {
-                self.pos = start + 2;
-                if self.byte_at(self.pos) == b'\n' {
-                    self.pos += 1;
-                }
-                return;
-            }
-            '\n' | '\u{2028}' | '\u{2029}' => {}
-            other => out.push(other),
         }
-        self.pos = start + 1 + c.len_utf8();
+        'u' => {
+            i.reset(&at_backslash);
+            let Some(v) = unicode_escape(i)? else {
+                return Ok(());
+            };
+            if (0xD800..0xDC00).contains(&v) {
+                // A high surrogate: it must be followed by a `\uXXXX` low surrogate.
+                if i.starts_with("\\u") {
+                    let save = i.checkpoint();
+                    let errs = i.state.out.errors.len();
+                    if let Some(lo) = unicode_escape(i)?
+                        && (0xDC00..0xE000).contains(&lo)
+                    {
+                        let cp = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00);
+                        out.push(char::from_u32(cp).unwrap_or('\u{FFFD}'));
+                        return Ok(());
+                    }
+                    i.reset(&save);
+                    i.state.out.errors.truncate(errs);
+                }
+                lone_surrogate(i, start);
+            } else if (0xDC00..0xE000).contains(&v) {
+                lone_surrogate(i, start);
+            } else {
+                out.push(char::from_u32(v).unwrap_or('\u{FFFD}'));
+            }
+        }
+        '\r' => {
+            ('\r', opt('\n')).void().parse_next(i)?;
+        }
+        '\n' | '\u{2028}' | '\u{2029}' => {
+            any.void().parse_next(i)?;
+        }
+        other => {
+            any.void().parse_next(i)?;
+            out.push(other);
+        }
     }
+    Ok(())
+}
 
-    fn lone_surrogate(&mut self, start: usize) {
-        self.error_help(
-            SyntaxErrorKind::BadLiteral,
-            start,
-            self.pos,
-            "this escape produces a lone surrogate, which is not supported".to_string(),
-            Some("write a whole character, e.g. `\\u{1F600}` or a `\\uD83D\\uDE00` pair"),
-        );
-    }
+fn lone_surrogate(i: &mut Input<'_>, start: usize) {
+    let end = pos(i);
+    i.state.error(
+        SyntaxErrorKind::BadLiteral,
+        start,
+        end,
+        "this escape produces a lone surrogate, which is not supported".to_string(),
+        Some("write a whole character, e.g. `\\u{1F600}` or a `\\uD83D\\uDE00` pair"),
+    );
 }
 
 /// Converts the digits of a `0x`/`0o`/`0b` literal to the nearest `f64`, as JavaScript does.

@@ -2,6 +2,15 @@
 //! byte [`Span`], and reports every syntax error it can find in one pass.
 //!
 //! The parser does no I/O and never panics; nesting deeper than [`MAX_DEPTH`] is an error.
+//!
+//! It is built with [winnow](https://docs.rs/winnow) in two stages. The lexer (`lexer`) runs
+//! winnow parsers over a `LocatingSlice` of the source and produces tokens with byte spans
+//! (strings and numbers already cooked, lexical errors collected). The parser (`parser`) runs
+//! winnow parsers over a `TokenSlice` of those tokens in a `Stateful` stream that collects the
+//! syntax errors and counts the nesting depth: `dispatch!`, `alt` and `opt` choose between
+//! constructs, winnow's Pratt parser (`expression`) handles the binary operators, and a cut
+//! error abandons a construct once its error has been recorded, after which the caller
+//! resynchronises at the next field, step or workflow.
 
 pub mod ast;
 
@@ -53,14 +62,14 @@ pub struct Parsed {
 
 /// Parses one `.hs` file.
 pub fn parse(source: &str) -> Parsed {
-    grammar::parse_file(source)
+    parser::parse_file(source)
 }
 
 /// Parses one expression alone (used for `forEach` condition strings); `offset` is added to
 /// every span so that they point into the enclosing file.
 pub fn parse_expression(source: &str, offset: usize) -> Result<Expr, Vec<SyntaxError>> {
-    grammar::parse_expression(source, offset)
+    parser::parse_expression(source, offset)
 }
 
-mod grammar;
 mod lexer;
+mod parser;
