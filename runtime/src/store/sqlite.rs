@@ -1,6 +1,14 @@
 //! The embedded store: one SQLite file in WAL mode, written by one thread. Concurrent requests
-//! (for example many webhook deliveries at once) are committed together in one transaction, so
-//! each is durable (`synchronous=FULL`) before it is answered without paying one fsync each.
+//! (for example many webhook deliveries at once) are committed together in one transaction.
+//!
+//! Two kinds of commit:
+//! - an event (and a fired cron tick) is durable before it is answered: its batch commits with
+//!   `synchronous=FULL`, one fsync for every request in the batch;
+//! - a journal entry (a step, a call, a run's status) commits with `synchronous=NORMAL`: it is
+//!   in the WAL, and so survives the process being killed, at once; it reaches the disk with the
+//!   next durable commit, or at most [`SYNC_AFTER`] later through a checkpoint, so that a crash
+//!   of the machine can only lose the last few milliseconds of journal (their steps run again,
+//!   and their calls are sent again with the same idempotency keys).
 
 use std::sync::mpsc;
 
@@ -16,7 +24,20 @@ use crate::connector::{BoxFuture, Json};
 /// Called after the batch's commit with the commit's error, if any.
 type Finish = Box<dyn FnOnce(Option<String>) + Send>;
 /// Runs against the connection inside the batch's transaction; says whether it succeeded.
-type Job = Box<dyn FnOnce(&Connection) -> (bool, Finish) + Send>;
+type Work = Box<dyn FnOnce(&Connection) -> (bool, Finish) + Send>;
+
+/// One request to the writer thread.
+struct Job {
+    /// Whether its commit must reach the disk before it is answered.
+    durable: bool,
+    work: Work,
+}
+
+/// How long a journal entry may stay in the WAL without an fsync while the store is idle.
+pub const SYNC_AFTER: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// Statements kept prepared.
+const STATEMENT_CACHE: usize = 64;
 
 /// The schema, one migration per entry; `PRAGMA user_version` says how many were applied.
 const MIGRATIONS: &[&str] = &[
@@ -124,6 +145,7 @@ impl SqliteStore {
         }
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         migrate(&conn)?;
         let (jobs, receiver) = mpsc::channel::<Job>();
         std::thread::Builder::new()
@@ -134,14 +156,31 @@ impl SqliteStore {
     }
 
     /// Runs `f` in the writer thread, in a transaction shared with the other pending requests,
-    /// and answers once that transaction is committed.
+    /// and answers once that transaction is committed (to the WAL: see the module's docs).
     fn with<R, F>(&self, f: F) -> BoxFuture<'_, StoreResult<R>>
     where
         R: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<R> + Send + 'static,
     {
+        self.run_job(false, f)
+    }
+
+    /// The same, answering once the commit is on the disk.
+    fn with_durable<R, F>(&self, f: F) -> BoxFuture<'_, StoreResult<R>>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<R> + Send + 'static,
+    {
+        self.run_job(true, f)
+    }
+
+    fn run_job<R, F>(&self, durable: bool, f: F) -> BoxFuture<'_, StoreResult<R>>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<R> + Send + 'static,
+    {
         let (answer, receive) = oneshot::channel::<StoreResult<R>>();
-        let job: Job = Box::new(move |conn| {
+        let work: Work = Box::new(move |conn| {
             let result = f(conn);
             let ok = result.is_ok();
             let finish: Finish = Box::new(move |commit_error| {
@@ -154,7 +193,7 @@ impl SqliteStore {
             });
             (ok, finish)
         });
-        let sent = self.jobs.send(job);
+        let sent = self.jobs.send(Job { durable, work });
         Box::pin(async move {
             sent.map_err(|_| StoreError("the store thread has stopped".to_string()))?;
             receive
@@ -182,9 +221,32 @@ fn migrate(conn: &Connection) -> StoreResult<()> {
 }
 
 /// The writer thread: takes every pending job, runs them in one transaction (each in its own
-/// savepoint so that one failing job does not undo the others), commits, then answers them.
+/// savepoint so that one failing job does not undo the others), commits (with an fsync when a
+/// job asks for it), then answers them. When journal entries are waiting for their fsync and
+/// no job comes within [`SYNC_AFTER`], a checkpoint puts them on the disk.
 fn writer(conn: Connection, jobs: mpsc::Receiver<Job>) {
-    while let Ok(first) = jobs.recv() {
+    let mut synchronous_full = true;
+    let mut unsynced = false;
+    loop {
+        let first = if unsynced {
+            match jobs.recv_timeout(SYNC_AFTER) {
+                Ok(job) => job,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE)") {
+                        tracing::warn!(error = %e, "the journal could not be synced to disk");
+                    } else {
+                        unsynced = false;
+                    }
+                    continue;
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+        } else {
+            match jobs.recv() {
+                Ok(job) => job,
+                Err(_) => break,
+            }
+        };
         let mut batch = vec![first];
         while batch.len() < 512 {
             match jobs.try_recv() {
@@ -192,24 +254,31 @@ fn writer(conn: Connection, jobs: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
+        let durable = batch.iter().any(|j| j.durable);
+        if durable != synchronous_full {
+            let level = if durable { "FULL" } else { "NORMAL" };
+            if conn.pragma_update(None, "synchronous", level).is_ok() {
+                synchronous_full = durable;
+            }
+        }
         let mut finishes = Vec::with_capacity(batch.len());
         let begin = conn.execute_batch("BEGIN IMMEDIATE");
         if let Err(e) = begin {
             let message = e.to_string();
             for job in batch {
-                let (_, finish) = job(&conn);
+                let (_, finish) = (job.work)(&conn);
                 finish(Some(message.clone()));
             }
             continue;
         }
         for job in batch {
-            let savepoint = conn.execute_batch("SAVEPOINT job");
-            let (ok, finish) = job(&conn);
+            let savepoint = exec(&conn, "SAVEPOINT job", []);
+            let (ok, finish) = (job.work)(&conn);
             if savepoint.is_ok() {
                 if !ok {
-                    let _ = conn.execute_batch("ROLLBACK TO job");
+                    let _ = exec(&conn, "ROLLBACK TO job", []);
                 }
-                let _ = conn.execute_batch("RELEASE job");
+                let _ = exec(&conn, "RELEASE job", []);
             }
             finishes.push(finish);
         }
@@ -217,10 +286,28 @@ fn writer(conn: Connection, jobs: mpsc::Receiver<Job>) {
         if commit_error.is_some() {
             let _ = conn.execute_batch("ROLLBACK");
         }
+        // A durable commit syncs the WAL, and with it every journal entry before it.
+        if commit_error.is_none() {
+            unsynced = !synchronous_full;
+        }
         for finish in finishes {
             finish(commit_error.clone());
         }
     }
+}
+
+/// `conn.execute` with a cached statement.
+fn exec<P: rusqlite::Params>(conn: &Connection, sql: &str, params: P) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute(params)
+}
+
+/// `conn.query_row` with a cached statement.
+fn query_row<T, P, F>(conn: &Connection, sql: &str, params: P, f: F) -> rusqlite::Result<T>
+where
+    P: rusqlite::Params,
+    F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+{
+    conn.prepare_cached(sql)?.query_row(params, f)
 }
 
 fn to_text(v: &Json) -> String {
@@ -263,11 +350,12 @@ fn run_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
 
 fn load_run(conn: &Connection, id: &str) -> StoreResult<Option<RunRecord>> {
     let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?1");
-    Ok(conn.query_row(&sql, [id], run_row).optional()?)
+    Ok(query_row(conn, &sql, [id], run_row).optional()?)
 }
 
 fn start(conn: &Connection, id: &str, now_ms: i64) -> StoreResult<Option<RunRecord>> {
-    conn.execute(
+    exec(
+        conn,
         "UPDATE runs SET status = 'running', attempt = attempt + 1,
                 started_at_ms = COALESCE(started_at_ms, ?2)
          WHERE id = ?1 AND status = 'queued'",
@@ -299,7 +387,7 @@ fn coalesce(older: Json, newest: Json) -> Json {
 /// Starts a queued run if it is runnable; returns the run as it then is.
 fn start_if_runnable(conn: &Connection, id: &str, now_ms: i64) -> StoreResult<Option<RunRecord>> {
     let sql = format!("SELECT r.id FROM runs r WHERE r.id = ?1 AND {RUNNABLE}");
-    let runnable: Option<String> = conn.query_row(&sql, [id], |r| r.get(0)).optional()?;
+    let runnable: Option<String> = query_row(conn, &sql, [id], |r| r.get(0)).optional()?;
     match runnable {
         Some(id) => start(conn, &id, now_ms),
         None => load_run(conn, id),
@@ -313,7 +401,7 @@ const RUNNABLE: &str = "r.status = 'queued' AND (r.key IS NULL OR NOT EXISTS (
 
 impl Store for SqliteStore {
     fn record_event(&self, event: NewEvent) -> BoxFuture<'_, StoreResult<EventOutcome>> {
-        self.with(move |conn| {
+        self.with_durable(move |conn| {
             let seen: Option<i64> = conn
                 .query_row(
                     "SELECT id FROM events WHERE workflow = ?1 AND event_id = ?2",
@@ -334,8 +422,8 @@ impl Store for SqliteStore {
                     )
                     .optional()?;
                 if let Some(id) = write {
-                    conn.execute("DELETE FROM writes WHERE id = ?1", [id])?;
-                    conn.execute(
+                    exec(conn, "DELETE FROM writes WHERE id = ?1", [id])?;
+                    exec(conn,
                         "INSERT INTO events (workflow, event_id, key, occurred_at_ms, received_at_ms, status)
                          VALUES (?1, ?2, ?3, ?4, ?5, 'echo')",
                         params![event.workflow, event.event_id, event.key, event.occurred_at_ms, event.received_at_ms],
@@ -354,7 +442,7 @@ impl Store for SqliteStore {
                     .optional()?;
                 stale = last.is_some_and(|last| at < last);
                 if !stale {
-                    conn.execute(
+                    exec(conn,
                         "INSERT INTO key_state (workflow, key, last_occurred_ms) VALUES (?1, ?2, ?3)
                          ON CONFLICT (workflow, key) DO UPDATE SET last_occurred_ms = excluded.last_occurred_ms",
                         params![event.workflow, key, at],
@@ -363,7 +451,7 @@ impl Store for SqliteStore {
             }
             let status = if stale { "stale" } else { "queued" };
             let run_id = if stale { None } else { Some(event.run_id.clone()) };
-            conn.execute(
+            exec(conn,
                 "INSERT INTO events (workflow, event_id, key, occurred_at_ms, received_at_ms, status, run_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![event.workflow, event.event_id, event.key, event.occurred_at_ms, event.received_at_ms, status, run_id],
@@ -384,8 +472,8 @@ impl Store for SqliteStore {
                     .optional()?;
                 if let Some((id, older)) = waiting {
                     let merged = coalesce(serde_json::from_str(&older).unwrap_or(Json::Null), event.payload.clone());
-                    conn.execute("UPDATE runs SET payload = ?2 WHERE id = ?1", params![id, to_text(&merged)])?;
-                    conn.execute(
+                    exec(conn, "UPDATE runs SET payload = ?2 WHERE id = ?1", params![id, to_text(&merged)])?;
+                    exec(conn,
                         "UPDATE events SET run_id = ?3 WHERE workflow = ?1 AND event_id = ?2",
                         params![event.workflow, event.event_id, id],
                     )?;
@@ -393,7 +481,7 @@ impl Store for SqliteStore {
                 }
             }
             let run_at = event.received_at_ms + event.coalesce_ms.unwrap_or(0);
-            conn.execute(
+            exec(conn,
                 "INSERT INTO runs (id, workflow, key, status, payload, created_at_ms, run_at_ms)
                  VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6)",
                 params![event.run_id, event.workflow, event.key, to_text(&event.payload), event.received_at_ms, run_at],
@@ -410,7 +498,7 @@ impl Store for SqliteStore {
             let sql = format!(
                 "SELECT r.id FROM runs r WHERE {RUNNABLE} AND r.run_at_ms <= ?1 ORDER BY r.seq LIMIT 1"
             );
-            let id: Option<String> = conn.query_row(&sql, [now_ms], |r| r.get(0)).optional()?;
+            let id: Option<String> = query_row(conn, &sql, [now_ms], |r| r.get(0)).optional()?;
             match id {
                 Some(id) => start(conn, &id, now_ms),
                 None => Ok(None),
@@ -440,7 +528,7 @@ impl Store for SqliteStore {
             let sql = format!(
                 "SELECT {RUN_COLUMNS} FROM runs WHERE (?1 IS NULL OR status = ?1) ORDER BY seq DESC LIMIT ?2"
             );
-            let mut stmt = conn.prepare(&sql)?;
+            let mut stmt = conn.prepare_cached(&sql)?;
             let rows = stmt.query_map(params![status.map(RunStatus::as_str), limit as i64], run_row)?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
@@ -451,7 +539,7 @@ impl Store for SqliteStore {
             let sql = format!(
                 "SELECT {RUN_COLUMNS} FROM runs WHERE dead = 1 AND status = 'failed' ORDER BY seq"
             );
-            let mut stmt = conn.prepare(&sql)?;
+            let mut stmt = conn.prepare_cached(&sql)?;
             let rows = stmt.query_map([], run_row)?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
@@ -460,7 +548,7 @@ impl Store for SqliteStore {
     fn steps(&self, run_id: &str) -> BoxFuture<'_, StoreResult<Vec<StepRecord>>> {
         let run_id = run_id.to_string();
         self.with(move |conn| {
-            let mut stmt = conn.prepare(
+            let mut stmt = conn.prepare_cached(
                 "SELECT step, item, entry, name, kind, status, input, output, error, redacted
                  FROM steps WHERE run_id = ?1 ORDER BY step, item, entry",
             )?;
@@ -488,7 +576,7 @@ impl Store for SqliteStore {
     fn calls(&self, run_id: &str) -> BoxFuture<'_, StoreResult<Vec<CallRecord>>> {
         let run_id = run_id.to_string();
         self.with(move |conn| {
-            let mut stmt = conn.prepare(
+            let mut stmt = conn.prepare_cached(
                 "SELECT step, item, entry, op, idempotency_key, params, status, result, error, attempts, redacted
                  FROM calls WHERE run_id = ?1 ORDER BY step, item, entry",
             )?;
@@ -516,7 +604,7 @@ impl Store for SqliteStore {
 
     fn put_step(&self, step: StepRecord) -> BoxFuture<'_, StoreResult<()>> {
         self.with(move |conn| {
-            conn.execute(
+            exec(conn,
                 "INSERT OR REPLACE INTO steps (run_id, step, item, entry, name, kind, status, input, output, error, redacted)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 params![
@@ -539,7 +627,7 @@ impl Store for SqliteStore {
 
     fn put_call(&self, call: CallRecord) -> BoxFuture<'_, StoreResult<()>> {
         self.with(move |conn| {
-            conn.execute(
+            exec(conn,
                 "INSERT OR REPLACE INTO calls (run_id, step, item, entry, op, idempotency_key, params, status, result, error, attempts, redacted)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                 params![
@@ -572,7 +660,7 @@ impl Store for SqliteStore {
         self.with(move |conn| {
             let dead = status == RunStatus::Failed;
             let finished = if status.is_final() { Some(now_ms) } else { None };
-            conn.execute(
+            exec(conn,
                 "UPDATE runs SET status = ?2, error = ?3, finished_at_ms = ?4, dead = ?5 WHERE id = ?1",
                 params![run_id, status.as_str(), error.as_ref().map(to_text), finished, i64::from(dead)],
             )?;
@@ -587,7 +675,8 @@ impl Store for SqliteStore {
     ) -> BoxFuture<'_, StoreResult<Option<RunRecord>>> {
         let run_id = run_id.to_string();
         self.with(move |conn| {
-            let n = conn.execute(
+            let n = exec(
+                conn,
                 "UPDATE runs SET status = 'queued', dead = 0, error = NULL, finished_at_ms = NULL
                  WHERE id = ?1 AND status <> 'running'",
                 [&run_id],
@@ -604,7 +693,8 @@ impl Store for SqliteStore {
 
     fn recover_interrupted(&self) -> BoxFuture<'_, StoreResult<usize>> {
         self.with(move |conn| {
-            Ok(conn.execute(
+            Ok(exec(
+                conn,
                 "UPDATE runs SET status = 'queued' WHERE status = 'running'",
                 [],
             )?)
@@ -613,7 +703,8 @@ impl Store for SqliteStore {
 
     fn queue_depth(&self) -> BoxFuture<'_, StoreResult<u64>> {
         self.with(move |conn| {
-            let n: i64 = conn.query_row(
+            let n: i64 = query_row(
+                conn,
                 "SELECT COUNT(*) FROM runs WHERE status = 'queued'",
                 [],
                 |r| r.get(0),
@@ -637,7 +728,8 @@ impl Store for SqliteStore {
 
     fn record_write(&self, write: Write) -> BoxFuture<'_, StoreResult<()>> {
         self.with(move |conn| {
-            conn.execute(
+            exec(
+                conn,
                 "INSERT INTO writes (channel, sku, quantity, at_ms) VALUES (?1, ?2, ?3, ?4)",
                 params![write.channel, write.sku, write.quantity, write.at_ms],
             )?;
@@ -647,22 +739,26 @@ impl Store for SqliteStore {
 
     fn prune(&self, before_ms: i64) -> BoxFuture<'_, StoreResult<usize>> {
         self.with(move |conn| {
-            conn.execute("DELETE FROM writes WHERE at_ms < ?1", [before_ms])?;
+            exec(conn, "DELETE FROM writes WHERE at_ms < ?1", [before_ms])?;
             const OLD: &str = "SELECT id FROM runs WHERE finished_at_ms < ?1 AND dead = 0
                                AND status IN ('completed', 'skipped', 'partial', 'failed')";
-            conn.execute(
+            exec(
+                conn,
                 &format!("DELETE FROM steps WHERE run_id IN ({OLD})"),
                 [before_ms],
             )?;
-            conn.execute(
+            exec(
+                conn,
                 &format!("DELETE FROM calls WHERE run_id IN ({OLD})"),
                 [before_ms],
             )?;
-            let runs = conn.execute(
+            let runs = exec(
+                conn,
                 &format!("DELETE FROM runs WHERE id IN ({OLD})"),
                 [before_ms],
             )?;
-            conn.execute(
+            exec(
+                conn,
                 "DELETE FROM events WHERE received_at_ms < ?1
                  AND (run_id IS NULL OR run_id NOT IN (SELECT id FROM runs))",
                 [before_ms],
@@ -673,8 +769,9 @@ impl Store for SqliteStore {
 
     fn mark_tick(&self, workflow: &str, tick_ms: i64) -> BoxFuture<'_, StoreResult<bool>> {
         let workflow = workflow.to_string();
-        self.with(move |conn| {
-            let n = conn.execute(
+        self.with_durable(move |conn| {
+            let n = exec(
+                conn,
                 "INSERT INTO cron_ticks (workflow, last_tick_ms) VALUES (?1, ?2)
                  ON CONFLICT (workflow) DO UPDATE SET last_tick_ms = excluded.last_tick_ms
                  WHERE cron_ticks.last_tick_ms < excluded.last_tick_ms",
