@@ -116,6 +116,13 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX writes_sku ON writes (channel, sku, quantity, at_ms);",
     "ALTER TABLE runs ADD COLUMN run_at_ms INTEGER NOT NULL DEFAULT 0;",
+    // The newest echo of our own write reported for a key: queued runs of older events are
+    // stale when they come up.
+    "ALTER TABLE key_state ADD COLUMN echo_ms INTEGER;
+    CREATE TABLE key_applied (
+        key TEXT PRIMARY KEY,
+        applied_ms INTEGER NOT NULL
+    );",
 ];
 
 /// The SQLite store.
@@ -394,6 +401,54 @@ fn start_if_runnable(conn: &Connection, id: &str, now_ms: i64) -> StoreResult<Op
     }
 }
 
+/// Ends a run that never started as `skipped` when its event is stale by the time it comes up:
+/// an event of its key that happened later was applied first (runs of one key run in the order
+/// their events happened, whichever workflow they belong to), or its channel reported our own
+/// write of a newer state for the key while it waited (an echo). Otherwise, when it will start,
+/// records its event's time as the key's last applied one. Says whether it ended the run.
+fn end_if_stale(conn: &Connection, id: &str, now_ms: i64) -> StoreResult<bool> {
+    let found: Option<(Option<String>, Option<i64>, Option<i64>, Option<i64>)> = query_row(
+        conn,
+        "SELECT r.key, MAX(e.occurred_at_ms), k.echo_ms, a.applied_ms FROM runs r
+         LEFT JOIN events e ON e.run_id = r.id
+         LEFT JOIN key_state k ON k.workflow = r.workflow AND k.key = r.key
+         LEFT JOIN key_applied a ON a.key = r.key
+         WHERE r.id = ?1 AND r.attempt = 0
+         GROUP BY r.id",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )
+    .optional()?;
+    let Some((Some(key), Some(at), echo, applied)) = found else {
+        return Ok(false);
+    };
+    let reason = if echo.is_some_and(|echo| at < echo) {
+        "before this run started, its channel reported our own write of a newer state for its key"
+    } else if applied.is_some_and(|applied| at < applied) {
+        "an event of its key that happened later was applied first"
+    } else {
+        exec(
+            conn,
+            "INSERT INTO key_applied (key, applied_ms) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET applied_ms = MAX(applied_ms, excluded.applied_ms)",
+            params![key, at],
+        )?;
+        return Ok(false);
+    };
+    let error = serde_json::json!({ "message": format!("stale: {reason}"), "stale": true });
+    exec(
+        conn,
+        "UPDATE runs SET status = 'skipped', finished_at_ms = ?2, error = ?3 WHERE id = ?1",
+        params![id, now_ms, to_text(&error)],
+    )?;
+    exec(
+        conn,
+        "UPDATE events SET status = 'stale' WHERE run_id = ?1",
+        [id],
+    )?;
+    Ok(true)
+}
+
 /// A queued run is runnable when no earlier queued or running run has its key.
 const RUNNABLE: &str = "r.status = 'queued' AND (r.key IS NULL OR NOT EXISTS (
         SELECT 1 FROM runs o WHERE o.key = r.key AND o.status IN ('queued', 'running')
@@ -423,6 +478,17 @@ impl Store for SqliteStore {
                     .optional()?;
                 if let Some(id) = write {
                     exec(conn, "DELETE FROM writes WHERE id = ?1", [id])?;
+                    // The channel now holds what we wrote, as of this echo: events of the key
+                    // that happened before it are stale, queued or yet to come.
+                    if let (Some(key), Some(at)) = (&event.key, event.occurred_at_ms) {
+                        exec(conn,
+                            "INSERT INTO key_state (workflow, key, last_occurred_ms, echo_ms) VALUES (?1, ?2, ?3, ?3)
+                             ON CONFLICT (workflow, key) DO UPDATE SET
+                               last_occurred_ms = MAX(last_occurred_ms, excluded.last_occurred_ms),
+                               echo_ms = MAX(COALESCE(echo_ms, 0), excluded.echo_ms)",
+                            params![event.workflow, key, at],
+                        )?;
+                    }
                     exec(conn,
                         "INSERT INTO events (workflow, event_id, key, occurred_at_ms, received_at_ms, status)
                          VALUES (?1, ?2, ?3, ?4, ?5, 'echo')",
@@ -498,11 +564,18 @@ impl Store for SqliteStore {
             let sql = format!(
                 "SELECT r.id FROM runs r WHERE {RUNNABLE} AND r.run_at_ms <= ?1 ORDER BY r.seq LIMIT 1"
             );
-            let id: Option<String> = query_row(conn, &sql, [now_ms], |r| r.get(0)).optional()?;
-            match id {
-                Some(id) => start(conn, &id, now_ms),
-                None => Ok(None),
+            // A run made stale by an echo while it waited is ended, and the next one looked at.
+            for _ in 0..1000 {
+                let id: Option<String> =
+                    query_row(conn, &sql, [now_ms], |r| r.get(0)).optional()?;
+                let Some(id) = id else {
+                    return Ok(None);
+                };
+                if !end_if_stale(conn, &id, now_ms)? {
+                    return start(conn, &id, now_ms);
+                }
             }
+            Ok(None)
         })
     }
 
