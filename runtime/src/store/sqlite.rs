@@ -407,7 +407,9 @@ fn start_if_runnable(conn: &Connection, id: &str, now_ms: i64) -> StoreResult<Op
 /// write of a newer state for the key while it waited (an echo). Otherwise, when it will start,
 /// records its event's time as the key's last applied one. Says whether it ended the run.
 fn end_if_stale(conn: &Connection, id: &str, now_ms: i64) -> StoreResult<bool> {
-    let found: Option<(Option<String>, Option<i64>, Option<i64>, Option<i64>)> = query_row(
+    /// The run's key, its event's time, the key's last echo and its last applied event.
+    type Times = (Option<String>, Option<i64>, Option<i64>, Option<i64>);
+    let found: Option<Times> = query_row(
         conn,
         "SELECT r.key, MAX(e.occurred_at_ms), k.echo_ms, a.applied_ms FROM runs r
          LEFT JOIN events e ON e.run_id = r.id
