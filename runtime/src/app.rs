@@ -89,7 +89,7 @@ impl App {
         let mut env = options.env.clone();
         let sandboxed = options.sandbox || options.sandbox_url.is_some();
         if options.inspect_only {
-            return self.start_for_inspection(&options, selected, env);
+            return self.start_for_inspection(&options, selected, env).await;
         }
         if sandboxed {
             apply_sandbox_env(&mut env, &selected, options.fixture.as_ref());
@@ -184,7 +184,7 @@ impl App {
             }
         }
 
-        let store = open_store(&options.store)?;
+        let store = open_store(&options.store).await?;
         let (shutdown_tx, shutdown) = watch::channel(false);
         let retry = options.retry.unwrap_or_else(|| RetryPolicy::from_env(&env));
         let redactor = Redactor::new(&env);
@@ -213,13 +213,13 @@ impl App {
 impl App {
     /// A process that only reads the store (`runs`, `show`): no environment check, no
     /// connectors, no triggers.
-    fn start_for_inspection(
+    async fn start_for_inspection(
         &self,
         options: &Options,
         selected: Vec<Workflow>,
         env: Env,
     ) -> Result<Runtime, StartError> {
-        let store = open_store(&options.store)?;
+        let store = open_store(&options.store).await?;
         let (shutdown_tx, shutdown) = watch::channel(false);
         let engine = Arc::new(Engine {
             store,
@@ -243,11 +243,11 @@ impl App {
     }
 }
 
-fn open_store(choice: &StoreChoice) -> Result<Arc<dyn Store>, StartError> {
+async fn open_store(choice: &StoreChoice) -> Result<Arc<dyn Store>, StartError> {
     Ok(match choice {
-        StoreChoice::Spec(spec) => {
-            Arc::new(crate::store::open(spec).map_err(|e| StartError::Config(e.to_string()))?)
-        }
+        StoreChoice::Spec(spec) => crate::store::open_any(spec)
+            .await
+            .map_err(|e| StartError::Config(e.to_string()))?,
         StoreChoice::Given(store) => Arc::clone(store),
     })
 }
@@ -299,7 +299,7 @@ pub fn apply_sandbox_env(env: &mut Env, workflows: &[Workflow], fixture: Option<
 /// Where the store is.
 #[derive(Clone)]
 pub enum StoreChoice {
-    /// A `--store` value: `PATH`, `sqlite:PATH` or `:memory:`.
+    /// A `--store` value: `PATH`, `sqlite:PATH`, `:memory:` or `postgres://…`.
     Spec(String),
     /// A store already open (tests).
     Given(Arc<dyn Store>),
@@ -518,17 +518,27 @@ impl Runtime {
                 &self.engine.workflows,
             )));
         };
-        let key = self.engine.key_of(&w, &payload);
-        let echo = match (
-            check_echo,
+        // What the event reports, as its channel reads it (a warehouse names its SKU field as
+        // its profile says).
+        let reported = match (
             self.engine.connectors.get(w.trigger_connector),
             self.trigger(w.name),
         ) {
-            (true, Some(connector), Some(config)) => connector
-                .reported_quantity(config, &payload)
-                .map(|(sku, quantity)| (w.trigger_connector.to_string(), sku, quantity)),
+            (Some(connector), Some(config)) => connector.reported_quantity(config, &payload),
             _ => None,
         };
+        // The natural key of an inventory event is its SKU: where the catalog's path does not
+        // find it in the channel's own body, the SKU the channel reports stands in.
+        let key = self.engine.key_of(&w, &payload).or_else(|| {
+            let natural = w.key.is_none() && w.natural_key.is_some();
+            reported
+                .as_ref()
+                .filter(|_| natural)
+                .map(|(sku, _)| sku.clone())
+        });
+        let echo = reported
+            .filter(|_| check_echo)
+            .map(|(sku, quantity)| (w.trigger_connector.to_string(), sku, quantity));
         let now = self.engine.clock.now_ms();
         let event = NewEvent {
             workflow: w.name.to_string(),

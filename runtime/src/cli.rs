@@ -16,7 +16,10 @@ struct Cli {
     #[command(subcommand)]
     command: Command,
     /// The store: a SQLite file (`PATH` or `sqlite:PATH`; default ./handled.db; with
-    /// --sandbox and no --store, a throwaway in-memory one).
+    /// --sandbox and no --store, a throwaway in-memory one), or a PostgreSQL database
+    /// (`postgres://USER@HOST/DB` or `postgresql://…`) that any number of processes on any
+    /// number of hosts share: each run is taken by one process under a lease, and a run whose
+    /// process died is taken over once its lease runs out (30 s; HANDLED_STORE_LEASE_MS).
     #[arg(long, global = true)]
     store: Option<String>,
     /// Every connector talks to an in-process emulator of its API.

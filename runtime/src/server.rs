@@ -315,40 +315,62 @@ pub fn router(
     Ok(app)
 }
 
-/// One worker: takes runnable runs until the process stops.
+/// One worker: takes runnable runs until the process stops. When the store fails (the
+/// database is unreachable), it parks and retries with a growing delay, and resumes when the
+/// store answers again.
 async fn worker(runtime: Runtime, wake: Arc<Notify>) {
+    const FIRST_RETRY: Duration = Duration::from_millis(250);
+    const LAST_RETRY: Duration = Duration::from_secs(15);
     let engine = Arc::clone(&runtime.engine);
     let mut shutdown = engine.shutdown.clone();
+    let mut retry = FIRST_RETRY;
     loop {
         if *shutdown.borrow() {
             return;
         }
         // Ask to be woken before looking, so that a run queued in between is not missed.
         let notified = wake.notified();
-        match engine.store.claim_next(engine.clock.now_ms()).await {
+        let store_wake = engine.store.wait_for_work();
+        let failed = match engine.store.claim_next(engine.clock.now_ms()).await {
             Ok(Some(run)) => {
+                let run_id = run.id.clone();
                 metrics::gauge!("handled_runs_in_flight").increment(1.0);
-                if let Err(e) = engine.execute(run).await {
-                    tracing::error!(error = %e, "a run could not be recorded");
-                }
+                let result = engine.execute(run).await;
                 metrics::gauge!("handled_runs_in_flight").decrement(1.0);
                 // A finished run may unblock the next run of its key for another worker.
                 wake.notify_waiters();
+                match result {
+                    Ok(_) => false,
+                    Err(e) => {
+                        tracing::error!(run = %run_id, error = %e, retry_ms = retry.as_millis() as u64, "a run could not be recorded; it will be resumed");
+                        engine.store.release(&run_id);
+                        true
+                    }
+                }
             }
             Ok(None) => {
+                retry = FIRST_RETRY;
                 tokio::select! {
                     _ = notified => {}
+                    _ = store_wake => {}
                     _ = tokio::time::sleep(Duration::from_millis(500)) => {}
                     _ = shutdown.wait_for(|s| *s) => return,
                 }
+                false
             }
             Err(e) => {
-                tracing::error!(error = %e, "the queue could not be read");
-                tokio::select! {
-                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-                    _ = shutdown.wait_for(|s| *s) => return,
-                }
+                tracing::error!(error = %e, retry_ms = retry.as_millis() as u64, "the queue could not be read");
+                true
             }
+        };
+        if failed {
+            tokio::select! {
+                _ = tokio::time::sleep(retry) => {}
+                _ = shutdown.wait_for(|s| *s) => return,
+            }
+            retry = (retry * 2).min(LAST_RETRY);
+        } else {
+            retry = FIRST_RETRY;
         }
     }
 }

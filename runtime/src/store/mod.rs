@@ -1,10 +1,14 @@
 //! Where everything durable lives: events, runs, the step journal, connector calls, dedupe keys
 //! and the per-key queue. The engine speaks only to the [`Store`] trait; [`SqliteStore`] is the
-//! embedded implementation, and a PostgreSQL one can implement the same trait.
+//! embedded implementation, [`PostgresStore`] the shared one (many processes, one database).
 
+mod postgres;
 mod sqlite;
 
+pub use postgres::{PostgresOptions, PostgresStore};
 pub use sqlite::SqliteStore;
+
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -380,13 +384,56 @@ pub trait Store: Send + Sync {
 
     /// Records a cron tick as fired; false if it already was (another process fired it).
     fn mark_tick(&self, workflow: &str, tick_ms: i64) -> BoxFuture<'_, StoreResult<bool>>;
+
+    /// Completes when another process may have queued or released work (a shared store's
+    /// notification). Workers also poll, so the default never completes. The future is armed
+    /// when created: create it before looking at the queue.
+    fn wait_for_work(&self) -> BoxFuture<'_, ()> {
+        Box::pin(std::future::pending())
+    }
+
+    /// Gives up a claimed run that could not be carried on (the store failed in the middle of
+    /// it): a shared store stops renewing its lease, so that any process takes it over once the
+    /// lease runs out. The default does nothing (the run resumes at the next start).
+    fn release(&self, run_id: &str) {
+        let _ = run_id;
+    }
 }
 
-/// Opens the store a `--store` value names: `PATH`, `sqlite:PATH`, or `:memory:`.
+/// The environment variable that sets a PostgreSQL store's lease, in milliseconds.
+pub const LEASE_VAR: &str = "HANDLED_STORE_LEASE_MS";
+
+/// Whether a `--store` value names a PostgreSQL database.
+pub fn is_postgres(spec: &str) -> bool {
+    spec.starts_with("postgres://") || spec.starts_with("postgresql://")
+}
+
+/// Opens the store a `--store` value names: `postgres://…` / `postgresql://…` (a shared
+/// PostgreSQL database), or a SQLite `PATH`, `sqlite:PATH` or `:memory:`.
+/// For PostgreSQL, `HANDLED_STORE_LEASE_MS` sets the lease of a claimed run (default 30 s).
+pub async fn open_any(spec: &str) -> StoreResult<Arc<dyn Store>> {
+    if is_postgres(spec) {
+        let mut options = PostgresOptions::default();
+        if let Ok(text) = std::env::var(LEASE_VAR) {
+            let ms: u64 = text.trim().parse().map_err(|_| {
+                StoreError(format!(
+                    "{LEASE_VAR} must be a number of milliseconds, not `{text}`"
+                ))
+            })?;
+            options.lease = std::time::Duration::from_millis(ms.max(100));
+        }
+        let store = PostgresStore::connect(spec, options).await?;
+        return Ok(Arc::new(store));
+    }
+    Ok(Arc::new(open(spec)?))
+}
+
+/// Opens the SQLite store a `--store` value names: `PATH`, `sqlite:PATH`, or `:memory:`
+/// (PostgreSQL URLs go through [`open_any`]).
 pub fn open(spec: &str) -> StoreResult<SqliteStore> {
-    if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
+    if is_postgres(spec) {
         return Err(StoreError(
-            "PostgreSQL stores are not available in this build; use a SQLite path".to_string(),
+            "a PostgreSQL URL is opened with store::open_any".to_string(),
         ));
     }
     let path = spec
@@ -395,3 +442,25 @@ pub fn open(spec: &str) -> StoreResult<SqliteStore> {
         .unwrap_or(spec);
     SqliteStore::open(path)
 }
+
+// Shared by the stores: JSON columns as text, forEach slots as integers (-1: none), the run
+// columns in the order `run_row` reads them.
+
+fn to_text(v: &Json) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".to_string())
+}
+
+fn from_text(s: Option<String>) -> Option<Json> {
+    s.and_then(|s| serde_json::from_str(&s).ok())
+}
+
+fn slot_index(v: Option<usize>) -> i64 {
+    v.map_or(-1, |n| n as i64)
+}
+
+fn index_slot(v: i64) -> Option<usize> {
+    usize::try_from(v).ok()
+}
+
+const RUN_COLUMNS: &str = "seq, id, workflow, key, status, attempt, payload, created_at_ms, \
+                           started_at_ms, finished_at_ms, error, dead";

@@ -16,8 +16,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::oneshot;
 
 use super::{
-    CallRecord, CallStatus, EventOutcome, NewEvent, RunRecord, RunStatus, StepRecord, StepSlot,
-    StepStatus, Store, StoreError, StoreResult, Write,
+    CallRecord, CallStatus, EventOutcome, NewEvent, RUN_COLUMNS, RunRecord, RunStatus, StepRecord,
+    StepSlot, StepStatus, Store, StoreError, StoreResult, Write, from_text, index_slot, slot_index,
+    to_text,
 };
 use crate::connector::{BoxFuture, Json};
 
@@ -316,25 +317,6 @@ where
 {
     conn.prepare_cached(sql)?.query_row(params, f)
 }
-
-fn to_text(v: &Json) -> String {
-    serde_json::to_string(v).unwrap_or_else(|_| "null".to_string())
-}
-
-fn from_text(s: Option<String>) -> Option<Json> {
-    s.and_then(|s| serde_json::from_str(&s).ok())
-}
-
-fn slot_index(v: Option<usize>) -> i64 {
-    v.map_or(-1, |n| n as i64)
-}
-
-fn index_slot(v: i64) -> Option<usize> {
-    usize::try_from(v).ok()
-}
-
-const RUN_COLUMNS: &str = "seq, id, workflow, key, status, attempt, payload, created_at_ms, \
-                           started_at_ms, finished_at_ms, error, dead";
 
 fn run_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
     let status: String = row.get(4)?;

@@ -1,0 +1,410 @@
+//! `handled-bench`: patterns 1 and 2 end to end through a compiled program's webhook server
+//! (HMAC-signed deliveries), its SQLite journal and the API emulators over loopback.
+//!
+//! For each pattern and each number of concurrent senders, a fresh program (built with
+//! `hs2rs build --release`) serves a fresh store; the senders deliver N events between them,
+//! each waiting for its answer before sending the next (a sender owns its SKUs, so events of a
+//! SKU arrive in order). Measured:
+//!
+//! - events/s: N over the time from the first delivery to the last event's last write;
+//! - latency per event: from the moment its webhook was first sent to the moment the emulator
+//!   answered the event's last write (pattern 1: the write to the other side; pattern 2: the
+//!   `analytics.track` call, its last step). Writes are matched to events by the idempotency key
+//!   `{run}:{step}` they carry (analytics: the `messageId` derived from it), the run id coming
+//!   from the webhook's answer. Both instants are taken in this process, on one monotonic clock;
+//! - acknowledged/s: how fast the webhooks alone were answered (each one a durable commit);
+//! - the program's peak RSS (`VmHWM` in `/proc/PID/status`) at the end.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use handled_bench::emulators::{Emulators, fixture, shopify_item_id};
+use handled_bench::program::{self, Program};
+use handled_bench::webhooks::{self, Delivery, Sender};
+
+/// Measures compiled workflows end to end.
+#[derive(Debug, Parser)]
+struct Args {
+    /// Events per measurement.
+    #[arg(long, default_value_t = 20_000)]
+    events: usize,
+    /// Events per measurement of pattern 2, whose connectors pace it at Amazon's 5 listings
+    /// requests a second: its rows measure that limit, not the runtime.
+    #[arg(long, default_value_t = 200)]
+    pattern2_events: usize,
+    /// Numbers of concurrent senders, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "1,16,64")]
+    senders: Vec<usize>,
+    /// Patterns to measure (1: bidirectional Shopify/WMS, 2: multichannel distribution).
+    #[arg(long, value_delimiter = ',', default_value = "1,2")]
+    patterns: Vec<u8>,
+    /// The program's `--workers`.
+    #[arg(long, default_value_t = 4)]
+    workers: usize,
+    /// Pattern 1: every Nth event comes from Shopify (and is written to the warehouse); the
+    /// others come from the warehouse. 0: none. The warehouse connector paces its writes at the
+    /// generic profile's 10 requests a second, so Shopify events measure that limit.
+    #[arg(long, default_value_t = 0)]
+    shopify_every: usize,
+    /// Distinct SKUs the events are spread over (a multiple of every sender count).
+    #[arg(long, default_value_t = 256)]
+    skus: usize,
+    /// Build the programs without optimizations.
+    #[arg(long)]
+    debug: bool,
+    /// Use this program binary for pattern 1 instead of building it.
+    #[arg(long, value_name = "FILE")]
+    pattern1_program: Option<PathBuf>,
+    /// Use this program binary for pattern 2 instead of building it.
+    #[arg(long, value_name = "FILE")]
+    pattern2_program: Option<PathBuf>,
+    /// Offer events at this total rate (events/s, spread over the senders) instead of as fast
+    /// as they are acknowledged: latency below saturation. 0: as fast as acknowledged.
+    #[arg(long, default_value_t = 0.0)]
+    rate: f64,
+    /// Give up on a measurement after this many seconds.
+    #[arg(long, default_value_t = 900)]
+    timeout: u64,
+}
+
+/// One measurement.
+#[derive(Debug)]
+struct Outcome {
+    pattern: u8,
+    senders: usize,
+    events: usize,
+    events_per_s: f64,
+    acked_per_s: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+    peak_rss_kib: Option<u64>,
+}
+
+const PREFIX: &str = "BENCH";
+
+fn sku(i: usize) -> String {
+    format!("{PREFIX}-{i:04}")
+}
+
+/// Event `i` of a pattern, and the key of its last write given its run id.
+fn event(
+    pattern: u8,
+    i: usize,
+    skus: usize,
+    shopify_every: usize,
+) -> (Delivery, fn(&str) -> String) {
+    let s = i % skus;
+    let at = webhooks::event_time(i as u64);
+    if pattern == 2 {
+        let d = webhooks::wms_stock(&format!("p2-{i:06}"), &sku(s), (i + 1) as i64, &at);
+        return (d, |run| {
+            handled_analytics::api::message_id(&format!("{run}:4"))
+        });
+    }
+    // Pattern 1: Shopify reports odd quantities and the warehouse even ones, so that no event
+    // is the echo of one of our writes.
+    if shopify_every > 0 && i.is_multiple_of(shopify_every) {
+        let d = webhooks::shopify_inventory(
+            &format!("p1-shopify-{i:06}"),
+            shopify_item_id(s),
+            handled_shopify::emulator::DEFAULT_LOCATION_ID,
+            (2 * i + 1) as i64,
+            &at,
+        );
+        (d, |run| format!("{run}:1"))
+    } else {
+        let d = webhooks::wms_stock(&format!("p1-wms-{i:06}"), &sku(s), (2 * i) as i64, &at);
+        (d, |run| format!("{run}:2"))
+    }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+async fn measure(
+    args: &Args,
+    pattern: u8,
+    senders: usize,
+    binary: &Path,
+) -> anyhow::Result<Outcome> {
+    if !args.skus.is_multiple_of(senders) {
+        bail!(
+            "--skus {} is not a multiple of {senders} senders",
+            args.skus
+        );
+    }
+    let events = if pattern == 2 {
+        args.pattern2_events
+    } else {
+        args.events
+    };
+    let emulators = Emulators::start(&fixture(PREFIX, args.skus)).await?;
+    let dir = std::env::temp_dir().join(format!(
+        "handled-bench-{}-p{pattern}-s{senders}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir)?;
+    let mut program = Program::new(
+        binary,
+        &dir.join("handled.db"),
+        &emulators.url,
+        args.workers,
+        &dir,
+    )?;
+    program.start().await?;
+    let sender = Sender::new(&program.base_url())?;
+
+    // Per event: (first sent, key of its last write).
+    let expected: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for n in 0..senders {
+        let sender = sender.clone();
+        let expected = Arc::clone(&expected);
+        let (events, skus, every, rate) = (events, args.skus, args.shopify_every, args.rate);
+        tasks.push(tokio::spawn(async move {
+            for i in (n..events).step_by(senders) {
+                if rate > 0.0 {
+                    let due = started + Duration::from_secs_f64(i as f64 / rate);
+                    tokio::time::sleep_until(due.into()).await;
+                }
+                let (delivery, last_write) = event(pattern, i, skus, every);
+                let ack = sender
+                    .deliver(
+                        &delivery,
+                        Duration::from_millis(10),
+                        Duration::from_secs(60),
+                    )
+                    .await?;
+                let Some(run) = ack.answer["runId"].as_str() else {
+                    bail!("event {i} started no run: {}", ack.answer);
+                };
+                expected
+                    .lock()
+                    .map_err(|_| anyhow::anyhow!("poisoned"))?
+                    .insert(last_write(run), ack.first_sent);
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    let acked_in = started.elapsed();
+
+    // Wait for every event's last write.
+    let deadline = Instant::now() + Duration::from_secs(args.timeout);
+    let expected = expected
+        .lock()
+        .map_err(|_| anyhow::anyhow!("poisoned"))?
+        .clone();
+    let mut last_report = Instant::now();
+    let latencies = loop {
+        let writes = emulators.recorder.writes();
+        let mut done: HashMap<&str, Instant> = HashMap::new();
+        for w in &writes {
+            if w.status < 300 && expected.contains_key(w.base_key()) {
+                done.insert(w.base_key(), w.at);
+            }
+        }
+        if done.len() == expected.len() {
+            let mut latencies: Vec<f64> = done
+                .iter()
+                .map(|(k, at)| at.duration_since(expected[*k]).as_secs_f64() * 1000.0)
+                .collect();
+            latencies.sort_by(f64::total_cmp);
+            let last = done.values().max().copied().unwrap_or(started);
+            break (latencies, last);
+        }
+        if Instant::now() > deadline {
+            bail!(
+                "only {} of {} events reached their last write in {} s; log:\n{}",
+                done.len(),
+                expected.len(),
+                args.timeout,
+                program.log_tail()
+            );
+        }
+        if last_report.elapsed() > Duration::from_secs(10) {
+            eprintln!(
+                "  … {} of {} events done after {:.0} s",
+                done.len(),
+                expected.len(),
+                started.elapsed().as_secs_f64()
+            );
+            last_report = Instant::now();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let (latencies, last) = latencies;
+    let peak_rss_kib = program.peak_rss_kib();
+    program.stop()?;
+    drop(program);
+    let _ = std::fs::remove_dir_all(&dir);
+    let total = last.duration_since(started).as_secs_f64();
+    Ok(Outcome {
+        pattern,
+        senders,
+        events,
+        events_per_s: events as f64 / total,
+        acked_per_s: events as f64 / acked_in.as_secs_f64(),
+        p50_ms: percentile(&latencies, 50.0),
+        p99_ms: percentile(&latencies, 99.0),
+        max_ms: latencies.last().copied().unwrap_or(f64::NAN),
+        peak_rss_kib,
+    })
+}
+
+fn command_output(cmd: &str, args: &[&str]) -> Option<String> {
+    let out = std::process::Command::new(cmd)
+        .args(args)
+        .current_dir(program::workspace_root())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map(|l| l.trim_start_matches([' ', '\t', ':']).to_string())
+        .unwrap_or_else(|| "unknown CPU".to_string());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let mem_gib = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kib| kib / 1024.0 / 1024.0);
+    format!("{model}, {cores} cores, {mem_gib:.0} GiB")
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let root = program::workspace_root();
+    let out_dir = root.join("target/bench");
+    std::fs::create_dir_all(&out_dir)?;
+    let mut binaries = HashMap::new();
+    for &pattern in &args.patterns {
+        let (given, file) = match pattern {
+            1 => (
+                &args.pattern1_program,
+                "examples/pattern1_bidirectional_shopify_wms.hs",
+            ),
+            2 => (
+                &args.pattern2_program,
+                "examples/pattern2_multichannel_distribution.hs",
+            ),
+            other => bail!("no pattern {other} (1 or 2)"),
+        };
+        let binary = match given {
+            Some(path) => path.clone(),
+            None => {
+                let path = out_dir.join(format!("pattern{pattern}"));
+                eprintln!("building {file} ({})", profile(&args));
+                program::build(&[file], &path, !args.debug)
+                    .with_context(|| format!("building pattern {pattern}"))?;
+                path
+            }
+        };
+        binaries.insert(pattern, binary);
+    }
+    let mut outcomes = Vec::new();
+    for &pattern in &args.patterns {
+        for &senders in &args.senders {
+            eprintln!("pattern {pattern}, {senders} senders …");
+            let outcome = measure(&args, pattern, senders, &binaries[&pattern]).await?;
+            eprintln!("  {outcome:?}");
+            outcomes.push(outcome);
+        }
+    }
+    let commit = command_output("git", &["rev-parse", "--short", "HEAD"])
+        .unwrap_or_else(|| "unknown".to_string());
+    let dirty = command_output("git", &["status", "--porcelain"]).is_some_and(|s| !s.is_empty());
+    println!(
+        "Machine: {}; commit {commit}{}; programs built with hs2rs build{} ({}); \
+         events over {} SKUs, offered {}; pattern 1: {}; --workers {}; SQLite store (WAL, synchronous=FULL) on local disk.\n",
+        machine(),
+        if dirty {
+            " (with uncommitted changes)"
+        } else {
+            ""
+        },
+        if args.debug { "" } else { " --release" },
+        profile(&args),
+        args.skus,
+        if args.rate > 0.0 {
+            format!("at {} events/s", args.rate)
+        } else {
+            "as fast as acknowledged".to_string()
+        },
+        match args.shopify_every {
+            0 => "every event from the warehouse (written to Shopify)".to_string(),
+            n => format!("every {n}th event from Shopify, the others from the warehouse"),
+        },
+        args.workers
+    );
+    println!(
+        "| pattern | senders | events | events/s | acknowledged/s | p50 ms | p99 ms | max ms | peak RSS MiB |"
+    );
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for o in &outcomes {
+        println!(
+            "| {} | {} | {} | {:.0} | {:.0} | {:.1} | {:.1} | {:.1} | {} |",
+            o.pattern,
+            o.senders,
+            o.events,
+            o.events_per_s,
+            o.acked_per_s,
+            o.p50_ms,
+            o.p99_ms,
+            o.max_ms,
+            o.peak_rss_kib
+                .map_or("?".to_string(), |k| format!("{:.1}", k as f64 / 1024.0))
+        );
+    }
+    Ok(())
+}
+
+fn profile(args: &Args) -> &'static str {
+    if args.debug {
+        "dev profile"
+    } else {
+        "release profile"
+    }
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

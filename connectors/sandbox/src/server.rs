@@ -1,0 +1,323 @@
+//! The standalone emulator server: every channel's emulator mounted under `/{channel}` on one
+//! port (`/shopify/admin/api/2026-04/graphql.json`, `/wms/inventory/{sku}`, `/email/_smtp`, …,
+//! each with its own `/_state` and `/_faults`), plus:
+//!
+//! - `GET /_state`: every channel's state in one object, `{"shopify": …, "wms": …, …}`.
+//! - `POST /_faults`: one fault or a list, each naming its `"channel"`; the rest of the entry
+//!   is what that emulator's `/_faults` takes (`{"channel":"shopify","status":429,"count":3,
+//!   "retryAfter":1}`, `{"channel":"amazon","status":503,"path":"/listings/"}`,
+//!   `{"channel":"ebay","latencyMs":200}`, `{"channel":"wms","drop":1}`; see
+//!   `handled_connector_core::emulator`). A fault without a known channel is refused with 400.
+//! - `GET /_faults`: per channel, the queued faults and how many requests were faulted;
+//!   `DELETE /_faults` clears them all.
+//! - `GET /healthz`: `ok`.
+//!
+//! The emulators' credentials are the fixture's or their sandbox defaults, which are what each
+//! connector's `sandbox_url` uses; anything else is refused as the real API would.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{Method, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use handled_connector_core::Json;
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tower::ServiceExt;
+
+/// The channels the server emulates, each mounted under `/{name}`.
+pub const CHANNELS: &[&str] = &[
+    "shopify",
+    "amazon",
+    "ebay",
+    "wms",
+    "slack",
+    "email",
+    "analytics",
+    "supplier",
+];
+
+type StateFn = Arc<dyn Fn() -> Json + Send + Sync>;
+
+/// One channel's emulator: its router (paths relative to `/{name}`) and its state.
+#[derive(Clone)]
+struct Channel {
+    name: &'static str,
+    router: Router,
+    state: StateFn,
+}
+
+/// Every channel's emulator, seeded from one fixture.
+#[derive(Clone)]
+pub struct Emulators {
+    channels: Arc<Vec<Channel>>,
+}
+
+impl std::fmt::Debug for Emulators {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.channels.iter().map(|c| c.name).collect();
+        f.debug_struct("Emulators")
+            .field("channels", &names)
+            .finish()
+    }
+}
+
+/// A channel's entry in a fixture: `fixture.channels.NAME`, or `fixture.NAME` (as the
+/// programs' `--fixture` reads it).
+pub fn fixture_entry(fixture: &Json, name: &str) -> Option<Json> {
+    fixture
+        .get("channels")
+        .and_then(|c| c.get(name))
+        .or_else(|| fixture.get(name))
+        .cloned()
+}
+
+fn channel<H: Send + Sync + 'static>(
+    name: &'static str,
+    built: Result<(Router, H), String>,
+    state: fn(&H) -> Json,
+) -> Result<Channel, String> {
+    let (router, handle) = built.map_err(|e| format!("{name} fixture: {e}"))?;
+    Ok(Channel {
+        name,
+        router,
+        state: Arc::new(move || state(&handle)),
+    })
+}
+
+impl Emulators {
+    /// Builds every channel's emulator from its entry in `fixture` (the email sink also opens
+    /// its SMTP port on loopback, so this runs inside a tokio runtime).
+    pub async fn new(fixture: &Json) -> Result<Emulators, String> {
+        let entry = |name: &str| fixture_entry(fixture, name);
+        let channels = vec![
+            channel(
+                "shopify",
+                handled_shopify::emulator::emulator_router(entry("shopify")),
+                handled_shopify::emulator::EmulatorHandle::state,
+            )?,
+            channel(
+                "amazon",
+                handled_amazon::emulator::emulator_router(entry("amazon")),
+                handled_amazon::emulator::EmulatorHandle::state,
+            )?,
+            channel(
+                "ebay",
+                handled_ebay::emulator::emulator_router(entry("ebay")),
+                handled_ebay::emulator::EmulatorHandle::state,
+            )?,
+            channel(
+                "wms",
+                handled_wms::emulator::emulator_router(entry("wms")),
+                handled_wms::emulator::EmulatorHandle::state,
+            )?,
+            channel(
+                "slack",
+                handled_slack::emulator::emulator_router(entry("slack")),
+                handled_slack::emulator::EmulatorHandle::state,
+            )?,
+            channel(
+                "email",
+                handled_email::emulator::start_sink(entry("email")).await,
+                handled_email::emulator::EmulatorHandle::state,
+            )?,
+            channel(
+                "analytics",
+                handled_analytics::emulator::emulator_router(entry("analytics")),
+                handled_analytics::emulator::EmulatorHandle::state,
+            )?,
+            channel(
+                "supplier",
+                handled_supplier::emulator::emulator_router(entry("supplier")),
+                handled_supplier::emulator::EmulatorHandle::state,
+            )?,
+        ];
+        Ok(Emulators {
+            channels: Arc::new(channels),
+        })
+    }
+
+    /// Every channel's state, `{"shopify": …, "wms": …, …}`.
+    pub fn state(&self) -> Json {
+        Json::Object(
+            self.channels
+                .iter()
+                .map(|c| (c.name.to_string(), (c.state)()))
+                .collect(),
+        )
+    }
+
+    /// The server's router: each emulator under `/{channel}`, and the shared control routes.
+    pub fn router(&self) -> Router {
+        let mut router = Router::new()
+            .route("/healthz", get(|| async { "ok" }))
+            .route(
+                "/_state",
+                get(|State(e): State<Emulators>| async move { axum::Json(e.state()) }),
+            )
+            .route(
+                "/_faults",
+                get(list_faults).post(add_faults).delete(clear_faults),
+            )
+            .with_state(self.clone());
+        for c in self.channels.iter() {
+            router = router.nest(&format!("/{}", c.name), c.router.clone());
+        }
+        router
+    }
+
+    fn find(&self, name: &str) -> Option<&Channel> {
+        self.channels.iter().find(|c| c.name == name)
+    }
+}
+
+/// Sends one request to a channel's own router and reads its JSON answer.
+async fn forward(channel: &Channel, method: Method, path: &str, body: Vec<u8>) -> (u16, Json) {
+    let request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("content-type", "application/json")
+        .body(Body::from(body));
+    let Ok(request) = request else {
+        return (500, json!({"error": "cannot build the request"}));
+    };
+    let Ok(response) = channel.router.clone().oneshot(request).await;
+    let status = response.status().as_u16();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap_or_default();
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Json::String(String::from_utf8_lossy(&bytes).into_owned()));
+    (status, body)
+}
+
+fn answer(status: StatusCode, body: Json) -> Response {
+    (status, axum::Json(body)).into_response()
+}
+
+/// `POST /_faults`: one fault or a list, each naming its `channel`; the rest of each entry is
+/// what that channel's `/_faults` takes (see `handled_connector_core::emulator`).
+async fn add_faults(State(e): State<Emulators>, body: Bytes) -> Response {
+    let entries = match serde_json::from_slice::<Json>(&body) {
+        Ok(Json::Array(items)) => items,
+        Ok(item @ Json::Object(_)) => vec![item],
+        Ok(_) => {
+            return answer(
+                StatusCode::BAD_REQUEST,
+                json!({"error": "a fault is an object or a list of objects"}),
+            );
+        }
+        Err(err) => {
+            return answer(
+                StatusCode::BAD_REQUEST,
+                json!({"error": format!("body is not JSON: {err}")}),
+            );
+        }
+    };
+    let mut by_channel: Vec<(&Channel, Vec<Json>)> = Vec::new();
+    for mut entry in entries {
+        let name = entry
+            .as_object_mut()
+            .and_then(|o| o.remove("channel"))
+            .and_then(|v| v.as_str().map(str::to_string));
+        let Some(channel) = name.as_deref().and_then(|n| e.find(n)) else {
+            return answer(
+                StatusCode::BAD_REQUEST,
+                json!({"error": format!(
+                    "each fault names its `channel`, one of {}",
+                    CHANNELS.join(", ")
+                )}),
+            );
+        };
+        match by_channel.iter_mut().find(|(c, _)| c.name == channel.name) {
+            Some((_, list)) => list.push(entry),
+            None => by_channel.push((channel, vec![entry])),
+        }
+    }
+    let mut out = serde_json::Map::new();
+    for (channel, list) in by_channel {
+        let body = Json::Array(list).to_string().into_bytes();
+        let (status, reply) = forward(channel, Method::POST, "/_faults", body).await;
+        if status != 200 {
+            let code = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+            return answer(code, json!({"channel": channel.name, "error": reply}));
+        }
+        out.insert(channel.name.to_string(), reply);
+    }
+    answer(StatusCode::OK, Json::Object(out))
+}
+
+/// `GET /_faults`: every channel's queued faults and how many requests were faulted.
+async fn list_faults(State(e): State<Emulators>) -> Response {
+    let mut out = serde_json::Map::new();
+    for c in e.channels.iter() {
+        let (_, reply) = forward(c, Method::GET, "/_faults", Vec::new()).await;
+        out.insert(c.name.to_string(), reply);
+    }
+    answer(StatusCode::OK, Json::Object(out))
+}
+
+/// `DELETE /_faults`: clears every channel's faults.
+async fn clear_faults(State(e): State<Emulators>) -> Response {
+    for c in e.channels.iter() {
+        forward(c, Method::DELETE, "/_faults", Vec::new()).await;
+    }
+    answer(StatusCode::OK, json!({"faults": {}}))
+}
+
+/// A running server.
+#[derive(Debug)]
+pub struct Sandbox {
+    /// Its base URL (`http://127.0.0.1:PORT`, no trailing slash): what `--sandbox-url` takes.
+    pub url: String,
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    /// The emulators it serves.
+    pub emulators: Emulators,
+    task: JoinHandle<()>,
+}
+
+impl Sandbox {
+    /// Every channel's state (what `GET /_state` answers).
+    pub fn state(&self) -> Json {
+        self.emulators.state()
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Serves `emulators` on `listener` until the returned [`Sandbox`] is dropped.
+pub fn serve(listener: TcpListener, emulators: Emulators) -> std::io::Result<Sandbox> {
+    let addr = listener.local_addr()?;
+    let router = emulators.router();
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, router).await {
+            tracing::error!(error = %e, "the sandbox server stopped");
+        }
+    });
+    Ok(Sandbox {
+        url: format!("http://{addr}"),
+        addr,
+        emulators,
+        task,
+    })
+}
+
+/// Starts the server in-process on a free loopback port, seeded from `fixture` (tests and
+/// other tools; the binary does the same on `--listen`).
+pub async fn start(fixture: &Json) -> Result<Sandbox, String> {
+    let emulators = Emulators::new(fixture).await?;
+    let listener = TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .map_err(|e| format!("cannot listen on loopback: {e}"))?;
+    serve(listener, emulators).map_err(|e| e.to_string())
+}

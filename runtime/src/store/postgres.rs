@@ -1,0 +1,1065 @@
+//! The shared store: one PostgreSQL database for any number of processes on any number of
+//! hosts. Runs are taken with `FOR UPDATE SKIP LOCKED` and held under a lease (owner + expiry)
+//! that a background task renews; a run whose lease ran out (its process died) is taken over
+//! by any process. A run queued or finished sends a `NOTIFY` that wakes the workers of every
+//! process; polling remains the fallback. Events of one ordering key are recorded one at a
+//! time (a transaction-scoped advisory lock on the key), so dedupe, stale and echo detection
+//! and the per-key queue order hold across processes.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use futures::StreamExt;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+use tokio_postgres::{AsyncMessage, NoTls, Row};
+
+use super::{
+    CallRecord, CallStatus, EventOutcome, NewEvent, RUN_COLUMNS, RunRecord, RunStatus, StepRecord,
+    StepSlot, StepStatus, Store, StoreError, StoreResult, Write, from_text, index_slot, slot_index,
+    to_text,
+};
+use crate::connector::{BoxFuture, Json};
+
+/// The versioned migrations, applied in order; `schema_migrations` records those applied.
+const MIGRATIONS: &[(i32, &str)] = &[
+    (
+        1,
+        include_str!("../../migrations/postgres/0001_initial.sql"),
+    ),
+    (
+        2,
+        include_str!("../../migrations/postgres/0002_staleness.sql"),
+    ),
+];
+
+/// Makes the current transaction wait for its commit to reach the disk.
+const DURABLE: &str = "SET LOCAL synchronous_commit = on";
+
+/// The advisory lock held while migrating, so that processes starting together apply each
+/// migration once.
+const MIGRATION_LOCK: i64 = 0x68616e646c6564;
+
+/// How a PostgreSQL store is opened.
+#[derive(Clone, Debug)]
+pub struct PostgresOptions {
+    /// The schema to use (created if missing); `None` uses the connection's search path.
+    pub schema: Option<String>,
+    /// How long a claimed run stays held without a heartbeat before another process may take
+    /// it over. The lease is renewed every third of this.
+    pub lease: Duration,
+    /// Connections in the pool.
+    pub pool_size: usize,
+}
+
+impl Default for PostgresOptions {
+    fn default() -> Self {
+        PostgresOptions {
+            schema: None,
+            lease: Duration::from_secs(30),
+            pool_size: 8,
+        }
+    }
+}
+
+/// The PostgreSQL store.
+#[derive(Clone)]
+pub struct PostgresStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: Pool,
+    /// This process's id in `runs.owner`.
+    owner: String,
+    lease_ms: i64,
+    /// The runs this store holds and keeps renewing.
+    held: Arc<Mutex<HashSet<String>>>,
+    /// Woken by `NOTIFY` (and after the listener reconnects).
+    wake: Arc<Notify>,
+    /// The notification channel.
+    channel: String,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore")
+            .field("owner", &self.inner.owner)
+            .finish()
+    }
+}
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        match e.as_db_error() {
+            Some(db) => StoreError(format!("postgres: {}", db.message())),
+            None => StoreError(format!("postgres: {e}")),
+        }
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for StoreError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        match e {
+            deadpool_postgres::PoolError::Backend(e) => e.into(),
+            other => StoreError(format!("postgres: {other}")),
+        }
+    }
+}
+
+/// Quotes an identifier.
+fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+impl PostgresStore {
+    /// Connects to the database `url` names (`postgres://…` or `postgresql://…`), applies
+    /// pending migrations and starts the lease heartbeat and the `LISTEN` task.
+    pub async fn connect(url: &str, options: PostgresOptions) -> StoreResult<Self> {
+        let mut config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e| StoreError(format!("invalid PostgreSQL URL: {e}")))?;
+        if let Some(schema) = &options.schema {
+            let existing = config.get_options().unwrap_or("").to_string();
+            let path = format!("-c search_path={}", schema.replace(' ', "\\ "));
+            config.options(format!("{existing} {path}").trim());
+        }
+        // Journal writes (steps, calls, run states) commit without waiting for the WAL flush:
+        // the server has them, so they survive this process being killed, and a crash of the
+        // server loses at most its last fraction of a second of journal (those steps run
+        // again; their calls are sent again with the same idempotency keys). Events and cron
+        // ticks are answered only once on disk (`SET LOCAL synchronous_commit = on`).
+        let mut pooled = config.clone();
+        let existing = pooled.get_options().unwrap_or("").to_string();
+        pooled.options(format!("{existing} -c synchronous_commit=off").trim());
+        let manager = Manager::from_config(
+            pooled,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(options.pool_size.max(2))
+            .wait_timeout(Some(Duration::from_secs(30)))
+            .create_timeout(Some(Duration::from_secs(10)))
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .build()
+            .map_err(|e| StoreError(format!("postgres pool: {e}")))?;
+        migrate(&pool, options.schema.as_deref()).await?;
+        let channel = match &options.schema {
+            Some(schema) => format!("handled_runs_{schema}"),
+            None => "handled_runs".to_string(),
+        };
+        let lease_ms = i64::try_from(options.lease.as_millis())
+            .unwrap_or(i64::MAX)
+            .max(1);
+        let owner = format!(
+            "{}:{}:{}",
+            std::env::var("HOSTNAME").unwrap_or_else(|_| "host".to_string()),
+            std::process::id(),
+            uuid::Uuid::new_v4()
+        );
+        let held = Arc::new(Mutex::new(HashSet::new()));
+        let wake = Arc::new(Notify::new());
+        let tasks = vec![
+            tokio::spawn(listen(config, channel.clone(), Arc::clone(&wake))),
+            tokio::spawn(heartbeat(
+                pool.clone(),
+                owner.clone(),
+                lease_ms,
+                Arc::clone(&held),
+            )),
+        ];
+        Ok(PostgresStore {
+            inner: Arc::new(Inner {
+                pool,
+                owner,
+                lease_ms,
+                held,
+                wake,
+                channel,
+                tasks,
+            }),
+        })
+    }
+
+    /// This store's owner id (what `runs.owner` holds for the runs it claimed).
+    pub fn owner(&self) -> &str {
+        &self.inner.owner
+    }
+
+    fn hold(&self, run: &Option<RunRecord>) {
+        if let Some(run) = run
+            && run.status == RunStatus::Running
+            && let Ok(mut held) = self.inner.held.lock()
+        {
+            held.insert(run.id.clone());
+        }
+    }
+
+    fn unhold(&self, run_id: &str) {
+        if let Ok(mut held) = self.inner.held.lock() {
+            held.remove(run_id);
+        }
+    }
+
+    fn notify_sql(&self) -> String {
+        format!(
+            "SELECT pg_notify('{}', '')",
+            self.inner.channel.replace('\'', "''")
+        )
+    }
+}
+
+async fn migrate(pool: &Pool, schema: Option<&str>) -> StoreResult<()> {
+    let mut client = pool.get().await?;
+    let tx = client.transaction().await?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .await?;
+    if let Some(schema) = schema {
+        tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {}", ident(schema)))
+            .await?;
+    }
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version INTEGER PRIMARY KEY,
+            applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+        )",
+    )
+    .await?;
+    let applied: Option<i32> = tx
+        .query_one("SELECT MAX(version) FROM schema_migrations", &[])
+        .await?
+        .get(0);
+    let applied = applied.unwrap_or(0);
+    let known = MIGRATIONS.last().map_or(0, |(v, _)| *v);
+    if applied > known {
+        return Err(StoreError(format!(
+            "the database has schema version {applied}, newer than this program's {known}"
+        )));
+    }
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > applied) {
+        tx.batch_execute(sql).await?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version) VALUES ($1)",
+            &[version],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Listens for `NOTIFY` on `channel` and wakes the workers; reconnects with backoff.
+async fn listen(config: tokio_postgres::Config, channel: String, wake: Arc<Notify>) {
+    let mut backoff = Duration::from_millis(250);
+    loop {
+        if let Ok((client, mut connection)) = config.connect(NoTls).await {
+            let waker = Arc::clone(&wake);
+            let driver = tokio::spawn(async move {
+                let mut messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
+                while let Some(message) = messages.next().await {
+                    match message {
+                        Ok(AsyncMessage::Notification(_)) => waker.notify_waiters(),
+                        Ok(_) => {}
+                        Err(_) => break,
+                    }
+                }
+            });
+            if client
+                .batch_execute(&format!("LISTEN {}", ident(&channel)))
+                .await
+                .is_ok()
+            {
+                backoff = Duration::from_millis(250);
+                // Work queued while the listener was away is looked for now.
+                wake.notify_waiters();
+            }
+            let _ = driver.await;
+            drop(client);
+        }
+        tracing::warn!(
+            retry_ms = backoff.as_millis() as u64,
+            "the PostgreSQL listener is disconnected; reconnecting"
+        );
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(10));
+    }
+}
+
+/// Renews the leases of the runs this process holds, every third of the lease.
+async fn heartbeat(pool: Pool, owner: String, lease_ms: i64, held: Arc<Mutex<HashSet<String>>>) {
+    let every = Duration::from_millis((lease_ms / 3).max(1) as u64);
+    loop {
+        tokio::time::sleep(every).await;
+        let ids: Vec<String> = match held.lock() {
+            Ok(held) => held.iter().cloned().collect(),
+            Err(_) => return,
+        };
+        if ids.is_empty() {
+            continue;
+        }
+        let renewed = async {
+            let client = pool.get().await?;
+            let rows = client
+                .query(
+                    "UPDATE runs SET lease_until = now() + $2::bigint * interval '1 millisecond'
+                     WHERE owner = $1 AND status = 'running' AND id = ANY($3) RETURNING id",
+                    &[&owner, &lease_ms, &ids],
+                )
+                .await?;
+            Ok::<_, StoreError>(
+                rows.iter()
+                    .map(|r| r.get::<_, String>(0))
+                    .collect::<HashSet<_>>(),
+            )
+        }
+        .await;
+        match renewed {
+            Ok(renewed) => {
+                // A run no longer ours (taken over after our lease lapsed, or ended) is let go.
+                if let Ok(mut held) = held.lock() {
+                    for id in ids.iter().filter(|id| !renewed.contains(*id)) {
+                        held.remove(id);
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "the leases of running runs could not be renewed"),
+        }
+    }
+}
+
+fn run_row(row: &Row) -> RunRecord {
+    let status: String = row.get(4);
+    let payload: String = row.get(6);
+    let attempt: i32 = row.get(5);
+    RunRecord {
+        seq: row.get(0),
+        id: row.get(1),
+        workflow: row.get(2),
+        key: row.get(3),
+        status: RunStatus::parse(&status).unwrap_or(RunStatus::Failed),
+        attempt: u32::try_from(attempt).unwrap_or(0),
+        payload: serde_json::from_str(&payload).unwrap_or(Json::Null),
+        created_at_ms: row.get(7),
+        started_at_ms: row.get(8),
+        finished_at_ms: row.get(9),
+        error: from_text(row.get(10)),
+        dead: row.get(11),
+    }
+}
+
+/// A run that may be taken: queued, or running under a lease that ran out; and no earlier run
+/// of its key is queued or running, and no run of its key is running under a live lease.
+/// Ends a run just claimed for the first time as `skipped` when its event is stale by now: an
+/// event of its key that happened later was applied first (runs of one key run in the order
+/// their events happened, whichever workflow they belong to), or its channel reported our own
+/// write of a newer state for the key while it waited (an echo). Otherwise records its event's
+/// time as the key's last applied one. Says whether it ended the run. Runs of one key are
+/// claimed one at a time, so the check and the update need no lock of their own.
+async fn end_if_stale(
+    tx: &tokio_postgres::Transaction<'_>,
+    run: &RunRecord,
+    now_ms: i64,
+) -> StoreResult<bool> {
+    let Some(key) = run.key.as_ref().filter(|_| run.attempt == 1) else {
+        return Ok(false);
+    };
+    let row = tx
+        .query_one(
+            "SELECT (SELECT MAX(occurred_at_ms) FROM events WHERE run_id = $1),
+                    (SELECT echo_ms FROM key_state WHERE workflow = $2 AND key = $3),
+                    (SELECT applied_ms FROM key_applied WHERE key = $3)",
+            &[&run.id, &run.workflow, key],
+        )
+        .await?;
+    let (at, echo, applied): (Option<i64>, Option<i64>, Option<i64>) =
+        (row.get(0), row.get(1), row.get(2));
+    let Some(at) = at else {
+        return Ok(false);
+    };
+    let reason = if echo.is_some_and(|echo| at < echo) {
+        "before this run started, its channel reported our own write of a newer state for its key"
+    } else if applied.is_some_and(|applied| at < applied) {
+        "an event of its key that happened later was applied first"
+    } else {
+        tx.execute(
+            "INSERT INTO key_applied (key, applied_ms) VALUES ($1, $2)
+             ON CONFLICT (key) DO UPDATE SET
+               applied_ms = GREATEST(key_applied.applied_ms, excluded.applied_ms)",
+            &[key, &at],
+        )
+        .await?;
+        return Ok(false);
+    };
+    let error = serde_json::json!({ "message": format!("stale: {reason}"), "stale": true });
+    tx.execute(
+        "UPDATE runs SET status = 'skipped', finished_at_ms = $2, error = $3, owner = NULL,
+            lease_until = NULL
+         WHERE id = $1",
+        &[&run.id, &now_ms, &error.to_string()],
+    )
+    .await?;
+    tx.execute(
+        "UPDATE events SET status = 'stale' WHERE run_id = $1",
+        &[&run.id],
+    )
+    .await?;
+    Ok(true)
+}
+
+const CLAIMABLE: &str = "r.status IN ('queued', 'running')
+    AND (r.status = 'queued' OR r.lease_until < now())
+    AND (r.key IS NULL OR NOT EXISTS (
+        SELECT 1 FROM runs o WHERE o.key = r.key AND o.seq <> r.seq
+        AND o.status IN ('queued', 'running')
+        AND (o.seq < r.seq
+             OR (o.status = 'running' AND o.lease_until >= now()))))";
+
+/// Marks a run running under this store's lease (`$1` id, `$2` now ms, `$3` owner, `$4` lease
+/// ms) if it is claimable.
+fn start_sql() -> String {
+    format!(
+        "UPDATE runs SET status = 'running', attempt = attempt + 1,
+            started_at_ms = COALESCE(started_at_ms, $2), owner = $3,
+            lease_until = now() + $4::bigint * interval '1 millisecond'
+         WHERE id = (SELECT r.id FROM runs r WHERE r.id = $1 AND {CLAIMABLE} FOR UPDATE)
+         RETURNING {RUN_COLUMNS}"
+    )
+}
+
+async fn load_run(
+    tx: &impl deadpool_postgres::GenericClient,
+    id: &str,
+) -> StoreResult<Option<RunRecord>> {
+    let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = $1");
+    Ok(tx.query_opt(&sql, &[&id]).await?.as_ref().map(run_row))
+}
+
+/// Starts a run if it is claimable; returns the run as it then is.
+async fn start_if_runnable(
+    store: &PostgresStore,
+    tx: &impl deadpool_postgres::GenericClient,
+    id: &str,
+    now_ms: i64,
+) -> StoreResult<Option<RunRecord>> {
+    let started = tx
+        .query_opt(
+            &start_sql(),
+            &[&id, &now_ms, &store.inner.owner, &store.inner.lease_ms],
+        )
+        .await?;
+    match started {
+        Some(row) => Ok(Some(run_row(&row))),
+        None => load_run(tx, id).await,
+    }
+}
+
+/// A journal write that changed nothing: another process holds the run (this one's lease ran
+/// out and the run was taken over), so this process must stop running it.
+fn fenced(written: u64, run_id: &str) -> StoreResult<()> {
+    if written == 0 {
+        return Err(StoreError(format!(
+            "run {run_id} was taken over by another process after this one's lease ran out"
+        )));
+    }
+    Ok(())
+}
+
+/// The payload of a coalesced run: the newest event's, with the payloads it replaces in
+/// `conflicts`, oldest first.
+fn coalesce(older: Json, newest: Json) -> Json {
+    let mut conflicts = Vec::new();
+    let mut older = older;
+    if let Json::Object(map) = &mut older
+        && let Some(Json::Array(earlier)) = map.remove("conflicts")
+    {
+        conflicts.extend(earlier);
+    }
+    conflicts.push(older);
+    match newest {
+        Json::Object(mut map) => {
+            map.insert("conflicts".to_string(), Json::Array(conflicts));
+            Json::Object(map)
+        }
+        other => other,
+    }
+}
+
+impl PostgresStore {
+    async fn record(&self, event: NewEvent) -> StoreResult<EventOutcome> {
+        let mut client = self.inner.pool.get().await?;
+        let tx = client.transaction().await?;
+        tx.batch_execute(DURABLE).await?;
+        if let Some(key) = &event.key {
+            // Events of one key are recorded one at a time across every process.
+            tx.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                &[key],
+            )
+            .await?;
+        }
+        let inserted = tx
+            .query_opt(
+                "INSERT INTO events (workflow, event_id, key, occurred_at_ms, received_at_ms, status)
+                 VALUES ($1, $2, $3, $4, $5, 'queued')
+                 ON CONFLICT (workflow, event_id) DO NOTHING RETURNING id",
+                &[
+                    &event.workflow,
+                    &event.event_id,
+                    &event.key,
+                    &event.occurred_at_ms,
+                    &event.received_at_ms,
+                ],
+            )
+            .await?;
+        let Some(row) = inserted else {
+            tx.commit().await?;
+            return Ok(EventOutcome::Duplicate);
+        };
+        let event_row: i64 = row.get(0);
+        if let Some((channel, sku, quantity)) = &event.echo {
+            let write = tx
+                .query_opt(
+                    "DELETE FROM writes WHERE id = (
+                        SELECT id FROM writes WHERE channel = $1 AND sku = $2 AND quantity = $3
+                        AND at_ms >= $4 ORDER BY at_ms DESC LIMIT 1 FOR UPDATE)
+                     RETURNING id",
+                    &[channel, sku, quantity, &event.echo_since_ms],
+                )
+                .await?;
+            if write.is_some() {
+                tx.execute(
+                    "UPDATE events SET status = 'echo' WHERE id = $1",
+                    &[&event_row],
+                )
+                .await?;
+                // The channel now holds what we wrote, as of this echo: events of the key that
+                // happened before it are stale, queued or yet to come.
+                if let (Some(key), Some(at)) = (&event.key, event.occurred_at_ms) {
+                    tx.execute(
+                        "INSERT INTO key_state (workflow, key, last_occurred_ms, echo_ms)
+                         VALUES ($1, $2, $3, $3)
+                         ON CONFLICT (workflow, key) DO UPDATE SET
+                           last_occurred_ms = GREATEST(key_state.last_occurred_ms, excluded.last_occurred_ms),
+                           echo_ms = GREATEST(key_state.echo_ms, excluded.echo_ms)",
+                        &[&event.workflow, key, &at],
+                    )
+                    .await?;
+                }
+                tx.commit().await?;
+                return Ok(EventOutcome::Echo);
+            }
+        }
+        if let (Some(key), Some(at)) = (&event.key, event.occurred_at_ms) {
+            let last = tx
+                .query_opt(
+                    "SELECT last_occurred_ms FROM key_state WHERE workflow = $1 AND key = $2",
+                    &[&event.workflow, key],
+                )
+                .await?
+                .map(|r| r.get::<_, i64>(0));
+            if last.is_some_and(|last| at < last) {
+                tx.execute(
+                    "UPDATE events SET status = 'stale' WHERE id = $1",
+                    &[&event_row],
+                )
+                .await?;
+                tx.commit().await?;
+                return Ok(EventOutcome::Stale);
+            }
+            tx.execute(
+                "INSERT INTO key_state (workflow, key, last_occurred_ms) VALUES ($1, $2, $3)
+                 ON CONFLICT (workflow, key) DO UPDATE SET last_occurred_ms = excluded.last_occurred_ms",
+                &[&event.workflow, key, &at],
+            )
+            .await?;
+        }
+        if let (Some(_), Some(key)) = (event.coalesce_ms, &event.key) {
+            // A run of this key still waiting out its window takes the newest payload.
+            let waiting = tx
+                .query_opt(
+                    "SELECT id, payload FROM runs WHERE workflow = $1 AND key = $2 AND status = 'queued'
+                     AND attempt = 0 AND run_at_ms > $3 ORDER BY seq DESC LIMIT 1 FOR UPDATE",
+                    &[&event.workflow, key, &event.received_at_ms],
+                )
+                .await?;
+            if let Some(row) = waiting {
+                let id: String = row.get(0);
+                let older: String = row.get(1);
+                let merged = coalesce(
+                    serde_json::from_str(&older).unwrap_or(Json::Null),
+                    event.payload.clone(),
+                );
+                tx.execute(
+                    "UPDATE runs SET payload = $2 WHERE id = $1",
+                    &[&id, &to_text(&merged)],
+                )
+                .await?;
+                tx.execute(
+                    "UPDATE events SET run_id = $2 WHERE id = $1",
+                    &[&event_row, &id],
+                )
+                .await?;
+                tx.commit().await?;
+                return Ok(EventOutcome::Queued(id));
+            }
+        }
+        tx.execute(
+            "UPDATE events SET run_id = $2 WHERE id = $1",
+            &[&event_row, &event.run_id],
+        )
+        .await?;
+        let run_at = event.received_at_ms + event.coalesce_ms.unwrap_or(0);
+        tx.execute(
+            "INSERT INTO runs (id, workflow, key, status, payload, created_at_ms, run_at_ms)
+             VALUES ($1, $2, $3, 'queued', $4, $5, $6)",
+            &[
+                &event.run_id,
+                &event.workflow,
+                &event.key,
+                &to_text(&event.payload),
+                &event.received_at_ms,
+                &run_at,
+            ],
+        )
+        .await?;
+        let mut started = None;
+        if event.start_now {
+            started = start_if_runnable(self, &tx, &event.run_id, event.received_at_ms).await?;
+        } else {
+            tx.batch_execute(&self.notify_sql()).await?;
+        }
+        tx.commit().await?;
+        self.hold(&started);
+        Ok(EventOutcome::Queued(event.run_id))
+    }
+}
+
+impl Store for PostgresStore {
+    fn record_event(&self, event: NewEvent) -> BoxFuture<'_, StoreResult<EventOutcome>> {
+        Box::pin(self.record(event))
+    }
+
+    fn claim_next(&self, now_ms: i64) -> BoxFuture<'_, StoreResult<Option<RunRecord>>> {
+        Box::pin(async move {
+            let mut client = self.inner.pool.get().await?;
+            let tx = client.transaction().await?;
+            // Walk the queue in order through `runs_active` and stop at the first claimable
+            // run, whatever the table's statistics say (before the first ANALYZE of a busy new
+            // database the planner would sort every queued run on each claim).
+            tx.batch_execute("SET LOCAL enable_sort = off").await?;
+            let sql = format!(
+                "UPDATE runs SET status = 'running', attempt = attempt + 1,
+                    started_at_ms = COALESCE(started_at_ms, $1), owner = $2,
+                    lease_until = now() + $3::bigint * interval '1 millisecond'
+                 WHERE seq = (SELECT r.seq FROM runs r WHERE {CLAIMABLE} AND r.run_at_ms <= $1
+                              ORDER BY r.seq LIMIT 1 FOR UPDATE SKIP LOCKED)
+                 RETURNING {RUN_COLUMNS}"
+            );
+            let mut run = None;
+            // A run made stale while it waited is ended, and the next one claimed.
+            for _ in 0..1000 {
+                let row = tx
+                    .query_opt(&sql, &[&now_ms, &self.inner.owner, &self.inner.lease_ms])
+                    .await?;
+                let Some(claimed) = row.as_ref().map(run_row) else {
+                    break;
+                };
+                if !end_if_stale(&tx, &claimed, now_ms).await? {
+                    run = Some(claimed);
+                    break;
+                }
+            }
+            tx.commit().await?;
+            self.hold(&run);
+            Ok(run)
+        })
+    }
+
+    fn claim(&self, run_id: &str, now_ms: i64) -> BoxFuture<'_, StoreResult<Option<RunRecord>>> {
+        let run_id = run_id.to_string();
+        Box::pin(async move {
+            let client = self.inner.pool.get().await?;
+            let row = client
+                .query_opt(
+                    &start_sql(),
+                    &[&run_id, &now_ms, &self.inner.owner, &self.inner.lease_ms],
+                )
+                .await?;
+            let run = row.as_ref().map(run_row);
+            self.hold(&run);
+            Ok(run)
+        })
+    }
+
+    fn run(&self, run_id: &str) -> BoxFuture<'_, StoreResult<Option<RunRecord>>> {
+        let run_id = run_id.to_string();
+        Box::pin(async move {
+            let client = self.inner.pool.get().await?;
+            load_run(&client, &run_id).await
+        })
+    }
+
+    fn runs(
+        &self,
+        status: Option<RunStatus>,
+        limit: usize,
+    ) -> BoxFuture<'_, StoreResult<Vec<RunRecord>>> {
+        Box::pin(async move {
+            let client = self.inner.pool.get().await?;
+            let sql = format!(
+                "SELECT {RUN_COLUMNS} FROM runs WHERE ($1::text IS NULL OR status = $1)
+                 ORDER BY seq DESC LIMIT $2"
+            );
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let rows = client
+                .query(&sql, &[&status.map(RunStatus::as_str), &limit])
+                .await?;
+            Ok(rows.iter().map(run_row).collect())
+        })
+    }
+
+    fn dead_runs(&self) -> BoxFuture<'_, StoreResult<Vec<RunRecord>>> {
+        Box::pin(async move {
+            let client = self.inner.pool.get().await?;
+            let sql = format!(
+                "SELECT {RUN_COLUMNS} FROM runs WHERE dead AND status = 'failed' ORDER BY seq"
+            );
+            let rows = client.query(&sql, &[]).await?;
+            Ok(rows.iter().map(run_row).collect())
+        })
+    }
+
+    fn steps(&self, run_id: &str) -> BoxFuture<'_, StoreResult<Vec<StepRecord>>> {
+        let run_id = run_id.to_string();
+        Box::pin(async move {
+            let client = self.inner.pool.get().await?;
+            let rows = client
+                .query(
+                    "SELECT step, item, entry, name, kind, status, input, output, error, redacted
+                     FROM steps WHERE run_id = $1 ORDER BY step, item, entry",
+                    &[&run_id],
+                )
+                .await?;
+            Ok(rows
+                .iter()
+                .map(|row| StepRecord {
+                    run_id: run_id.clone(),
+                    slot: StepSlot {
+                        step: index_slot(row.get(0)).unwrap_or(0),
+                        item: index_slot(row.get(1)),
+                        entry: index_slot(row.get(2)),
+                    },
+                    name: row.get(3),
+                    kind: row.get(4),
+                    status: StepStatus::parse(row.get(5)),
+                    input: from_text(row.get(6)),
+                    output: from_text(row.get(7)),
+                    error: from_text(row.get(8)),
+                    redacted: row.get(9),
+                })
+                .collect())
+        })
+    }
+
+    fn calls(&self, run_id: &str) -> BoxFuture<'_, StoreResult<Vec<CallRecord>>> {
+        let run_id = run_id.to_string();
+        Box::pin(async move {
+            let client = self.inner.pool.get().await?;
+            let rows = client
+                .query(
+                    "SELECT step, item, entry, op, idempotency_key, params, status, result, error,
+                            attempts, redacted
+                     FROM calls WHERE run_id = $1 ORDER BY step, item, entry",
+                    &[&run_id],
+                )
+                .await?;
+            Ok(rows
+                .iter()
+                .map(|row| CallRecord {
+                    run_id: run_id.clone(),
+                    slot: StepSlot {
+                        step: index_slot(row.get(0)).unwrap_or(0),
+                        item: index_slot(row.get(1)),
+                        entry: index_slot(row.get(2)),
+                    },
+                    op: row.get(3),
+                    idempotency_key: row.get(4),
+                    params: from_text(row.get(5)).unwrap_or(Json::Null),
+                    status: CallStatus::parse(row.get(6)),
+                    result: from_text(row.get(7)),
+                    error: from_text(row.get(8)),
+                    attempts: u32::try_from(row.get::<_, i32>(9)).unwrap_or(0),
+                    redacted: row.get(10),
+                })
+                .collect())
+        })
+    }
+
+    fn put_step(&self, step: StepRecord) -> BoxFuture<'_, StoreResult<()>> {
+        Box::pin(async move {
+            let client = self.inner.pool.get().await?;
+            let n = client
+                .execute(
+                    "INSERT INTO steps (run_id, step, item, entry, name, kind, status, input, output, error, redacted)
+                     SELECT $1::text, $2::bigint, $3::bigint, $4::bigint, $5::text, $6::text, $7::text,
+                            $8::text, $9::text, $10::text, $11::boolean
+                     WHERE NOT EXISTS (SELECT 1 FROM runs WHERE id = $1 AND owner <> $12)
+                     ON CONFLICT (run_id, step, item, entry) DO UPDATE SET
+                        name = excluded.name, kind = excluded.kind, status = excluded.status,
+                        input = excluded.input, output = excluded.output, error = excluded.error,
+                        redacted = excluded.redacted",
+                    &[
+                        &step.run_id,
+                        &(step.slot.step as i64),
+                        &slot_index(step.slot.item),
+                        &slot_index(step.slot.entry),
+                        &step.name,
+                        &step.kind,
+                        &step.status.as_str(),
+                        &step.input.as_ref().map(to_text),
+                        &step.output.as_ref().map(to_text),
+                        &step.error.as_ref().map(to_text),
+                        &step.redacted,
+                        &self.inner.owner,
+                    ],
+                )
+                .await?;
+            fenced(n, &step.run_id)
+        })
+    }
+
+    fn put_call(&self, call: CallRecord) -> BoxFuture<'_, StoreResult<()>> {
+        Box::pin(async move {
+            let client = self.inner.pool.get().await?;
+            let attempts = i32::try_from(call.attempts).unwrap_or(i32::MAX);
+            let n = client
+                .execute(
+                    "INSERT INTO calls (run_id, step, item, entry, op, idempotency_key, params, status, result, error, attempts, redacted)
+                     SELECT $1::text, $2::bigint, $3::bigint, $4::bigint, $5::text, $6::text, $7::text,
+                            $8::text, $9::text, $10::text, $11::integer, $12::boolean
+                     WHERE NOT EXISTS (SELECT 1 FROM runs WHERE id = $1 AND owner <> $13)
+                     ON CONFLICT (run_id, step, item, entry) DO UPDATE SET
+                        op = excluded.op, idempotency_key = excluded.idempotency_key,
+                        params = excluded.params, status = excluded.status, result = excluded.result,
+                        error = excluded.error, attempts = excluded.attempts, redacted = excluded.redacted",
+                    &[
+                        &call.run_id,
+                        &(call.slot.step as i64),
+                        &slot_index(call.slot.item),
+                        &slot_index(call.slot.entry),
+                        &call.op,
+                        &call.idempotency_key,
+                        &to_text(&call.params),
+                        &call.status.as_str(),
+                        &call.result.as_ref().map(to_text),
+                        &call.error.as_ref().map(to_text),
+                        &attempts,
+                        &call.redacted,
+                        &self.inner.owner,
+                    ],
+                )
+                .await?;
+            fenced(n, &call.run_id)
+        })
+    }
+
+    fn finish_run(
+        &self,
+        run_id: &str,
+        status: RunStatus,
+        error: Option<Json>,
+        now_ms: i64,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        let run_id = run_id.to_string();
+        Box::pin(async move {
+            // Whatever happens now, this process stops renewing the lease.
+            self.unhold(&run_id);
+            let mut client = self.inner.pool.get().await?;
+            let tx = client.transaction().await?;
+            let dead = status == RunStatus::Failed;
+            let finished = if status.is_final() {
+                Some(now_ms)
+            } else {
+                None
+            };
+            // Only the holder ends a run: one taken over by another process is theirs now.
+            let n = tx
+                .execute(
+                    "UPDATE runs SET status = $2, error = $3, finished_at_ms = $4, dead = $5,
+                        owner = NULL, lease_until = NULL
+                     WHERE id = $1 AND (owner = $6 OR owner IS NULL)",
+                    &[
+                        &run_id,
+                        &status.as_str(),
+                        &error.as_ref().map(to_text),
+                        &finished,
+                        &dead,
+                        &self.inner.owner,
+                    ],
+                )
+                .await?;
+            if n == 0 {
+                tracing::warn!(run = %run_id, "the run was taken over by another process after its lease ran out; its status is theirs to record");
+            }
+            tx.batch_execute(&self.notify_sql()).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    fn requeue(
+        &self,
+        run_id: &str,
+        start_at_ms: Option<i64>,
+    ) -> BoxFuture<'_, StoreResult<Option<RunRecord>>> {
+        let run_id = run_id.to_string();
+        Box::pin(async move {
+            let mut client = self.inner.pool.get().await?;
+            let tx = client.transaction().await?;
+            let n = tx
+                .execute(
+                    "UPDATE runs SET status = 'queued', dead = FALSE, error = NULL,
+                        finished_at_ms = NULL, owner = NULL, lease_until = NULL
+                     WHERE id = $1 AND status <> 'running'",
+                    &[&run_id],
+                )
+                .await?;
+            if n == 0 {
+                tx.commit().await?;
+                return Ok(None);
+            }
+            let run = match start_at_ms {
+                Some(now) => start_if_runnable(self, &tx, &run_id, now).await?,
+                None => {
+                    tx.batch_execute(&self.notify_sql()).await?;
+                    load_run(&tx, &run_id).await?
+                }
+            };
+            tx.commit().await?;
+            self.hold(&run);
+            Ok(run)
+        })
+    }
+
+    /// Nothing to do: a run left running by a process that stopped is taken over by
+    /// [`Store::claim_next`] once its lease runs out (other processes may be running theirs).
+    fn recover_interrupted(&self) -> BoxFuture<'_, StoreResult<usize>> {
+        Box::pin(async { Ok(0) })
+    }
+
+    fn queue_depth(&self) -> BoxFuture<'_, StoreResult<u64>> {
+        Box::pin(async move {
+            let client = self.inner.pool.get().await?;
+            let n: i64 = client
+                .query_one("SELECT COUNT(*) FROM runs WHERE status = 'queued'", &[])
+                .await?
+                .get(0);
+            Ok(n.max(0) as u64)
+        })
+    }
+
+    fn last_tick(&self, workflow: &str) -> BoxFuture<'_, StoreResult<Option<i64>>> {
+        let workflow = workflow.to_string();
+        Box::pin(async move {
+            let client = self.inner.pool.get().await?;
+            Ok(client
+                .query_opt(
+                    "SELECT last_tick_ms FROM cron_ticks WHERE workflow = $1",
+                    &[&workflow],
+                )
+                .await?
+                .map(|r| r.get(0)))
+        })
+    }
+
+    fn record_write(&self, write: Write) -> BoxFuture<'_, StoreResult<()>> {
+        Box::pin(async move {
+            let client = self.inner.pool.get().await?;
+            client
+                .execute(
+                    "INSERT INTO writes (channel, sku, quantity, at_ms) VALUES ($1, $2, $3, $4)",
+                    &[&write.channel, &write.sku, &write.quantity, &write.at_ms],
+                )
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn prune(&self, before_ms: i64) -> BoxFuture<'_, StoreResult<usize>> {
+        Box::pin(async move {
+            let mut client = self.inner.pool.get().await?;
+            let tx = client.transaction().await?;
+            tx.execute("DELETE FROM writes WHERE at_ms < $1", &[&before_ms])
+                .await?;
+            const OLD: &str = "SELECT id FROM runs WHERE finished_at_ms < $1 AND NOT dead
+                               AND status IN ('completed', 'skipped', 'partial', 'failed')";
+            tx.execute(
+                &format!("DELETE FROM steps WHERE run_id IN ({OLD})"),
+                &[&before_ms],
+            )
+            .await?;
+            tx.execute(
+                &format!("DELETE FROM calls WHERE run_id IN ({OLD})"),
+                &[&before_ms],
+            )
+            .await?;
+            let runs = tx
+                .execute(
+                    &format!("DELETE FROM runs WHERE id IN ({OLD})"),
+                    &[&before_ms],
+                )
+                .await?;
+            tx.execute(
+                "DELETE FROM events e WHERE e.received_at_ms < $1
+                 AND (e.run_id IS NULL OR NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = e.run_id))",
+                &[&before_ms],
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(usize::try_from(runs).unwrap_or(usize::MAX))
+        })
+    }
+
+    fn mark_tick(&self, workflow: &str, tick_ms: i64) -> BoxFuture<'_, StoreResult<bool>> {
+        let workflow = workflow.to_string();
+        Box::pin(async move {
+            let mut client = self.inner.pool.get().await?;
+            let tx = client.transaction().await?;
+            tx.batch_execute(DURABLE).await?;
+            // Atomic across processes: the row is locked by the first, and the second sees
+            // the tick already there.
+            let n = tx
+                .execute(
+                    "INSERT INTO cron_ticks (workflow, last_tick_ms) VALUES ($1, $2)
+                     ON CONFLICT (workflow) DO UPDATE SET last_tick_ms = excluded.last_tick_ms
+                     WHERE cron_ticks.last_tick_ms < excluded.last_tick_ms",
+                    &[&workflow, &tick_ms],
+                )
+                .await?;
+            tx.commit().await?;
+            Ok(n == 1)
+        })
+    }
+
+    fn wait_for_work(&self) -> BoxFuture<'_, ()> {
+        Box::pin(self.inner.wake.notified())
+    }
+
+    fn release(&self, run_id: &str) {
+        self.unhold(run_id);
+    }
+}

@@ -1,0 +1,207 @@
+//! Pattern 1's bidirectional sync served for real (RUNTIME.md §1.3): both emulators send their
+//! webhooks to the program for every quantity change, our writes included, so each write we
+//! make comes back as a webhook. Echoes must be recognised (counted in `/metrics`, no run), and
+//! after both sides change the same SKUs concurrently, both sides must agree.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use handled_bench::emulators::{Emulators, fixture};
+use handled_bench::program::{self, Program};
+use handled_bench::webhooks;
+use serde_json::{Value, json};
+
+const PREFIX: &str = "BI";
+/// Pattern 1 passes Shopify's location id as the warehouse location, so the warehouse's own
+/// changes are made at that location too: both sides then speak of the same stock.
+const LOCATION: &str = "24826418";
+
+fn sku(i: usize) -> String {
+    format!("{PREFIX}-{i:04}")
+}
+
+/// Builds pattern 1 once per test process (the tests run in parallel).
+fn program_path() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bidirectional-pattern1");
+            program::build(
+                &["examples/pattern1_bidirectional_shopify_wms.hs"],
+                &out,
+                false,
+            )
+            .unwrap();
+            out
+        })
+        .clone()
+}
+
+/// The emulators, with their webhooks pointed at a started program.
+async fn setup(skus: usize) -> (Emulators, Program, tempfile::TempDir) {
+    let emulators = Emulators::start(&fixture(PREFIX, skus)).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut program = Program::new(
+        &program_path(),
+        &dir.path().join("handled.db"),
+        &emulators.url,
+        4,
+        dir.path(),
+    )
+    .unwrap();
+    program.start().await.unwrap();
+    emulators
+        .shopify
+        .set_webhook_target(Some(handled_shopify::emulator::WebhookTarget {
+            url: format!("{}{}", program.base_url(), webhooks::SHOPIFY_PATH),
+            ..Default::default()
+        }));
+    emulators
+        .wms
+        .set_webhook_target(Some(handled_wms::emulator::WebhookTarget {
+            url: format!("{}{}", program.base_url(), webhooks::WMS_PATH),
+            ..Default::default()
+        }));
+    (emulators, program, dir)
+}
+
+/// Waits until every run has ended and nothing new happened for a second.
+async fn settle(program: &Program) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut last = (usize::MAX, 0);
+    let mut quiet_since = Instant::now();
+    loop {
+        let runs = tokio::task::block_in_place(|| program.runs()).unwrap();
+        let ended = runs
+            .iter()
+            .filter(|r| r["status"] != "queued" && r["status"] != "running")
+            .count();
+        if (runs.len(), ended) != last {
+            last = (runs.len(), ended);
+            quiet_since = Instant::now();
+        } else if ended == runs.len() && quiet_since.elapsed() > Duration::from_secs(1) {
+            return runs;
+        }
+        assert!(Instant::now() < deadline, "runs did not settle in 30 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The sum of a Prometheus counter over its labels, optionally only where a label matches.
+async fn counter(program: &Program, name: &str, label: Option<&str>) -> u64 {
+    let text = reqwest::get(format!("{}/metrics", program.base_url()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .filter(|l| l.starts_with(name) && label.is_none_or(|m| l.contains(m)))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum::<f64>() as u64
+}
+
+fn count(runs: &[Value], workflow: &str) -> usize {
+    runs.iter().filter(|r| r["workflow"] == workflow).count()
+}
+
+/// A change in the warehouse is written to Shopify once; Shopify's webhook for that write is
+/// our own echo, recorded as such, and starts no run back to the warehouse.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_warehouse_change_is_not_echoed_back() {
+    let (emulators, mut program, _dir) = setup(1).await;
+    emulators.wms.set_quantity(&sku(0), Some(LOCATION), 40);
+    let runs = settle(&program).await;
+    let echoed = counter(&program, "handled_events_echoed_total", None).await;
+    program.stop().unwrap();
+    assert_eq!(count(&runs, "WmsToShopifySync"), 1, "{runs:#?}");
+    let run = runs
+        .iter()
+        .find(|r| r["workflow"] == "WmsToShopifySync")
+        .unwrap();
+    assert_eq!(
+        run["key"],
+        json!(sku(0)),
+        "runs of one SKU are ordered by their key, the SKU by default"
+    );
+    assert_eq!(
+        emulators.shopify.state()["inventory"][sku(0)]["available"],
+        json!(40)
+    );
+    assert_eq!(
+        count(&runs, "ShopifyToWmsSync"),
+        0,
+        "Shopify's webhook for our own write started a run: {runs:#?}"
+    );
+    assert_eq!(echoed, 1, "echoes counted in /metrics");
+}
+
+/// A change in Shopify is written to the warehouse once; the warehouse's webhook for that write
+/// is our own echo, recorded as such, and starts no run back to Shopify.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_shopify_change_is_not_echoed_back() {
+    let (emulators, mut program, _dir) = setup(1).await;
+    emulators.shopify.set_available(&sku(0), None, 41).unwrap();
+    let runs = settle(&program).await;
+    let echoed = counter(&program, "handled_events_echoed_total", None).await;
+    program.stop().unwrap();
+    assert_eq!(count(&runs, "ShopifyToWmsSync"), 1, "{runs:#?}");
+    assert_eq!(
+        emulators.wms.state()["inventory"][sku(0)]["locations"][LOCATION],
+        json!(41)
+    );
+    assert_eq!(
+        count(&runs, "WmsToShopifySync"),
+        0,
+        "the warehouse's webhook for our own write started a run: {runs:#?}"
+    );
+    assert_eq!(echoed, 1, "echoes counted in /metrics");
+}
+
+/// Both sides change the same SKUs at the same time, several rounds: no ping-pong (at most one
+/// run per change made by a person), and both sides end with the same quantity per SKU.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_changes_on_both_sides_end_consistent() {
+    const SKUS: usize = 8;
+    const ROUNDS: usize = 5;
+    let (emulators, mut program, _dir) = setup(SKUS).await;
+    let mut changes = 0;
+    for round in 0..ROUNDS {
+        for s in 0..SKUS {
+            // Shopify's merchant sets odd quantities, the warehouse even ones.
+            let shopify_q = (100 * round + 2 * s + 1) as i64;
+            let wms_q = (100 * round + 2 * s + 2) as i64;
+            emulators
+                .shopify
+                .set_available(&sku(s), None, shopify_q)
+                .unwrap();
+            emulators.wms.set_quantity(&sku(s), Some(LOCATION), wms_q);
+            changes += 2;
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    let runs = settle(&program).await;
+    let echoed = counter(&program, "handled_events_echoed_total", None).await;
+    program.stop().unwrap();
+    let state = emulators.state();
+    let disagree: Vec<String> = (0..SKUS)
+        .filter_map(|s| {
+            let shopify = &state["shopify"]["inventory"][sku(s)]["available"];
+            let wms = &state["wms"]["inventory"][sku(s)]["locations"][LOCATION];
+            (shopify != wms).then(|| format!("{}: Shopify {shopify}, warehouse {wms}", sku(s)))
+        })
+        .collect();
+    println!(
+        "{changes} changes by people, {} runs, {echoed} echoes; disagreeing: {disagree:?}",
+        runs.len()
+    );
+    assert!(
+        runs.len() <= changes,
+        "ping-pong: {} runs for {changes} changes",
+        runs.len()
+    );
+    assert!(echoed > 0, "no echo was recognised");
+    assert!(disagree.is_empty(), "the sides disagree: {disagree:?}");
+}
