@@ -10,7 +10,8 @@
 //! - no write whose success was journaled before a kill was sent again after it;
 //! - a transform journaled before a kill (it reads `new Date()`) has the same output after the
 //!   run resumed: it was not evaluated again;
-//! - the warehouse ends with the quantity of the last Shopify event for each SKU (per-key order).
+//! - each channel ends with the quantity of the other side's last event for each SKU (per-key
+//!   order).
 //!
 //! The seed of the kill schedule is printed; `HANDLED_KILL9_SEED=N` replays it.
 
@@ -385,18 +386,27 @@ async fn kill_9_loses_no_event_and_repeats_no_write() {
         "no kill found a run between its `new Date()` transform and its write (seed {seed})"
     );
 
-    // Per SKU, the warehouse holds the quantity of the last Shopify event (their runs are
-    // keyed by SKU, so they run in order). The warehouse's runs have no key yet (see
-    // `bidirectional.rs`), so Shopify's final quantities are not checked here.
+    // Per SKU, each channel holds the quantity of the other side's last event (runs of one key
+    // run in event order, whichever side the event came from).
     for s in 0..SKUS {
-        let last = (0..EVENTS)
-            .filter(|i| i % SKUS == s && from_shopify(*i))
-            .max();
-        if let Some(i) = last {
+        let last = |shopify: bool| {
+            (0..EVENTS)
+                .filter(|i| i % SKUS == s && from_shopify(*i) == shopify)
+                .max()
+        };
+        if let Some(i) = last(true) {
             assert_eq!(
                 state["wms"]["inventory"][sku(s)]["quantity"],
                 json!(2 * i + 1),
-                "{} (seed {seed})",
+                "warehouse, {} (seed {seed})",
+                sku(s)
+            );
+        }
+        if let Some(i) = last(false) {
+            assert_eq!(
+                state["shopify"]["inventory"][sku(s)]["available"],
+                json!(2 * i),
+                "Shopify, {} (seed {seed})",
                 sku(s)
             );
         }
