@@ -70,12 +70,21 @@ struct Args {
     /// Give up on a measurement after this many seconds.
     #[arg(long, default_value_t = 900)]
     timeout: u64,
+    /// A PostgreSQL database (`postgres://…`) to use as the store, a fresh schema per
+    /// measurement; default: a SQLite file per measurement.
+    #[arg(long, value_name = "URL")]
+    store: Option<String>,
+    /// Numbers of `serve` processes sharing the store, comma-separated (more than one needs
+    /// `--store postgres://…`); sender `n` sends to process `n % processes`.
+    #[arg(long, value_delimiter = ',', default_value = "1")]
+    processes: Vec<usize>,
 }
 
 /// One measurement.
 #[derive(Debug)]
 struct Outcome {
     pattern: u8,
+    processes: usize,
     senders: usize,
     events: usize,
     events_per_s: f64,
@@ -84,6 +93,55 @@ struct Outcome {
     p99_ms: f64,
     max_ms: f64,
     peak_rss_kib: Option<u64>,
+    /// CPU time of the programs, and of the PostgreSQL server's processes, while measured.
+    program_cpu_s: f64,
+    database_cpu_s: Option<f64>,
+}
+
+/// CPU time (user + system) a process has used, in seconds.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command (which may hold spaces) start after the last `)`.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the command.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// CPU time used by every `postgres` process on the machine, in seconds.
+fn postgres_cpu_seconds() -> f64 {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0.0;
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|c| c.trim() == "postgres")
+        })
+        .map(cpu_seconds)
+        .sum()
+}
+
+/// A fresh schema in the database `base` names; the store URL that uses it.
+async fn fresh_schema(base: &str) -> anyhow::Result<String> {
+    let schema = format!("bench_{:016x}", rand::random::<u64>());
+    let (client, connection) = tokio_postgres::connect(base, tokio_postgres::NoTls)
+        .await
+        .context("cannot connect to the --store database")?;
+    tokio::spawn(connection);
+    client
+        .batch_execute(&format!("CREATE SCHEMA \"{schema}\""))
+        .await?;
+    let sep = if base.contains('?') { '&' } else { '?' };
+    Ok(format!("{base}{sep}options=-c%20search_path%3D{schema}"))
 }
 
 const PREFIX: &str = "BENCH";
@@ -136,8 +194,12 @@ async fn measure(
     args: &Args,
     pattern: u8,
     senders: usize,
+    processes: usize,
     binary: &Path,
 ) -> anyhow::Result<Outcome> {
+    if processes > 1 && args.store.is_none() {
+        bail!("{processes} processes need --store postgres://…");
+    }
     if !args.skus.is_multiple_of(senders) {
         bail!(
             "--skus {} is not a multiple of {senders} senders",
@@ -155,22 +217,30 @@ async fn measure(
         std::process::id()
     ));
     std::fs::create_dir_all(&dir)?;
-    let mut program = Program::new(
-        binary,
-        &dir.join("handled.db"),
-        &emulators.url,
-        args.workers,
-        &dir,
-    )?;
-    program.start().await?;
-    let sender = Sender::new(&program.base_url())?;
+    let store = match &args.store {
+        Some(base) => PathBuf::from(fresh_schema(base).await?),
+        None => dir.join("handled.db"),
+    };
+    let mut programs = Vec::new();
+    for n in 0..processes {
+        let log_dir = dir.join(format!("p{n}"));
+        std::fs::create_dir_all(&log_dir)?;
+        let mut program = Program::new(binary, &store, &emulators.url, args.workers, &log_dir)?;
+        program.start().await?;
+        programs.push(program);
+    }
+    let program_senders = programs
+        .iter()
+        .map(|p| Sender::new(&p.base_url()))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let database_cpu_before = args.store.as_ref().map(|_| postgres_cpu_seconds());
 
     // Per event: (first sent, key of its last write).
     let expected: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
     let started = Instant::now();
     let mut tasks = Vec::new();
     for n in 0..senders {
-        let sender = sender.clone();
+        let sender = program_senders[n % processes].clone();
         let expected = Arc::clone(&expected);
         let (events, skus, every, rate) = (events, args.skus, args.shopify_every, args.rate);
         tasks.push(tokio::spawn(async move {
@@ -233,7 +303,7 @@ async fn measure(
                 done.len(),
                 expected.len(),
                 args.timeout,
-                program.log_tail()
+                programs[0].log_tail()
             );
         }
         if last_report.elapsed() > Duration::from_secs(10) {
@@ -248,13 +318,22 @@ async fn measure(
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     let (latencies, last) = latencies;
-    let peak_rss_kib = program.peak_rss_kib();
-    program.stop()?;
-    drop(program);
+    let peak_rss_kib = programs.iter().filter_map(Program::peak_rss_kib).max();
+    let program_cpu_s = programs
+        .iter()
+        .filter_map(Program::pid)
+        .map(cpu_seconds)
+        .sum();
+    let database_cpu_s = database_cpu_before.map(|before| postgres_cpu_seconds() - before);
+    for program in &mut programs {
+        program.stop()?;
+    }
+    drop(programs);
     let _ = std::fs::remove_dir_all(&dir);
     let total = last.duration_since(started).as_secs_f64();
     Ok(Outcome {
         pattern,
+        processes,
         senders,
         events,
         events_per_s: events as f64 / total,
@@ -263,6 +342,8 @@ async fn measure(
         p99_ms: percentile(&latencies, 99.0),
         max_ms: latencies.last().copied().unwrap_or(f64::NAN),
         peak_rss_kib,
+        program_cpu_s,
+        database_cpu_s,
     })
 }
 
@@ -325,11 +406,14 @@ async fn run(args: Args) -> anyhow::Result<()> {
     }
     let mut outcomes = Vec::new();
     for &pattern in &args.patterns {
-        for &senders in &args.senders {
-            eprintln!("pattern {pattern}, {senders} senders …");
-            let outcome = measure(&args, pattern, senders, &binaries[&pattern]).await?;
-            eprintln!("  {outcome:?}");
-            outcomes.push(outcome);
+        for &processes in &args.processes {
+            for &senders in &args.senders {
+                eprintln!("pattern {pattern}, {processes} process(es), {senders} senders …");
+                let outcome =
+                    measure(&args, pattern, senders, processes, &binaries[&pattern]).await?;
+                eprintln!("  {outcome:?}");
+                outcomes.push(outcome);
+            }
         }
     }
     let commit = command_output("git", &["rev-parse", "--short", "HEAD"])
@@ -337,7 +421,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let dirty = command_output("git", &["status", "--porcelain"]).is_some_and(|s| !s.is_empty());
     println!(
         "Machine: {}; commit {commit}{}; programs built with hs2rs build{} ({}); \
-         events over {} SKUs, offered {}; pattern 1: {}; --workers {}; SQLite store (WAL, synchronous=FULL) on local disk.\n",
+         events over {} SKUs, offered {}; pattern 1: {}; --workers {}; {}.\n",
         machine(),
         if dirty {
             " (with uncommitted changes)"
@@ -356,16 +440,23 @@ async fn run(args: Args) -> anyhow::Result<()> {
             0 => "every event from the warehouse (written to Shopify)".to_string(),
             n => format!("every {n}th event from Shopify, the others from the warehouse"),
         },
-        args.workers
+        args.workers,
+        match &args.store {
+            Some(_) => "PostgreSQL store (a fresh schema per measurement) on this machine",
+            None => "SQLite store (WAL) on local disk",
+        }
     );
     println!(
-        "| pattern | senders | events | events/s | acknowledged/s | p50 ms | p99 ms | max ms | peak RSS MiB |"
+        "| pattern | processes | senders | events | events/s | acknowledged/s | p50 ms | p99 ms | max ms | peak RSS MiB | program CPU s | database CPU s |"
     );
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    println!(
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    );
     for o in &outcomes {
         println!(
-            "| {} | {} | {} | {:.0} | {:.0} | {:.1} | {:.1} | {:.1} | {} |",
+            "| {} | {} | {} | {} | {:.0} | {:.0} | {:.1} | {:.1} | {:.1} | {} | {:.1} | {} |",
             o.pattern,
+            o.processes,
             o.senders,
             o.events,
             o.events_per_s,
@@ -374,7 +465,10 @@ async fn run(args: Args) -> anyhow::Result<()> {
             o.p99_ms,
             o.max_ms,
             o.peak_rss_kib
-                .map_or("?".to_string(), |k| format!("{:.1}", k as f64 / 1024.0))
+                .map_or("?".to_string(), |k| format!("{:.1}", k as f64 / 1024.0)),
+            o.program_cpu_s,
+            o.database_cpu_s
+                .map_or("-".to_string(), |s| format!("{s:.1}"))
         );
     }
     Ok(())
