@@ -59,7 +59,7 @@ impl Default for PostgresOptions {
         PostgresOptions {
             schema: None,
             lease: Duration::from_secs(30),
-            pool_size: 8,
+            pool_size: 16,
         }
     }
 }
