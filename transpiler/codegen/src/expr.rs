@@ -366,6 +366,23 @@ fn object(cx: &mut Cx<'_>, props: &[Prop]) -> Code {
     for prop in props {
         match prop {
             Prop::KeyValue { key, value } => {
+                let proto = match key {
+                    PropKey::Ident(id) => (id.name == "__proto__").then_some(id.span),
+                    PropKey::String(k, span) => (k == "__proto__").then_some(*span),
+                    _ => None,
+                };
+                if let Some(span) = proto {
+                    cx.error(
+                        "E0004",
+                        span,
+                        "`__proto__: …` in an object literal sets the object's prototype in JavaScript, and HandledScript values have none",
+                    )
+                    .help = Some(
+                        "rename the key, or compute it (`[\"__proto__\"]: …`) for an own property of that name"
+                            .into(),
+                    );
+                    return Code::error();
+                }
                 let c = compile(cx, value);
                 let v = c.value();
                 match key {

@@ -1776,7 +1776,9 @@ fn build_struct(
             Prop::Shorthand(i) => i.name.clone(),
             _ => return None,
         };
-        if !is_rust_field(&key) || !seen.insert(snake(&key)) {
+        // `__proto__: …` is refused by the expression compiler (it sets a prototype in
+        // JavaScript), so it must not become a struct field here.
+        if key == "__proto__" || !is_rust_field(&key) || !seen.insert(snake(&key)) {
             return None;
         }
     }
