@@ -55,24 +55,30 @@ impl RetryPolicy {
         policy
     }
 
-    /// How long to wait after failed attempt number `attempt` (1-based): a random duration up
-    /// to `min(cap, base · 2^(attempt−1))`, and at least what the API asked for.
+    /// How long to wait after failed attempt number `attempt` (1-based). When the API said
+    /// when to come back (`Retry-After`, Shopify's cost restore time), that long plus a little
+    /// jitter (up to a fifth of it, at least 50 ms, at most 5 s) so that waiting callers do not
+    /// come back at once; otherwise a random duration up to `min(cap, base · 2^(attempt−1))`
+    /// (full jitter).
     pub fn delay(&self, attempt: u32, error: &CallError) -> Duration {
+        if let Some(after) = error.retry_after {
+            let spread = (after / 5).clamp(Duration::from_millis(50), Duration::from_secs(5));
+            return after + random_up_to(spread);
+        }
         let exp = self
             .base
             .saturating_mul(1u32 << attempt.saturating_sub(1).min(20));
-        let ceiling = exp.min(self.cap);
-        let jitter = if ceiling.is_zero() {
-            Duration::ZERO
-        } else {
-            let ms = ceiling.as_millis().min(u128::from(u64::MAX)) as u64;
-            Duration::from_millis(rand::random_range(0..=ms))
-        };
-        match error.retry_after {
-            Some(after) => jitter.max(after),
-            None => jitter,
-        }
+        random_up_to(exp.min(self.cap))
     }
+}
+
+/// A random duration from zero to `ceiling`, in milliseconds.
+fn random_up_to(ceiling: Duration) -> Duration {
+    if ceiling.is_zero() {
+        return Duration::ZERO;
+    }
+    let ms = ceiling.as_millis().min(u128::from(u64::MAX)) as u64;
+    Duration::from_millis(rand::random_range(0..=ms))
 }
 
 #[cfg(test)]
@@ -87,7 +93,20 @@ mod tests {
             assert!(p.delay(attempt, &e) <= p.cap);
         }
         let throttled = CallError::retryable("x").with_retry_after(Duration::from_secs(500));
-        assert!(p.delay(1, &throttled) >= Duration::from_secs(500));
+        let d = p.delay(1, &throttled);
+        assert!(
+            d >= Duration::from_secs(500) && d <= Duration::from_secs(505),
+            "{d:?}"
+        );
+        // A short Retry-After is not stretched to the backoff ceiling.
+        let soon = CallError::retryable("x").with_retry_after(Duration::from_millis(200));
+        for attempt in 1..6 {
+            let d = p.delay(attempt, &soon);
+            assert!(
+                d >= Duration::from_millis(200) && d <= Duration::from_millis(250),
+                "{d:?}"
+            );
+        }
         assert_eq!(RetryPolicy::immediate(3).delay(2, &e), Duration::ZERO);
     }
 }
