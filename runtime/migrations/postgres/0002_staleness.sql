@@ -7,3 +7,6 @@ CREATE TABLE key_applied (
     key TEXT PRIMARY KEY,
     applied_ms BIGINT NOT NULL
 );
+
+-- A run's events are looked up when it is claimed.
+CREATE INDEX events_run ON events (run_id);

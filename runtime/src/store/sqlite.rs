@@ -124,6 +124,9 @@ const MIGRATIONS: &[&str] = &[
         key TEXT PRIMARY KEY,
         applied_ms INTEGER NOT NULL
     );",
+    // A run's events are looked up when it is claimed; old events when they are pruned.
+    "CREATE INDEX events_run ON events (run_id);
+    CREATE INDEX events_received ON events (received_at_ms);",
 ];
 
 /// The SQLite store.
