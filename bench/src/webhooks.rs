@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use handled_connector_core::sign::hmac_sha256_base64;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// The path the program serves Shopify's inventory webhooks on (pattern 1's trigger names none).
 pub const SHOPIFY_PATH: &str = "/hooks/ShopifyToWmsSync";
@@ -33,13 +33,8 @@ pub fn shopify_inventory(
     available: i64,
     updated_at: &str,
 ) -> Delivery {
-    let body = json!({
-        "inventory_item_id": item_id,
-        "location_id": location_id,
-        "available": available,
-        "updated_at": updated_at,
-        "admin_graphql_api_id": format!("gid://shopify/InventoryLevel/{location_id}?inventory_item_id={item_id}"),
-    });
+    let body =
+        handled_shopify::webhook::inventory_level_body(item_id, location_id, available, updated_at);
     let body = body.to_string().into_bytes();
     let secret = handled_shopify::emulator::SANDBOX_WEBHOOK_SECRET;
     let hmac = hmac_sha256_base64(secret.as_bytes(), &body);

@@ -523,15 +523,9 @@ impl Sender {
         let item = *self.item_ids.get(sku)?;
         let location = *self.shopify_location.get(sku)?;
         self.seq += 1;
-        let body = json!({
-            "inventory_item_id": item,
-            "location_id": location,
-            "available": available,
-            "updated_at": at,
-            "admin_graphql_api_id": format!("gid://shopify/InventoryLevel/{location}?inventory_item_id={item}"),
-        })
-        .to_string()
-        .into_bytes();
+        let body = handled_shopify::webhook::inventory_level_body(item, location, available, at)
+            .to_string()
+            .into_bytes();
         let headers = vec![
             ("Content-Type".to_string(), "application/json".to_string()),
             (

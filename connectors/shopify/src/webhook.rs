@@ -83,6 +83,18 @@ fn parse_time(s: &str) -> Option<i64> {
         .map(|d| d.timestamp_millis())
 }
 
+/// The body of Shopify's `inventory_levels/update` webhook for one inventory item at one
+/// location (what the emulator sends, and what tools that feed a program send).
+pub fn inventory_level_body(item: u64, location: u64, available: i64, updated_at: &str) -> Json {
+    serde_json::json!({
+        "inventory_item_id": item,
+        "location_id": location,
+        "available": available,
+        "updated_at": updated_at,
+        "admin_graphql_api_id": format!("gid://shopify/InventoryLevel/{location}?inventory_item_id={item}"),
+    })
+}
+
 /// The exact numeric ids of an `inventory_levels/*` body: taken as JSON integers (never via
 /// f64), else from `admin_graphql_api_id` (`gid://shopify/InventoryLevel/{loc}?inventory_item_id={item}`).
 pub fn item_and_location(payload: &Json) -> Option<(u64, u64)> {

@@ -302,13 +302,12 @@ impl EmulatorHandle {
             return;
         };
         for c in changes {
-            let body = json!({
-                "inventory_item_id": c.item,
-                "location_id": c.location,
-                "available": c.available,
-                "updated_at": c.updated_at,
-                "admin_graphql_api_id": format!("gid://shopify/InventoryLevel/{}?inventory_item_id={}", c.location, c.item),
-            });
+            let body = crate::webhook::inventory_level_body(
+                c.item,
+                c.location,
+                c.available,
+                &c.updated_at,
+            );
             let Ok(body) = serde_json::to_vec(&body) else {
                 continue;
             };
