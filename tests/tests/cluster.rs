@@ -15,14 +15,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use handled_bench::emulators::{Emulators, fixture, shopify_item_id};
+use common::Stream;
+use handled_bench::emulators::{Emulators, fixture};
 use handled_bench::program::{self, Program};
-use handled_bench::webhooks::{self, Delivery, Sender};
+use handled_bench::webhooks::Sender;
 use serde_json::{Value, json};
 
 const EVENTS: usize = 5_000;
@@ -30,34 +33,12 @@ const SKUS: usize = 63;
 const SENDERS: usize = 8;
 const PROCESSES: usize = 3;
 const PREFIX: &str = "CL";
-
-fn sku(i: usize) -> String {
-    format!("{PREFIX}-{i:04}")
-}
-
-/// One event in 16 comes from Shopify (written to the warehouse, which the warehouse connector
-/// paces at 10 writes a second per process); the others from the warehouse.
-fn from_shopify(i: usize) -> bool {
-    i.is_multiple_of(16)
-}
-
-/// Event `i`, for SKU `i % SKUS`: Shopify reports odd quantities, the warehouse even ones, so
-/// that no event reports a quantity we wrote to its channel. Times only grow.
-fn event(i: usize) -> Delivery {
-    let s = i % SKUS;
-    let at = webhooks::event_time(i as u64 * 10);
-    if from_shopify(i) {
-        webhooks::shopify_inventory(
-            &format!("cl-shopify-{i:05}"),
-            shopify_item_id(s),
-            handled_shopify::emulator::DEFAULT_LOCATION_ID,
-            (2 * i + 1) as i64,
-            &at,
-        )
-    } else {
-        webhooks::wms_stock(&format!("cl-wms-{i:05}"), &sku(s), (2 * i) as i64, &at)
-    }
-}
+const STREAM: Stream = Stream {
+    sku_prefix: PREFIX,
+    id_prefix: "cl",
+    skus: SKUS,
+    events: EVENTS,
+};
 
 fn program_path() -> PathBuf {
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cluster-pattern1");
@@ -130,7 +111,7 @@ async fn three_processes_share_one_database_through_a_kill_and_a_restart() {
         let acks = Arc::clone(&acks);
         tasks.push(tokio::spawn(async move {
             for i in (0..EVENTS).filter(|i| (i % SKUS) % SENDERS == n) {
-                let delivery = event(i);
+                let delivery = STREAM.event(i);
                 let started = Instant::now();
                 let mut attempt = 0;
                 let answer = loop {
@@ -240,29 +221,6 @@ async fn three_processes_share_one_database_through_a_kill_and_a_restart() {
         "Shopify writes applied vs runs writing to it"
     );
 
-    // Per SKU, each channel holds the quantity of the other side's last event.
-    for s in 0..SKUS {
-        let last = |shopify: bool| {
-            (0..EVENTS)
-                .filter(|i| i % SKUS == s && from_shopify(*i) == shopify)
-                .max()
-        };
-        if let Some(i) = last(true) {
-            assert_eq!(
-                state["wms"]["inventory"][sku(s)]["quantity"],
-                json!(2 * i + 1),
-                "warehouse, {}",
-                sku(s)
-            );
-        }
-        if let Some(i) = last(false) {
-            assert_eq!(
-                state["shopify"]["inventory"][sku(s)]["available"],
-                json!(2 * i),
-                "Shopify, {}",
-                sku(s)
-            );
-        }
-    }
+    STREAM.assert_each_side_holds_the_others_last(&state, "cluster");
     drop_schema(&base, &schema).await;
 }

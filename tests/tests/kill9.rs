@@ -17,14 +17,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use handled_bench::emulators::{Emulators, fixture, shopify_item_id};
+use common::Stream;
+use handled_bench::emulators::{Emulators, fixture};
 use handled_bench::program::{self, Program};
-use handled_bench::webhooks::{self, Acknowledged, Delivery, Sender};
+use handled_bench::webhooks::{Acknowledged, Sender};
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 
@@ -33,39 +36,14 @@ const SKUS: usize = 63;
 const SENDERS: usize = 8;
 const KILLS: usize = 6;
 const PREFIX: &str = "K9";
+const STREAM: Stream = Stream {
+    sku_prefix: PREFIX,
+    id_prefix: "k9",
+    skus: SKUS,
+    events: EVENTS,
+};
 /// The journal step of each workflow's write (`{run}:{step}` is its idempotency key).
 const WRITE_STEP: &[(&str, usize)] = &[("ShopifyToWmsSync", 1), ("WmsToShopifySync", 2)];
-
-fn sku(i: usize) -> String {
-    format!("{PREFIX}-{i:04}")
-}
-
-/// Whether event `i` comes from Shopify (else from the warehouse): one in 16, since the
-/// warehouse connector paces its writes at 10 a second (its generic profile's limit). With 63
-/// SKUs, each SKU changes on both sides.
-fn from_shopify(i: usize) -> bool {
-    i.is_multiple_of(16)
-}
-
-/// Event `i`: for SKU `i % SKUS`; Shopify's report odd quantities and the warehouse's even
-/// ones, so that no event reports a quantity we wrote to its channel (which would rightly be
-/// dropped as an echo). Times only grow, per SKU too.
-fn event(i: usize) -> (usize, Delivery) {
-    let s = i % SKUS;
-    let at = webhooks::event_time(i as u64 * 10);
-    let delivery = if from_shopify(i) {
-        webhooks::shopify_inventory(
-            &format!("k9-shopify-{i:05}"),
-            shopify_item_id(s),
-            handled_shopify::emulator::DEFAULT_LOCATION_ID,
-            (2 * i + 1) as i64,
-            &at,
-        )
-    } else {
-        webhooks::wms_stock(&format!("k9-wms-{i:05}"), &sku(s), (2 * i) as i64, &at)
-    };
-    (s, delivery)
-}
 
 /// What was journaled when the program lay dead after one kill.
 #[derive(Debug, Default)]
@@ -175,7 +153,7 @@ async fn kill_9_loses_no_event_and_repeats_no_write() {
         let acks = Arc::clone(&acks);
         senders.push(tokio::spawn(async move {
             for i in (0..EVENTS).filter(|i| (i % SKUS) % SENDERS == n) {
-                let (_, delivery) = event(i);
+                let delivery = STREAM.event(i);
                 let ack = sender
                     .deliver(
                         &delivery,
@@ -386,31 +364,7 @@ async fn kill_9_loses_no_event_and_repeats_no_write() {
         "no kill found a run between its `new Date()` transform and its write (seed {seed})"
     );
 
-    // Per SKU, each channel holds the quantity of the other side's last event (runs of one key
-    // run in event order, whichever side the event came from).
-    for s in 0..SKUS {
-        let last = |shopify: bool| {
-            (0..EVENTS)
-                .filter(|i| i % SKUS == s && from_shopify(*i) == shopify)
-                .max()
-        };
-        if let Some(i) = last(true) {
-            assert_eq!(
-                state["wms"]["inventory"][sku(s)]["quantity"],
-                json!(2 * i + 1),
-                "warehouse, {} (seed {seed})",
-                sku(s)
-            );
-        }
-        if let Some(i) = last(false) {
-            assert_eq!(
-                state["shopify"]["inventory"][sku(s)]["available"],
-                json!(2 * i),
-                "Shopify, {} (seed {seed})",
-                sku(s)
-            );
-        }
-    }
+    STREAM.assert_each_side_holds_the_others_last(&state, &format!("seed {seed}"));
     println!(
         "{transforms_checked} transforms journaled before a kill kept their output \
          ({clock_reads_checked} of them read `new Date()`); total {:?}",

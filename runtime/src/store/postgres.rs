@@ -18,8 +18,8 @@ use tokio_postgres::{AsyncMessage, NoTls, Row};
 
 use super::{
     CallRecord, CallStatus, EventOutcome, NewEvent, RUN_COLUMNS, RunRecord, RunStatus, StepRecord,
-    StepSlot, StepStatus, Store, StoreError, StoreResult, Write, from_text, index_slot, slot_index,
-    to_text,
+    StepSlot, StepStatus, Store, StoreError, StoreResult, Write, coalesce, from_text, index_slot,
+    slot_index, to_text,
 };
 use crate::connector::{BoxFuture, Json};
 
@@ -476,26 +476,6 @@ fn fenced(written: u64, run_id: &str) -> StoreResult<()> {
         )));
     }
     Ok(())
-}
-
-/// The payload of a coalesced run: the newest event's, with the payloads it replaces in
-/// `conflicts`, oldest first.
-fn coalesce(older: Json, newest: Json) -> Json {
-    let mut conflicts = Vec::new();
-    let mut older = older;
-    if let Json::Object(map) = &mut older
-        && let Some(Json::Array(earlier)) = map.remove("conflicts")
-    {
-        conflicts.extend(earlier);
-    }
-    conflicts.push(older);
-    match newest {
-        Json::Object(mut map) => {
-            map.insert("conflicts".to_string(), Json::Array(conflicts));
-            Json::Object(map)
-        }
-        other => other,
-    }
 }
 
 impl PostgresStore {

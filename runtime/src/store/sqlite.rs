@@ -17,8 +17,8 @@ use tokio::sync::oneshot;
 
 use super::{
     CallRecord, CallStatus, EventOutcome, NewEvent, RUN_COLUMNS, RunRecord, RunStatus, StepRecord,
-    StepSlot, StepStatus, Store, StoreError, StoreResult, Write, from_text, index_slot, slot_index,
-    to_text,
+    StepSlot, StepStatus, Store, StoreError, StoreResult, Write, coalesce, from_text, index_slot,
+    slot_index, to_text,
 };
 use crate::connector::{BoxFuture, Json};
 
@@ -354,26 +354,6 @@ fn start(conn: &Connection, id: &str, now_ms: i64) -> StoreResult<Option<RunReco
         params![id, now_ms],
     )?;
     load_run(conn, id)
-}
-
-/// The payload of a coalesced run: the newest event's, with the payloads it replaces in
-/// `conflicts`, oldest first.
-fn coalesce(older: Json, newest: Json) -> Json {
-    let mut conflicts = Vec::new();
-    let mut older = older;
-    if let Json::Object(map) = &mut older
-        && let Some(Json::Array(earlier)) = map.remove("conflicts")
-    {
-        conflicts.extend(earlier);
-    }
-    conflicts.push(older);
-    match newest {
-        Json::Object(mut map) => {
-            map.insert("conflicts".to_string(), Json::Array(conflicts));
-            Json::Object(map)
-        }
-        other => other,
-    }
 }
 
 /// Starts a queued run if it is runnable; returns the run as it then is.

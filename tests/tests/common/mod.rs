@@ -1,0 +1,76 @@
+//! The stream of pattern 1 events the durability tests send (`kill9.rs`, `cluster.rs`), and
+//! what the channels must hold once it has been applied.
+
+#![allow(dead_code)]
+
+use handled_bench::emulators::shopify_item_id;
+use handled_bench::webhooks::{self, Delivery};
+use serde_json::{Value, json};
+
+/// Events `0..events` over `skus` SKUs named `{sku_prefix}-NNNN`, event ids `{id_prefix}-…`.
+pub struct Stream {
+    pub sku_prefix: &'static str,
+    pub id_prefix: &'static str,
+    pub skus: usize,
+    pub events: usize,
+}
+
+impl Stream {
+    pub fn sku(&self, s: usize) -> String {
+        format!("{}-{s:04}", self.sku_prefix)
+    }
+
+    /// Whether event `i` comes from Shopify (else from the warehouse): one in 16, since the
+    /// warehouse connector paces its writes at 10 a second (its generic profile's limit).
+    pub fn from_shopify(i: usize) -> bool {
+        i.is_multiple_of(16)
+    }
+
+    /// Event `i`, for SKU `i % skus`: Shopify reports odd quantities and the warehouse even
+    /// ones, so that no event reports a quantity we wrote to its channel (which would rightly
+    /// be dropped as an echo). Times only grow, per SKU too.
+    pub fn event(&self, i: usize) -> Delivery {
+        let s = i % self.skus;
+        let at = webhooks::event_time(i as u64 * 10);
+        if Self::from_shopify(i) {
+            webhooks::shopify_inventory(
+                &format!("{}-shopify-{i:05}", self.id_prefix),
+                shopify_item_id(s),
+                handled_shopify::emulator::DEFAULT_LOCATION_ID,
+                (2 * i + 1) as i64,
+                &at,
+            )
+        } else {
+            let id = format!("{}-wms-{i:05}", self.id_prefix);
+            webhooks::wms_stock(&id, &self.sku(s), (2 * i) as i64, &at)
+        }
+    }
+
+    /// Per SKU, each channel holds the quantity of the other side's last event (runs of one
+    /// key run in event order, whichever side the event came from).
+    pub fn assert_each_side_holds_the_others_last(&self, state: &Value, context: &str) {
+        for s in 0..self.skus {
+            let last = |shopify: bool| {
+                (0..self.events)
+                    .filter(|i| i % self.skus == s && Self::from_shopify(*i) == shopify)
+                    .max()
+            };
+            if let Some(i) = last(true) {
+                assert_eq!(
+                    state["wms"]["inventory"][self.sku(s)]["quantity"],
+                    json!(2 * i + 1),
+                    "warehouse, {} ({context})",
+                    self.sku(s)
+                );
+            }
+            if let Some(i) = last(false) {
+                assert_eq!(
+                    state["shopify"]["inventory"][self.sku(s)]["available"],
+                    json!(2 * i),
+                    "Shopify, {} ({context})",
+                    self.sku(s)
+                );
+            }
+        }
+    }
+}
