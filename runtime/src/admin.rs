@@ -225,7 +225,7 @@ impl Runtime {
 async fn replay_run(State(s): State<AdminState>, Path(id): Path<String>) -> Response {
     match s.runtime.requeue_for_workers(&id).await {
         Ok(run) => {
-            s.wake.notify_waiters();
+            s.wake.notify_one();
             json_response(StatusCode::ACCEPTED, &run_summary(&run))
         }
         Err(response) => response,
@@ -244,7 +244,7 @@ async fn replay_dead(State(s): State<AdminState>) -> Response {
             queued.push(run_summary(&run));
         }
     }
-    s.wake.notify_waiters();
+    s.wake.notify_one();
     json_response(StatusCode::ACCEPTED, &Json::Array(queued))
 }
 

@@ -16,7 +16,9 @@ use serde::de::DeserializeOwned;
 use crate::clock::{Clock, iso_ms};
 use crate::connector::{CallError, CallInfo, Env, Json, Op};
 use crate::engine::Engine;
-use crate::store::{CallRecord, CallStatus, RunRecord, StepRecord, StepSlot, StepStatus, Write};
+use crate::store::{
+    CallRecord, CallStatus, JournalOp, RunRecord, StepRecord, StepSlot, StepStatus, Write,
+};
 use crate::workflow::{Location, StepInfo, StepKind, Workflow};
 
 /// What expressions may read while a step evaluates: the payload, `env`, `run` and the clock.
@@ -233,6 +235,9 @@ pub struct RunContext {
     pub(crate) actions_skipped: usize,
     pub(crate) items_failed: usize,
     interrupted: Option<String>,
+    /// Journal writes not yet sent to the store: sent together before the next connector call
+    /// (so that nothing a call depends on can be lost), and with the run's final status.
+    pending: Vec<JournalOp>,
 }
 
 impl RunContext {
@@ -259,6 +264,7 @@ impl RunContext {
             actions_skipped: 0,
             items_failed: 0,
             interrupted: None,
+            pending: Vec::new(),
         }
     }
 
@@ -295,16 +301,37 @@ impl RunContext {
     }
 
     /// Records a write to `channel` so that the channel's report of it is recognised as an echo.
-    async fn record_write(&self, channel: &str, (sku, quantity): (String, i64)) {
-        let write = Write {
+    fn record_write(&mut self, channel: &str, (sku, quantity): (String, i64)) {
+        self.pending.push(JournalOp::Write(Write {
             channel: channel.to_string(),
             sku,
             quantity,
             at_ms: self.engine.clock.now_ms(),
-        };
-        if let Err(e) = self.engine.store.record_write(write).await {
-            tracing::warn!(run = %self.run_id, error = %e, "a write could not be recorded for echo suppression");
+        }));
+    }
+
+    /// Journals a call record (sent with the next flush).
+    fn journal_call(&mut self, call: CallRecord) {
+        self.pending.push(JournalOp::Call(call.clone()));
+        self.calls.insert(call.slot, call);
+    }
+
+    /// Sends the pending journal writes to the store in one transaction and waits for it.
+    async fn flush(&mut self) -> Result<(), Stop> {
+        if self.pending.is_empty() {
+            return Ok(());
         }
+        let ops = std::mem::take(&mut self.pending);
+        self.engine
+            .store
+            .journal(ops)
+            .await
+            .map_err(|e| Stop::interrupted(e.to_string()))
+    }
+
+    /// The journal writes not yet sent: the engine writes them with the run's status.
+    pub(crate) fn take_pending(&mut self) -> Vec<JournalOp> {
+        std::mem::take(&mut self.pending)
     }
 
     fn finished(&self, slot: StepSlot) -> Option<&StepRecord> {
@@ -313,10 +340,10 @@ impl RunContext {
             .filter(|s| s.status != StepStatus::Failed)
     }
 
-    async fn journal_step(&mut self, record: StepRecord) -> Result<(), Stop> {
-        let result = self.engine.store.put_step(record.clone()).await;
+    /// Journals a step (sent with the next flush).
+    fn journal_step(&mut self, record: StepRecord) {
+        self.pending.push(JournalOp::Step(record.clone()));
         self.steps.insert(record.slot, record);
-        result.map_err(|e| Stop::interrupted(e.to_string()))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -396,7 +423,7 @@ impl RunContext {
                     Some(json),
                     None,
                 );
-                self.journal_step(record).await?;
+                self.journal_step(record);
                 tracing::debug!(run = %self.run_id, step = info.name, "transform done");
                 Ok(output)
             }
@@ -414,7 +441,7 @@ impl RunContext {
                     None,
                     Some(serde_json::json!({ "rules": rules })),
                 );
-                self.journal_step(record).await?;
+                self.journal_step(record);
                 tracing::info!(run = %self.run_id, step = info.name, rules = ?rules, "validate rules failed");
                 Err(Stop {
                     reason: StopReason::Skipped { rules },
@@ -451,9 +478,7 @@ impl RunContext {
             None,
             Some(error),
         );
-        if let Err(stop) = self.journal_step(record).await {
-            return stop;
-        }
+        self.journal_step(record);
         tracing::warn!(run = %self.run_id, step = info.name, at = %location, error = %message, "step failed");
         Stop::failed(message, location)
     }
@@ -504,7 +529,7 @@ impl RunContext {
                     Some(json),
                     None,
                 );
-                self.journal_step(record).await?;
+                self.journal_step(record);
                 Ok(items)
             }
             Err(e) => Err(self
@@ -610,9 +635,7 @@ impl RunContext {
                 Some(result),
                 None,
             );
-            if let Err(stop) = self.journal_step(step).await {
-                return CallOutcome::Failed(stop);
-            }
+            self.journal_step(step);
             self.actions_done += 1;
             return CallOutcome::Done(value);
         }
@@ -641,9 +664,7 @@ impl RunContext {
                             None,
                             None,
                         );
-                        if let Err(stop) = self.journal_step(record).await {
-                            return CallOutcome::Failed(stop);
-                        }
+                        self.journal_step(record);
                         self.actions_skipped += 1;
                         return CallOutcome::Skipped;
                     }
@@ -683,8 +704,12 @@ impl RunContext {
             attempts: prior_attempts,
             redacted,
         };
-        if let Err(e) = self.engine.store.put_call(call.clone()).await {
-            return CallOutcome::Failed(Stop::interrupted(e.to_string()));
+        // A write's intent is journaled (and in the store before it is sent, below); a read
+        // has no effect to protect, so it is journaled with its result, and the journal
+        // entries before it travel with the next write's or the run's end.
+        let is_write = crate::echo::is_write(O::CONNECTOR, O::NAME);
+        if is_write {
+            self.journal_call(call.clone());
         }
         let Some(connector) = self.engine.connectors.get(O::CONNECTOR).cloned() else {
             let message = format!(
@@ -705,11 +730,15 @@ impl RunContext {
         let policy = options.policy(self.engine.retry);
         // A write is recorded for echo suppression before it is sent: the channel's webhook
         // reporting it may arrive before the call returns.
-        let is_write = crate::echo::is_write(O::CONNECTOR, O::NAME);
         let mut recorded_before = false;
         if is_write && let Some(written) = connector.written_quantity(O::NAME, &params) {
-            self.record_write(O::CONNECTOR, written).await;
+            self.record_write(O::CONNECTOR, written);
             recorded_before = true;
+        }
+        // Everything a write depends on (the steps before it, its intent, the echo record) is
+        // in the store before it is sent.
+        if is_write && let Err(stop) = self.flush().await {
+            return CallOutcome::Failed(stop);
         }
         let mut attempt_here = 0u32;
         let outcome: Result<Json, CallError> = loop {
@@ -749,8 +778,11 @@ impl RunContext {
                         delay_ms = delay.as_millis() as u64, error = %self.engine.redactor.text(&e.message),
                         "call failed, retrying"
                     );
-                    if let Err(e) = self.engine.store.put_call(call.clone()).await {
-                        return CallOutcome::Failed(Stop::interrupted(e.to_string()));
+                    if is_write {
+                        self.journal_call(call.clone());
+                        if let Err(stop) = self.flush().await {
+                            return CallOutcome::Failed(stop);
+                        }
                     }
                     let mut shutdown = self.engine.shutdown.clone();
                     let stopping = tokio::select! {
@@ -787,16 +819,10 @@ impl RunContext {
                         Some(json),
                         None,
                     );
-                    let saved_call = self.engine.store.put_call(call.clone()).await;
-                    self.calls.insert(slot, call);
-                    if let Err(e) = saved_call {
-                        return CallOutcome::Failed(Stop::interrupted(e.to_string()));
-                    }
-                    if let Err(stop) = self.journal_step(step).await {
-                        return CallOutcome::Failed(stop);
-                    }
+                    self.journal_call(call);
+                    self.journal_step(step);
                     if let Some(written) = written {
-                        self.record_write(O::CONNECTOR, written).await;
+                        self.record_write(O::CONNECTOR, written);
                     }
                     self.actions_done += 1;
                     CallOutcome::Done(output)
@@ -807,8 +833,7 @@ impl RunContext {
                     call.status = CallStatus::Failed;
                     call.error =
                         Some(serde_json::json!({ "class": "permanent", "message": message }));
-                    let _ = self.engine.store.put_call(call.clone()).await;
-                    self.calls.insert(slot, call);
+                    self.journal_call(call);
                     CallOutcome::Failed(
                         self.fail_step(slot, info, Some(params), message, info.location)
                             .await,
@@ -833,11 +858,7 @@ impl RunContext {
                     "message": detail,
                     "status": e.status,
                 }));
-                let saved = self.engine.store.put_call(call.clone()).await;
-                self.calls.insert(slot, call);
-                if let Err(e) = saved {
-                    return CallOutcome::Failed(Stop::interrupted(e.to_string()));
-                }
+                self.journal_call(call);
                 CallOutcome::Failed(
                     self.fail_step(slot, info, Some(params), message, info.location)
                         .await,

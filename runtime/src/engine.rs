@@ -14,8 +14,30 @@ use crate::connector::{Connector, Env, Json, TriggerConfig};
 use crate::context::{RunContext, StopReason, kind_name};
 use crate::redact::Redactor;
 use crate::retry::RetryPolicy;
-use crate::store::{CallStatus, RunRecord, RunStatus, StepStatus, Store, StoreResult};
+use crate::store::{CallStatus, JournalOp, RunRecord, RunStatus, StepStatus, Store, StoreResult};
 use crate::workflow::Workflow;
+
+/// A run whose steps have ended: what is left to record.
+struct Ended {
+    run_id: String,
+    /// The workflow's name (empty when the program has no such workflow).
+    workflow: &'static str,
+    status: RunStatus,
+    error: Option<Json>,
+    /// Journal entries not written yet.
+    journal: Vec<JournalOp>,
+}
+
+impl Ended {
+    /// Counts and logs the run's end, once it is recorded.
+    fn report(&self) {
+        if self.workflow.is_empty() {
+            return;
+        }
+        metrics::counter!("handled_runs_total", "workflow" => self.workflow, "status" => self.status.as_str()).increment(1);
+        tracing::info!(run = %self.run_id, workflow = self.workflow, status = self.status.as_str(), "run ended");
+    }
+}
 
 /// What every run of a process shares.
 pub struct Engine {
@@ -55,16 +77,66 @@ impl Engine {
 
     /// Executes a claimed run to its end (or until the process stops) and records its status.
     pub(crate) async fn execute(self: &Arc<Self>, run: RunRecord) -> StoreResult<RunStatus> {
-        let now = self.clock.now_ms();
+        Ok(self.execute_then(run, false).await?.0)
+    }
+
+    /// Executes a claimed run as [`Engine::execute`] does, and takes the next runnable run in
+    /// the same store transaction as its final status.
+    pub(crate) async fn execute_and_claim(
+        self: &Arc<Self>,
+        run: RunRecord,
+    ) -> StoreResult<(RunStatus, Option<RunRecord>)> {
+        self.execute_then(run, true).await
+    }
+
+    async fn execute_then(
+        self: &Arc<Self>,
+        run: RunRecord,
+        claim_next: bool,
+    ) -> StoreResult<(RunStatus, Option<RunRecord>)> {
+        let mut ended = self.run_to_end(run).await?;
+        let journal = std::mem::take(&mut ended.journal);
+        let (id, status, error, now) = (
+            &ended.run_id,
+            ended.status,
+            ended.error.take(),
+            self.clock.now_ms(),
+        );
+        let next = if claim_next {
+            self.store
+                .finish_and_claim(journal, id, status, error, now)
+                .await?
+        } else {
+            self.store
+                .finish_run_after(journal, id, status, error, now)
+                .await?;
+            None
+        };
+        ended.report();
+        Ok((status, next))
+    }
+
+    /// Runs a claimed run's steps; what is left to record is in the returned [`Ended`].
+    async fn run_to_end(self: &Arc<Self>, run: RunRecord) -> StoreResult<Ended> {
         let Some(workflow) = self.workflow(&run.workflow) else {
             let error = serde_json::json!({ "message": format!("no workflow named `{}` in this program", run.workflow) });
-            self.store
-                .finish_run(&run.id, RunStatus::Failed, Some(error), now)
-                .await?;
-            return Ok(RunStatus::Failed);
+            return Ok(Ended {
+                run_id: run.id,
+                workflow: "",
+                status: RunStatus::Failed,
+                error: Some(error),
+                journal: Vec::new(),
+            });
         };
-        let steps = self.store.steps(&run.id).await?;
-        let calls = self.store.calls(&run.id).await?;
+        // A first start has no journal to read.
+        let (steps, calls) = if run.attempt > 1 {
+            (
+                self.store.steps(&run.id).await?,
+                self.store.calls(&run.id).await?,
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
         let span = tracing::info_span!("run", run = %run.id, workflow = workflow.name);
         tracing::info!(run = %run.id, workflow = workflow.name, attempt = run.attempt, "run started");
         let mut ctx = RunContext::new(
@@ -120,12 +192,13 @@ impl Engine {
             },
         };
         let error = error.map(|e| self.redactor.json(&e).0);
-        self.store
-            .finish_run(&run.id, status, error, self.clock.now_ms())
-            .await?;
-        metrics::counter!("handled_runs_total", "workflow" => workflow.name, "status" => status.as_str()).increment(1);
-        tracing::info!(run = %run.id, workflow = workflow.name, status = status.as_str(), "run ended");
-        Ok(status)
+        Ok(Ended {
+            journal: ctx.take_pending(),
+            run_id: run.id,
+            workflow: workflow.name,
+            status,
+            error,
+        })
     }
 
     /// The ordering key of a payload: the trigger's `key` option, else the natural key path.

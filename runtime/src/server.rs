@@ -19,7 +19,7 @@ use tokio::sync::Notify;
 use crate::app::{Runtime, RuntimeError};
 use crate::connector::{Connector, Json, WebhookError, WebhookRequest};
 use crate::schedule::CronSchedule;
-use crate::store::EventOutcome;
+use crate::store::{EventOutcome, RunRecord, RunStatus};
 use crate::webhook::{accept_received, hook_path};
 use crate::workflow::Workflow;
 
@@ -184,7 +184,7 @@ async fn receive(State(hook): State<Hook>, headers: HeaderMap, body: Bytes) -> R
         results.push(result);
     }
     if any_queued {
-        hook.wake.notify_waiters();
+        hook.wake.notify_one();
     }
     let status = if any_queued {
         StatusCode::ACCEPTED
@@ -324,23 +324,47 @@ async fn worker(runtime: Runtime, wake: Arc<Notify>) {
     let engine = Arc::clone(&runtime.engine);
     let mut shutdown = engine.shutdown.clone();
     let mut retry = FIRST_RETRY;
+    // A run taken in the same transaction that ended the previous one.
+    let mut next: Option<RunRecord> = None;
     loop {
         if *shutdown.borrow() {
+            if let Some(run) = next.take() {
+                // Taken but not started: back to the queue.
+                let parked = engine
+                    .store
+                    .finish_run(&run.id, RunStatus::Queued, None, engine.clock.now_ms())
+                    .await;
+                if let Err(e) = parked {
+                    tracing::warn!(run = %run.id, error = %e, "a run taken at shutdown could not be put back; it resumes at the next start");
+                }
+            }
             return;
         }
         // Ask to be woken before looking, so that a run queued in between is not missed.
-        let notified = wake.notified();
+        let mut notified = Box::pin(wake.notified());
+        notified.as_mut().enable();
         let store_wake = engine.store.wait_for_work();
-        let failed = match engine.store.claim_next(engine.clock.now_ms()).await {
+        let claimed = match next.take() {
+            Some(run) => Ok(Some(run)),
+            None => engine.store.claim_next(engine.clock.now_ms()).await,
+        };
+        let failed = match claimed {
             Ok(Some(run)) => {
+                // Not waiting any more: a wake-up it received goes to another worker.
+                drop(notified);
+                // Work is woken one worker at a time (a new run wakes one): one that found a
+                // run wakes the next, which finds the next run or goes back to sleep. A worker
+                // that ends a run looks again itself (the run may have unblocked its key).
+                wake.notify_one();
                 let run_id = run.id.clone();
                 metrics::gauge!("handled_runs_in_flight").increment(1.0);
-                let result = engine.execute(run).await;
+                let result = engine.execute_and_claim(run).await;
                 metrics::gauge!("handled_runs_in_flight").decrement(1.0);
-                // A finished run may unblock the next run of its key for another worker.
-                wake.notify_waiters();
                 match result {
-                    Ok(_) => false,
+                    Ok((_, taken)) => {
+                        next = taken;
+                        false
+                    }
                     Err(e) => {
                         tracing::error!(run = %run_id, error = %e, retry_ms = retry.as_millis() as u64, "a run could not be recorded; it will be resumed");
                         engine.store.release(&run_id);
@@ -485,7 +509,7 @@ impl Runtime {
         let mut shutdown = self.engine.shutdown.clone();
         loop {
             match self.fire_due_ticks().await {
-                Ok(fired) if !fired.is_empty() => wake.notify_waiters(),
+                Ok(fired) if !fired.is_empty() => wake.notify_one(),
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "the scheduler could not fire a tick"),
             }

@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use handled_runtime::store::{
-    CallRecord, CallStatus, EventOutcome, NewEvent, PostgresOptions, PostgresStore, RunStatus,
-    SqliteStore, StepRecord, StepSlot, StepStatus, Store, Write,
+    CallRecord, CallStatus, EventOutcome, JournalOp, NewEvent, PostgresOptions, PostgresStore,
+    RunStatus, SqliteStore, StepRecord, StepSlot, StepStatus, Store, Write,
 };
 
 /// A database the handles of one test share.
@@ -130,6 +130,7 @@ suite!(
     coalesced_events_make_one_run,
     runs_of_one_key_apply_in_event_order_across_workflows,
     an_echo_makes_older_queued_runs_stale,
+    a_batch_of_journal_entries_and_finish_and_claim,
 );
 
 fn event(id: &str, key: Option<&str>, at: Option<i64>, run: &str) -> NewEvent {
@@ -995,4 +996,97 @@ async fn concurrent_starts_migrate_once() {
     let versions: Vec<i32> = rows.iter().map(|r| r.get(0)).collect();
     assert_eq!(versions, [1, 2]);
     assert_eq!(stores[3].queue_depth().await.unwrap(), 0);
+}
+
+async fn a_batch_of_journal_entries_and_finish_and_claim(db: &Db) {
+    let store = db.handle().await;
+    for (id, at, run) in [("e1", 10, "r1"), ("e2", 20, "r2")] {
+        store
+            .record_event(event(id, Some("K"), Some(at), run))
+            .await
+            .unwrap();
+    }
+    let r1 = store.claim_next(1).await.unwrap().unwrap();
+    assert_eq!(r1.id, "r1");
+    let step = |n: usize, name: &str| StepRecord {
+        run_id: "r1".into(),
+        slot: StepSlot::step(n),
+        name: name.into(),
+        kind: "transform".into(),
+        status: StepStatus::Done,
+        input: None,
+        output: Some(serde_json::json!({ "n": n })),
+        error: None,
+        redacted: false,
+    };
+    let call = CallRecord {
+        run_id: "r1".into(),
+        slot: StepSlot::step(1),
+        op: "shopify.updateInventory".into(),
+        idempotency_key: "r1:1".into(),
+        params: serde_json::json!({ "sku": "K", "quantity": 7 }),
+        status: CallStatus::Intent,
+        result: None,
+        error: None,
+        attempts: 0,
+        redacted: false,
+    };
+    let write = Write {
+        channel: "shopify".into(),
+        sku: "K".into(),
+        quantity: 7,
+        at_ms: 5,
+    };
+    // One batch: a step, a call's intent and the echo record of its write, in order.
+    store
+        .journal(vec![
+            JournalOp::Step(step(0, "t")),
+            JournalOp::Call(call.clone()),
+            JournalOp::Write(write),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(store.steps("r1").await.unwrap().len(), 1);
+    assert_eq!(
+        store.calls("r1").await.unwrap()[0].status,
+        CallStatus::Intent
+    );
+    // The channel reporting that quantity back is an echo: the write was recorded.
+    let mut echo = event("e3", Some("K"), Some(30), "r3");
+    echo.workflow = "Other".into();
+    echo.echo = Some(("shopify".into(), "K".into(), 7));
+    assert_eq!(store.record_event(echo).await.unwrap(), EventOutcome::Echo);
+    // The last entries go with the final status, and r2 (same key, blocked until now) is
+    // taken in the same call.
+    let done = CallRecord {
+        status: CallStatus::Ok,
+        result: Some(serde_json::json!({ "quantity": 7 })),
+        attempts: 1,
+        ..call
+    };
+    let next = store
+        .finish_and_claim(
+            vec![JournalOp::Call(done), JournalOp::Step(step(1, "a"))],
+            "r1",
+            RunStatus::Completed,
+            None,
+            40,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((next.id.as_str(), next.status), ("r2", RunStatus::Running));
+    assert_eq!(
+        store.run("r1").await.unwrap().unwrap().status,
+        RunStatus::Completed
+    );
+    assert_eq!(store.steps("r1").await.unwrap().len(), 2);
+    let calls = store.calls("r1").await.unwrap();
+    assert_eq!((calls.len(), calls[0].status), (1, CallStatus::Ok));
+    // Nothing else is runnable: ending r2 takes nothing.
+    let none = store
+        .finish_and_claim(Vec::new(), "r2", RunStatus::Completed, None, 41)
+        .await
+        .unwrap();
+    assert!(none.is_none());
 }

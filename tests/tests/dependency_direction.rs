@@ -1,7 +1,7 @@
 //! Dependencies between the workspace's crates point one way (STYLE.md, ARCHITECTURE.md):
-//! this test reads `cargo metadata` and checks every normal dependency of ours against the
-//! table, and that no front-end crate pulls in tokio, axum or sqlx, and no runtime or
-//! connector crate pulls in syn.
+//! this test reads `cargo metadata --no-deps` (the workspace's own manifests: nothing to
+//! download) and checks every normal dependency of ours against the table, and that no
+//! front-end crate pulls in tokio, axum or sqlx, and no runtime or connector crate pulls in syn.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -71,7 +71,13 @@ fn allowed(krate: &str) -> Option<&'static [&'static str]> {
 fn workspace_dependencies_point_one_way() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = std::process::Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--offline"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .unwrap();

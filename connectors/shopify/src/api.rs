@@ -178,7 +178,7 @@ impl ShopifyConnector {
             .header("X-Shopify-Access-Token", &self.config.access_token)
             .json(&json!({"query": query, "variables": variables}));
         let response = self.http.send(request).await?;
-        let body: Json = response.json()?;
+        let mut body: Json = response.json()?;
         let cost = &body["extensions"]["cost"];
         if cost.is_object() {
             self.bucket.observe(query, cost);
@@ -186,8 +186,8 @@ impl ShopifyConnector {
         if let Some(errors) = body.get("errors").filter(|e| !e.is_null()) {
             return Err(self.graphql_error(errors, cost));
         }
-        match body.get("data") {
-            Some(data) if !data.is_null() => Ok(data.clone()),
+        match body.get_mut("data") {
+            Some(data) if !data.is_null() => Ok(data.take()),
             _ => Err(CallError::permanent("shopify: the response has no data")),
         }
     }
@@ -281,14 +281,20 @@ impl ShopifyConnector {
         v
     }
 
-    async fn variant_by_id(
+    /// A variant by product and variant id, with its item's available quantity at `location`
+    /// (a location GID), in one request.
+    async fn variant_level(
         &self,
         product_id: &str,
         variant_id: &str,
-    ) -> Result<Variant, CallError> {
+        location: &str,
+    ) -> Result<(Variant, i64), CallError> {
         let id = gid("ProductVariant", variant_id);
         let data = self
-            .graphql(queries::VARIANT_BY_ID, json!({"id": id}))
+            .graphql(
+                queries::VARIANT_LEVEL,
+                json!({"id": id, "location": location}),
+            )
             .await?;
         let node = &data["productVariant"];
         if node.is_null() {
@@ -304,7 +310,12 @@ impl ShopifyConnector {
                 gid("Product", product_id)
             )));
         }
-        Ok(v)
+        let available = available_in(
+            &node["inventoryItem"]["inventoryLevel"],
+            &v.inventory_item_id,
+            location,
+        )?;
+        Ok((v, available))
     }
 
     /// The location GID for `"primary"`/none (cached) or an id.
@@ -349,7 +360,8 @@ impl ShopifyConnector {
         }
     }
 
-    /// (available quantity, level exists) of an item at a location.
+    /// The available quantity of an item at a location (errors when the item or the level
+    /// does not exist).
     async fn read_available(&self, item: &str, location: &str) -> Result<i64, CallError> {
         let data = self
             .graphql(
@@ -362,13 +374,7 @@ impl ShopifyConnector {
                 "shopify: no inventory item {item}"
             )));
         }
-        let level = &data["inventoryItem"]["inventoryLevel"];
-        if level.is_null() {
-            return Err(CallError::permanent(format!(
-                "shopify: item {item} is not stocked at {location} (ITEM_NOT_STOCKED_AT_LOCATION)"
-            )));
-        }
-        Ok(quantity_named(level, "available").unwrap_or(0))
+        available_in(&data["inventoryItem"]["inventoryLevel"], item, location)
     }
 
     async fn find_product(&self, p: FindProductParams) -> Result<FindProductResult, CallError> {
@@ -388,22 +394,32 @@ impl ShopifyConnector {
         info: &CallInfo,
     ) -> Result<UpdateInventoryResult, CallError> {
         params::non_negative("quantity", p.quantity)?;
-        let variant = match (&p.sku, &p.product_id, &p.variant_id) {
-            (Some(sku), _, _) => self.find_variant(sku).await?,
-            (None, Some(product), Some(variant)) => self.variant_by_id(product, variant).await?,
+        // The item, the location and the available quantity the first write compares with.
+        let (item, location, mut current) = match (&p.sku, &p.product_id, &p.variant_id) {
+            (Some(sku), _, _) => {
+                let variant = self.find_variant(sku).await?;
+                let location = self.location_id(p.location.as_deref()).await?;
+                let item = variant.inventory_item_id;
+                let current = self.read_available(&item, &location).await?;
+                (item, location, current)
+            }
+            (None, Some(product), Some(variant)) => {
+                // The location first (cached after the first call), so that the variant and
+                // its level there are read in one request.
+                let location = self.location_id(p.location.as_deref()).await?;
+                let (variant, current) = self.variant_level(product, variant, &location).await?;
+                (variant.inventory_item_id, location, current)
+            }
             _ => {
                 return Err(CallError::permanent(
                     "shopify.updateInventory needs `sku`, or `productId` and `variantId`",
                 ));
             }
         };
-        let location = self.location_id(p.location.as_deref()).await?;
-        let item = variant.inventory_item_id;
         let reference = format!("gid://handled/SyncRun/{}", info.run_id);
         let mut key = info.idempotency_key.clone();
         let mut attempt = 0;
         loop {
-            let current = self.read_available(&item, &location).await?;
             let (query, variables) = if self.config.uses_change_from() {
                 let input = json!({
                     "name": "available", "reason": "correction", "referenceDocumentUri": reference,
@@ -420,10 +436,9 @@ impl ShopifyConnector {
                 (queries::SET_QUANTITIES_LEGACY, json!({"input": input}))
             };
             let data = self.graphql(query, variables).await?;
-            let payload = &data["inventorySetQuantities"];
-            let errors = payload["userErrors"]
+            let errors = data["inventorySetQuantities"]["userErrors"]
                 .as_array()
-                .cloned()
+                .map(Vec::as_slice)
                 .unwrap_or_default();
             if errors.is_empty() {
                 return Ok(UpdateInventoryResult {
@@ -450,7 +465,9 @@ impl ShopifyConnector {
             }
             if (stale || replayed_other) && attempt < MAX_STALE_RETRIES {
                 attempt += 1;
-                if replayed_other && self.read_available(&item, &location).await? == p.quantity {
+                // Read again: the next write compares with what is there now.
+                current = self.read_available(&item, &location).await?;
+                if replayed_other && current == p.quantity {
                     // An earlier attempt of this call (same key, older read) already set it.
                     return Ok(UpdateInventoryResult {
                         inventory_item_id: item,
@@ -463,7 +480,7 @@ impl ShopifyConnector {
                 key = format!("{}/{attempt}", info.idempotency_key);
                 continue;
             }
-            return Err(user_errors("inventorySetQuantities", &errors));
+            return Err(user_errors("inventorySetQuantities", errors));
         }
     }
 
@@ -702,6 +719,16 @@ fn variant_from(node: &Json) -> Result<Variant, CallError> {
             "shopify: a variant in the response lacks its ids",
         )),
     }
+}
+
+/// The available quantity in an item's `inventoryLevel` (null: the item is not stocked there).
+fn available_in(level: &Json, item: &str, location: &str) -> Result<i64, CallError> {
+    if level.is_null() {
+        return Err(CallError::permanent(format!(
+            "shopify: item {item} is not stocked at {location} (ITEM_NOT_STOCKED_AT_LOCATION)"
+        )));
+    }
+    Ok(quantity_named(level, "available").unwrap_or(0))
 }
 
 /// The quantity called `name` in a level's `quantities`.

@@ -14,13 +14,21 @@ pub const FIND_VARIANTS: &str = r#"query FindVariantsBySku($query: String!, $aft
   }
 }"#;
 
-/// One variant by id, with its product and inventory item.
-pub const VARIANT_BY_ID: &str = r#"query VariantById($id: ID!) {
+/// One variant by id, with its product, its inventory item and that item's level at one
+/// location (its available quantity, read before a set): a write by product and variant id
+/// needs one request before the set, not two.
+pub const VARIANT_LEVEL: &str = r#"query VariantLevel($id: ID!, $location: ID!) {
   productVariant(id: $id) {
     id
     sku
     product { id title }
-    inventoryItem { id }
+    inventoryItem {
+      id
+      inventoryLevel(locationId: $location) {
+        id
+        quantities(names: ["available", "reserved"]) { name quantity }
+      }
+    }
   }
 }"#;
 
@@ -37,7 +45,8 @@ pub const LOCATIONS: &str = r#"query Locations($after: String) {
   }
 }"#;
 
-/// One item's level at one location: its available quantity (read before a set).
+/// One item's level at one location: its available quantity (read before a set by SKU, and
+/// again after a stale compare).
 pub const ITEM_LEVEL: &str = r#"query ItemLevel($item: ID!, $location: ID!) {
   inventoryItem(id: $item) {
     id
@@ -124,7 +133,7 @@ pub const ENRICH_ITEM: &str = r#"query EnrichItem($id: ID!, $location: ID!) {
 /// Every document sent to versions 2026-01 and later, by name.
 pub const CURRENT: &[(&str, &str)] = &[
     ("FIND_VARIANTS", FIND_VARIANTS),
-    ("VARIANT_BY_ID", VARIANT_BY_ID),
+    ("VARIANT_LEVEL", VARIANT_LEVEL),
     ("PRIMARY_LOCATION", PRIMARY_LOCATION),
     ("LOCATIONS", LOCATIONS),
     ("ITEM_LEVEL", ITEM_LEVEL),
@@ -138,7 +147,7 @@ pub const CURRENT: &[(&str, &str)] = &[
 /// Every document sent to versions before 2026-01, by name.
 pub const LEGACY: &[(&str, &str)] = &[
     ("FIND_VARIANTS", FIND_VARIANTS),
-    ("VARIANT_BY_ID", VARIANT_BY_ID),
+    ("VARIANT_LEVEL", VARIANT_LEVEL),
     ("PRIMARY_LOCATION", PRIMARY_LOCATION),
     ("LOCATIONS", LOCATIONS),
     ("ITEM_LEVEL", ITEM_LEVEL),

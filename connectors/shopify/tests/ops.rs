@@ -226,6 +226,130 @@ async fn legacy_versions_use_compare_quantity() {
     assert_eq!(h.state()["inventory"]["A-10"]["available"], 1);
 }
 
+/// How many times each root field was received so far.
+fn received(h: &EmulatorHandle, field: &str) -> i64 {
+    h.state()["ops"][field]["received"].as_i64().unwrap_or(0)
+}
+
+/// Pattern 1's write: by product and variant id at the primary location, one read (the variant
+/// and its level together) before the set; a stale compare reads the level again.
+#[tokio::test]
+async fn update_by_id_reads_variant_and_level_in_one_request() {
+    for version in ["2026-04", "2025-07"] {
+        let (c, h, url) = start(fixture(), version).await;
+        let p = c
+            .call("findProduct", json!({"sku": "A-1"}), &info("f"))
+            .await
+            .unwrap();
+        let by_id = |q: i64| json!({"productId": p["productId"], "variantId": p["variantId"], "quantity": q, "location": "primary"});
+        // The first write also looks the primary location up (then cached).
+        c.call("updateInventory", by_id(8), &info("w1"))
+            .await
+            .unwrap();
+        let before = h.state()["ops"].clone();
+        let r = c
+            .call("updateInventory", by_id(6), &info("w2"))
+            .await
+            .unwrap();
+        assert_eq!(
+            (r["previousQuantity"].as_i64(), r["quantity"].as_i64()),
+            (Some(8), Some(6)),
+            "{version}"
+        );
+        assert_eq!(
+            r["locationId"], "gid://shopify/Location/24826418",
+            "{version}"
+        );
+        assert_eq!(h.state()["inventory"]["A-1"]["available"], 6, "{version}");
+        let after = h.state()["ops"].clone();
+        let sent = |field: &str| {
+            after[field]["received"].as_i64().unwrap_or(0)
+                - before[field]["received"].as_i64().unwrap_or(0)
+        };
+        let total: i64 = after
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| sent(k.as_str()))
+            .sum();
+        assert_eq!(
+            (
+                sent("productVariant"),
+                sent("inventorySetQuantities"),
+                total
+            ),
+            (1, 1, 2),
+            "{version}: {after}"
+        );
+
+        // A change between the read and the write: read again (ITEM_LEVEL), retried once.
+        h.change_before_next_write("A-1", 50);
+        let items = received(&h, "inventoryItem");
+        let r = c
+            .call("updateInventory", by_id(3), &info("w3"))
+            .await
+            .unwrap();
+        assert_eq!(
+            (r["previousQuantity"].as_i64(), r["quantity"].as_i64()),
+            (Some(50), Some(3)),
+            "{version}"
+        );
+        assert_eq!(received(&h, "inventoryItem") - items, 1, "{version}");
+        assert_eq!(h.state()["inventory"]["A-1"]["available"], 3, "{version}");
+
+        // A connector that never ran findProduct learns the SKU from the write itself.
+        let fresh = ShopifyConnector::new(config(&url, version, h.access_token())).unwrap();
+        assert_eq!(fresh.written_quantity("updateInventory", &by_id(4)), None);
+        fresh
+            .call("updateInventory", by_id(4), &info("w4"))
+            .await
+            .unwrap();
+        assert_eq!(
+            fresh.written_quantity("updateInventory", &by_id(4)),
+            Some(("A-1".to_string(), 4))
+        );
+    }
+}
+
+#[tokio::test]
+async fn update_by_id_errors_are_permanent() {
+    let (c, _, _) = start(fixture(), "2026-04").await;
+    let a = c
+        .call("findProduct", json!({"sku": "A-10"}), &info("f"))
+        .await
+        .unwrap();
+    let b = c
+        .call("findProduct", json!({"sku": "B-1"}), &info("f"))
+        .await
+        .unwrap();
+    let cases = [
+        (
+            json!({"productId": a["productId"], "variantId": "gid://shopify/ProductVariant/1", "quantity": 1}),
+            "no product variant gid://shopify/ProductVariant/1",
+        ),
+        (
+            json!({"productId": b["productId"], "variantId": a["variantId"], "quantity": 1}),
+            "belongs to",
+        ),
+        (
+            json!({"productId": a["productId"], "variantId": a["variantId"], "quantity": 1, "location": "5"}),
+            "is not stocked at gid://shopify/Location/5 (ITEM_NOT_STOCKED_AT_LOCATION)",
+        ),
+        (
+            json!({"productId": a["productId"], "variantId": a["variantId"], "quantity": 1, "location": "999"}),
+            "not stocked",
+        ),
+    ];
+    for (params, message) in cases {
+        let e = c
+            .call("updateInventory", params.clone(), &info("e"))
+            .await
+            .unwrap_err();
+        assert_eq!(e.class, ErrorClass::Permanent, "{params}");
+        assert!(e.message.contains(message), "{params}: {}", e.message);
+    }
+}
+
 async fn raw(url: &str, version: &str, body: Value) -> Value {
     reqwest::Client::new()
         .post(format!("{url}/admin/api/{version}/graphql.json"))

@@ -9,6 +9,9 @@
 
 handled_macros::workflow!(path = "../../pattern2_multichannel_distribution.hs");
 
+#[global_allocator]
+static ALLOCATOR: handled_runtime::Allocator = handled_runtime::Allocator;
+
 fn main() -> std::process::ExitCode {
     handled_runtime::main(register)
 }

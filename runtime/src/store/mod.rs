@@ -308,6 +308,17 @@ pub struct CallRecord {
     pub redacted: bool,
 }
 
+/// One write to a run's journal, as [`Store::journal`] takes them.
+#[derive(Clone, Debug)]
+pub enum JournalOp {
+    /// Writes (or replaces) a journal entry.
+    Step(StepRecord),
+    /// Writes (or replaces) a call record.
+    Call(CallRecord),
+    /// Records a write we made, so that its echo is recognised.
+    Write(Write),
+}
+
 /// Durable storage for the engine. Every method is one transaction.
 pub trait Store: Send + Sync {
     /// Records an event: drops it as a duplicate if its id was seen for this workflow, records
@@ -341,11 +352,23 @@ pub trait Store: Send + Sync {
     /// The calls of a run, in step order.
     fn calls(&self, run_id: &str) -> BoxFuture<'_, StoreResult<Vec<CallRecord>>>;
 
+    /// Writes journal entries, calls and echo records in one transaction, in order.
+    fn journal(&self, ops: Vec<JournalOp>) -> BoxFuture<'_, StoreResult<()>>;
+
     /// Writes (or replaces) a journal entry.
-    fn put_step(&self, step: StepRecord) -> BoxFuture<'_, StoreResult<()>>;
+    fn put_step(&self, step: StepRecord) -> BoxFuture<'_, StoreResult<()>> {
+        self.journal(vec![JournalOp::Step(step)])
+    }
 
     /// Writes (or replaces) a call record.
-    fn put_call(&self, call: CallRecord) -> BoxFuture<'_, StoreResult<()>>;
+    fn put_call(&self, call: CallRecord) -> BoxFuture<'_, StoreResult<()>> {
+        self.journal(vec![JournalOp::Call(call)])
+    }
+
+    /// Records a write we made, so that its echo is recognised.
+    fn record_write(&self, write: Write) -> BoxFuture<'_, StoreResult<()>> {
+        self.journal(vec![JournalOp::Write(write)])
+    }
 
     /// Ends a run with a final status (or puts it back in the queue with `Queued`, when the
     /// process stops in the middle of it).
@@ -355,7 +378,39 @@ pub trait Store: Send + Sync {
         status: RunStatus,
         error: Option<Json>,
         now_ms: i64,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        self.finish_run_after(Vec::new(), run_id, status, error, now_ms)
+    }
+
+    /// Writes the journal entries `ops`, then ends the run as [`Store::finish_run`] does, in
+    /// one transaction.
+    fn finish_run_after(
+        &self,
+        ops: Vec<JournalOp>,
+        run_id: &str,
+        status: RunStatus,
+        error: Option<Json>,
+        now_ms: i64,
     ) -> BoxFuture<'_, StoreResult<()>>;
+
+    /// Ends a run as [`Store::finish_run_after`] does, then takes the next runnable run as
+    /// [`Store::claim_next`] does (a worker going on to its next run): one transaction where
+    /// the store can.
+    fn finish_and_claim(
+        &self,
+        ops: Vec<JournalOp>,
+        run_id: &str,
+        status: RunStatus,
+        error: Option<Json>,
+        now_ms: i64,
+    ) -> BoxFuture<'_, StoreResult<Option<RunRecord>>> {
+        let run_id = run_id.to_string();
+        Box::pin(async move {
+            self.finish_run_after(ops, &run_id, status, error, now_ms)
+                .await?;
+            self.claim_next(now_ms).await
+        })
+    }
 
     /// Queues an ended run again, to resume at its first unfinished step; with `start_at_ms`,
     /// also starts it in the same transaction when it is runnable. Returns the run as it then
@@ -374,9 +429,6 @@ pub trait Store: Send + Sync {
 
     /// The last cron tick (ms) fired for a workflow.
     fn last_tick(&self, workflow: &str) -> BoxFuture<'_, StoreResult<Option<i64>>>;
-
-    /// Records a write we made, so that its echo is recognised.
-    fn record_write(&self, write: Write) -> BoxFuture<'_, StoreResult<()>>;
 
     /// Deletes runs that ended before `before_ms` (with their journal and calls), and events
     /// received before it; returns how many runs were deleted. Dead runs are kept.

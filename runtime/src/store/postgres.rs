@@ -10,16 +10,16 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod};
 use futures::StreamExt;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_postgres::{AsyncMessage, NoTls, Row};
 
 use super::{
-    CallRecord, CallStatus, EventOutcome, NewEvent, RUN_COLUMNS, RunRecord, RunStatus, StepRecord,
-    StepSlot, StepStatus, Store, StoreError, StoreResult, Write, coalesce, from_text, index_slot,
-    slot_index, to_text,
+    CallRecord, CallStatus, EventOutcome, JournalOp, NewEvent, RUN_COLUMNS, RunRecord, RunStatus,
+    StepRecord, StepSlot, StepStatus, Store, StoreError, StoreResult, coalesce, from_text,
+    index_slot, slot_index, to_text,
 };
 use crate::connector::{BoxFuture, Json};
 
@@ -469,6 +469,86 @@ async fn start_if_runnable(
 
 /// A journal write that changed nothing: another process holds the run (this one's lease ran
 /// out and the run was taken over), so this process must stop running it.
+/// Writes one journal entry, call or echo record; a step or call only while this process
+/// holds the run (`owner`).
+async fn write_journal_op(
+    client: &impl GenericClient,
+    owner: &str,
+    op: &JournalOp,
+) -> StoreResult<()> {
+    match op {
+        JournalOp::Step(step) => {
+            let n = client
+                .execute(
+                    "INSERT INTO steps (run_id, step, item, entry, name, kind, status, input, output, error, redacted)
+                     SELECT $1::text, $2::bigint, $3::bigint, $4::bigint, $5::text, $6::text, $7::text,
+                            $8::text, $9::text, $10::text, $11::boolean
+                     WHERE NOT EXISTS (SELECT 1 FROM runs WHERE id = $1 AND owner <> $12)
+                     ON CONFLICT (run_id, step, item, entry) DO UPDATE SET
+                        name = excluded.name, kind = excluded.kind, status = excluded.status,
+                        input = excluded.input, output = excluded.output, error = excluded.error,
+                        redacted = excluded.redacted",
+                    &[
+                        &step.run_id,
+                        &(step.slot.step as i64),
+                        &slot_index(step.slot.item),
+                        &slot_index(step.slot.entry),
+                        &step.name,
+                        &step.kind,
+                        &step.status.as_str(),
+                        &step.input.as_ref().map(to_text),
+                        &step.output.as_ref().map(to_text),
+                        &step.error.as_ref().map(to_text),
+                        &step.redacted,
+                        &owner,
+                    ],
+                )
+                .await?;
+            fenced(n, &step.run_id)
+        }
+        JournalOp::Call(call) => {
+            let attempts = i32::try_from(call.attempts).unwrap_or(i32::MAX);
+            let n = client
+                .execute(
+                    "INSERT INTO calls (run_id, step, item, entry, op, idempotency_key, params, status, result, error, attempts, redacted)
+                     SELECT $1::text, $2::bigint, $3::bigint, $4::bigint, $5::text, $6::text, $7::text,
+                            $8::text, $9::text, $10::text, $11::integer, $12::boolean
+                     WHERE NOT EXISTS (SELECT 1 FROM runs WHERE id = $1 AND owner <> $13)
+                     ON CONFLICT (run_id, step, item, entry) DO UPDATE SET
+                        op = excluded.op, idempotency_key = excluded.idempotency_key,
+                        params = excluded.params, status = excluded.status, result = excluded.result,
+                        error = excluded.error, attempts = excluded.attempts, redacted = excluded.redacted",
+                    &[
+                        &call.run_id,
+                        &(call.slot.step as i64),
+                        &slot_index(call.slot.item),
+                        &slot_index(call.slot.entry),
+                        &call.op,
+                        &call.idempotency_key,
+                        &to_text(&call.params),
+                        &call.status.as_str(),
+                        &call.result.as_ref().map(to_text),
+                        &call.error.as_ref().map(to_text),
+                        &attempts,
+                        &call.redacted,
+                        &owner,
+                    ],
+                )
+                .await?;
+            fenced(n, &call.run_id)
+        }
+        JournalOp::Write(write) => {
+            client
+                .execute(
+                    "INSERT INTO writes (channel, sku, quantity, at_ms) VALUES ($1, $2, $3, $4)",
+                    &[&write.channel, &write.sku, &write.quantity, &write.at_ms],
+                )
+                .await?;
+            Ok(())
+        }
+    }
+}
+
 fn fenced(written: u64, run_id: &str) -> StoreResult<()> {
     if written == 0 {
         return Err(StoreError(format!(
@@ -789,76 +869,24 @@ impl Store for PostgresStore {
         })
     }
 
-    fn put_step(&self, step: StepRecord) -> BoxFuture<'_, StoreResult<()>> {
+    fn journal(&self, ops: Vec<JournalOp>) -> BoxFuture<'_, StoreResult<()>> {
         Box::pin(async move {
-            let client = self.inner.pool.get().await?;
-            let n = client
-                .execute(
-                    "INSERT INTO steps (run_id, step, item, entry, name, kind, status, input, output, error, redacted)
-                     SELECT $1::text, $2::bigint, $3::bigint, $4::bigint, $5::text, $6::text, $7::text,
-                            $8::text, $9::text, $10::text, $11::boolean
-                     WHERE NOT EXISTS (SELECT 1 FROM runs WHERE id = $1 AND owner <> $12)
-                     ON CONFLICT (run_id, step, item, entry) DO UPDATE SET
-                        name = excluded.name, kind = excluded.kind, status = excluded.status,
-                        input = excluded.input, output = excluded.output, error = excluded.error,
-                        redacted = excluded.redacted",
-                    &[
-                        &step.run_id,
-                        &(step.slot.step as i64),
-                        &slot_index(step.slot.item),
-                        &slot_index(step.slot.entry),
-                        &step.name,
-                        &step.kind,
-                        &step.status.as_str(),
-                        &step.input.as_ref().map(to_text),
-                        &step.output.as_ref().map(to_text),
-                        &step.error.as_ref().map(to_text),
-                        &step.redacted,
-                        &self.inner.owner,
-                    ],
-                )
-                .await?;
-            fenced(n, &step.run_id)
+            let mut client = self.inner.pool.get().await?;
+            if let [op] = ops.as_slice() {
+                return write_journal_op(&client, &self.inner.owner, op).await;
+            }
+            let tx = client.transaction().await?;
+            for op in &ops {
+                write_journal_op(&tx, &self.inner.owner, op).await?;
+            }
+            tx.commit().await?;
+            Ok(())
         })
     }
 
-    fn put_call(&self, call: CallRecord) -> BoxFuture<'_, StoreResult<()>> {
-        Box::pin(async move {
-            let client = self.inner.pool.get().await?;
-            let attempts = i32::try_from(call.attempts).unwrap_or(i32::MAX);
-            let n = client
-                .execute(
-                    "INSERT INTO calls (run_id, step, item, entry, op, idempotency_key, params, status, result, error, attempts, redacted)
-                     SELECT $1::text, $2::bigint, $3::bigint, $4::bigint, $5::text, $6::text, $7::text,
-                            $8::text, $9::text, $10::text, $11::integer, $12::boolean
-                     WHERE NOT EXISTS (SELECT 1 FROM runs WHERE id = $1 AND owner <> $13)
-                     ON CONFLICT (run_id, step, item, entry) DO UPDATE SET
-                        op = excluded.op, idempotency_key = excluded.idempotency_key,
-                        params = excluded.params, status = excluded.status, result = excluded.result,
-                        error = excluded.error, attempts = excluded.attempts, redacted = excluded.redacted",
-                    &[
-                        &call.run_id,
-                        &(call.slot.step as i64),
-                        &slot_index(call.slot.item),
-                        &slot_index(call.slot.entry),
-                        &call.op,
-                        &call.idempotency_key,
-                        &to_text(&call.params),
-                        &call.status.as_str(),
-                        &call.result.as_ref().map(to_text),
-                        &call.error.as_ref().map(to_text),
-                        &attempts,
-                        &call.redacted,
-                        &self.inner.owner,
-                    ],
-                )
-                .await?;
-            fenced(n, &call.run_id)
-        })
-    }
-
-    fn finish_run(
+    fn finish_run_after(
         &self,
+        ops: Vec<JournalOp>,
         run_id: &str,
         status: RunStatus,
         error: Option<Json>,
@@ -870,6 +898,9 @@ impl Store for PostgresStore {
             self.unhold(&run_id);
             let mut client = self.inner.pool.get().await?;
             let tx = client.transaction().await?;
+            for op in &ops {
+                write_journal_op(&tx, &self.inner.owner, op).await?;
+            }
             let dead = status == RunStatus::Failed;
             let finished = if status.is_final() {
                 Some(now_ms)
@@ -963,19 +994,6 @@ impl Store for PostgresStore {
                 )
                 .await?
                 .map(|r| r.get(0)))
-        })
-    }
-
-    fn record_write(&self, write: Write) -> BoxFuture<'_, StoreResult<()>> {
-        Box::pin(async move {
-            let client = self.inner.pool.get().await?;
-            client
-                .execute(
-                    "INSERT INTO writes (channel, sku, quantity, at_ms) VALUES ($1, $2, $3, $4)",
-                    &[&write.channel, &write.sku, &write.quantity, &write.at_ms],
-                )
-                .await?;
-            Ok(())
         })
     }
 

@@ -16,9 +16,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::oneshot;
 
 use super::{
-    CallRecord, CallStatus, EventOutcome, NewEvent, RUN_COLUMNS, RunRecord, RunStatus, StepRecord,
-    StepSlot, StepStatus, Store, StoreError, StoreResult, Write, coalesce, from_text, index_slot,
-    slot_index, to_text,
+    CallRecord, CallStatus, EventOutcome, JournalOp, NewEvent, RUN_COLUMNS, RunRecord, RunStatus,
+    StepRecord, StepSlot, StepStatus, Store, StoreError, StoreResult, coalesce, from_text,
+    index_slot, slot_index, to_text,
 };
 use crate::connector::{BoxFuture, Json};
 
@@ -36,6 +36,16 @@ struct Job {
 
 /// How long a journal entry may stay in the WAL without an fsync while the store is idle.
 pub const SYNC_AFTER: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// How long the writer waits for more requests to share a commit with (group commit), unless
+/// [`GATHER_ENOUGH`] are already there. Every commit appends each page it changed to the WAL
+/// (4 KiB each, and the same few hot pages of the runs, events and journal tables every time),
+/// so sharing commits saves most of the store's work, at the price of this much latency.
+const COMMIT_DELAY: std::time::Duration = std::time::Duration::from_micros(250);
+/// A batch this large commits at once.
+const GATHER_ENOUGH: usize = 16;
+/// The most requests one commit takes.
+const MAX_BATCH: usize = 512;
 
 /// Statements kept prepared.
 const STATEMENT_CACHE: usize = 64;
@@ -259,21 +269,38 @@ fn writer(conn: Connection, jobs: mpsc::Receiver<Job>) {
             }
         };
         let mut batch = vec![first];
-        while batch.len() < 512 {
+        let gather_until = std::time::Instant::now() + COMMIT_DELAY;
+        while batch.len() < MAX_BATCH {
             match jobs.try_recv() {
                 Ok(job) => batch.push(job),
-                Err(_) => break,
+                Err(mpsc::TryRecvError::Disconnected) => break,
+                Err(mpsc::TryRecvError::Empty) => {
+                    // Each commit rewrites the pages it touched: a commit shared by more jobs
+                    // writes far fewer pages per job (see COMMIT_DELAY).
+                    let now = std::time::Instant::now();
+                    if batch.len() >= GATHER_ENOUGH || now >= gather_until {
+                        break;
+                    }
+                    match jobs.recv_timeout(gather_until - now) {
+                        Ok(job) => batch.push(job),
+                        Err(_) => break,
+                    }
+                }
             }
         }
         let durable = batch.iter().any(|j| j.durable);
         if durable != synchronous_full {
-            let level = if durable { "FULL" } else { "NORMAL" };
-            if conn.pragma_update(None, "synchronous", level).is_ok() {
+            let pragma = if durable {
+                "PRAGMA synchronous = FULL"
+            } else {
+                "PRAGMA synchronous = NORMAL"
+            };
+            if exec(&conn, pragma, []).is_ok() {
                 synchronous_full = durable;
             }
         }
         let mut finishes = Vec::with_capacity(batch.len());
-        let begin = conn.execute_batch("BEGIN IMMEDIATE");
+        let begin = exec(&conn, "BEGIN IMMEDIATE", []);
         if let Err(e) = begin {
             let message = e.to_string();
             for job in batch {
@@ -293,7 +320,7 @@ fn writer(conn: Connection, jobs: mpsc::Receiver<Job>) {
             }
             finishes.push(finish);
         }
-        let commit_error = conn.execute_batch("COMMIT").err().map(|e| e.to_string());
+        let commit_error = exec(&conn, "COMMIT", []).err().map(|e| e.to_string());
         if commit_error.is_some() {
             let _ = conn.execute_batch("ROLLBACK");
         }
@@ -319,6 +346,103 @@ where
     F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
 {
     conn.prepare_cached(sql)?.query_row(params, f)
+}
+
+/// Writes journal entries, calls and echo records, in order.
+fn write_journal(conn: &Connection, ops: &[JournalOp]) -> StoreResult<()> {
+    for op in ops {
+        match op {
+            JournalOp::Step(step) => exec(conn,
+                "INSERT OR REPLACE INTO steps (run_id, step, item, entry, name, kind, status, input, output, error, redacted)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![
+                    step.run_id,
+                    step.slot.step as i64,
+                    slot_index(step.slot.item),
+                    slot_index(step.slot.entry),
+                    step.name,
+                    step.kind,
+                    step.status.as_str(),
+                    step.input.as_ref().map(to_text),
+                    step.output.as_ref().map(to_text),
+                    step.error.as_ref().map(to_text),
+                    i64::from(step.redacted),
+                ],
+            )?,
+            JournalOp::Call(call) => exec(conn,
+                "INSERT OR REPLACE INTO calls (run_id, step, item, entry, op, idempotency_key, params, status, result, error, attempts, redacted)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                params![
+                    call.run_id,
+                    call.slot.step as i64,
+                    slot_index(call.slot.item),
+                    slot_index(call.slot.entry),
+                    call.op,
+                    call.idempotency_key,
+                    to_text(&call.params),
+                    call.status.as_str(),
+                    call.result.as_ref().map(to_text),
+                    call.error.as_ref().map(to_text),
+                    call.attempts,
+                    i64::from(call.redacted),
+                ],
+            )?,
+            JournalOp::Write(write) => exec(
+                conn,
+                "INSERT INTO writes (channel, sku, quantity, at_ms) VALUES (?1, ?2, ?3, ?4)",
+                params![write.channel, write.sku, write.quantity, write.at_ms],
+            )?,
+        };
+    }
+    Ok(())
+}
+
+/// Writes a run's last journal entries and its status.
+fn finish_run(
+    conn: &Connection,
+    ops: &[JournalOp],
+    run_id: &str,
+    status: RunStatus,
+    error: Option<Json>,
+    now_ms: i64,
+) -> StoreResult<()> {
+    write_journal(conn, ops)?;
+    let dead = status == RunStatus::Failed;
+    let finished = if status.is_final() {
+        Some(now_ms)
+    } else {
+        None
+    };
+    exec(
+        conn,
+        "UPDATE runs SET status = ?2, error = ?3, finished_at_ms = ?4, dead = ?5 WHERE id = ?1",
+        params![
+            run_id,
+            status.as_str(),
+            error.as_ref().map(to_text),
+            finished,
+            i64::from(dead)
+        ],
+    )?;
+    Ok(())
+}
+
+/// Takes the next runnable run (see [`Store::claim_next`]).
+fn claim_next(conn: &Connection, now_ms: i64) -> StoreResult<Option<RunRecord>> {
+    let sql = format!(
+        "SELECT r.id FROM runs r WHERE {RUNNABLE} AND r.run_at_ms <= ?1 ORDER BY r.seq LIMIT 1"
+    );
+    // A run made stale by an echo while it waited is ended, and the next one looked at.
+    for _ in 0..1000 {
+        let id: Option<String> = query_row(conn, &sql, [now_ms], |r| r.get(0)).optional()?;
+        let Some(id) = id else {
+            return Ok(None);
+        };
+        if !end_if_stale(conn, &id, now_ms)? {
+            return start(conn, &id, now_ms);
+        }
+    }
+    Ok(None)
 }
 
 fn run_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
@@ -424,8 +548,8 @@ const RUNNABLE: &str = "r.status = 'queued' AND (r.key IS NULL OR NOT EXISTS (
 impl Store for SqliteStore {
     fn record_event(&self, event: NewEvent) -> BoxFuture<'_, StoreResult<EventOutcome>> {
         self.with_durable(move |conn| {
-            let seen: Option<i64> = conn
-                .query_row(
+            let seen: Option<i64> = query_row(
+                conn,
                     "SELECT id FROM events WHERE workflow = ?1 AND event_id = ?2",
                     params![event.workflow, event.event_id],
                     |r| r.get(0),
@@ -435,8 +559,8 @@ impl Store for SqliteStore {
                 return Ok(EventOutcome::Duplicate);
             }
             if let Some((channel, sku, quantity)) = &event.echo {
-                let write: Option<i64> = conn
-                    .query_row(
+                let write: Option<i64> = query_row(
+                    conn,
                         "SELECT id FROM writes WHERE channel = ?1 AND sku = ?2 AND quantity = ?3
                          AND at_ms >= ?4 ORDER BY at_ms DESC LIMIT 1",
                         params![channel, sku, quantity, event.echo_since_ms],
@@ -466,8 +590,8 @@ impl Store for SqliteStore {
             }
             let mut stale = false;
             if let (Some(key), Some(at)) = (&event.key, event.occurred_at_ms) {
-                let last: Option<i64> = conn
-                    .query_row(
+                let last: Option<i64> = query_row(
+                    conn,
                         "SELECT last_occurred_ms FROM key_state WHERE workflow = ?1 AND key = ?2",
                         params![event.workflow, key],
                         |r| r.get(0),
@@ -495,8 +619,8 @@ impl Store for SqliteStore {
             if let (Some(_), Some(key)) = (event.coalesce_ms, &event.key) {
                 // A run of this key still waiting out its window takes the newest payload; the
                 // payloads it replaces go to `conflicts`, oldest first.
-                let waiting: Option<(String, String)> = conn
-                    .query_row(
+                let waiting: Option<(String, String)> = query_row(
+                    conn,
                         "SELECT id, payload FROM runs WHERE workflow = ?1 AND key = ?2 AND status = 'queued'
                          AND attempt = 0 AND run_at_ms > ?3 ORDER BY seq DESC LIMIT 1",
                         params![event.workflow, key, event.received_at_ms],
@@ -527,23 +651,7 @@ impl Store for SqliteStore {
     }
 
     fn claim_next(&self, now_ms: i64) -> BoxFuture<'_, StoreResult<Option<RunRecord>>> {
-        self.with(move |conn| {
-            let sql = format!(
-                "SELECT r.id FROM runs r WHERE {RUNNABLE} AND r.run_at_ms <= ?1 ORDER BY r.seq LIMIT 1"
-            );
-            // A run made stale by an echo while it waited is ended, and the next one looked at.
-            for _ in 0..1000 {
-                let id: Option<String> =
-                    query_row(conn, &sql, [now_ms], |r| r.get(0)).optional()?;
-                let Some(id) = id else {
-                    return Ok(None);
-                };
-                if !end_if_stale(conn, &id, now_ms)? {
-                    return start(conn, &id, now_ms);
-                }
-            }
-            Ok(None)
-        })
+        self.with(move |conn| claim_next(conn, now_ms))
     }
 
     fn claim(&self, run_id: &str, now_ms: i64) -> BoxFuture<'_, StoreResult<Option<RunRecord>>> {
@@ -642,69 +750,34 @@ impl Store for SqliteStore {
         })
     }
 
-    fn put_step(&self, step: StepRecord) -> BoxFuture<'_, StoreResult<()>> {
-        self.with(move |conn| {
-            exec(conn,
-                "INSERT OR REPLACE INTO steps (run_id, step, item, entry, name, kind, status, input, output, error, redacted)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                params![
-                    step.run_id,
-                    step.slot.step as i64,
-                    slot_index(step.slot.item),
-                    slot_index(step.slot.entry),
-                    step.name,
-                    step.kind,
-                    step.status.as_str(),
-                    step.input.as_ref().map(to_text),
-                    step.output.as_ref().map(to_text),
-                    step.error.as_ref().map(to_text),
-                    i64::from(step.redacted),
-                ],
-            )?;
-            Ok(())
-        })
+    fn journal(&self, ops: Vec<JournalOp>) -> BoxFuture<'_, StoreResult<()>> {
+        self.with(move |conn| write_journal(conn, &ops))
     }
 
-    fn put_call(&self, call: CallRecord) -> BoxFuture<'_, StoreResult<()>> {
-        self.with(move |conn| {
-            exec(conn,
-                "INSERT OR REPLACE INTO calls (run_id, step, item, entry, op, idempotency_key, params, status, result, error, attempts, redacted)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                params![
-                    call.run_id,
-                    call.slot.step as i64,
-                    slot_index(call.slot.item),
-                    slot_index(call.slot.entry),
-                    call.op,
-                    call.idempotency_key,
-                    to_text(&call.params),
-                    call.status.as_str(),
-                    call.result.as_ref().map(to_text),
-                    call.error.as_ref().map(to_text),
-                    call.attempts,
-                    i64::from(call.redacted),
-                ],
-            )?;
-            Ok(())
-        })
-    }
-
-    fn finish_run(
+    fn finish_run_after(
         &self,
+        ops: Vec<JournalOp>,
         run_id: &str,
         status: RunStatus,
         error: Option<Json>,
         now_ms: i64,
     ) -> BoxFuture<'_, StoreResult<()>> {
         let run_id = run_id.to_string();
+        self.with(move |conn| finish_run(conn, &ops, &run_id, status, error, now_ms))
+    }
+
+    fn finish_and_claim(
+        &self,
+        ops: Vec<JournalOp>,
+        run_id: &str,
+        status: RunStatus,
+        error: Option<Json>,
+        now_ms: i64,
+    ) -> BoxFuture<'_, StoreResult<Option<RunRecord>>> {
+        let run_id = run_id.to_string();
         self.with(move |conn| {
-            let dead = status == RunStatus::Failed;
-            let finished = if status.is_final() { Some(now_ms) } else { None };
-            exec(conn,
-                "UPDATE runs SET status = ?2, error = ?3, finished_at_ms = ?4, dead = ?5 WHERE id = ?1",
-                params![run_id, status.as_str(), error.as_ref().map(to_text), finished, i64::from(dead)],
-            )?;
-            Ok(())
+            finish_run(conn, &ops, &run_id, status, error, now_ms)?;
+            claim_next(conn, now_ms)
         })
     }
 
@@ -756,24 +829,13 @@ impl Store for SqliteStore {
     fn last_tick(&self, workflow: &str) -> BoxFuture<'_, StoreResult<Option<i64>>> {
         let workflow = workflow.to_string();
         self.with(move |conn| {
-            Ok(conn
-                .query_row(
-                    "SELECT last_tick_ms FROM cron_ticks WHERE workflow = ?1",
-                    [&workflow],
-                    |r| r.get(0),
-                )
-                .optional()?)
-        })
-    }
-
-    fn record_write(&self, write: Write) -> BoxFuture<'_, StoreResult<()>> {
-        self.with(move |conn| {
-            exec(
+            Ok(query_row(
                 conn,
-                "INSERT INTO writes (channel, sku, quantity, at_ms) VALUES (?1, ?2, ?3, ?4)",
-                params![write.channel, write.sku, write.quantity, write.at_ms],
-            )?;
-            Ok(())
+                "SELECT last_tick_ms FROM cron_ticks WHERE workflow = ?1",
+                [&workflow],
+                |r| r.get(0),
+            )
+            .optional()?)
         })
     }
 
@@ -826,6 +888,7 @@ impl Store for SqliteStore {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+    use crate::store::Write;
 
     fn event(id: &str, key: Option<&str>, at: Option<i64>, run: &str) -> NewEvent {
         NewEvent {

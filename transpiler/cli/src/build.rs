@@ -100,7 +100,9 @@ fn manifest(stem: &str, home: &Path, connectors: &[&str]) -> String {
     )
 }
 
-const MAIN_RS: &str = "//! A HandledScript program built by hs2rs.\n\n#[allow(dead_code)]\nmod workflows;\n\nfn main() -> std::process::ExitCode {\n    handled_runtime::main(workflows::register)\n}\n";
+const MAIN_RS: &str = "//! A HandledScript program built by hs2rs.\n\n#[allow(dead_code)]\nmod workflows;\n\n\
+#[global_allocator]\nstatic ALLOCATOR: handled_runtime::Allocator = handled_runtime::Allocator;\n\n\
+fn main() -> std::process::ExitCode {\n    handled_runtime::main(workflows::register)\n}\n";
 
 fn write_if_changed(path: &Path, content: &str) -> Result<(), String> {
     if std::fs::read_to_string(path).is_ok_and(|old| old == content) {

@@ -96,7 +96,7 @@ pub(crate) fn args(f: &Field, vars: &Map<String, Json>) -> Map<String, Json> {
 pub(crate) struct Exec<'a> {
     pub shop: &'a Shop,
     pub vars: &'a Map<String, Json>,
-    pub fragments: HashMap<Name, &'a Node<FragmentDefinition>>,
+    pub fragments: &'a HashMap<Name, &'a Node<FragmentDefinition>>,
 }
 
 /// The fragments of a document by name.

@@ -74,6 +74,10 @@ pub const VERSIONS: &[&str] = &[
     "2025-01", "2025-04", "2025-07", "2025-10", "2026-01", "2026-04", "2026-07", "2026-10",
     "unstable",
 ];
+/// How many parsed documents the emulator keeps (the cache starts over when full).
+const DOCUMENT_CACHE_SIZE: usize = 256;
+/// Longer documents are parsed on every request, not kept.
+const DOCUMENT_CACHE_MAX_LEN: usize = 64 * 1024;
 const INVALID_TOKEN: &str =
     "[API] Invalid API key or access token (unrecognized login or wrong password)";
 const REASONS: &[&str] = &[
@@ -151,6 +155,9 @@ struct Inner {
     stats: Mutex<WebhookStats>,
     http: Option<HttpClient>,
     interfere: Mutex<Vec<(String, i64)>>,
+    /// Parsed GraphQL documents by their text: clients send the same few documents again and
+    /// again, and parsing is most of the cost of a small request.
+    documents: Mutex<HashMap<String, Arc<Document>>>,
 }
 
 /// The emulator's shared state; clone it freely.
@@ -200,6 +207,7 @@ pub fn emulator_router(fixture: Option<Json>) -> Result<(Router, EmulatorHandle)
         stats: Mutex::new(WebhookStats::default()),
         http: HttpClient::with_timeouts("shopify-emulator", Duration::from_secs(1), Duration::from_secs(5)).ok(),
         interfere: Mutex::new(Vec::new()),
+        documents: Mutex::new(HashMap::new()),
     };
     let handle = EmulatorHandle {
         inner: Arc::new(inner),
@@ -448,19 +456,24 @@ async fn graphql(
             .into_response();
     }
     let mut response = match serde_json::from_slice::<Json>(&body) {
-        Ok(req) => match req["query"].as_str() {
-            Some(q) => {
-                let vars = req["variables"].as_object().cloned().unwrap_or_default();
-                let op_name = req["operationName"].as_str().map(str::to_string);
-                h.execute(&version, q, &vars, op_name.as_deref())
-                    .into_response()
+        Ok(mut req) => {
+            let vars = match req.get_mut("variables") {
+                Some(Json::Object(vars)) => std::mem::take(vars),
+                _ => Map::new(),
+            };
+            match req["query"].as_str() {
+                Some(q) => h
+                    .execute(&version, q, vars, req["operationName"].as_str())
+                    .into_response(),
+                None => (
+                    StatusCode::BAD_REQUEST,
+                    axum::Json(
+                        json!({"errors": {"query": "Required parameter missing or invalid"}}),
+                    ),
+                )
+                    .into_response(),
             }
-            None => (
-                StatusCode::BAD_REQUEST,
-                axum::Json(json!({"errors": {"query": "Required parameter missing or invalid"}})),
-            )
-                .into_response(),
-        },
+        }
         Err(_) => (
             StatusCode::BAD_REQUEST,
             axum::Json(json!({"errors": {"query": "Required parameter missing or invalid"}})),
@@ -474,22 +487,43 @@ async fn graphql(
 }
 
 impl EmulatorHandle {
+    /// The parsed document (from the cache when this text was parsed before), or the syntax
+    /// errors' message. Documents with errors are not kept.
+    fn parse(&self, query: &str) -> Result<Arc<Document>, String> {
+        if let Some(doc) = lock(&self.inner.documents).get(query) {
+            return Ok(doc.clone());
+        }
+        match Document::parse(query, "query.graphql") {
+            Ok(doc) => {
+                let doc = Arc::new(doc);
+                if query.len() <= DOCUMENT_CACHE_MAX_LEN {
+                    let mut cache = lock(&self.inner.documents);
+                    if cache.len() >= DOCUMENT_CACHE_SIZE {
+                        cache.clear();
+                    }
+                    cache.insert(query.to_string(), doc.clone());
+                }
+                Ok(doc)
+            }
+            Err(with_errors) => Err(with_errors
+                .errors
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")),
+        }
+    }
+
     fn execute(
         &self,
         version: &str,
         query: &str,
-        vars: &Map<String, Json>,
+        mut vars: Map<String, Json>,
         op_name: Option<&str>,
     ) -> axum::Json<Json> {
-        let doc = match Document::parse(query, "query.graphql") {
+        let doc = match self.parse(query) {
             Ok(d) => d,
-            Err(with_errors) => {
-                let msg = with_errors
-                    .errors
-                    .iter()
-                    .map(|e| e.to_string())
-                    .collect::<Vec<_>>()
-                    .join("; ");
+            Err(msg) => {
                 return axum::Json(
                     json!({"errors": [{"message": format!("syntax error: {msg}"), "extensions": {"code": "PARSE_ERROR"}}]}),
                 );
@@ -516,7 +550,6 @@ impl EmulatorHandle {
             );
         };
         // Variables with defaults.
-        let mut vars = vars.clone();
         for v in &op.variables {
             if !vars.contains_key(v.name.as_str())
                 && let Some(d) = &v.default_value
@@ -575,7 +608,7 @@ impl EmulatorHandle {
                 let ex = Exec {
                     shop: &shop,
                     vars: &vars,
-                    fragments: frags.clone(),
+                    fragments: &frags,
                 };
                 self.query_field(&ex, f)
                     .and_then(|v| ex.complete(v, &f.selection_set))
@@ -620,7 +653,7 @@ impl EmulatorHandle {
                     .filter(|(_, v)| {
                         filter
                             .as_ref()
-                            .is_none_or(|t| v.sku.to_lowercase().contains(t.as_str()))
+                            .is_none_or(|t| contains_lowercased(&v.sku, t))
                     })
                     .map(|(i, _)| Obj::Variant(i))
                     .collect();
@@ -655,7 +688,7 @@ impl EmulatorHandle {
                     .filter(|(_, v)| {
                         filter
                             .as_ref()
-                            .is_none_or(|t| v.sku.to_lowercase().contains(t.as_str()))
+                            .is_none_or(|t| contains_lowercased(&v.sku, t))
                     })
                     .map(|(i, _)| Obj::Item(i))
                     .collect();
@@ -704,7 +737,7 @@ impl EmulatorHandle {
         vars: &Map<String, Json>,
         changes: &mut Vec<Change>,
     ) -> Result<(Json, bool), GqlError> {
-        let a = args(f, vars);
+        let mut a = args(f, vars);
         let mut shop = lock(&self.inner.shop);
         let (payload, applied) = match f.name.as_str() {
             "inventorySetQuantities" => {
@@ -729,7 +762,7 @@ impl EmulatorHandle {
                         "The @idempotent directive with a key is required for inventorySetQuantities",
                     ));
                 }
-                let input = a.get("input").cloned().unwrap_or(Json::Null);
+                let input = a.remove("input").unwrap_or(Json::Null);
                 let fingerprint = serde_json::to_string(&input).unwrap_or_default();
                 if let Some(k) = &key {
                     match self.inner.idempotency.check(k, &fingerprint) {
@@ -739,7 +772,7 @@ impl EmulatorHandle {
                             let ex = Exec {
                                 shop: &shop,
                                 vars,
-                                fragments: HashMap::new(),
+                                fragments: &HashMap::new(),
                             };
                             return ex
                                 .complete(json_val(stored), &f.selection_set)
@@ -781,10 +814,26 @@ impl EmulatorHandle {
         let ex = Exec {
             shop: &shop,
             vars,
-            fragments: HashMap::new(),
+            fragments: &HashMap::new(),
         };
         ex.complete(json_val(payload), &f.selection_set)
             .map(|j| (j, applied))
+    }
+}
+
+/// Whether `text` lowercased contains `term` (lowercased already), without allocating when both
+/// are ASCII (the same answer as `text.to_lowercase().contains(term)`).
+fn contains_lowercased(text: &str, term: &str) -> bool {
+    if text.is_ascii() && term.is_ascii() {
+        let (text, term) = (text.as_bytes(), term.as_bytes());
+        term.is_empty()
+            || text.windows(term.len()).any(|w| {
+                w.iter()
+                    .zip(term)
+                    .all(|(a, b)| a.to_ascii_lowercase() == *b)
+            })
+    } else {
+        text.to_lowercase().contains(term)
     }
 }
 
@@ -864,10 +913,9 @@ fn set_quantities(
     let mut errors = Vec::new();
     for (i, q) in quantities.iter().enumerate() {
         let field = |f: &str| json!(["input", "quantities", i.to_string(), f]);
-        let obj = q.as_object().cloned().unwrap_or_default();
-        let has_change_from = obj.contains_key("changeFromQuantity");
-        let has_compare =
-            obj.contains_key("compareQuantity") || obj.contains_key("ignoreCompareQuantity");
+        let has = |key: &str| q.get(key).is_some();
+        let has_change_from = has("changeFromQuantity");
+        let has_compare = has("compareQuantity") || has("ignoreCompareQuantity");
         if version >= "2026-04" {
             if has_compare {
                 return Err(GqlError::new(
@@ -1100,4 +1148,91 @@ fn tags_add(shop: &mut Shop, a: &Map<String, Json>) -> Result<(Json, bool), GqlE
         json!({"node": {"id": format!("gid://shopify/Product/{}", p.id)}, "userErrors": []}),
         true,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    fn handle() -> EmulatorHandle {
+        emulator_router(None).unwrap().1
+    }
+
+    #[test]
+    fn documents_are_parsed_once_and_the_cache_is_bounded() {
+        let h = handle();
+        let q = "query { shop { id } }";
+        let first = h.parse(q).unwrap();
+        assert!(Arc::ptr_eq(&first, &h.parse(q).unwrap()));
+        for i in 0..DOCUMENT_CACHE_SIZE + 10 {
+            h.parse(&format!("query Q{i} {{ shop {{ id }} }}")).unwrap();
+            assert!(lock(&h.inner.documents).len() <= DOCUMENT_CACHE_SIZE);
+        }
+        // Gone with the rest when the cache started over, parsed again.
+        assert!(!Arc::ptr_eq(&first, &h.parse(q).unwrap()));
+        let long = format!(
+            "query {{ shop {{ id }} }}#{}",
+            "x".repeat(DOCUMENT_CACHE_MAX_LEN)
+        );
+        h.parse(&long).unwrap();
+        assert!(!lock(&h.inner.documents).contains_key(&long));
+    }
+
+    #[test]
+    fn sku_search_matches_as_lowercasing_would() {
+        let texts = ["A-1", "a-10", "XA-1Y", "", "Ä-1", "ÄB-1", "İ-1", "a"];
+        let terms = ["a-1", "a", "ä-1", "b-1", "xa-1y!", "i̇-1", "-"];
+        for text in texts {
+            for term in terms {
+                assert_eq!(
+                    contains_lowercased(text, term),
+                    text.to_lowercase().contains(term),
+                    "{text:?} {term:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn malformed_documents_fail_every_time_and_are_not_kept() {
+        let h = handle();
+        for _ in 0..2 {
+            let axum::Json(out) = h.execute("2026-04", "query { shop { id }", Map::new(), None);
+            assert_eq!(
+                out["errors"][0]["extensions"]["code"], "PARSE_ERROR",
+                "{out}"
+            );
+            assert!(
+                out["errors"][0]["message"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("syntax error: "),
+                "{out}"
+            );
+            assert!(out.get("data").is_none(), "{out}");
+        }
+        assert!(lock(&h.inner.documents).is_empty());
+    }
+
+    #[test]
+    fn a_cached_document_runs_with_each_request_s_variables_and_operation() {
+        let h = handle();
+        let q = "query A($id: ID!) { location(id: $id) { id } } query B { shop { id } }";
+        let run = |vars: Json, op: Option<&str>| {
+            let Json::Object(vars) = vars else { panic!() };
+            h.execute("2026-04", q, vars, op).0
+        };
+        let primary = format!("gid://shopify/Location/{DEFAULT_LOCATION_ID}");
+        let out = run(json!({"id": primary}), Some("A"));
+        assert_eq!(out["data"]["location"]["id"], primary, "{out}");
+        let out = run(json!({"id": "gid://shopify/Location/1"}), Some("A"));
+        assert_eq!(out["data"]["location"], Json::Null, "{out}");
+        let out = run(json!({}), Some("B"));
+        assert_eq!(out["data"]["shop"]["id"], "gid://shopify/Shop/1", "{out}");
+        let out = run(json!({}), None);
+        assert!(out["errors"][0]["message"].is_string(), "{out}");
+        assert_eq!(lock(&h.inner.documents).len(), 1);
+    }
 }
