@@ -272,7 +272,8 @@ async fn listen(config: tokio_postgres::Config, channel: String, wake: Arc<Notif
                 let mut messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
                 while let Some(message) = messages.next().await {
                     match message {
-                        Ok(AsyncMessage::Notification(_)) => waker.notify_waiters(),
+                        // One worker per notification: a worker that finds a run wakes the next.
+                        Ok(AsyncMessage::Notification(_)) => waker.notify_one(),
                         Ok(_) => {}
                         Err(_) => break,
                     }
