@@ -409,9 +409,13 @@ impl RunContext {
                     Err(e) => {
                         let message =
                             format!("the output of `{}` cannot be journaled: {e}", info.name);
-                        return Err(self
-                            .fail_step(slot, info, Some(input.to_json()), message, info.location)
-                            .await);
+                        return Err(self.fail_step(
+                            slot,
+                            info,
+                            Some(input.to_json()),
+                            message,
+                            info.location,
+                        ));
                     }
                 };
                 let record = self.step_record(
@@ -447,13 +451,11 @@ impl RunContext {
                     reason: StopReason::Skipped { rules },
                 })
             }
-            Err(e) => Err(self
-                .fail_step(slot, info, None, e.message, e.location)
-                .await),
+            Err(e) => Err(self.fail_step(slot, info, None, e.message, e.location)),
         }
     }
 
-    async fn fail_step(
+    fn fail_step(
         &mut self,
         slot: StepSlot,
         info: StepInfo,
@@ -532,9 +534,7 @@ impl RunContext {
                 self.journal_step(record);
                 Ok(items)
             }
-            Err(e) => Err(self
-                .fail_step(slot, info, None, e.message, e.location)
-                .await),
+            Err(e) => Err(self.fail_step(slot, info, None, e.message, e.location)),
         }
     }
 
@@ -670,8 +670,7 @@ impl RunContext {
                     }
                     Err(e) => {
                         return CallOutcome::Failed(
-                            self.fail_step(slot, info, None, e.message, e.location)
-                                .await,
+                            self.fail_step(slot, info, None, e.message, e.location),
                         );
                     }
                 };
@@ -679,10 +678,13 @@ impl RunContext {
                     Ok(json) => (json, 0),
                     Err(e) => {
                         let message = format!("the params of {op_name} cannot be serialized: {e}");
-                        return CallOutcome::Failed(
-                            self.fail_step(slot, info, None, message, info.location)
-                                .await,
-                        );
+                        return CallOutcome::Failed(self.fail_step(
+                            slot,
+                            info,
+                            None,
+                            message,
+                            info.location,
+                        ));
                     }
                 }
             }
@@ -716,10 +718,13 @@ impl RunContext {
                 "the connector `{}` is not registered in this program",
                 O::CONNECTOR
             );
-            return CallOutcome::Failed(
-                self.fail_step(slot, info, Some(params), message, info.location)
-                    .await,
-            );
+            return CallOutcome::Failed(self.fail_step(
+                slot,
+                info,
+                Some(params),
+                message,
+                info.location,
+            ));
         };
         let options = match slot.entry {
             Some(entry) => info.calls.get(entry),
@@ -822,7 +827,11 @@ impl RunContext {
                     self.journal_call(call);
                     self.journal_step(step);
                     if let Some(written) = written {
+                        // Learnt only now: stored at once, since its echo may be on its way.
                         self.record_write(O::CONNECTOR, written);
+                        if let Err(stop) = self.flush().await {
+                            return CallOutcome::Failed(stop);
+                        }
                     }
                     self.actions_done += 1;
                     CallOutcome::Done(output)
@@ -834,10 +843,13 @@ impl RunContext {
                     call.error =
                         Some(serde_json::json!({ "class": "permanent", "message": message }));
                     self.journal_call(call);
-                    CallOutcome::Failed(
-                        self.fail_step(slot, info, Some(params), message, info.location)
-                            .await,
-                    )
+                    CallOutcome::Failed(self.fail_step(
+                        slot,
+                        info,
+                        Some(params),
+                        message,
+                        info.location,
+                    ))
                 }
             },
             Err(e) => {
@@ -859,10 +871,13 @@ impl RunContext {
                     "status": e.status,
                 }));
                 self.journal_call(call);
-                CallOutcome::Failed(
-                    self.fail_step(slot, info, Some(params), message, info.location)
-                        .await,
-                )
+                CallOutcome::Failed(self.fail_step(
+                    slot,
+                    info,
+                    Some(params),
+                    message,
+                    info.location,
+                ))
             }
         }
     }

@@ -14,30 +14,8 @@ use crate::connector::{Connector, Env, Json, TriggerConfig};
 use crate::context::{RunContext, StopReason, kind_name};
 use crate::redact::Redactor;
 use crate::retry::RetryPolicy;
-use crate::store::{CallStatus, JournalOp, RunRecord, RunStatus, StepStatus, Store, StoreResult};
+use crate::store::{CallStatus, RunEnd, RunRecord, RunStatus, StepStatus, Store, StoreResult};
 use crate::workflow::Workflow;
-
-/// A run whose steps have ended: what is left to record.
-struct Ended {
-    run_id: String,
-    /// The workflow's name (empty when the program has no such workflow).
-    workflow: &'static str,
-    status: RunStatus,
-    error: Option<Json>,
-    /// Journal entries not written yet.
-    journal: Vec<JournalOp>,
-}
-
-impl Ended {
-    /// Counts and logs the run's end, once it is recorded.
-    fn report(&self) {
-        if self.workflow.is_empty() {
-            return;
-        }
-        metrics::counter!("handled_runs_total", "workflow" => self.workflow, "status" => self.status.as_str()).increment(1);
-        tracing::info!(run = %self.run_id, workflow = self.workflow, status = self.status.as_str(), "run ended");
-    }
-}
 
 /// What every run of a process shares.
 pub struct Engine {
@@ -94,39 +72,36 @@ impl Engine {
         run: RunRecord,
         claim_next: bool,
     ) -> StoreResult<(RunStatus, Option<RunRecord>)> {
-        let mut ended = self.run_to_end(run).await?;
-        let journal = std::mem::take(&mut ended.journal);
-        let (id, status, error, now) = (
-            &ended.run_id,
-            ended.status,
-            ended.error.take(),
-            self.clock.now_ms(),
-        );
+        let (workflow, end) = self.run_to_end(run).await?;
+        let (run_id, status) = (end.run_id.clone(), end.status);
         let next = if claim_next {
-            self.store
-                .finish_and_claim(journal, id, status, error, now)
-                .await?
+            self.store.end_run_and_claim(end).await?
         } else {
-            self.store
-                .finish_run_after(journal, id, status, error, now)
-                .await?;
+            self.store.end_run(end).await?;
             None
         };
-        ended.report();
+        if !workflow.is_empty() {
+            metrics::counter!("handled_runs_total", "workflow" => workflow, "status" => status.as_str()).increment(1);
+            tracing::info!(run = %run_id, workflow, status = status.as_str(), "run ended");
+        }
         Ok((status, next))
     }
 
-    /// Runs a claimed run's steps; what is left to record is in the returned [`Ended`].
-    async fn run_to_end(self: &Arc<Self>, run: RunRecord) -> StoreResult<Ended> {
+    /// Runs a claimed run's steps; returns its workflow's name (empty when the program has no
+    /// such workflow) and what is left to record.
+    async fn run_to_end(self: &Arc<Self>, run: RunRecord) -> StoreResult<(&'static str, RunEnd)> {
         let Some(workflow) = self.workflow(&run.workflow) else {
             let error = serde_json::json!({ "message": format!("no workflow named `{}` in this program", run.workflow) });
-            return Ok(Ended {
-                run_id: run.id,
-                workflow: "",
-                status: RunStatus::Failed,
-                error: Some(error),
-                journal: Vec::new(),
-            });
+            return Ok((
+                "",
+                RunEnd {
+                    run_id: run.id,
+                    status: RunStatus::Failed,
+                    error: Some(error),
+                    at_ms: self.clock.now_ms(),
+                    journal: Vec::new(),
+                },
+            ));
         };
         // A first start has no journal to read.
         let (steps, calls) = if run.attempt > 1 {
@@ -192,13 +167,16 @@ impl Engine {
             },
         };
         let error = error.map(|e| self.redactor.json(&e).0);
-        Ok(Ended {
-            journal: ctx.take_pending(),
-            run_id: run.id,
-            workflow: workflow.name,
-            status,
-            error,
-        })
+        Ok((
+            workflow.name,
+            RunEnd {
+                journal: ctx.take_pending(),
+                run_id: run.id,
+                status,
+                error,
+                at_ms: self.clock.now_ms(),
+            },
+        ))
     }
 
     /// The ordering key of a payload: the trigger's `key` option, else the natural key path.

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use handled_runtime::store::{
     CallRecord, CallStatus, EventOutcome, JournalOp, NewEvent, PostgresOptions, PostgresStore,
-    RunStatus, SqliteStore, StepRecord, StepSlot, StepStatus, Store, Write,
+    RunEnd, RunStatus, SqliteStore, StepRecord, StepSlot, StepStatus, Store, Write,
 };
 
 /// A database the handles of one test share.
@@ -130,7 +130,7 @@ suite!(
     coalesced_events_make_one_run,
     runs_of_one_key_apply_in_event_order_across_workflows,
     an_echo_makes_older_queued_runs_stale,
-    a_batch_of_journal_entries_and_finish_and_claim,
+    a_batch_of_journal_entries_and_end_run_and_claim,
 );
 
 fn event(id: &str, key: Option<&str>, at: Option<i64>, run: &str) -> NewEvent {
@@ -998,7 +998,7 @@ async fn concurrent_starts_migrate_once() {
     assert_eq!(stores[3].queue_depth().await.unwrap(), 0);
 }
 
-async fn a_batch_of_journal_entries_and_finish_and_claim(db: &Db) {
+async fn a_batch_of_journal_entries_and_end_run_and_claim(db: &Db) {
     let store = db.handle().await;
     for (id, at, run) in [("e1", 10, "r1"), ("e2", 20, "r2")] {
         store
@@ -1065,13 +1065,13 @@ async fn a_batch_of_journal_entries_and_finish_and_claim(db: &Db) {
         ..call
     };
     let next = store
-        .finish_and_claim(
-            vec![JournalOp::Call(done), JournalOp::Step(step(1, "a"))],
-            "r1",
-            RunStatus::Completed,
-            None,
-            40,
-        )
+        .end_run_and_claim(RunEnd {
+            run_id: "r1".into(),
+            status: RunStatus::Completed,
+            error: None,
+            at_ms: 40,
+            journal: vec![JournalOp::Call(done), JournalOp::Step(step(1, "a"))],
+        })
         .await
         .unwrap()
         .unwrap();
@@ -1085,7 +1085,13 @@ async fn a_batch_of_journal_entries_and_finish_and_claim(db: &Db) {
     assert_eq!((calls.len(), calls[0].status), (1, CallStatus::Ok));
     // Nothing else is runnable: ending r2 takes nothing.
     let none = store
-        .finish_and_claim(Vec::new(), "r2", RunStatus::Completed, None, 41)
+        .end_run_and_claim(RunEnd {
+            run_id: "r2".into(),
+            status: RunStatus::Completed,
+            error: None,
+            at_ms: 41,
+            journal: Vec::new(),
+        })
         .await
         .unwrap();
     assert!(none.is_none());

@@ -319,6 +319,21 @@ pub enum JournalOp {
     Write(Write),
 }
 
+/// How a run ended, as the store records it.
+#[derive(Clone, Debug)]
+pub struct RunEnd {
+    /// The run.
+    pub run_id: String,
+    /// Its status (`Queued` puts it back in the queue).
+    pub status: RunStatus,
+    /// Why it ended as it did.
+    pub error: Option<Json>,
+    /// When (ms).
+    pub at_ms: i64,
+    /// Its journal entries not written yet, written first.
+    pub journal: Vec<JournalOp>,
+}
+
 /// Durable storage for the engine. Every method is one transaction.
 pub trait Store: Send + Sync {
     /// Records an event: drops it as a duplicate if its id was seen for this workflow, records
@@ -379,36 +394,27 @@ pub trait Store: Send + Sync {
         error: Option<Json>,
         now_ms: i64,
     ) -> BoxFuture<'_, StoreResult<()>> {
-        self.finish_run_after(Vec::new(), run_id, status, error, now_ms)
+        self.end_run(RunEnd {
+            run_id: run_id.to_string(),
+            status,
+            error,
+            at_ms: now_ms,
+            journal: Vec::new(),
+        })
     }
 
-    /// Writes the journal entries `ops`, then ends the run as [`Store::finish_run`] does, in
-    /// one transaction.
-    fn finish_run_after(
-        &self,
-        ops: Vec<JournalOp>,
-        run_id: &str,
-        status: RunStatus,
-        error: Option<Json>,
-        now_ms: i64,
-    ) -> BoxFuture<'_, StoreResult<()>>;
+    /// Writes a run's last journal entries and ends it as [`Store::finish_run`] does, in one
+    /// transaction.
+    fn end_run(&self, end: RunEnd) -> BoxFuture<'_, StoreResult<()>>;
 
-    /// Ends a run as [`Store::finish_run_after`] does, then takes the next runnable run as
+    /// Ends a run as [`Store::end_run`] does, then takes the next runnable run as
     /// [`Store::claim_next`] does (a worker going on to its next run): one transaction where
     /// the store can.
-    fn finish_and_claim(
-        &self,
-        ops: Vec<JournalOp>,
-        run_id: &str,
-        status: RunStatus,
-        error: Option<Json>,
-        now_ms: i64,
-    ) -> BoxFuture<'_, StoreResult<Option<RunRecord>>> {
-        let run_id = run_id.to_string();
+    fn end_run_and_claim(&self, end: RunEnd) -> BoxFuture<'_, StoreResult<Option<RunRecord>>> {
         Box::pin(async move {
-            self.finish_run_after(ops, &run_id, status, error, now_ms)
-                .await?;
-            self.claim_next(now_ms).await
+            let at_ms = end.at_ms;
+            self.end_run(end).await?;
+            self.claim_next(at_ms).await
         })
     }
 

@@ -17,9 +17,9 @@ use tokio::task::JoinHandle;
 use tokio_postgres::{AsyncMessage, NoTls, Row};
 
 use super::{
-    CallRecord, CallStatus, EventOutcome, JournalOp, NewEvent, RUN_COLUMNS, RunRecord, RunStatus,
-    StepRecord, StepSlot, StepStatus, Store, StoreError, StoreResult, coalesce, from_text,
-    index_slot, slot_index, to_text,
+    CallRecord, CallStatus, EventOutcome, JournalOp, NewEvent, RUN_COLUMNS, RunEnd, RunRecord,
+    RunStatus, StepRecord, StepSlot, StepStatus, Store, StoreError, StoreResult, coalesce,
+    from_text, index_slot, slot_index, to_text,
 };
 use crate::connector::{BoxFuture, Json};
 
@@ -885,29 +885,24 @@ impl Store for PostgresStore {
         })
     }
 
-    fn finish_run_after(
-        &self,
-        ops: Vec<JournalOp>,
-        run_id: &str,
-        status: RunStatus,
-        error: Option<Json>,
-        now_ms: i64,
-    ) -> BoxFuture<'_, StoreResult<()>> {
-        let run_id = run_id.to_string();
+    fn end_run(&self, end: RunEnd) -> BoxFuture<'_, StoreResult<()>> {
         Box::pin(async move {
+            let RunEnd {
+                run_id,
+                status,
+                error,
+                at_ms,
+                journal,
+            } = end;
             // Whatever happens now, this process stops renewing the lease.
             self.unhold(&run_id);
             let mut client = self.inner.pool.get().await?;
             let tx = client.transaction().await?;
-            for op in &ops {
+            for op in &journal {
                 write_journal_op(&tx, &self.inner.owner, op).await?;
             }
             let dead = status == RunStatus::Failed;
-            let finished = if status.is_final() {
-                Some(now_ms)
-            } else {
-                None
-            };
+            let finished = status.is_final().then_some(at_ms);
             // Only the holder ends a run: one taken over by another process is theirs now.
             let n = tx
                 .execute(

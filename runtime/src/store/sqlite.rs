@@ -16,9 +16,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::oneshot;
 
 use super::{
-    CallRecord, CallStatus, EventOutcome, JournalOp, NewEvent, RUN_COLUMNS, RunRecord, RunStatus,
-    StepRecord, StepSlot, StepStatus, Store, StoreError, StoreResult, coalesce, from_text,
-    index_slot, slot_index, to_text,
+    CallRecord, CallStatus, EventOutcome, JournalOp, NewEvent, RUN_COLUMNS, RunEnd, RunRecord,
+    RunStatus, StepRecord, StepSlot, StepStatus, Store, StoreError, StoreResult, coalesce,
+    from_text, index_slot, slot_index, to_text,
 };
 use crate::connector::{BoxFuture, Json};
 
@@ -40,7 +40,9 @@ pub const SYNC_AFTER: std::time::Duration = std::time::Duration::from_millis(20)
 /// How long the writer waits for more requests to share a commit with (group commit), unless
 /// [`GATHER_ENOUGH`] are already there. Every commit appends each page it changed to the WAL
 /// (4 KiB each, and the same few hot pages of the runs, events and journal tables every time),
-/// so sharing commits saves most of the store's work, at the price of this much latency.
+/// and wakes the tasks it answers: below saturation, sharing commits is what keeps the writer
+/// thread from falling behind (BENCHMARKS.md: p99 at 1,000 events/s offered went from about
+/// 50 to 115 ms without this wait to about 10 ms with it).
 const COMMIT_DELAY: std::time::Duration = std::time::Duration::from_micros(250);
 /// A batch this large commits at once.
 const GATHER_ENOUGH: usize = 16;
@@ -275,8 +277,6 @@ fn writer(conn: Connection, jobs: mpsc::Receiver<Job>) {
                 Ok(job) => batch.push(job),
                 Err(mpsc::TryRecvError::Disconnected) => break,
                 Err(mpsc::TryRecvError::Empty) => {
-                    // Each commit rewrites the pages it touched: a commit shared by more jobs
-                    // writes far fewer pages per job (see COMMIT_DELAY).
                     let now = std::time::Instant::now();
                     if batch.len() >= GATHER_ENOUGH || now >= gather_until {
                         break;
@@ -398,28 +398,17 @@ fn write_journal(conn: &Connection, ops: &[JournalOp]) -> StoreResult<()> {
 }
 
 /// Writes a run's last journal entries and its status.
-fn finish_run(
-    conn: &Connection,
-    ops: &[JournalOp],
-    run_id: &str,
-    status: RunStatus,
-    error: Option<Json>,
-    now_ms: i64,
-) -> StoreResult<()> {
-    write_journal(conn, ops)?;
-    let dead = status == RunStatus::Failed;
-    let finished = if status.is_final() {
-        Some(now_ms)
-    } else {
-        None
-    };
+fn end_run(conn: &Connection, end: &RunEnd) -> StoreResult<()> {
+    write_journal(conn, &end.journal)?;
+    let dead = end.status == RunStatus::Failed;
+    let finished = end.status.is_final().then_some(end.at_ms);
     exec(
         conn,
         "UPDATE runs SET status = ?2, error = ?3, finished_at_ms = ?4, dead = ?5 WHERE id = ?1",
         params![
-            run_id,
-            status.as_str(),
-            error.as_ref().map(to_text),
+            end.run_id,
+            end.status.as_str(),
+            end.error.as_ref().map(to_text),
             finished,
             i64::from(dead)
         ],
@@ -754,30 +743,14 @@ impl Store for SqliteStore {
         self.with(move |conn| write_journal(conn, &ops))
     }
 
-    fn finish_run_after(
-        &self,
-        ops: Vec<JournalOp>,
-        run_id: &str,
-        status: RunStatus,
-        error: Option<Json>,
-        now_ms: i64,
-    ) -> BoxFuture<'_, StoreResult<()>> {
-        let run_id = run_id.to_string();
-        self.with(move |conn| finish_run(conn, &ops, &run_id, status, error, now_ms))
+    fn end_run(&self, end: RunEnd) -> BoxFuture<'_, StoreResult<()>> {
+        self.with(move |conn| end_run(conn, &end))
     }
 
-    fn finish_and_claim(
-        &self,
-        ops: Vec<JournalOp>,
-        run_id: &str,
-        status: RunStatus,
-        error: Option<Json>,
-        now_ms: i64,
-    ) -> BoxFuture<'_, StoreResult<Option<RunRecord>>> {
-        let run_id = run_id.to_string();
+    fn end_run_and_claim(&self, end: RunEnd) -> BoxFuture<'_, StoreResult<Option<RunRecord>>> {
         self.with(move |conn| {
-            finish_run(conn, &ops, &run_id, status, error, now_ms)?;
-            claim_next(conn, now_ms)
+            end_run(conn, &end)?;
+            claim_next(conn, end.at_ms)
         })
     }
 
