@@ -5,11 +5,35 @@
 //! Each successful write call (an op the catalog does not mark read-only) records what it set;
 //! an incoming event that reports the same SKU and quantity on the same channel within
 //! [`ECHO_WINDOW_MS`] consumes that record and is dropped. Locations are not distinguished.
+//!
+//! An echo also says when the channel took our write, by the channel's own clock: events of the
+//! key that the channel reported as happening before it describe a state we have since
+//! overwritten, and are stale. So that this is known before such an event's run starts, a
+//! queued run (not started yet) whose event came from a channel we wrote its SKU to, and whose
+//! echo has not come back, waits for that echo, at most [`ECHO_WAIT_MS`] after the write. It
+//! waits only for a channel that has echoed one of our writes within [`ECHOING_MS`]: one
+//! that never reports our writes back (or whose trigger does not take those events) would
+//! otherwise hold every run of a SKU we write for the whole wait.
 
 use crate::connector::Json;
 
 /// How long after a write its echo is expected (ms).
 pub const ECHO_WINDOW_MS: i64 = 10 * 60 * 1000;
+
+/// How long after a write to a channel a queued run of an event from that channel, for the same
+/// SKU, waits for the write's echo before it starts anyway (ms). A channel that sends no webhook
+/// for a write that changed nothing is the usual reason for the echo not to come.
+pub const ECHO_WAIT_MS: i64 = 5_000;
+
+/// A channel that reported one of our writes back within this long is expected to report the
+/// next ones too (ms).
+pub const ECHOING_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// For a claim at `now_ms`: writes since the first time are awaited, on channels that echoed a
+/// write since the second.
+pub fn awaiting_since(now_ms: i64) -> (i64, i64) {
+    (now_ms - ECHO_WAIT_MS, now_ms - ECHOING_MS)
+}
 
 /// Reads a SKU and an integer quantity from the first of the given dotted paths that exist.
 pub fn sku_quantity(

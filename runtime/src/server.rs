@@ -144,6 +144,7 @@ async fn receive(State(hook): State<Hook>, headers: HeaderMap, body: Bytes) -> R
     }
     let mut results = Vec::with_capacity(ready.len());
     let mut any_queued = false;
+    let mut any_echo = false;
     for (workflow, event_id, occurred_at_ms, payload) in ready {
         let name = workflow.name;
         let outcome = match hook
@@ -173,6 +174,8 @@ async fn receive(State(hook): State<Hook>, headers: HeaderMap, body: Bytes) -> R
                 serde_json::json!({ "workflow": name, "status": "duplicate" })
             }
             EventOutcome::Echo => {
+                // A queued run may have been waiting for this echo.
+                any_echo = true;
                 metrics::counter!("handled_events_echoed_total", "workflow" => name).increment(1);
                 serde_json::json!({ "workflow": name, "status": "echo" })
             }
@@ -183,7 +186,7 @@ async fn receive(State(hook): State<Hook>, headers: HeaderMap, body: Bytes) -> R
         };
         results.push(result);
     }
-    if any_queued {
+    if any_queued || any_echo {
         hook.wake.notify_one();
     }
     let status = if any_queued {

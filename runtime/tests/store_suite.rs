@@ -131,6 +131,7 @@ suite!(
     runs_of_one_key_apply_in_event_order_across_workflows,
     an_echo_makes_older_queued_runs_stale,
     a_batch_of_journal_entries_and_end_run_and_claim,
+    a_run_waits_for_the_echo_of_our_write_to_its_channel,
 );
 
 fn event(id: &str, key: Option<&str>, at: Option<i64>, run: &str) -> NewEvent {
@@ -994,7 +995,7 @@ async fn concurrent_starts_migrate_once() {
         .unwrap();
     // Each migration applied once.
     let versions: Vec<i32> = rows.iter().map(|r| r.get(0)).collect();
-    assert_eq!(versions, [1, 2]);
+    assert_eq!(versions, [1, 2, 3]);
     assert_eq!(stores[3].queue_depth().await.unwrap(), 0);
 }
 
@@ -1095,4 +1096,89 @@ async fn a_batch_of_journal_entries_and_end_run_and_claim(db: &Db) {
         .await
         .unwrap();
     assert!(none.is_none());
+}
+
+async fn a_run_waits_for_the_echo_of_our_write_to_its_channel(db: &Db) {
+    use handled_runtime::echo::ECHO_WAIT_MS;
+    let store = db.handle().await;
+    let from_channel = |id: &str, sku: &str, quantity: i64, at: i64| {
+        let mut e = event(id, Some(sku), Some(at), id);
+        e.echo = Some(("fake".into(), sku.into(), quantity));
+        e
+    };
+    let write = |sku: &str, quantity: i64, at_ms: i64| Write {
+        channel: "fake".into(),
+        sku: sku.into(),
+        quantity,
+        at_ms,
+    };
+    let queued = |id: &str| EventOutcome::Queued(id.to_string());
+    // Until the channel has echoed one of our writes, no run waits for an echo from it.
+    store.record_write(write("A", 1, 900)).await.unwrap();
+    let a2 = from_channel("a2", "A", 2, 100);
+    assert_eq!(store.record_event(a2).await.unwrap(), queued("a2"));
+    assert_eq!(store.claim_next(901).await.unwrap().unwrap().id, "a2");
+    store
+        .finish_run("a2", RunStatus::Completed, None, 902)
+        .await
+        .unwrap();
+    let echo = from_channel("a1", "A", 1, 120);
+    assert_eq!(store.record_event(echo).await.unwrap(), EventOutcome::Echo);
+    // Now it has. We write 1 for Q and 3 for T; meanwhile its events of 2 and 4 at 100 (made
+    // before our writes reached it) are queued.
+    store.record_write(write("Q", 1, 1_000)).await.unwrap();
+    store.record_write(write("T", 3, 1_000)).await.unwrap();
+    for (id, sku, quantity) in [("q2", "Q", 2), ("t4", "T", 4), ("z5", "Z", 5)] {
+        assert_eq!(
+            store
+                .record_event(from_channel(id, sku, quantity, 100))
+                .await
+                .unwrap(),
+            queued(id)
+        );
+    }
+    // Only the SKU we did not write runs; the others wait for their echo.
+    assert_eq!(store.claim_next(1_001).await.unwrap().unwrap().id, "z5");
+    assert!(store.claim_next(1_001).await.unwrap().is_none());
+    // The echo of our write to Q comes back at 150: the event at 100 is stale, without running.
+    assert_eq!(
+        store
+            .record_event(from_channel("q1", "Q", 1, 150))
+            .await
+            .unwrap(),
+        EventOutcome::Echo
+    );
+    assert!(store.claim_next(1_002).await.unwrap().is_none());
+    let q2 = store.run("q2").await.unwrap().unwrap();
+    assert_eq!(q2.status, RunStatus::Skipped);
+    assert_eq!(q2.error.unwrap()["stale"], true);
+    // No echo of our write to T comes: its run starts once the wait is over.
+    assert!(
+        store
+            .claim_next(1_000 + ECHO_WAIT_MS)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let t4 = store
+        .claim_next(1_001 + ECHO_WAIT_MS)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((t4.id.as_str(), t4.attempt), ("t4", 1));
+    // A run that has started once does not wait again.
+    store
+        .finish_run("t4", RunStatus::Queued, None, 1_002 + ECHO_WAIT_MS)
+        .await
+        .unwrap();
+    store
+        .record_write(write("T", 8, 1_003 + ECHO_WAIT_MS))
+        .await
+        .unwrap();
+    let again = store
+        .claim_next(1_004 + ECHO_WAIT_MS)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((again.id.as_str(), again.attempt), ("t4", 2));
 }

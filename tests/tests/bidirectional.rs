@@ -163,12 +163,21 @@ async fn a_shopify_change_is_not_echoed_back() {
 /// Both sides change the same SKUs at the same time, several rounds: no ping-pong (at most one
 /// run per change made by a person), and both sides end with the same quantity per SKU.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-#[ignore = "known race: when both sides change a SKU within the same moment and the channel's webhook echoing our write arrives after the other side's queued run has started, the two sides end swapped; passes when echoes arrive promptly (run with --include-ignored)"]
 async fn concurrent_changes_on_both_sides_end_consistent() {
     const SKUS: usize = 8;
     const ROUNDS: usize = 5;
     let (emulators, mut program, _dir) = setup(SKUS).await;
-    let mut changes = 0;
+    // First each side sees the other echo a write: a run waits for the echo of our write to its
+    // channel only once that channel has shown that it reports our writes back.
+    emulators.shopify.set_available(&sku(0), None, 1).unwrap();
+    settle(&program).await;
+    emulators.wms.set_quantity(&sku(1), Some(LOCATION), 2);
+    settle(&program).await;
+    assert_eq!(
+        counter(&program, "handled_events_echoed_total", None).await,
+        2
+    );
+    let mut changes = 2;
     for round in 0..ROUNDS {
         for s in 0..SKUS {
             // Shopify's merchant sets odd quantities, the warehouse even ones.

@@ -542,3 +542,9 @@ fn coalesce(older: Json, newest: Json) -> Json {
         other => other,
     }
 }
+
+/// Counts an event found stale when its queued run came up (`handled_events_stale_total`, as
+/// for one found stale on arrival).
+fn count_stale(workflow: String) {
+    metrics::counter!("handled_events_stale_total", "workflow" => workflow).increment(1);
+}

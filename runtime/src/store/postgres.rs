@@ -33,6 +33,10 @@ const MIGRATIONS: &[(i32, &str)] = &[
         2,
         include_str!("../../migrations/postgres/0002_staleness.sql"),
     ),
+    (
+        3,
+        include_str!("../../migrations/postgres/0003_echo_wait.sql"),
+    ),
 ];
 
 /// Makes the current transaction wait for its commit to reach the disk.
@@ -418,8 +422,18 @@ async fn end_if_stale(
         &[&run.id],
     )
     .await?;
+    super::count_stale(run.workflow.clone());
     Ok(true)
 }
+
+/// A run not started yet whose event came from a channel we wrote its SKU to since `$4`, and
+/// whose echo has not come back, waits for that echo if the channel has echoed our writes
+/// since `$5` (`crate::echo`).
+const NOT_AWAITING_ECHO: &str = "(r.attempt > 0 OR r.echo_channel IS NULL
+        OR NOT EXISTS (SELECT 1 FROM writes w WHERE w.channel = r.echo_channel
+                       AND w.sku = r.echo_sku AND w.at_ms >= $4)
+        OR NOT EXISTS (SELECT 1 FROM echo_channels c WHERE c.channel = r.echo_channel
+                       AND c.last_echo_ms >= $5))";
 
 const CLAIMABLE: &str = "r.status IN ('queued', 'running')
     AND (r.status = 'queued' OR r.lease_until < now())
@@ -607,6 +621,13 @@ impl PostgresStore {
                     &[&event_row],
                 )
                 .await?;
+                tx.execute(
+                    "INSERT INTO echo_channels (channel, last_echo_ms) VALUES ($1, $2)
+                     ON CONFLICT (channel) DO UPDATE SET
+                       last_echo_ms = GREATEST(echo_channels.last_echo_ms, excluded.last_echo_ms)",
+                    &[channel, &event.received_at_ms],
+                )
+                .await?;
                 // The channel now holds what we wrote, as of this echo: events of the key that
                 // happened before it are stale, queued or yet to come.
                 if let (Some(key), Some(at)) = (&event.key, event.occurred_at_ms) {
@@ -620,6 +641,8 @@ impl PostgresStore {
                     )
                     .await?;
                 }
+                // A run waiting for this echo may start now, in any process.
+                tx.batch_execute(&self.notify_sql()).await?;
                 tx.commit().await?;
                 return Ok(EventOutcome::Echo);
             }
@@ -685,8 +708,9 @@ impl PostgresStore {
         .await?;
         let run_at = event.received_at_ms + event.coalesce_ms.unwrap_or(0);
         tx.execute(
-            "INSERT INTO runs (id, workflow, key, status, payload, created_at_ms, run_at_ms)
-             VALUES ($1, $2, $3, 'queued', $4, $5, $6)",
+            "INSERT INTO runs (id, workflow, key, status, payload, created_at_ms, run_at_ms,
+                echo_channel, echo_sku)
+             VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8)",
             &[
                 &event.run_id,
                 &event.workflow,
@@ -694,6 +718,8 @@ impl PostgresStore {
                 &to_text(&event.payload),
                 &event.received_at_ms,
                 &run_at,
+                &event.echo.as_ref().map(|e| &e.0),
+                &event.echo.as_ref().map(|e| &e.1),
             ],
         )
         .await?;
@@ -727,14 +753,25 @@ impl Store for PostgresStore {
                     started_at_ms = COALESCE(started_at_ms, $1), owner = $2,
                     lease_until = now() + $3::bigint * interval '1 millisecond'
                  WHERE seq = (SELECT r.seq FROM runs r WHERE {CLAIMABLE} AND r.run_at_ms <= $1
+                              AND {NOT_AWAITING_ECHO}
                               ORDER BY r.seq LIMIT 1 FOR UPDATE SKIP LOCKED)
                  RETURNING {RUN_COLUMNS}"
             );
+            let (wrote_since, echoing_since) = crate::echo::awaiting_since(now_ms);
             let mut run = None;
             // A run made stale while it waited is ended, and the next one claimed.
             for _ in 0..1000 {
                 let row = tx
-                    .query_opt(&sql, &[&now_ms, &self.inner.owner, &self.inner.lease_ms])
+                    .query_opt(
+                        &sql,
+                        &[
+                            &now_ms,
+                            &self.inner.owner,
+                            &self.inner.lease_ms,
+                            &wrote_since,
+                            &echoing_since,
+                        ],
+                    )
                     .await?;
                 let Some(claimed) = row.as_ref().map(run_row) else {
                     break;

@@ -139,6 +139,14 @@ const MIGRATIONS: &[&str] = &[
     // A run's events are looked up when it is claimed; old events when they are pruned.
     "CREATE INDEX events_run ON events (run_id);
     CREATE INDEX events_received ON events (received_at_ms);",
+    // The channel and SKU a run's event reported, so that it waits for the echo of a write of
+    // ours to them before it starts (`crate::echo`).
+    "ALTER TABLE runs ADD COLUMN echo_channel TEXT;
+    ALTER TABLE runs ADD COLUMN echo_sku TEXT;
+    CREATE TABLE echo_channels (
+        channel TEXT PRIMARY KEY,
+        last_echo_ms INTEGER NOT NULL
+    );",
 ];
 
 /// The SQLite store.
@@ -419,11 +427,16 @@ fn end_run(conn: &Connection, end: &RunEnd) -> StoreResult<()> {
 /// Takes the next runnable run (see [`Store::claim_next`]).
 fn claim_next(conn: &Connection, now_ms: i64) -> StoreResult<Option<RunRecord>> {
     let sql = format!(
-        "SELECT r.id FROM runs r WHERE {RUNNABLE} AND r.run_at_ms <= ?1 ORDER BY r.seq LIMIT 1"
+        "SELECT r.id FROM runs r WHERE {RUNNABLE} AND r.run_at_ms <= ?1 AND {NOT_AWAITING_ECHO}
+         ORDER BY r.seq LIMIT 1"
     );
+    let (wrote_since, echoing_since) = crate::echo::awaiting_since(now_ms);
     // A run made stale by an echo while it waited is ended, and the next one looked at.
     for _ in 0..1000 {
-        let id: Option<String> = query_row(conn, &sql, [now_ms], |r| r.get(0)).optional()?;
+        let id: Option<String> = query_row(conn, &sql, [now_ms, wrote_since, echoing_since], |r| {
+            r.get(0)
+        })
+        .optional()?;
         let Some(id) = id else {
             return Ok(None);
         };
@@ -485,21 +498,28 @@ fn start_if_runnable(conn: &Connection, id: &str, now_ms: i64) -> StoreResult<Op
 /// write of a newer state for the key while it waited (an echo). Otherwise, when it will start,
 /// records its event's time as the key's last applied one. Says whether it ended the run.
 fn end_if_stale(conn: &Connection, id: &str, now_ms: i64) -> StoreResult<bool> {
-    /// The run's key, its event's time, the key's last echo and its last applied event.
-    type Times = (Option<String>, Option<i64>, Option<i64>, Option<i64>);
+    /// The run's workflow and key, its event's time, the key's last echo and its last applied
+    /// event.
+    type Times = (
+        String,
+        Option<String>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+    );
     let found: Option<Times> = query_row(
         conn,
-        "SELECT r.key, MAX(e.occurred_at_ms), k.echo_ms, a.applied_ms FROM runs r
+        "SELECT r.workflow, r.key, MAX(e.occurred_at_ms), k.echo_ms, a.applied_ms FROM runs r
          LEFT JOIN events e ON e.run_id = r.id
          LEFT JOIN key_state k ON k.workflow = r.workflow AND k.key = r.key
          LEFT JOIN key_applied a ON a.key = r.key
          WHERE r.id = ?1 AND r.attempt = 0
          GROUP BY r.id",
         [id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
     )
     .optional()?;
-    let Some((Some(key), Some(at), echo, applied)) = found else {
+    let Some((workflow, Some(key), Some(at), echo, applied)) = found else {
         return Ok(false);
     };
     let reason = if echo.is_some_and(|echo| at < echo) {
@@ -526,8 +546,18 @@ fn end_if_stale(conn: &Connection, id: &str, now_ms: i64) -> StoreResult<bool> {
         "UPDATE events SET status = 'stale' WHERE run_id = ?1",
         [id],
     )?;
+    super::count_stale(workflow);
     Ok(true)
 }
+
+/// A run not started yet whose event came from a channel we wrote its SKU to since `?2`, and
+/// whose echo has not come back, waits for that echo if the channel has echoed our writes
+/// since `?3` (`crate::echo`).
+const NOT_AWAITING_ECHO: &str = "(r.attempt > 0 OR r.echo_channel IS NULL
+        OR NOT EXISTS (SELECT 1 FROM writes w WHERE w.channel = r.echo_channel
+                       AND w.sku = r.echo_sku AND w.at_ms >= ?2)
+        OR NOT EXISTS (SELECT 1 FROM echo_channels c WHERE c.channel = r.echo_channel
+                       AND c.last_echo_ms >= ?3))";
 
 /// A queued run is runnable when no earlier queued or running run has its key.
 const RUNNABLE: &str = "r.status = 'queued' AND (r.key IS NULL OR NOT EXISTS (
@@ -558,6 +588,11 @@ impl Store for SqliteStore {
                     .optional()?;
                 if let Some(id) = write {
                     exec(conn, "DELETE FROM writes WHERE id = ?1", [id])?;
+                    exec(conn,
+                        "INSERT INTO echo_channels (channel, last_echo_ms) VALUES (?1, ?2)
+                         ON CONFLICT (channel) DO UPDATE SET last_echo_ms = MAX(last_echo_ms, excluded.last_echo_ms)",
+                        params![channel, event.received_at_ms],
+                    )?;
                     // The channel now holds what we wrote, as of this echo: events of the key
                     // that happened before it are stale, queued or yet to come.
                     if let (Some(key), Some(at)) = (&event.key, event.occurred_at_ms) {
@@ -628,9 +663,12 @@ impl Store for SqliteStore {
             }
             let run_at = event.received_at_ms + event.coalesce_ms.unwrap_or(0);
             exec(conn,
-                "INSERT INTO runs (id, workflow, key, status, payload, created_at_ms, run_at_ms)
-                 VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6)",
-                params![event.run_id, event.workflow, event.key, to_text(&event.payload), event.received_at_ms, run_at],
+                "INSERT INTO runs (id, workflow, key, status, payload, created_at_ms, run_at_ms, echo_channel, echo_sku)
+                 VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    event.run_id, event.workflow, event.key, to_text(&event.payload), event.received_at_ms, run_at,
+                    event.echo.as_ref().map(|e| &e.0), event.echo.as_ref().map(|e| &e.1),
+                ],
             )?;
             if event.start_now {
                 start_if_runnable(conn, &event.run_id, event.received_at_ms)?;

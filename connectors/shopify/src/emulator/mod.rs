@@ -181,7 +181,10 @@ struct Change {
     item: u64,
     location: u64,
     available: i64,
+    /// The level's `updated_at` (whole seconds, as Shopify writes it).
     updated_at: String,
+    /// `X-Shopify-Triggered-At`: when the change happened, to the nanosecond.
+    triggered_at: String,
 }
 
 /// Builds the emulator's router and its handle from a fixture (format in the module doc).
@@ -296,6 +299,7 @@ impl EmulatorHandle {
                 location: loc,
                 available: quantity,
                 updated_at: level.updated_at.clone(),
+                triggered_at: shop::now_precise(),
             }
         };
         self.emit(vec![change]);
@@ -338,7 +342,7 @@ impl EmulatorHandle {
                 } else {
                     Duration::ZERO
                 };
-                let triggered_at = c.updated_at.clone();
+                let triggered_at = c.triggered_at.clone();
                 let webhook_id = {
                     let mut s = lock(&self.inner.stats);
                     s.sent += 1;
@@ -1053,6 +1057,7 @@ fn set_quantities(
                     location: *loc,
                     available: level.available,
                     updated_at: at.clone(),
+                    triggered_at: shop::now_precise(),
                 });
             }
             let _ = target;
