@@ -49,6 +49,12 @@ const GATHER_ENOUGH: usize = 16;
 /// The most requests one commit takes.
 const MAX_BATCH: usize = 512;
 
+/// WAL pages after which a commit copies the WAL back into the database (SQLite's default is
+/// 1,000). The same few pages of the queue and journal tables change in every commit, so a
+/// checkpoint copies each of them once however long the WAL grew: fewer, larger checkpoints
+/// cost less.
+const WAL_AUTOCHECKPOINT: i64 = 4_000;
+
 /// Statements kept prepared.
 const STATEMENT_CACHE: usize = 64;
 
@@ -147,6 +153,10 @@ const MIGRATIONS: &[&str] = &[
         channel TEXT PRIMARY KEY,
         last_echo_ms INTEGER NOT NULL
     );",
+    // When a run's (newest) event happened, read with the run when it is claimed.
+    "ALTER TABLE runs ADD COLUMN occurred_at_ms INTEGER;
+    UPDATE runs SET occurred_at_ms = (SELECT MAX(e.occurred_at_ms) FROM events e WHERE e.run_id = runs.id)
+    WHERE status = 'queued';",
 ];
 
 /// The SQLite store.
@@ -176,6 +186,10 @@ impl SqliteStore {
         }
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Each request of a shared commit runs in its own savepoint: keep the statement journal
+        // that needs in memory, not in a temporary file opened and removed at every commit.
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         migrate(&conn)?;
         let (jobs, receiver) = mpsc::channel::<Job>();
@@ -426,21 +440,32 @@ fn end_run(conn: &Connection, end: &RunEnd) -> StoreResult<()> {
 
 /// Takes the next runnable run (see [`Store::claim_next`]).
 fn claim_next(conn: &Connection, now_ms: i64) -> StoreResult<Option<RunRecord>> {
-    let sql = format!(
-        "SELECT r.id FROM runs r WHERE {RUNNABLE} AND r.run_at_ms <= ?1 AND {NOT_AWAITING_ECHO}
-         ORDER BY r.seq LIMIT 1"
-    );
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "SELECT r.id, r.workflow, r.key, r.attempt, r.occurred_at_ms FROM runs r
+             WHERE {RUNNABLE} AND r.run_at_ms <= ?1 AND {NOT_AWAITING_ECHO}
+             ORDER BY r.seq LIMIT 1"
+        )
+    });
     let (wrote_since, echoing_since) = crate::echo::awaiting_since(now_ms);
     // A run made stale by an echo while it waited is ended, and the next one looked at.
     for _ in 0..1000 {
-        let id: Option<String> = query_row(conn, &sql, [now_ms, wrote_since, echoing_since], |r| {
-            r.get(0)
+        /// The run's id, workflow, key, attempts and when its event happened.
+        type Next = (String, String, Option<String>, u32, Option<i64>);
+        let next: Option<Next> = query_row(conn, &SQL, [now_ms, wrote_since, echoing_since], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })
         .optional()?;
-        let Some(id) = id else {
+        let Some((id, workflow, key, attempt, occurred)) = next else {
             return Ok(None);
         };
-        if !end_if_stale(conn, &id, now_ms)? {
+        let stale = match (key, occurred) {
+            (Some(key), Some(at)) if attempt == 0 => {
+                end_if_stale(conn, &id, workflow, &key, at, now_ms)?
+            }
+            _ => false,
+        };
+        if !stale {
             return start(conn, &id, now_ms);
         }
     }
@@ -472,14 +497,18 @@ fn load_run(conn: &Connection, id: &str) -> StoreResult<Option<RunRecord>> {
 }
 
 fn start(conn: &Connection, id: &str, now_ms: i64) -> StoreResult<Option<RunRecord>> {
-    exec(
-        conn,
-        "UPDATE runs SET status = 'running', attempt = attempt + 1,
-                started_at_ms = COALESCE(started_at_ms, ?2)
-         WHERE id = ?1 AND status = 'queued'",
-        params![id, now_ms],
-    )?;
-    load_run(conn, id)
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "UPDATE runs SET status = 'running', attempt = attempt + 1,
+                    started_at_ms = COALESCE(started_at_ms, ?2)
+             WHERE id = ?1 AND status = 'queued'
+             RETURNING {RUN_COLUMNS}"
+        )
+    });
+    match query_row(conn, &SQL, params![id, now_ms], run_row).optional()? {
+        Some(run) => Ok(Some(run)),
+        None => load_run(conn, id),
+    }
 }
 
 /// Starts a queued run if it is runnable; returns the run as it then is.
@@ -497,31 +526,29 @@ fn start_if_runnable(conn: &Connection, id: &str, now_ms: i64) -> StoreResult<Op
 /// their events happened, whichever workflow they belong to), or its channel reported our own
 /// write of a newer state for the key while it waited (an echo). Otherwise, when it will start,
 /// records its event's time as the key's last applied one. Says whether it ended the run.
-fn end_if_stale(conn: &Connection, id: &str, now_ms: i64) -> StoreResult<bool> {
-    /// The run's workflow and key, its event's time, the key's last echo and its last applied
-    /// event.
-    type Times = (
-        String,
-        Option<String>,
-        Option<i64>,
-        Option<i64>,
-        Option<i64>,
-    );
-    let found: Option<Times> = query_row(
+fn end_if_stale(
+    conn: &Connection,
+    id: &str,
+    workflow: String,
+    key: &str,
+    at: i64,
+    now_ms: i64,
+) -> StoreResult<bool> {
+    let echo: Option<i64> = query_row(
         conn,
-        "SELECT r.workflow, r.key, MAX(e.occurred_at_ms), k.echo_ms, a.applied_ms FROM runs r
-         LEFT JOIN events e ON e.run_id = r.id
-         LEFT JOIN key_state k ON k.workflow = r.workflow AND k.key = r.key
-         LEFT JOIN key_applied a ON a.key = r.key
-         WHERE r.id = ?1 AND r.attempt = 0
-         GROUP BY r.id",
-        [id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        "SELECT echo_ms FROM key_state WHERE workflow = ?1 AND key = ?2",
+        params![workflow, key],
+        |r| r.get(0),
+    )
+    .optional()?
+    .flatten();
+    let applied: Option<i64> = query_row(
+        conn,
+        "SELECT applied_ms FROM key_applied WHERE key = ?1",
+        [key],
+        |r| r.get(0),
     )
     .optional()?;
-    let Some((workflow, Some(key), Some(at), echo, applied)) = found else {
-        return Ok(false);
-    };
     let reason = if echo.is_some_and(|echo| at < echo) {
         "before this run started, its channel reported our own write of a newer state for its key"
     } else if applied.is_some_and(|applied| at < applied) {
@@ -653,7 +680,12 @@ impl Store for SqliteStore {
                     .optional()?;
                 if let Some((id, older)) = waiting {
                     let merged = coalesce(serde_json::from_str(&older).unwrap_or(Json::Null), event.payload.clone());
-                    exec(conn, "UPDATE runs SET payload = ?2 WHERE id = ?1", params![id, to_text(&merged)])?;
+                    exec(conn,
+                        "UPDATE runs SET payload = ?2, occurred_at_ms = CASE WHEN ?3 IS NULL THEN occurred_at_ms
+                           ELSE MAX(COALESCE(occurred_at_ms, ?3), ?3) END
+                         WHERE id = ?1",
+                        params![id, to_text(&merged), event.occurred_at_ms],
+                    )?;
                     exec(conn,
                         "UPDATE events SET run_id = ?3 WHERE workflow = ?1 AND event_id = ?2",
                         params![event.workflow, event.event_id, id],
@@ -663,11 +695,12 @@ impl Store for SqliteStore {
             }
             let run_at = event.received_at_ms + event.coalesce_ms.unwrap_or(0);
             exec(conn,
-                "INSERT INTO runs (id, workflow, key, status, payload, created_at_ms, run_at_ms, echo_channel, echo_sku)
-                 VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO runs (id, workflow, key, status, payload, created_at_ms, run_at_ms, echo_channel, echo_sku,
+                   occurred_at_ms)
+                 VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
                     event.run_id, event.workflow, event.key, to_text(&event.payload), event.received_at_ms, run_at,
-                    event.echo.as_ref().map(|e| &e.0), event.echo.as_ref().map(|e| &e.1),
+                    event.echo.as_ref().map(|e| &e.0), event.echo.as_ref().map(|e| &e.1), event.occurred_at_ms,
                 ],
             )?;
             if event.start_now {
