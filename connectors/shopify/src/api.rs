@@ -25,6 +25,8 @@ const DEFAULT_COST: f64 = 60.0;
 pub struct CostBucket {
     state: Mutex<BucketState>,
     pause: Pause,
+    /// Wakes the callers waiting for the bucket when a response reports it.
+    reported: tokio::sync::Notify,
 }
 
 #[derive(Debug)]
@@ -48,6 +50,7 @@ impl Default for CostBucket {
                 costs: HashMap::new(),
             }),
             pause: Pause::new(),
+            reported: tokio::sync::Notify::new(),
         }
     }
 }
@@ -57,35 +60,44 @@ impl CostBucket {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Waits until the bucket (as last reported, refilled since) holds the query's cost, and
-    /// books that cost so concurrent callers queue behind it.
+    /// Waits until the bucket (as last reported, refilled since) holds the query's cost, then
+    /// books that cost. A caller that has to wait looks again whenever a response reports the
+    /// bucket (the first responses replace the assumed plan with the shop's real one).
     pub async fn reserve(&self, query: &'static str) {
         self.pause.wait().await;
-        let wait = {
-            let mut s = self.lock();
-            // A margin for other clients of the same app and shop spending from the bucket.
-            let margin = (s.maximum * 0.02).max(10.0);
-            let cost =
-                (s.costs.get(query).copied().unwrap_or(DEFAULT_COST) + margin).min(s.maximum);
-            let now = Instant::now();
-            let refilled = (s.available + s.restore_rate * now.duration_since(s.at).as_secs_f64())
+        loop {
+            let reported = self.reported.notified();
+            tokio::pin!(reported);
+            reported.as_mut().enable();
+            let wait = {
+                let mut s = self.lock();
+                // A margin for other clients of the same app and shop spending from the bucket.
+                let margin = (s.maximum * 0.02).max(10.0);
+                let cost = s.costs.get(query).copied().unwrap_or(DEFAULT_COST);
+                let need = (cost + margin).min(s.maximum);
+                let now = Instant::now();
+                let refilled = (s.available
+                    + s.restore_rate * now.duration_since(s.at).as_secs_f64())
                 .min(s.maximum);
-            s.available = refilled - cost;
-            s.at = now;
-            let short = -s.available;
-            s.available += margin.min(cost);
-            if short <= 0.0 || s.restore_rate <= 0.0 {
-                Duration::ZERO
-            } else {
-                Duration::from_secs_f64(short / s.restore_rate)
+                if refilled >= need || s.restore_rate <= 0.0 {
+                    s.available = refilled - cost.min(need);
+                    s.at = now;
+                    Duration::ZERO
+                } else {
+                    Duration::from_secs_f64((need - refilled) / s.restore_rate)
+                }
+            };
+            if wait.is_zero() {
+                return;
             }
-        };
-        if !wait.is_zero() {
             tracing::debug!(
                 wait_ms = wait.as_millis() as u64,
                 "shopify: waiting for the cost bucket"
             );
-            tokio::time::sleep(wait).await;
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = reported => {}
+            }
         }
     }
 
@@ -105,6 +117,8 @@ impl CostBucket {
             s.available = avail;
             s.restore_rate = rate;
             s.at = Instant::now();
+            drop(s);
+            self.reported.notify_waiters();
         }
     }
 
@@ -127,7 +141,15 @@ pub struct ShopifyConnector {
     /// The SKU of each variant looked up so far (variant GID → SKU), so that a write by
     /// product and variant id can name its SKU for echo suppression.
     variant_skus: Mutex<HashMap<String, String>>,
+    /// Levels read by a SKU search moments ago (variant GID → the variant, the location GID,
+    /// its available quantity, when read): the compare value of the write that follows, taken
+    /// once ([`LEVEL_FRESH_FOR`]).
+    recent_levels: Mutex<HashMap<String, (Variant, String, i64, Instant)>>,
 }
+
+/// How long a level read by a SKU search serves as the compare value of a write. A value that
+/// changed meanwhile only costs the write a stale compare, a read and a second attempt.
+const LEVEL_FRESH_FOR: Duration = Duration::from_secs(2);
 
 impl std::fmt::Debug for ShopifyConnector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -159,6 +181,7 @@ impl ShopifyConnector {
             primary_location: tokio::sync::Mutex::new(None),
             enrich_cache: Mutex::new(HashMap::new()),
             variant_skus: Mutex::new(HashMap::new()),
+            recent_levels: Mutex::new(HashMap::new()),
         })
     }
 
@@ -244,18 +267,46 @@ impl ShopifyConnector {
     /// The variant with exactly this SKU (the search is fuzzy; the comparison is not).
     pub(crate) async fn find_variant(&self, sku: &str) -> Result<Variant, CallError> {
         let query = format!("sku:\"{}\"", sku.replace('\\', "\\\\").replace('"', "\\\""));
+        // Once the primary location is known, the search also reads each variant's level there.
+        let location = self.primary_location.lock().await.clone();
         let mut after = Json::Null;
         for _page in 0..20 {
-            let data = self
-                .graphql(
-                    queries::FIND_VARIANTS,
-                    json!({"query": query, "after": after}),
-                )
-                .await?;
+            let data = match &location {
+                Some(location) => {
+                    self.graphql(
+                        queries::FIND_VARIANTS_AT,
+                        json!({"query": query, "after": after, "location": location}),
+                    )
+                    .await?
+                }
+                None => {
+                    self.graphql(
+                        queries::FIND_VARIANTS,
+                        json!({"query": query, "after": after}),
+                    )
+                    .await?
+                }
+            };
             let conn = &data["productVariants"];
             for node in conn["nodes"].as_array().into_iter().flatten() {
                 if node["sku"].as_str() == Some(sku) {
-                    return variant_from(node).map(|v| self.remember(v));
+                    let v = self.remember(variant_from(node)?);
+                    let level = &node["inventoryItem"]["inventoryLevel"];
+                    if let Some(location) = &location
+                        && !level.is_null()
+                        && let Ok(available) = available_in(level, &v.inventory_item_id, location)
+                    {
+                        let mut levels =
+                            self.recent_levels.lock().unwrap_or_else(|e| e.into_inner());
+                        if levels.len() >= 10_000 {
+                            levels.retain(|_, (.., at)| at.elapsed() < LEVEL_FRESH_FOR);
+                        }
+                        levels.insert(
+                            v.variant_id.clone(),
+                            (v.clone(), location.clone(), available, Instant::now()),
+                        );
+                    }
+                    return Ok(v);
                 }
             }
             if conn["pageInfo"]["hasNextPage"].as_bool() != Some(true) {
@@ -279,6 +330,14 @@ impl ShopifyConnector {
             skus.insert(v.variant_id.clone(), v.sku.clone());
         }
         v
+    }
+
+    /// The level a SKU search read moments ago for this variant at `location`, taken (a second
+    /// write reads afresh).
+    fn recent_level(&self, variant_id: &str, location: &str) -> Option<(Variant, i64)> {
+        let mut levels = self.recent_levels.lock().unwrap_or_else(|e| e.into_inner());
+        let (variant, at_location, available, at) = levels.remove(variant_id)?;
+        (at_location == location && at.elapsed() < LEVEL_FRESH_FOR).then_some((variant, available))
     }
 
     /// A variant by product and variant id, with its item's available quantity at `location`
@@ -399,15 +458,27 @@ impl ShopifyConnector {
             (Some(sku), _, _) => {
                 let variant = self.find_variant(sku).await?;
                 let location = self.location_id(p.location.as_deref()).await?;
-                let item = variant.inventory_item_id;
-                let current = self.read_available(&item, &location).await?;
-                (item, location, current)
+                let current = match self.recent_level(&variant.variant_id, &location) {
+                    Some((_, available)) => available,
+                    None => {
+                        self.read_available(&variant.inventory_item_id, &location)
+                            .await?
+                    }
+                };
+                (variant.inventory_item_id, location, current)
             }
             (None, Some(product), Some(variant)) => {
                 // The location first (cached after the first call), so that the variant and
-                // its level there are read in one request.
+                // its level there are read in one request, or not at all when the run's
+                // `findProduct` just read them.
                 let location = self.location_id(p.location.as_deref()).await?;
-                let (variant, current) = self.variant_level(product, variant, &location).await?;
+                let recent = self
+                    .recent_level(&gid("ProductVariant", variant), &location)
+                    .filter(|(v, _)| v.product_id == gid("Product", product));
+                let (variant, current) = match recent {
+                    Some(found) => found,
+                    None => self.variant_level(product, variant, &location).await?,
+                };
                 (variant.inventory_item_id, location, current)
             }
             _ => {

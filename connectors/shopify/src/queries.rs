@@ -14,6 +14,27 @@ pub const FIND_VARIANTS: &str = r#"query FindVariantsBySku($query: String!, $aft
   }
 }"#;
 
+/// The same search, with each variant's level at one location (the shop's primary location,
+/// once known): a write that follows `findProduct` compares with the quantity read here and
+/// needs no read of its own.
+pub const FIND_VARIANTS_AT: &str = r#"query FindVariantsBySkuAt($query: String!, $after: String, $location: ID!) {
+  productVariants(first: 25, query: $query, after: $after) {
+    nodes {
+      id
+      sku
+      product { id title status tags }
+      inventoryItem {
+        id
+        inventoryLevel(locationId: $location) {
+          id
+          quantities(names: ["available", "reserved"]) { name quantity }
+        }
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}"#;
+
 /// One variant by id, with its product, its inventory item and that item's level at one
 /// location (its available quantity, read before a set): a write by product and variant id
 /// needs one request before the set, not two.
@@ -133,6 +154,7 @@ pub const ENRICH_ITEM: &str = r#"query EnrichItem($id: ID!, $location: ID!) {
 /// Every document sent to versions 2026-01 and later, by name.
 pub const CURRENT: &[(&str, &str)] = &[
     ("FIND_VARIANTS", FIND_VARIANTS),
+    ("FIND_VARIANTS_AT", FIND_VARIANTS_AT),
     ("VARIANT_LEVEL", VARIANT_LEVEL),
     ("PRIMARY_LOCATION", PRIMARY_LOCATION),
     ("LOCATIONS", LOCATIONS),
@@ -147,6 +169,7 @@ pub const CURRENT: &[(&str, &str)] = &[
 /// Every document sent to versions before 2026-01, by name.
 pub const LEGACY: &[(&str, &str)] = &[
     ("FIND_VARIANTS", FIND_VARIANTS),
+    ("FIND_VARIANTS_AT", FIND_VARIANTS_AT),
     ("VARIANT_LEVEL", VARIANT_LEVEL),
     ("PRIMARY_LOCATION", PRIMARY_LOCATION),
     ("LOCATIONS", LOCATIONS),

@@ -311,6 +311,126 @@ async fn update_by_id_reads_variant_and_level_in_one_request() {
     }
 }
 
+/// Once the primary location is known, `findProduct` reads the variant's level there in the
+/// same request, and the write that follows compares with it: one request before the set, not
+/// two. A change in between costs a stale compare, a read and a second attempt; the level read
+/// serves one write only.
+#[tokio::test]
+async fn a_write_after_find_product_compares_with_the_level_it_read() {
+    for version in ["2026-04", "2025-07"] {
+        let (c, h, _url) = start(fixture(), version).await;
+        // The first write looks the primary location up.
+        c.call(
+            "updateInventory",
+            json!({"sku": "A-1", "quantity": 9}),
+            &info("w0"),
+        )
+        .await
+        .unwrap();
+        let ops = |h: &EmulatorHandle| h.state()["ops"].clone();
+        let sent = |before: &Value, after: &Value, field: &str| {
+            after[field]["received"].as_i64().unwrap_or(0)
+                - before[field]["received"].as_i64().unwrap_or(0)
+        };
+        let find_then_write = |q: i64, key: &'static str| {
+            let c = &c;
+            async move {
+                let p = c
+                    .call("findProduct", json!({"sku": "A-1"}), &info(key))
+                    .await
+                    .unwrap();
+                let by_id = json!({"productId": p["productId"], "variantId": p["variantId"],
+                    "quantity": q, "location": "primary"});
+                c.call("updateInventory", by_id, &info(&format!("{key}-w")))
+                    .await
+                    .unwrap()
+            }
+        };
+        let before = ops(&h);
+        let r = find_then_write(7, "f1").await;
+        let after = ops(&h);
+        assert_eq!(
+            (r["previousQuantity"].as_i64(), r["quantity"].as_i64()),
+            (Some(9), Some(7)),
+            "{version}"
+        );
+        assert_eq!(h.state()["inventory"]["A-1"]["available"], 7, "{version}");
+        assert_eq!(
+            (
+                sent(&before, &after, "productVariants"),
+                sent(&before, &after, "productVariant"),
+                sent(&before, &after, "inventoryItem"),
+                sent(&before, &after, "inventorySetQuantities"),
+            ),
+            (1, 0, 0, 1),
+            "{version}: {after}"
+        );
+
+        // Changed between the search and the write: read again, retried once, nothing lost.
+        let p = c
+            .call("findProduct", json!({"sku": "A-1"}), &info("f2"))
+            .await
+            .unwrap();
+        h.change_before_next_write("A-1", 40);
+        let by_id = |q: i64| {
+            json!({"productId": p["productId"], "variantId": p["variantId"],
+            "quantity": q, "location": "primary"})
+        };
+        let items = received(&h, "inventoryItem");
+        let r = c
+            .call("updateInventory", by_id(5), &info("f2-w"))
+            .await
+            .unwrap();
+        assert_eq!(
+            (r["previousQuantity"].as_i64(), r["quantity"].as_i64()),
+            (Some(40), Some(5)),
+            "{version}"
+        );
+        assert_eq!(received(&h, "inventoryItem") - items, 1, "{version}");
+        assert_eq!(h.state()["inventory"]["A-1"]["available"], 5, "{version}");
+
+        // The level read served that write only: the next one reads the variant and level.
+        let variants = received(&h, "productVariant");
+        let r = c
+            .call("updateInventory", by_id(4), &info("f2-w2"))
+            .await
+            .unwrap();
+        assert_eq!(r["previousQuantity"].as_i64(), Some(5), "{version}");
+        assert_eq!(received(&h, "productVariant") - variants, 1, "{version}");
+    }
+}
+
+/// Before any response, the connector assumes a standard plan's bucket (1,000 points, 50 a
+/// second); a burst larger than that waits. Once a response reports the shop's real bucket,
+/// the waiting callers look again instead of sleeping out the wait computed from the guess.
+#[tokio::test]
+async fn callers_waiting_on_the_assumed_bucket_go_once_the_real_one_is_reported() {
+    let mut fx = fixture();
+    fx["throttle"] = json!({"maximumAvailable": 1.0e9, "restoreRate": 1.0e9});
+    let (c, _h, _url) = start(fx, "2026-04").await;
+    let c = Arc::new(c);
+    // 40 unknown documents of 60 points (plus margin) each: under the assumed bucket the last
+    // ones would wait about 45 s.
+    let calls = (0..40).map(|i| {
+        let c = Arc::clone(&c);
+        tokio::spawn(async move {
+            c.call(
+                "findProduct",
+                json!({"sku": "A-1"}),
+                &info(&format!("b{i}")),
+            )
+            .await
+        })
+    });
+    let all = futures::future::join_all(calls);
+    let done = tokio::time::timeout(Duration::from_secs(10), all)
+        .await
+        .expect("callers kept waiting on the assumed bucket");
+    for r in done {
+        assert_eq!(r.unwrap().unwrap()["sku"], "A-1");
+    }
+}
+
 #[tokio::test]
 async fn update_by_id_errors_are_permanent() {
     let (c, _, _) = start(fixture(), "2026-04").await;

@@ -157,6 +157,10 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE runs ADD COLUMN occurred_at_ms INTEGER;
     UPDATE runs SET occurred_at_ms = (SELECT MAX(e.occurred_at_ms) FROM events e WHERE e.run_id = runs.id)
     WHERE status = 'queued';",
+    // The queued runs that may start next, one per key (`refresh_key`): a claim reads those
+    // only, however many runs wait behind them.
+    "ALTER TABLE runs ADD COLUMN ready INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX runs_ready ON runs (seq) WHERE status = 'queued' AND ready = 1;",
 ];
 
 /// The SQLite store.
@@ -261,6 +265,10 @@ fn migrate(conn: &Connection) -> StoreResult<()> {
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         tx.commit()?;
+    }
+    if version < known {
+        // Runs queued before `runs.ready` existed.
+        refresh_all(conn)?;
     }
     Ok(())
 }
@@ -424,9 +432,10 @@ fn end_run(conn: &Connection, end: &RunEnd) -> StoreResult<()> {
     write_journal(conn, &end.journal)?;
     let dead = end.status == RunStatus::Failed;
     let finished = end.status.is_final().then_some(end.at_ms);
-    exec(
+    let key: Option<Option<String>> = query_row(
         conn,
-        "UPDATE runs SET status = ?2, error = ?3, finished_at_ms = ?4, dead = ?5 WHERE id = ?1",
+        "UPDATE runs SET status = ?2, error = ?3, finished_at_ms = ?4, dead = ?5 WHERE id = ?1
+         RETURNING key",
         params![
             end.run_id,
             end.status.as_str(),
@@ -434,6 +443,46 @@ fn end_run(conn: &Connection, end: &RunEnd) -> StoreResult<()> {
             finished,
             i64::from(dead)
         ],
+        |r| r.get(0),
+    )
+    .optional()?;
+    if let Some(Some(key)) = key {
+        refresh_key(conn, &key)?;
+    }
+    Ok(())
+}
+
+/// Marks which queued run of `key` may start next (`runs.ready`, indexed by `runs_ready`): the
+/// earliest queued or running run of the key, if it is queued and no run of the key is
+/// running. Called wherever a run of the key changes status; runs without a key are always
+/// ready.
+fn refresh_key(conn: &Connection, key: &str) -> rusqlite::Result<()> {
+    exec(
+        conn,
+        "UPDATE runs SET ready = 0 WHERE key = ?1 AND status = 'queued' AND ready = 1",
+        [key],
+    )?;
+    exec(
+        conn,
+        "UPDATE runs SET ready = 1
+         WHERE seq = (SELECT MIN(seq) FROM runs WHERE key = ?1 AND status IN ('queued', 'running'))
+           AND status = 'queued'
+           AND NOT EXISTS (SELECT 1 FROM runs WHERE key = ?1 AND status = 'running')",
+        [key],
+    )?;
+    Ok(())
+}
+
+/// Recomputes `runs.ready` for every queued run (at start, after interrupted runs are queued
+/// again).
+fn refresh_all(conn: &Connection) -> rusqlite::Result<()> {
+    exec(
+        conn,
+        &format!(
+            "UPDATE runs AS r SET ready = CASE WHEN {RUNNABLE} THEN 1 ELSE 0 END
+             WHERE r.status = 'queued'"
+        ),
+        [],
     )?;
     Ok(())
 }
@@ -442,8 +491,10 @@ fn end_run(conn: &Connection, end: &RunEnd) -> StoreResult<()> {
 fn claim_next(conn: &Connection, now_ms: i64) -> StoreResult<Option<RunRecord>> {
     static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         format!(
-            "SELECT r.id, r.workflow, r.key, r.attempt, r.occurred_at_ms FROM runs r
-             WHERE {RUNNABLE} AND r.run_at_ms <= ?1 AND {NOT_AWAITING_ECHO}
+            "SELECT r.id, r.workflow, r.key, r.attempt, r.occurred_at_ms
+             FROM runs AS r INDEXED BY runs_ready
+             WHERE r.status = 'queued' AND r.ready = 1 AND {RUNNABLE} AND r.run_at_ms <= ?1
+               AND {NOT_AWAITING_ECHO}
              ORDER BY r.seq LIMIT 1"
         )
     });
@@ -506,7 +557,12 @@ fn start(conn: &Connection, id: &str, now_ms: i64) -> StoreResult<Option<RunReco
         )
     });
     match query_row(conn, &SQL, params![id, now_ms], run_row).optional()? {
-        Some(run) => Ok(Some(run)),
+        Some(run) => {
+            if let Some(key) = &run.key {
+                refresh_key(conn, key)?;
+            }
+            Ok(Some(run))
+        }
         None => load_run(conn, id),
     }
 }
@@ -568,6 +624,7 @@ fn end_if_stale(
         "UPDATE runs SET status = 'skipped', finished_at_ms = ?2, error = ?3 WHERE id = ?1",
         params![id, now_ms, to_text(&error)],
     )?;
+    refresh_key(conn, key)?;
     exec(
         conn,
         "UPDATE events SET status = 'stale' WHERE run_id = ?1",
@@ -696,13 +753,17 @@ impl Store for SqliteStore {
             let run_at = event.received_at_ms + event.coalesce_ms.unwrap_or(0);
             exec(conn,
                 "INSERT INTO runs (id, workflow, key, status, payload, created_at_ms, run_at_ms, echo_channel, echo_sku,
-                   occurred_at_ms)
-                 VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7, ?8, ?9)",
+                   occurred_at_ms, ready)
+                 VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     event.run_id, event.workflow, event.key, to_text(&event.payload), event.received_at_ms, run_at,
                     event.echo.as_ref().map(|e| &e.0), event.echo.as_ref().map(|e| &e.1), event.occurred_at_ms,
+                    i64::from(event.key.is_none()),
                 ],
             )?;
+            if let Some(key) = &event.key {
+                refresh_key(conn, key)?;
+            }
             if event.start_now {
                 start_if_runnable(conn, &event.run_id, event.received_at_ms)?;
             }
@@ -832,14 +893,23 @@ impl Store for SqliteStore {
     ) -> BoxFuture<'_, StoreResult<Option<RunRecord>>> {
         let run_id = run_id.to_string();
         self.with(move |conn| {
-            let n = exec(
+            let key: Option<Option<String>> = query_row(
                 conn,
                 "UPDATE runs SET status = 'queued', dead = 0, error = NULL, finished_at_ms = NULL
-                 WHERE id = ?1 AND status <> 'running'",
+                 WHERE id = ?1 AND status <> 'running'
+                 RETURNING key",
                 [&run_id],
-            )?;
-            if n == 0 {
+                |r| r.get(0),
+            )
+            .optional()?;
+            let Some(key) = key else {
                 return Ok(None);
+            };
+            match &key {
+                Some(key) => refresh_key(conn, key)?,
+                None => {
+                    exec(conn, "UPDATE runs SET ready = 1 WHERE id = ?1", [&run_id])?;
+                }
             }
             match start_at_ms {
                 Some(now) => start_if_runnable(conn, &run_id, now),
@@ -850,11 +920,13 @@ impl Store for SqliteStore {
 
     fn recover_interrupted(&self) -> BoxFuture<'_, StoreResult<usize>> {
         self.with(move |conn| {
-            Ok(exec(
+            let n = exec(
                 conn,
                 "UPDATE runs SET status = 'queued' WHERE status = 'running'",
                 [],
-            )?)
+            )?;
+            refresh_all(conn)?;
+            Ok(n)
         })
     }
 
