@@ -141,6 +141,7 @@ pub fn run_summary(r: &RunRecord) -> Json {
         "attempt": r.attempt,
         "key": r.key,
         "dead": r.dead,
+        "queuedAt": crate::clock::iso_ms(r.created_at_ms),
         "startedAt": r.started_at_ms.map(crate::clock::iso_ms),
         "finishedAt": r.finished_at_ms.map(crate::clock::iso_ms),
         "error": r.error,

@@ -201,6 +201,7 @@ impl App {
             workflows: selected,
             triggers,
             shutdown,
+            poll: options.poll,
         });
         Ok(Runtime {
             engine,
@@ -234,6 +235,7 @@ impl App {
             workflows: selected,
             triggers: HashMap::new(),
             shutdown,
+            poll: options.poll,
         });
         Ok(Runtime {
             engine,
@@ -336,6 +338,10 @@ pub struct Options {
     /// Only read the store (`runs`, `show`): skip the environment check, the connectors and
     /// the triggers.
     pub inspect_only: bool,
+    /// How often an idle worker looks at the queue when nothing woke it (a new event, an
+    /// ended run, an echo and PostgreSQL's `NOTIFY` wake workers; this is the fallback, and
+    /// what starts a run whose coalescing window or echo wait is over).
+    pub poll: std::time::Duration,
 }
 
 impl std::fmt::Debug for dyn Clock {
@@ -357,6 +363,7 @@ impl Options {
             clock: None,
             retry: None,
             inspect_only: false,
+            poll: std::time::Duration::from_millis(500),
         }
     }
 }

@@ -210,6 +210,14 @@ pub trait Connector: Send + Sync {
         Box::pin(async move { Ok(payload) })
     }
 
+    /// Whether a successful write call changed nothing on the channel, so that the channel
+    /// sends no webhook for it and no echo is to be waited for (`crate::echo`). The default
+    /// says no.
+    fn changed_nothing(&self, op: &str, result: &Json) -> bool {
+        let _ = (op, result);
+        false
+    }
+
     /// The (SKU, quantity) a successful write call set on this channel, for echo suppression
     /// (RUNTIME.md §1.3). The default reads `sku` and `quantity` from the params.
     fn written_quantity(&self, op: &str, params: &Json) -> Option<(String, i64)> {

@@ -301,13 +301,15 @@ impl RunContext {
     }
 
     /// Records a write to `channel` so that the channel's report of it is recognised as an echo.
-    fn record_write(&mut self, channel: &str, (sku, quantity): (String, i64)) {
-        self.pending.push(JournalOp::Write(Write {
+    fn record_write(&mut self, channel: &str, (sku, quantity): (String, i64)) -> Write {
+        let write = Write {
             channel: channel.to_string(),
             sku,
             quantity,
             at_ms: self.engine.clock.now_ms(),
-        }));
+        };
+        self.pending.push(JournalOp::Write(write.clone()));
+        write
     }
 
     /// Journals a call record (sent with the next flush).
@@ -735,10 +737,9 @@ impl RunContext {
         let policy = options.policy(self.engine.retry);
         // A write is recorded for echo suppression before it is sent: the channel's webhook
         // reporting it may arrive before the call returns.
-        let mut recorded_before = false;
+        let mut recorded_before = None;
         if is_write && let Some(written) = connector.written_quantity(O::NAME, &params) {
-            self.record_write(O::CONNECTOR, written);
-            recorded_before = true;
+            recorded_before = Some(self.record_write(O::CONNECTOR, written));
         }
         // Everything a write depends on (the steps before it, its intent, the echo record) is
         // in the store before it is sent.
@@ -807,11 +808,16 @@ impl RunContext {
                     let (result, result_redacted) = self.engine.redactor.json(&json);
                     // Recorded before the call when it could be; otherwise now (the connector may
                     // have learnt the SKU while writing).
-                    let written = if is_write && !recorded_before {
+                    // A write that changed nothing makes no webhook: nothing to wait for.
+                    let unchanged = is_write && connector.changed_nothing(O::NAME, &json);
+                    let written = if is_write && recorded_before.is_none() && !unchanged {
                         connector.written_quantity(O::NAME, &params)
                     } else {
                         None
                     };
+                    if unchanged && let Some(write) = recorded_before.take() {
+                        self.pending.push(JournalOp::ForgetWrite(write));
+                    }
                     call.status = CallStatus::Ok;
                     call.result = Some(result);
                     call.redacted |= result_redacted;

@@ -10,19 +10,22 @@
 //! key that the channel reported as happening before it describe a state we have since
 //! overwritten, and are stale. So that this is known before such an event's run starts, a
 //! queued run (not started yet) whose event came from a channel we wrote its SKU to, and whose
-//! echo has not come back, waits for that echo, at most [`ECHO_WAIT_MS`] after the write. It
+//! echo has not come back, waits for that echo, at most [`ECHO_WAIT_MS`] after its event
+//! arrived (so that when echoes go missing a key's backlog does not wait once per run). It
 //! waits only for a channel that has echoed one of our writes within [`ECHOING_MS`]: one
 //! that never reports our writes back (or whose trigger does not take those events) would
-//! otherwise hold every run of a SKU we write for the whole wait.
+//! otherwise hold every run of a SKU we write for the whole wait. A write that changed nothing
+//! (`Connector::changed_nothing`: Shopify sends no webhook then) has its record taken back, so
+//! nothing waits for it.
 
 use crate::connector::Json;
 
 /// How long after a write its echo is expected (ms).
 pub const ECHO_WINDOW_MS: i64 = 10 * 60 * 1000;
 
-/// How long after a write to a channel a queued run of an event from that channel, for the same
-/// SKU, waits for the write's echo before it starts anyway (ms). A channel that sends no webhook
-/// for a write that changed nothing is the usual reason for the echo not to come.
+/// How long a queued run of an event from a channel we wrote its SKU to may wait for the write's
+/// echo, counted from the event's arrival, before it starts anyway (ms); only writes this recent
+/// are waited for.
 pub const ECHO_WAIT_MS: i64 = 5_000;
 
 /// A channel that reported one of our writes back within this long is expected to report the

@@ -37,6 +37,8 @@ pub struct Engine {
     pub(crate) triggers: HashMap<String, TriggerConfig>,
     /// Becomes true when the process is asked to stop.
     pub(crate) shutdown: watch::Receiver<bool>,
+    /// How often an idle worker looks at the queue when nothing woke it.
+    pub(crate) poll: std::time::Duration,
 }
 
 impl std::fmt::Debug for Engine {

@@ -380,7 +380,7 @@ async fn worker(runtime: Runtime, wake: Arc<Notify>) {
                 tokio::select! {
                     _ = notified => {}
                     _ = store_wake => {}
-                    _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                    _ = tokio::time::sleep(engine.poll) => {}
                     _ = shutdown.wait_for(|s| *s) => return,
                 }
                 false

@@ -155,6 +155,15 @@ async fn serve_on_address(
     let mut options = Options::new(store, env);
     options.retry = Some(RetryPolicy::immediate(3));
     options.clock = clock.map(|c| c as Arc<dyn handled_runtime::Clock>);
+    serve_with(app, options, workers, bind).await
+}
+
+async fn serve_with(
+    app: handled_runtime::App,
+    options: Options,
+    workers: usize,
+    bind: &str,
+) -> Server {
     let rt = app.start(options).await.unwrap();
     let listener = TcpListener::bind(bind).await.unwrap();
     let addr = SocketAddr::from(([127, 0, 0, 1], listener.local_addr().unwrap().port()));
@@ -356,6 +365,61 @@ async fn workflows_sharing_a_path_each_get_the_event() {
     assert_eq!(runs.len(), 2);
     assert_eq!(state.calls_for("audit-A-7").len(), 1);
     assert_eq!(state.calls_for("A-7").len(), 1);
+    server.stop().await;
+}
+
+/// Many deliveries at once, over more keys than workers: every run starts from a wake-up (the
+/// workers do not poll in these tests), none is left queued.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn no_run_is_left_waiting_for_a_wake_up() {
+    let state = Arc::new(FakeState::default());
+    let mut options = Options::new(StoreChoice::Spec(":memory:".into()), env());
+    options.retry = Some(RetryPolicy::immediate(3));
+    // Idle workers never look at the queue on their own here: every run must be started by a
+    // wake-up (a new event, an ended run), so a lost wake-up leaves a run queued and fails the
+    // test instead of costing half a second.
+    options.poll = Duration::from_secs(3600);
+    let server = serve_with(app(&state), options, 4, "127.0.0.1:0").await;
+    let addr = server.addr;
+    let senders = (0..8).map(|s| {
+        tokio::spawn(async move {
+            for n in 0..40 {
+                let sku = format!("W-{}", (s * 40 + n) % 24);
+                let id = format!("w-{s}-{n}");
+                // Quantities nobody wrote before, so that no event is taken for an echo (whose
+                // wait would end on the poll).
+                let quantity = 1_000 * (s + 1) + n;
+                let (status, text) = post(
+                    addr,
+                    "/hooks/Sync",
+                    &[TOKEN],
+                    &event(&id, &sku, quantity, s * 100 + n),
+                )
+                .await;
+                assert!(status == 202 || status == 200, "{status} {text}");
+            }
+        })
+    });
+    for sender in senders {
+        sender.await.unwrap();
+    }
+    let runs = server.settle().await;
+    assert!(runs.len() >= 24, "{}", runs.len());
+    // Then, with every worker asleep, one event at a time.
+    for n in 0..3 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let id = format!("late-{n}");
+        let (status, text) = post(
+            addr,
+            "/hooks/Sync",
+            &[TOKEN],
+            &event(&id, "W-late", 90_000 + n, 10_000 + n),
+        )
+        .await;
+        assert_eq!(status, 202, "{text}");
+        let runs = server.settle().await;
+        assert!(runs.iter().all(|r| r.status.is_final()));
+    }
     server.stop().await;
 }
 

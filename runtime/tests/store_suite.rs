@@ -1104,6 +1104,7 @@ async fn a_run_waits_for_the_echo_of_our_write_to_its_channel(db: &Db) {
     let from_channel = |id: &str, sku: &str, quantity: i64, at: i64| {
         let mut e = event(id, Some(sku), Some(at), id);
         e.echo = Some(("fake".into(), sku.into(), quantity));
+        e.received_at_ms = 1_000;
         e
     };
     let write = |sku: &str, quantity: i64, at_ms: i64| Write {
@@ -1117,9 +1118,9 @@ async fn a_run_waits_for_the_echo_of_our_write_to_its_channel(db: &Db) {
     store.record_write(write("A", 1, 900)).await.unwrap();
     let a2 = from_channel("a2", "A", 2, 100);
     assert_eq!(store.record_event(a2).await.unwrap(), queued("a2"));
-    assert_eq!(store.claim_next(901).await.unwrap().unwrap().id, "a2");
+    assert_eq!(store.claim_next(1_000).await.unwrap().unwrap().id, "a2");
     store
-        .finish_run("a2", RunStatus::Completed, None, 902)
+        .finish_run("a2", RunStatus::Completed, None, 1_000)
         .await
         .unwrap();
     let echo = from_channel("a1", "A", 1, 120);
@@ -1181,4 +1182,22 @@ async fn a_run_waits_for_the_echo_of_our_write_to_its_channel(db: &Db) {
         .unwrap()
         .unwrap();
     assert_eq!((again.id.as_str(), again.attempt), ("t4", 2));
+    // A run queued longer than the wait does not wait for a write made since (a backlog of a
+    // key waits once, not once per run, when echoes go missing).
+    let v1 = from_channel("v1", "V", 1, 100);
+    assert_eq!(store.record_event(v1).await.unwrap(), queued("v1"));
+    let late = 1_000 + 2 * ECHO_WAIT_MS;
+    store.record_write(write("V", 2, late)).await.unwrap();
+    assert_eq!(store.claim_next(late + 1).await.unwrap().unwrap().id, "v1");
+    // A write that changed nothing is taken back: no echo is waited for.
+    let at = 1_005 + ECHO_WAIT_MS;
+    store.record_write(write("U", 6, at)).await.unwrap();
+    store
+        .journal(vec![JournalOp::ForgetWrite(write("U", 6, at))])
+        .await
+        .unwrap();
+    let mut u7 = from_channel("u7", "U", 7, 100);
+    u7.received_at_ms = at;
+    assert_eq!(store.record_event(u7).await.unwrap(), queued("u7"));
+    assert_eq!(store.claim_next(at + 1).await.unwrap().unwrap().id, "u7");
 }

@@ -160,6 +160,43 @@ async fn a_shopify_change_is_not_echoed_back() {
     assert_eq!(echoed, 1, "echoes counted in /metrics");
 }
 
+/// A write of what the other side already holds changes nothing there, so no webhook echoes
+/// it: the channel's next change of that SKU must not wait for an echo that will never come.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_write_that_changes_nothing_is_not_waited_for() {
+    let (emulators, mut program, _dir) = setup(1).await;
+    // Shopify shows it echoes our writes.
+    emulators.wms.set_quantity(&sku(0), Some(LOCATION), 40);
+    settle(&program).await;
+    // The warehouse reports 40 again: written to Shopify, which already holds 40 (no webhook).
+    emulators.wms.set_quantity(&sku(0), Some(LOCATION), 40);
+    settle(&program).await;
+    // Then the merchant changes it in Shopify.
+    emulators.shopify.set_available(&sku(0), None, 41).unwrap();
+    let runs = settle(&program).await;
+    program.stop().unwrap();
+    assert_eq!(count(&runs, "WmsToShopifySync"), 2, "{runs:#?}");
+    let run = runs
+        .iter()
+        .find(|r| r["workflow"] == "ShopifyToWmsSync")
+        .expect("the merchant's change started a run");
+    assert_eq!(run["status"], "completed", "{run:#?}");
+    let at = |field: &str| {
+        chrono::DateTime::parse_from_rfc3339(run[field].as_str().unwrap())
+            .unwrap()
+            .timestamp_millis()
+    };
+    let waited = at("startedAt") - at("queuedAt");
+    assert!(
+        waited < 3_000,
+        "the run waited {waited} ms for the echo of a write that changed nothing"
+    );
+    assert_eq!(
+        emulators.wms.state()["inventory"][sku(0)]["locations"][LOCATION],
+        json!(41)
+    );
+}
+
 /// Both sides change the same SKUs at the same time, several rounds: no ping-pong (at most one
 /// run per change made by a person), and both sides end with the same quantity per SKU.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

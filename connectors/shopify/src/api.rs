@@ -735,6 +735,16 @@ impl Connector for ShopifyConnector {
         crate::webhook::accept(&self.config.webhook_secret, trigger, request)
     }
 
+    /// `updateInventory` that found the quantity it set already there: Shopify reports no
+    /// change, so no `inventory_levels/update` webhook follows. (Also when an earlier attempt
+    /// of the same call had already set it; that attempt's webhook, if it comes, is then not
+    /// recognised as an echo and starts one run, which writes what the other side holds.)
+    fn changed_nothing(&self, op: &str, result: &Json) -> bool {
+        op == "updateInventory"
+            && result["quantity"].is_i64()
+            && result["quantity"] == result["previousQuantity"]
+    }
+
     /// `updateInventory` by `sku`, or by product and variant id once the variant was looked up
     /// (by `findProduct` or an earlier write): Shopify's webhook for the change names the SKU.
     fn written_quantity(&self, op: &str, params: &Json) -> Option<(String, i64)> {

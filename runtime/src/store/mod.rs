@@ -317,6 +317,9 @@ pub enum JournalOp {
     Call(CallRecord),
     /// Records a write we made, so that its echo is recognised.
     Write(Write),
+    /// Takes back the record of a write that changed nothing (the channel sends no webhook for
+    /// it, so no echo is to be waited for).
+    ForgetWrite(Write),
 }
 
 /// How a run ended, as the store records it.

@@ -426,10 +426,10 @@ async fn end_if_stale(
     Ok(true)
 }
 
-/// A run not started yet whose event came from a channel we wrote its SKU to since `$4`, and
-/// whose echo has not come back, waits for that echo if the channel has echoed our writes
-/// since `$5` (`crate::echo`).
-const NOT_AWAITING_ECHO: &str = "(r.attempt > 0 OR r.echo_channel IS NULL
+/// A run not started yet, queued since `$4`, whose event came from a channel we wrote its SKU
+/// to since `$4`, and whose echo has not come back, waits for that echo if the channel has
+/// echoed our writes since `$5` (`crate::echo`).
+const NOT_AWAITING_ECHO: &str = "(r.attempt > 0 OR r.echo_channel IS NULL OR r.created_at_ms < $4
         OR NOT EXISTS (SELECT 1 FROM writes w WHERE w.channel = r.echo_channel
                        AND w.sku = r.echo_sku AND w.at_ms >= $4)
         OR NOT EXISTS (SELECT 1 FROM echo_channels c WHERE c.channel = r.echo_channel
@@ -551,6 +551,16 @@ async fn write_journal_op(
                 )
                 .await?;
             fenced(n, &call.run_id)
+        }
+        JournalOp::ForgetWrite(write) => {
+            client
+                .execute(
+                    "DELETE FROM writes WHERE id = (SELECT id FROM writes WHERE channel = $1
+                       AND sku = $2 AND quantity = $3 AND at_ms = $4 ORDER BY id DESC LIMIT 1)",
+                    &[&write.channel, &write.sku, &write.quantity, &write.at_ms],
+                )
+                .await?;
+            Ok(())
         }
         JournalOp::Write(write) => {
             client

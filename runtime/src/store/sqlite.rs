@@ -417,6 +417,12 @@ fn write_journal(conn: &Connection, ops: &[JournalOp]) -> StoreResult<()> {
                     i64::from(call.redacted),
                 ],
             )?,
+            JournalOp::ForgetWrite(write) => exec(
+                conn,
+                "DELETE FROM writes WHERE id = (SELECT id FROM writes WHERE channel = ?1 AND sku = ?2
+                   AND quantity = ?3 AND at_ms = ?4 ORDER BY id DESC LIMIT 1)",
+                params![write.channel, write.sku, write.quantity, write.at_ms],
+            )?,
             JournalOp::Write(write) => exec(
                 conn,
                 "INSERT INTO writes (channel, sku, quantity, at_ms) VALUES (?1, ?2, ?3, ?4)",
@@ -634,10 +640,10 @@ fn end_if_stale(
     Ok(true)
 }
 
-/// A run not started yet whose event came from a channel we wrote its SKU to since `?2`, and
-/// whose echo has not come back, waits for that echo if the channel has echoed our writes
-/// since `?3` (`crate::echo`).
-const NOT_AWAITING_ECHO: &str = "(r.attempt > 0 OR r.echo_channel IS NULL
+/// A run not started yet, queued since `?2`, whose event came from a channel we wrote its SKU
+/// to since `?2`, and whose echo has not come back, waits for that echo if the channel has
+/// echoed our writes since `?3` (`crate::echo`).
+const NOT_AWAITING_ECHO: &str = "(r.attempt > 0 OR r.echo_channel IS NULL OR r.created_at_ms < ?2
         OR NOT EXISTS (SELECT 1 FROM writes w WHERE w.channel = r.echo_channel
                        AND w.sku = r.echo_sku AND w.at_ms >= ?2)
         OR NOT EXISTS (SELECT 1 FROM echo_channels c WHERE c.channel = r.echo_channel
