@@ -13,7 +13,9 @@
 //!   `{run}:{step}` they carry (analytics: the `messageId` derived from it), the run id coming
 //!   from the webhook's answer. Both instants are taken in this process, on one monotonic clock;
 //! - acknowledged/s: how fast the webhooks alone were answered (each one a durable commit);
-//! - the program's peak RSS (`VmHWM` in `/proc/PID/status`) at the end.
+//! - the program's peak RSS (`VmHWM` in `/proc/PID/status`) at the end;
+//! - CPU seconds of the programs, of the PostgreSQL server (when used) and of this process (its
+//!   senders and the emulators it hosts) while measured, from `/proc`.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -96,6 +98,8 @@ struct Outcome {
     /// CPU time of the programs, and of the PostgreSQL server's processes, while measured.
     program_cpu_s: f64,
     database_cpu_s: Option<f64>,
+    /// CPU time of the bench itself (senders and emulators) while measured.
+    bench_cpu_s: f64,
 }
 
 /// CPU time (user + system) a process has used, in seconds.
@@ -234,6 +238,7 @@ async fn measure(
         .map(|p| Sender::new(&p.base_url()))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let database_cpu_before = args.store.as_ref().map(|_| postgres_cpu_seconds());
+    let bench_cpu_before = cpu_seconds(std::process::id());
 
     // Per event: (first sent, key of its last write).
     let expected: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
@@ -325,6 +330,7 @@ async fn measure(
         .map(cpu_seconds)
         .sum();
     let database_cpu_s = database_cpu_before.map(|before| postgres_cpu_seconds() - before);
+    let bench_cpu_s = cpu_seconds(std::process::id()) - bench_cpu_before;
     for program in &mut programs {
         program.stop()?;
     }
@@ -344,6 +350,7 @@ async fn measure(
         peak_rss_kib,
         program_cpu_s,
         database_cpu_s,
+        bench_cpu_s,
     })
 }
 
@@ -447,14 +454,14 @@ async fn run(args: Args) -> anyhow::Result<()> {
         }
     );
     println!(
-        "| pattern | processes | senders | events | events/s | acknowledged/s | p50 ms | p99 ms | max ms | peak RSS MiB | program CPU s | database CPU s |"
+        "| pattern | processes | senders | events | events/s | acknowledged/s | p50 ms | p99 ms | max ms | peak RSS MiB | program CPU s | database CPU s | bench CPU s |"
     );
     println!(
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     );
     for o in &outcomes {
         println!(
-            "| {} | {} | {} | {} | {:.0} | {:.0} | {:.1} | {:.1} | {:.1} | {} | {:.1} | {} |",
+            "| {} | {} | {} | {} | {:.0} | {:.0} | {:.1} | {:.1} | {:.1} | {} | {:.1} | {} | {:.1} |",
             o.pattern,
             o.processes,
             o.senders,
@@ -468,7 +475,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 .map_or("?".to_string(), |k| format!("{:.1}", k as f64 / 1024.0)),
             o.program_cpu_s,
             o.database_cpu_s
-                .map_or("-".to_string(), |s| format!("{s:.1}"))
+                .map_or("-".to_string(), |s| format!("{s:.1}")),
+            o.bench_cpu_s
         );
     }
     Ok(())
