@@ -656,8 +656,33 @@ async fn coalesced_events_make_one_run(db: &Db) {
 
 const PROGRAM: &str = env!("CARGO_BIN_EXE_handled-runtime-test-program");
 
+/// A child process that is killed when dropped, so that a failing test leaves none behind.
+struct Reaped(std::process::Child);
+
+impl std::ops::Deref for Reaped {
+    type Target = std::process::Child;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Reaped {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 /// A `serve` process of the test program on the shared store, and its address.
-fn serve(store_url: &str) -> (std::process::Child, String) {
+fn serve(store_url: &str) -> (Reaped, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -684,7 +709,7 @@ fn serve(store_url: &str) -> (std::process::Child, String) {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    (child, listen)
+    (Reaped(child), listen)
 }
 
 /// Posts one delivery to the Sync workflow, waiting for the server to listen; the answer.
