@@ -845,17 +845,8 @@ impl RunContext {
                 Err(e) => {
                     let message =
                         format!("{op_name} returned a result of an unexpected shape: {e}");
-                    call.status = CallStatus::Failed;
-                    call.error =
-                        Some(serde_json::json!({ "class": "permanent", "message": message }));
-                    self.journal_call(call);
-                    CallOutcome::Failed(self.fail_step(
-                        slot,
-                        info,
-                        Some(params),
-                        message,
-                        info.location,
-                    ))
+                    let error = serde_json::json!({ "class": "permanent", "message": message });
+                    self.fail_call(call, error, slot, info, params, message)
                 }
             },
             Err(e) => {
@@ -870,22 +861,30 @@ impl RunContext {
                 if e.class.is_retryable() {
                     tracing::warn!(run = %self.run_id, op = %op_name, attempts = call.attempts, "retries exhausted");
                 }
-                call.status = CallStatus::Failed;
-                call.error = Some(serde_json::json!({
+                let error = serde_json::json!({
                     "class": class_name(e.class),
                     "message": detail,
                     "status": e.status,
-                }));
-                self.journal_call(call);
-                CallOutcome::Failed(self.fail_step(
-                    slot,
-                    info,
-                    Some(params),
-                    message,
-                    info.location,
-                ))
+                });
+                self.fail_call(call, error, slot, info, params, message)
             }
         }
+    }
+
+    /// Journals a call that failed for good (`error` as stored) and fails its step.
+    fn fail_call<T>(
+        &mut self,
+        mut call: CallRecord,
+        error: Json,
+        slot: StepSlot,
+        info: StepInfo,
+        params: Json,
+        message: String,
+    ) -> CallOutcome<T> {
+        call.status = CallStatus::Failed;
+        call.error = Some(error);
+        self.journal_call(call);
+        CallOutcome::Failed(self.fail_step(slot, info, Some(params), message, info.location))
     }
 }
 

@@ -1192,21 +1192,23 @@ async fn a_run_waits_for_the_echo_of_our_write_to_its_channel(db: &Db) {
         .unwrap()
         .unwrap();
     assert_eq!((t4.id.as_str(), t4.attempt), ("t4", 1));
-    // A run that has started once does not wait again.
+    // A run that has started once does not wait again (even for a write within the wait of
+    // its event's arrival).
+    let started = 1_002 + ECHO_WAIT_MS;
+    let mut r1 = from_channel("r1", "R", 1, 100);
+    r1.received_at_ms = started;
+    assert_eq!(store.record_event(r1).await.unwrap(), queued("r1"));
+    assert_eq!(store.claim_next(started).await.unwrap().unwrap().id, "r1");
     store
-        .finish_run("t4", RunStatus::Queued, None, 1_002 + ECHO_WAIT_MS)
+        .finish_run("r1", RunStatus::Queued, None, started)
         .await
         .unwrap();
     store
-        .record_write(write("T", 8, 1_003 + ECHO_WAIT_MS))
+        .record_write(write("R", 8, started + 1))
         .await
         .unwrap();
-    let again = store
-        .claim_next(1_004 + ECHO_WAIT_MS)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!((again.id.as_str(), again.attempt), ("t4", 2));
+    let again = store.claim_next(started + 2).await.unwrap().unwrap();
+    assert_eq!((again.id.as_str(), again.attempt), ("r1", 2));
     // A run queued longer than the wait does not wait for a write made since (a backlog of a
     // key waits once, not once per run, when echoes go missing).
     let v1 = from_channel("v1", "V", 1, 100);

@@ -495,6 +495,8 @@ fn refresh_all(conn: &Connection) -> rusqlite::Result<()> {
 
 /// Takes the next runnable run (see [`Store::claim_next`]).
 fn claim_next(conn: &Connection, now_ms: i64) -> StoreResult<Option<RunRecord>> {
+    // `ready` finds the candidates (one per key, by index); the order rule itself, `RUNNABLE`,
+    // is still checked on them, so that a wrong mark can delay a run but never reorder a key.
     static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         format!(
             "SELECT r.id, r.workflow, r.key, r.attempt, r.occurred_at_ms
@@ -563,12 +565,9 @@ fn start(conn: &Connection, id: &str, now_ms: i64) -> StoreResult<Option<RunReco
         )
     });
     match query_row(conn, &SQL, params![id, now_ms], run_row).optional()? {
-        Some(run) => {
-            if let Some(key) = &run.key {
-                refresh_key(conn, key)?;
-            }
-            Ok(Some(run))
-        }
+        // Only a key's first active run is ever ready, so starting it leaves no other run of
+        // the key to unmark.
+        Some(run) => Ok(Some(run)),
         None => load_run(conn, id),
     }
 }
