@@ -12,6 +12,7 @@
 
 use std::sync::mpsc;
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::oneshot;
 
@@ -22,16 +23,51 @@ use super::{
 };
 use crate::connector::{BoxFuture, Json};
 
-/// Called after the batch's commit with the commit's error, if any.
-type Finish = Box<dyn FnOnce(Option<String>) + Send>;
-/// Runs against the connection inside the batch's transaction; says whether it succeeded.
-type Work = Box<dyn FnOnce(&Connection) -> (bool, Finish) + Send>;
-
-/// One request to the writer thread.
-struct Job {
+/// One request to the writer thread: statements to run in the batch's transaction, and an
+/// answer to send once that transaction is committed (or not).
+trait Job: Send {
     /// Whether its commit must reach the disk before it is answered.
+    fn durable(&self) -> bool;
+    /// Runs the statements, keeping their result for the answer; says whether they succeeded.
+    /// May run again, in a transaction of its own, when another job of its batch failed.
+    fn run(&mut self, conn: &Connection) -> bool;
+    /// Answers with the result of the last run, or with the commit's error.
+    fn finish(self: Box<Self>, commit_error: Option<String>);
+}
+
+/// A [`Job`] made of a closure and the channel its caller waits on.
+struct Request<R, F> {
     durable: bool,
-    work: Work,
+    f: F,
+    result: Option<StoreResult<R>>,
+    answer: oneshot::Sender<StoreResult<R>>,
+}
+
+impl<R, F> Job for Request<R, F>
+where
+    R: Send + 'static,
+    F: Fn(&Connection) -> StoreResult<R> + Send + 'static,
+{
+    fn durable(&self) -> bool {
+        self.durable
+    }
+
+    fn run(&mut self, conn: &Connection) -> bool {
+        let result = (self.f)(conn);
+        let ok = result.is_ok();
+        self.result = Some(result);
+        ok
+    }
+
+    fn finish(self: Box<Self>, commit_error: Option<String>) {
+        let outcome = match (self.result, commit_error) {
+            (Some(Ok(value)), None) => Ok(value),
+            (Some(Err(e)), _) => Err(e),
+            (_, Some(e)) => Err(StoreError(e)),
+            (None, None) => Err(StoreError("the request was not run".to_string())),
+        };
+        let _ = self.answer.send(outcome);
+    }
 }
 
 /// How long a journal entry may stay in the WAL without an fsync while the store is idle.
@@ -54,6 +90,10 @@ const MAX_BATCH: usize = 512;
 /// checkpoint copies each of them once however long the WAL grew: fewer, larger checkpoints
 /// cost less.
 const WAL_AUTOCHECKPOINT: i64 = 4_000;
+
+/// The page cache, in KiB as `PRAGMA cache_size` takes it (negative); SQLite's default of 2 MiB
+/// let the pages of a busy queue's indexes be read back from the file at every commit.
+const CACHE_KIB: i64 = -8 * 1024;
 
 /// Statements kept prepared.
 const STATEMENT_CACHE: usize = 64;
@@ -161,12 +201,20 @@ const MIGRATIONS: &[&str] = &[
     // only, however many runs wait behind them.
     "ALTER TABLE runs ADD COLUMN ready INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX runs_ready ON runs (seq) WHERE status = 'queued' AND ready = 1;",
+    // A key's active runs only: finished runs leave the index, which stays a few pages however
+    // many runs a key has had. A statement uses it when its condition repeats `ACTIVE` word for
+    // word (SQLite matches a partial index's condition by form).
+    "DROP INDEX runs_key;
+    CREATE INDEX runs_active ON runs (key, seq) WHERE status IN ('queued', 'running');",
 ];
+
+/// The condition of the `runs_active` index, to be repeated in any statement that should use it.
+const ACTIVE: &str = "status IN ('queued', 'running')";
 
 /// The SQLite store.
 #[derive(Clone)]
 pub struct SqliteStore {
-    jobs: mpsc::Sender<Job>,
+    jobs: mpsc::Sender<Box<dyn Job>>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -190,13 +238,17 @@ impl SqliteStore {
         }
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        // Each request of a shared commit runs in its own savepoint: keep the statement journal
-        // that needs in memory, not in a temporary file opened and removed at every commit.
+        // Statement journals (a statement inside a larger transaction that may fail halfway)
+        // stay in memory, not in a temporary file opened and removed at every commit.
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT)?;
+        conn.pragma_update(None, "cache_size", CACHE_KIB)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        // Plans that do not depend on bound values: otherwise SQLite re-plans a statement at
+        // every execution whose parameters it compares with a partial index's condition.
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
         migrate(&conn)?;
-        let (jobs, receiver) = mpsc::channel::<Job>();
+        let (jobs, receiver) = mpsc::channel::<Box<dyn Job>>();
         std::thread::Builder::new()
             .name("handled-store".to_string())
             .spawn(move || writer(conn, receiver))
@@ -209,7 +261,7 @@ impl SqliteStore {
     fn with<R, F>(&self, f: F) -> BoxFuture<'_, StoreResult<R>>
     where
         R: Send + 'static,
-        F: FnOnce(&Connection) -> StoreResult<R> + Send + 'static,
+        F: Fn(&Connection) -> StoreResult<R> + Send + 'static,
     {
         self.run_job(false, f)
     }
@@ -218,7 +270,7 @@ impl SqliteStore {
     fn with_durable<R, F>(&self, f: F) -> BoxFuture<'_, StoreResult<R>>
     where
         R: Send + 'static,
-        F: FnOnce(&Connection) -> StoreResult<R> + Send + 'static,
+        F: Fn(&Connection) -> StoreResult<R> + Send + 'static,
     {
         self.run_job(true, f)
     }
@@ -226,23 +278,16 @@ impl SqliteStore {
     fn run_job<R, F>(&self, durable: bool, f: F) -> BoxFuture<'_, StoreResult<R>>
     where
         R: Send + 'static,
-        F: FnOnce(&Connection) -> StoreResult<R> + Send + 'static,
+        F: Fn(&Connection) -> StoreResult<R> + Send + 'static,
     {
         let (answer, receive) = oneshot::channel::<StoreResult<R>>();
-        let work: Work = Box::new(move |conn| {
-            let result = f(conn);
-            let ok = result.is_ok();
-            let finish: Finish = Box::new(move |commit_error| {
-                let outcome = match (result, commit_error) {
-                    (Ok(value), None) => Ok(value),
-                    (Ok(_), Some(e)) => Err(StoreError(e)),
-                    (Err(e), _) => Err(e),
-                };
-                let _ = answer.send(outcome);
-            });
-            (ok, finish)
+        let job: Box<dyn Job> = Box::new(Request {
+            durable,
+            f,
+            result: None,
+            answer,
         });
-        let sent = self.jobs.send(Job { durable, work });
+        let sent = self.jobs.send(job);
         Box::pin(async move {
             sent.map_err(|_| StoreError("the store thread has stopped".to_string()))?;
             receive
@@ -273,11 +318,12 @@ fn migrate(conn: &Connection) -> StoreResult<()> {
     Ok(())
 }
 
-/// The writer thread: takes every pending job, runs them in one transaction (each in its own
-/// savepoint so that one failing job does not undo the others), commits (with an fsync when a
-/// job asks for it), then answers them. When journal entries are waiting for their fsync and
+/// The writer thread: takes every pending job, runs them in one transaction, commits (with an
+/// fsync when a job asks for it), then answers them. A job that fails undoes the batch, whose
+/// jobs then run again one transaction each (savepoints per job would isolate them too, but
+/// copy every page each job touches: a tenth of the thread's time). When journal entries are waiting for their fsync and
 /// no job comes within [`SYNC_AFTER`], a checkpoint puts them on the disk.
-fn writer(conn: Connection, jobs: mpsc::Receiver<Job>) {
+fn writer(conn: Connection, jobs: mpsc::Receiver<Box<dyn Job>>) {
     let mut synchronous_full = true;
     let mut unsynced = false;
     loop {
@@ -318,7 +364,7 @@ fn writer(conn: Connection, jobs: mpsc::Receiver<Job>) {
                 }
             }
         }
-        let durable = batch.iter().any(|j| j.durable);
+        let durable = batch.iter().any(|j| j.durable());
         if durable != synchronous_full {
             let pragma = if durable {
                 "PRAGMA synchronous = FULL"
@@ -329,39 +375,62 @@ fn writer(conn: Connection, jobs: mpsc::Receiver<Job>) {
                 synchronous_full = durable;
             }
         }
-        let mut finishes = Vec::with_capacity(batch.len());
-        let begin = exec(&conn, "BEGIN IMMEDIATE", []);
-        if let Err(e) = begin {
-            let message = e.to_string();
-            for job in batch {
-                let (_, finish) = (job.work)(&conn);
-                finish(Some(message.clone()));
-            }
-            continue;
-        }
-        for job in batch {
-            let savepoint = exec(&conn, "SAVEPOINT job", []);
-            let (ok, finish) = (job.work)(&conn);
-            if savepoint.is_ok() {
-                if !ok {
-                    let _ = exec(&conn, "ROLLBACK TO job", []);
+        let committed = match transaction(&conn, &mut batch) {
+            Ok(true) => Ok(()),
+            Ok(false) if batch.len() > 1 => {
+                // A job failed and the batch was undone: each job runs again in a transaction
+                // of its own, so that the failure stays its own.
+                for mut job in batch {
+                    let error = match transaction(&conn, std::slice::from_mut(&mut job)) {
+                        Ok(committed) => {
+                            unsynced |= committed && !synchronous_full;
+                            None
+                        }
+                        Err(e) => Some(e),
+                    };
+                    job.finish(error);
                 }
-                let _ = exec(&conn, "RELEASE job", []);
+                continue;
             }
-            finishes.push(finish);
-        }
-        let commit_error = exec(&conn, "COMMIT", []).err().map(|e| e.to_string());
-        if commit_error.is_some() {
-            let _ = conn.execute_batch("ROLLBACK");
-        }
+            // The only job failed: it answers its own error.
+            Ok(false) => Ok(()),
+            Err(e) => Err(e),
+        };
         // A durable commit syncs the WAL, and with it every journal entry before it.
-        if commit_error.is_none() {
+        if committed.is_ok() {
             unsynced = !synchronous_full;
         }
-        for finish in finishes {
-            finish(commit_error.clone());
+        let error = committed.err();
+        for job in batch {
+            job.finish(error.clone());
         }
     }
+}
+
+/// Runs `jobs` in one transaction: `Ok(true)` when they all succeeded and it is committed,
+/// `Ok(false)` when one of them failed and it is rolled back, `Err` when it could not begin
+/// or commit (and is rolled back).
+fn transaction(conn: &Connection, jobs: &mut [Box<dyn Job>]) -> Result<bool, String> {
+    STALE.with_borrow_mut(Vec::clear);
+    exec(conn, "BEGIN IMMEDIATE", []).map_err(|e| e.to_string())?;
+    if !jobs.iter_mut().all(|job| job.run(conn)) {
+        let _ = conn.execute_batch("ROLLBACK");
+        return Ok(false);
+    }
+    if let Err(e) = exec(conn, "COMMIT", []) {
+        let _ = conn.execute_batch("ROLLBACK");
+        return Err(e.to_string());
+    }
+    for workflow in STALE.with_borrow_mut(std::mem::take) {
+        super::count_stale(workflow);
+    }
+    Ok(true)
+}
+
+thread_local! {
+    /// Workflows of the runs found stale in the writer thread's open transaction: counted once
+    /// it is committed.
+    static STALE: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// `conn.execute` with a cached statement.
@@ -463,21 +532,35 @@ fn end_run(conn: &Connection, end: &RunEnd) -> StoreResult<()> {
 /// running. Called wherever a run of the key changes status; runs without a key are always
 /// ready.
 fn refresh_key(conn: &Connection, key: &str) -> rusqlite::Result<()> {
-    exec(
-        conn,
-        "UPDATE runs SET ready = 0 WHERE key = ?1 AND status = 'queued' AND ready = 1",
-        [key],
-    )?;
-    exec(
-        conn,
-        "UPDATE runs SET ready = 1
-         WHERE seq = (SELECT MIN(seq) FROM runs WHERE key = ?1 AND status IN ('queued', 'running'))
-           AND status = 'queued'
-           AND NOT EXISTS (SELECT 1 FROM runs WHERE key = ?1 AND status = 'running')",
-        [key],
-    )?;
+    exec(conn, &UNMARK_READY, [key])?;
+    exec(conn, &MARK_READY, [key])?;
     Ok(())
 }
+
+/// The run of workflow `?1` and key `?2` still waiting out its coalesce window at `?3`.
+static COALESCING: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "SELECT id, payload FROM runs WHERE key = ?2 AND {ACTIVE} AND workflow = ?1
+         AND status = 'queued' AND attempt = 0 AND run_at_ms > ?3 ORDER BY seq DESC LIMIT 1"
+    )
+});
+
+/// Unmarks the queued runs of key `?1` (see [`refresh_key`]).
+static UNMARK_READY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "UPDATE runs SET ready = 0 WHERE key = ?1 AND {ACTIVE} AND status = 'queued' AND ready = 1"
+    )
+});
+
+/// Marks the run of key `?1` that may start next, if any (see [`refresh_key`]).
+static MARK_READY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "UPDATE runs SET ready = 1
+         WHERE seq = (SELECT MIN(seq) FROM runs WHERE key = ?1 AND {ACTIVE})
+           AND status = 'queued'
+           AND NOT EXISTS (SELECT 1 FROM runs WHERE key = ?1 AND {ACTIVE} AND status = 'running')"
+    )
+});
 
 /// Recomputes `runs.ready` for every queued run (at start, after interrupted runs are queued
 /// again).
@@ -635,7 +718,7 @@ fn end_if_stale(
         "UPDATE events SET status = 'stale' WHERE run_id = ?1",
         [id],
     )?;
-    super::count_stale(workflow);
+    STALE.with_borrow_mut(|stale| stale.push(workflow));
     Ok(true)
 }
 
@@ -734,8 +817,7 @@ impl Store for SqliteStore {
                 // payloads it replaces go to `conflicts`, oldest first.
                 let waiting: Option<(String, String)> = query_row(
                     conn,
-                        "SELECT id, payload FROM runs WHERE workflow = ?1 AND key = ?2 AND status = 'queued'
-                         AND attempt = 0 AND run_at_ms > ?3 ORDER BY seq DESC LIMIT 1",
+                        &COALESCING,
                         params![event.workflow, key, event.received_at_ms],
                         |r| Ok((r.get(0)?, r.get(1)?)),
                     )
@@ -772,7 +854,7 @@ impl Store for SqliteStore {
             if event.start_now {
                 start_if_runnable(conn, &event.run_id, event.received_at_ms)?;
             }
-            Ok(EventOutcome::Queued(event.run_id))
+            Ok(EventOutcome::Queued(event.run_id.clone()))
         })
     }
 
@@ -1081,6 +1163,41 @@ mod tests {
         assert_eq!(store.queue_depth().await.unwrap(), 0);
     }
 
+    /// Requests committed together do not share a failure: the failing one is undone whole
+    /// (including the statements it ran before failing) and answered with its error; the
+    /// others are committed and answered.
+    #[tokio::test]
+    async fn a_failing_request_undoes_itself_only() {
+        let store = SqliteStore::open(":memory:").unwrap();
+        // Holds the writer so that the requests below queue up and form one batch.
+        let hold = store.with(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            Ok(())
+        });
+        let before = store.record_event(event("e1", Some("A"), Some(1), "r1"));
+        let failing = store.with(|conn| {
+            exec(
+                conn,
+                "INSERT INTO cron_ticks (workflow, last_tick_ms) VALUES ('W', 1)",
+                [],
+            )?;
+            exec(conn, "INSERT INTO no_such_table VALUES (1)", [])?;
+            Ok(())
+        });
+        let after = store.record_event(event("e2", Some("B"), Some(1), "r2"));
+        let (hold, before, failing, after) = tokio::join!(hold, before, failing, after);
+        hold.unwrap();
+        assert!(failing.is_err());
+        assert_eq!(before.unwrap(), EventOutcome::Queued("r1".into()));
+        assert_eq!(after.unwrap(), EventOutcome::Queued("r2".into()));
+        assert!(store.run("r1").await.unwrap().is_some());
+        assert!(store.run("r2").await.unwrap().is_some());
+        assert_eq!(store.last_tick("W").await.unwrap(), None);
+        // The runs the batch queued are claimable: their `ready` marks were committed too.
+        assert!(store.claim_next(100).await.unwrap().is_some());
+        assert!(store.claim_next(100).await.unwrap().is_some());
+    }
+
     #[tokio::test]
     async fn concurrent_events_are_all_stored_and_old_runs_pruned() {
         let store = SqliteStore::open(":memory:").unwrap();
@@ -1192,5 +1309,27 @@ mod tests {
         let store = SqliteStore::open(path).unwrap();
         assert!(store.run("r1").await.unwrap().is_some());
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The statements that look up a key's active runs use `runs_active` (a partial index is
+    /// used only when a statement repeats its condition), not a scan of every run of the key.
+    #[test]
+    fn key_lookups_use_the_index_of_active_runs() {
+        let conn = Connection::open_in_memory().unwrap();
+        migrate(&conn).unwrap();
+        let runnable = format!("SELECT 1 FROM runs AS r WHERE r.id = ?1 AND {RUNNABLE}");
+        for sql in [&*COALESCING, &runnable, &*UNMARK_READY, &*MARK_READY] {
+            let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let nulls = vec![rusqlite::types::Null; stmt.parameter_count()];
+            let plan: Vec<String> = stmt
+                .query_map(rusqlite::params_from_iter(nulls), |r| r.get::<_, String>(3))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert!(
+                plan.iter().any(|line| line.contains("runs_active")),
+                "{sql}\nplan: {plan:?}"
+            );
+        }
     }
 }
