@@ -3,7 +3,9 @@
 //!
 //! The journal keeps `[redacted:NAME]` in place of the value of secret `NAME`, so that a
 //! resumed run can put the value back (from the environment of the process resuming it) and
-//! reuse the journaled step as it was; what is printed or logged shows `[redacted]`.
+//! reuse the journaled step as it was; what is printed or logged shows `[redacted]`. Text from
+//! outside (an event, an API's answer) that holds `[redacted` is journaled escaped, as
+//! `[redacted!`, so that nobody can have a secret put into a run by sending its marker.
 
 use crate::connector::{Env, Json};
 
@@ -52,44 +54,106 @@ impl Redactor {
         hide_markers(&out)
     }
 
-    /// The JSON for the journal: each secret replaced by its `[redacted:NAME]` marker; and
-    /// whether anything was replaced.
+    /// The JSON for the journal: each secret replaced by its `[redacted:NAME]` marker, and any
+    /// `[redacted` the value itself holds escaped as `[redacted!`, so that text from outside
+    /// that looks like a marker is never taken for one (and given a secret's value) when the
+    /// journal is read back; and whether anything was replaced or escaped.
     pub fn json(&self, value: &Json) -> (Json, bool) {
-        let mut changed = false;
+        let journaled = |s: &str| {
+            s.contains(LITERAL)
+                || self
+                    .secrets
+                    .iter()
+                    .any(|(_, secret)| s.contains(secret.as_str()))
+        };
+        if !any_string(value, &journaled) {
+            return (value.clone(), false);
+        }
         let out = map_strings(value, &mut |s| {
-            let mut out = s.to_string();
+            let mut out = s.replace(LITERAL, ESCAPED);
             for (name, secret) in &self.secrets {
                 if out.contains(secret.as_str()) {
                     out = out.replace(secret.as_str(), &marker(name));
                 }
             }
-            if out != s {
-                changed = true;
-            }
             out
         });
-        (out, changed)
+        (out, true)
     }
 
-    /// The JSON for people: secrets and markers shown as `[redacted]`.
+    /// Journaled JSON for people: markers shown as `[redacted]` (as is any secret value), and
+    /// escaped text as it was.
     pub fn display(&self, value: &Json) -> Json {
-        map_strings(value, &mut |s| self.text(s))
+        map_strings(value, &mut |s| {
+            let mut out = s.to_string();
+            for (_, secret) in &self.secrets {
+                if out.contains(secret.as_str()) {
+                    out = out.replace(secret.as_str(), REDACTED);
+                }
+            }
+            read_journaled(&out, &mut |name, out| {
+                let valid = !name.is_empty()
+                    && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+                if valid {
+                    out.push_str(REDACTED);
+                }
+                valid
+            })
+        })
     }
 
     /// Journaled JSON with each marker replaced by the secret's value again (for reuse by a
-    /// resumed run).
+    /// resumed run), and escaped text as it was.
     pub fn restore(&self, value: &Json) -> Json {
+        if !any_string(value, &|s| s.contains(LITERAL)) {
+            return value.clone();
+        }
         map_strings(value, &mut |s| {
-            let mut out = s.to_string();
-            for (name, secret) in &self.secrets {
-                let m = marker(name);
-                if out.contains(&m) {
-                    out = out.replace(&m, secret);
-                }
-            }
-            out
+            read_journaled(
+                s,
+                &mut |name, out| match self.secrets.iter().find(|(n, _)| n == name) {
+                    Some((_, secret)) => {
+                        out.push_str(secret);
+                        true
+                    }
+                    None => false,
+                },
+            )
         })
     }
+}
+
+/// How markers and escapes begin.
+const LITERAL: &str = "[redacted";
+/// `[redacted` in a value from outside, as the journal keeps it.
+const ESCAPED: &str = "[redacted!";
+
+/// Journaled text read back: `[redacted!` is the escaped literal `[redacted`; for a marker
+/// `[redacted:NAME]`, `marker` writes what replaces it and says whether it did (otherwise the
+/// marker stays as it is).
+fn read_journaled(text: &str, marker: &mut dyn FnMut(&str, &mut String) -> bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(LITERAL) {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + LITERAL.len()..];
+        if let Some(tail) = after.strip_prefix('!') {
+            out.push_str(LITERAL);
+            rest = tail;
+            continue;
+        }
+        if let Some(body) = after.strip_prefix(':')
+            && let Some(end) = body.find(']')
+            && marker(&body[..end], &mut out)
+        {
+            rest = &body[end + 1..];
+            continue;
+        }
+        out.push_str(LITERAL);
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `[redacted:NAME]` → `[redacted]`, for any NAME.
@@ -120,6 +184,17 @@ fn hide_markers(text: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// Whether `test` holds for a string or an object key anywhere in `value`: most values hold no
+/// secret, and are then copied as they are rather than rebuilt string by string.
+fn any_string(value: &Json, test: &dyn Fn(&str) -> bool) -> bool {
+    match value {
+        Json::String(s) => test(s),
+        Json::Array(items) => items.iter().any(|v| any_string(v, test)),
+        Json::Object(map) => map.iter().any(|(k, v)| test(k) || any_string(v, test)),
+        _ => false,
+    }
 }
 
 fn map_strings(value: &Json, f: &mut dyn FnMut(&str) -> String) -> Json {
@@ -160,6 +235,23 @@ mod tests {
         assert_eq!(r.restore(&journal), original);
         assert_eq!(r.display(&journal)["a"], "Bearer [redacted]");
         assert_eq!(r.text("no secret, shpat_123456"), "no secret, [redacted]");
+        // Text from outside that looks like a marker is kept as text, never given the secret.
+        let forged = serde_json::json!({
+            "title": "[redacted:SHOPIFY_ACCESS_TOKEN] and [redacted!] and [redacted",
+            "[redacted:SHOPIFY_ACCESS_TOKEN]": 1
+        });
+        let (journal, changed) = r.json(&forged);
+        assert!(changed);
+        assert_eq!(r.restore(&journal), forged);
+        assert!(!r.restore(&journal).to_string().contains("shpat_123456"));
+        assert_eq!(r.display(&journal), forged);
+        let mixed = serde_json::json!("[redacted:X] shpat_123456");
+        let (journal, _) = r.json(&mixed);
+        assert_eq!(r.restore(&journal), mixed);
+        assert_eq!(
+            r.display(&journal),
+            serde_json::json!("[redacted:X] [redacted]")
+        );
         let stranger = Redactor::default();
         assert_eq!(
             stranger.text("a [redacted:X_KEY] b [redacted: c"),

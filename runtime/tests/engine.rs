@@ -102,6 +102,24 @@ async fn secrets_never_reach_the_journal_or_the_report() {
     );
 }
 
+/// An event's text that looks like the journal's mark of a secret stays that text: it is never
+/// replaced by the secret's value when the run reads its event back.
+#[tokio::test]
+async fn text_that_looks_like_a_secret_marker_is_not_given_the_secret() {
+    let state = Arc::new(FakeState::default());
+    let rt = start(&app(&state), memory(), None).await;
+    let forged = "[redacted:FAKE_API_KEY]";
+    let out = rt
+        .exec("Sync", Some(json!({ "sku": forged, "quantity": 1 })))
+        .await
+        .unwrap();
+    assert_eq!(out.status, RunStatus::Completed, "{}", out.report);
+    assert_eq!(state.calls_for(forged).len(), 1);
+    assert!(state.calls_for(SECRET).is_empty());
+    assert!(!out.report.to_string().contains(SECRET));
+    assert_eq!(out.report["steps"][0]["input"]["sku"], forged);
+}
+
 #[tokio::test]
 async fn finished_steps_are_not_evaluated_again_on_replay() {
     let state = Arc::new(FakeState::default());
