@@ -1,14 +1,18 @@
 //! The embedded store: one SQLite file in WAL mode, written by one thread. Concurrent requests
 //! (for example many webhook deliveries at once) are committed together in one transaction.
 //!
-//! Two kinds of commit:
-//! - an event (and a fired cron tick) is durable before it is answered: its batch commits with
-//!   `synchronous=FULL`, one fsync for every request in the batch;
-//! - a journal entry (a step, a call, a run's status) commits with `synchronous=NORMAL`: it is
-//!   in the WAL, and so survives the process being killed, at once; it reaches the disk with the
-//!   next durable commit, or at most [`SYNC_AFTER`] later through a checkpoint, so that a crash
-//!   of the machine can only lose the last few milliseconds of journal (their steps run again,
-//!   and their calls are sent again with the same idempotency keys).
+//! Two kinds of request:
+//! - an event (and a fired cron tick) is durable before it is answered: it is committed to the
+//!   WAL with the rest of its batch, and the store's sync thread answers it once an fsync of
+//!   the WAL that began after that commit has returned (every request then waiting shares the
+//!   fsync, and the writer thread goes on with the next batch meanwhile);
+//! - a journal entry (a step, a call, a run's status) is answered as soon as it is committed:
+//!   it is in the WAL, and so survives the process being killed, at once; it reaches the disk
+//!   with the next fsync, at most [`SYNC_AFTER`] later, so that a crash of the machine can only
+//!   lose the last few milliseconds of journal (their steps run again, and their calls are
+//!   sent again with the same idempotency keys).
+//!
+//! A database in memory, or on a file system without WAL, syncs at every commit instead.
 
 use std::sync::mpsc;
 
@@ -233,10 +237,14 @@ impl SqliteStore {
             Connection::open(path)?
         };
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        if path != ":memory:" {
-            conn.pragma_update(None, "journal_mode", "WAL")?;
-        }
-        conn.pragma_update(None, "synchronous", "FULL")?;
+        let wal = path != ":memory:" && {
+            let mode: String =
+                conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+            mode.eq_ignore_ascii_case("wal")
+        };
+        // In WAL mode commits do not sync: the syncer thread does (see `writer`).
+        let synchronous = if wal { "NORMAL" } else { "FULL" };
+        conn.pragma_update(None, "synchronous", synchronous)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         // Statement journals (a statement inside a larger transaction that may fail halfway)
         // stay in memory, not in a temporary file opened and removed at every commit.
@@ -248,10 +256,21 @@ impl SqliteStore {
         // every execution whose parameters it compares with a partial index's condition.
         conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
         migrate(&conn)?;
+        let durable = if wal {
+            let (sync, waiting) = mpsc::channel::<Vec<Box<dyn Job>>>();
+            let file = std::path::PathBuf::from(format!("{path}-wal"));
+            std::thread::Builder::new()
+                .name("handled-sync".to_string())
+                .spawn(move || syncer(&file, waiting))
+                .map_err(|e| StoreError(format!("cannot start the store's sync thread: {e}")))?;
+            Durable::Syncer(sync)
+        } else {
+            Durable::OnCommit
+        };
         let (jobs, receiver) = mpsc::channel::<Box<dyn Job>>();
         std::thread::Builder::new()
             .name("handled-store".to_string())
-            .spawn(move || writer(conn, receiver))
+            .spawn(move || writer(conn, receiver, durable))
             .map_err(|e| StoreError(format!("cannot start the store thread: {e}")))?;
         Ok(SqliteStore { jobs })
     }
@@ -318,34 +337,43 @@ fn migrate(conn: &Connection) -> StoreResult<()> {
     Ok(())
 }
 
-/// The writer thread: takes every pending job, runs them in one transaction, commits (with an
-/// fsync when a job asks for it), then answers them. A job that fails undoes the batch, whose
-/// jobs then run again one transaction each (savepoints per job would isolate them too, but
-/// copy every page each job touches: a tenth of the thread's time). When journal entries are waiting for their fsync and
-/// no job comes within [`SYNC_AFTER`], a checkpoint puts them on the disk.
-fn writer(conn: Connection, jobs: mpsc::Receiver<Box<dyn Job>>) {
-    let mut synchronous_full = true;
-    let mut unsynced = false;
-    loop {
-        let first = if unsynced {
-            match jobs.recv_timeout(SYNC_AFTER) {
-                Ok(job) => job,
-                Err(mpsc::RecvTimeoutError::Timeout) => {
-                    if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE)") {
-                        tracing::warn!(error = %e, "the journal could not be synced to disk");
-                    } else {
-                        unsynced = false;
-                    }
-                    continue;
-                }
-                Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            }
-        } else {
-            match jobs.recv() {
-                Ok(job) => job,
-                Err(_) => break,
-            }
+/// How the jobs that must be on the disk before they are answered get there.
+enum Durable {
+    /// WAL mode: commits do not sync; the syncer thread fsyncs the WAL file and then answers
+    /// the durable jobs committed before it started, while the writer goes on with the next
+    /// batch.
+    Syncer(mpsc::Sender<Vec<Box<dyn Job>>>),
+    /// Otherwise (a database in memory, a file system without WAL): every commit syncs
+    /// (`synchronous=FULL`).
+    OnCommit,
+}
+
+impl Durable {
+    /// Answers committed jobs: at once, but those that must be on the disk after the next
+    /// fsync of the WAL. Every commit is reported to the syncer, so that journal entries also
+    /// reach the disk within [`SYNC_AFTER`].
+    fn answer(&self, jobs: Vec<Box<dyn Job>>) {
+        let Durable::Syncer(sync) = self else {
+            jobs.into_iter().for_each(|job| job.finish(None));
+            return;
         };
+        let (durable, at_once): (Vec<_>, Vec<_>) = jobs.into_iter().partition(|j| j.durable());
+        at_once.into_iter().for_each(|job| job.finish(None));
+        if let Err(mpsc::SendError(jobs)) = sync.send(durable) {
+            for job in jobs {
+                job.finish(Some("the store's sync thread has stopped".to_string()));
+            }
+        }
+    }
+}
+
+/// The writer thread: takes every pending job, runs them in one transaction, commits, then
+/// answers them (the durable ones once the commit is on the disk: [`Durable`]). A job that
+/// fails undoes the batch, whose jobs then run again one transaction each (savepoints per job
+/// would isolate them too, but copy every page each job touches: a tenth of the thread's
+/// time).
+fn writer(conn: Connection, jobs: mpsc::Receiver<Box<dyn Job>>, durable: Durable) {
+    while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         let gather_until = std::time::Instant::now() + COMMIT_DELAY;
         while batch.len() < MAX_BATCH {
@@ -364,44 +392,74 @@ fn writer(conn: Connection, jobs: mpsc::Receiver<Box<dyn Job>>) {
                 }
             }
         }
-        let durable = batch.iter().any(|j| j.durable());
-        if durable != synchronous_full {
-            let pragma = if durable {
-                "PRAGMA synchronous = FULL"
-            } else {
-                "PRAGMA synchronous = NORMAL"
-            };
-            if exec(&conn, pragma, []).is_ok() {
-                synchronous_full = durable;
-            }
-        }
-        let committed = match transaction(&conn, &mut batch) {
-            Ok(true) => Ok(()),
+        match transaction(&conn, &mut batch) {
+            Ok(true) => durable.answer(batch),
             Ok(false) if batch.len() > 1 => {
                 // A job failed and the batch was undone: each job runs again in a transaction
                 // of its own, so that the failure stays its own.
                 for mut job in batch {
-                    let error = match transaction(&conn, std::slice::from_mut(&mut job)) {
-                        Ok(committed) => {
-                            unsynced |= committed && !synchronous_full;
-                            None
-                        }
-                        Err(e) => Some(e),
-                    };
-                    job.finish(error);
+                    match transaction(&conn, std::slice::from_mut(&mut job)) {
+                        Ok(true) => durable.answer(vec![job]),
+                        Ok(false) => job.finish(None),
+                        Err(e) => job.finish(Some(e)),
+                    }
                 }
-                continue;
             }
             // The only job failed: it answers its own error.
-            Ok(false) => Ok(()),
-            Err(e) => Err(e),
-        };
-        // A durable commit syncs the WAL, and with it every journal entry before it.
-        if committed.is_ok() {
-            unsynced = !synchronous_full;
+            Ok(false) => batch.into_iter().for_each(|job| job.finish(None)),
+            Err(e) => batch
+                .into_iter()
+                .for_each(|job| job.finish(Some(e.clone()))),
         }
-        let error = committed.err();
-        for job in batch {
+    }
+}
+
+/// The syncer thread (WAL mode): fsyncs the WAL file after commits, then answers the durable
+/// jobs they held. The jobs waiting when an fsync starts share it. After commits of journal
+/// entries only it waits up to [`SYNC_AFTER`] for a durable job to share the fsync with.
+///
+/// An fsync of the WAL file puts every frame written to it before on the disk; a frame that a
+/// checkpoint already copied into the database (SQLite may then start the WAL over) was synced
+/// by that checkpoint, which syncs the WAL before it copies and the database after.
+fn syncer(file: &std::path::Path, waiting: mpsc::Receiver<Vec<Box<dyn Job>>>) {
+    let mut wal: Option<std::fs::File> = None;
+    while let Ok(mut jobs) = waiting.recv() {
+        let deadline = std::time::Instant::now()
+            + if jobs.is_empty() {
+                SYNC_AFTER
+            } else {
+                std::time::Duration::ZERO
+            };
+        loop {
+            let more = match waiting.try_recv() {
+                Ok(more) => more,
+                Err(mpsc::TryRecvError::Disconnected) => break,
+                Err(mpsc::TryRecvError::Empty) => {
+                    let now = std::time::Instant::now();
+                    if !jobs.is_empty() || now >= deadline {
+                        break;
+                    }
+                    match waiting.recv_timeout(deadline - now) {
+                        Ok(more) => more,
+                        Err(_) => break,
+                    }
+                }
+            };
+            jobs.extend(more);
+        }
+        let synced = match &wal {
+            Some(f) => f.sync_data(),
+            None => std::fs::File::open(file).and_then(|f| {
+                let synced = f.sync_data();
+                wal = Some(f);
+                synced
+            }),
+        };
+        let error = synced.err().map(|e| {
+            tracing::warn!(error = %e, "the store's journal could not be synced to disk");
+            format!("cannot sync {}: {e}", file.display())
+        });
+        for job in jobs {
             job.finish(error.clone());
         }
     }
