@@ -356,9 +356,13 @@ async fn worker(runtime: Runtime, wake: Arc<Notify>) {
                 // Not waiting any more: a wake-up it received goes to another worker.
                 drop(notified);
                 // Work is woken one worker at a time (a new run wakes one): one that found a
-                // run wakes the next, which finds the next run or goes back to sleep. A worker
-                // that ends a run looks again itself (the run may have unblocked its key).
-                wake.notify_one();
+                // run wakes the next when the store saw another ready, so that one wake-up for
+                // many runs (a replay of the dead runs, cron ticks, another process's
+                // notification) reaches them all. A worker that ends a run looks again itself
+                // (the run may have unblocked its key).
+                if engine.store.more_ready() {
+                    wake.notify_one();
+                }
                 let run_id = run.id.clone();
                 metrics::gauge!("handled_runs_in_flight").increment(1.0);
                 let result = engine.execute_and_claim(run).await;

@@ -348,6 +348,13 @@ pub trait Store: Send + Sync {
     /// Marks it running, counts the attempt and fixes its start time on its first start.
     fn claim_next(&self, now_ms: i64) -> BoxFuture<'_, StoreResult<Option<RunRecord>>>;
 
+    /// Whether the last claim of this process saw another run ready behind the one it took: a
+    /// worker that took a run wakes another only then. A hint, read after the claim; the
+    /// default (a store that cannot tell) always says yes.
+    fn more_ready(&self) -> bool {
+        true
+    }
+
     /// Takes one queued run by id (the foreground `exec`), as [`Store::claim_next`] would.
     fn claim(&self, run_id: &str, now_ms: i64) -> BoxFuture<'_, StoreResult<Option<RunRecord>>>;
 

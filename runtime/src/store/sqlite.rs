@@ -219,6 +219,9 @@ const ACTIVE: &str = "status IN ('queued', 'running')";
 #[derive(Clone)]
 pub struct SqliteStore {
     jobs: mpsc::Sender<Box<dyn Job>>,
+    /// Whether the last claim saw another run ready behind the one it took
+    /// ([`Store::more_ready`]).
+    more: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -272,7 +275,10 @@ impl SqliteStore {
             .name("handled-store".to_string())
             .spawn(move || writer(conn, receiver, durable))
             .map_err(|e| StoreError(format!("cannot start the store thread: {e}")))?;
-        Ok(SqliteStore { jobs })
+        Ok(SqliteStore {
+            jobs,
+            more: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true)),
+        })
     }
 
     /// Runs `f` in the writer thread, in a transaction shared with the other pending requests,
@@ -635,7 +641,8 @@ fn refresh_all(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 /// Takes the next runnable run (see [`Store::claim_next`]).
-fn claim_next(conn: &Connection, now_ms: i64) -> StoreResult<Option<RunRecord>> {
+/// Also says whether another run was ready behind the one it took.
+fn claim_next(conn: &Connection, now_ms: i64) -> StoreResult<(Option<RunRecord>, bool)> {
     // `ready` finds the candidates (one per key, by index); the order rule itself, `RUNNABLE`,
     // is still checked on them, so that a wrong mark can delay a run but never reorder a key.
     static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
@@ -644,7 +651,7 @@ fn claim_next(conn: &Connection, now_ms: i64) -> StoreResult<Option<RunRecord>> 
              FROM runs AS r INDEXED BY runs_ready
              WHERE r.status = 'queued' AND r.ready = 1 AND {RUNNABLE} AND r.run_at_ms <= ?1
                AND {NOT_AWAITING_ECHO}
-             ORDER BY r.seq LIMIT 1"
+             ORDER BY r.seq LIMIT 2"
         )
     });
     let (wrote_since, echoing_since) = crate::echo::awaiting_since(now_ms);
@@ -652,12 +659,17 @@ fn claim_next(conn: &Connection, now_ms: i64) -> StoreResult<Option<RunRecord>> 
     for _ in 0..1000 {
         /// The run's id, workflow, key, attempts and when its event happened.
         type Next = (String, String, Option<String>, u32, Option<i64>);
-        let next: Option<Next> = query_row(conn, &SQL, [now_ms, wrote_since, echoing_since], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })
-        .optional()?;
+        let mut stmt = conn.prepare_cached(&SQL)?;
+        let mut rows = stmt.query([now_ms, wrote_since, echoing_since])?;
+        let next: Option<Next> = match rows.next()? {
+            Some(r) => Some((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            None => None,
+        };
+        let more = rows.next()?.is_some();
+        drop(rows);
+        drop(stmt);
         let Some((id, workflow, key, attempt, occurred)) = next else {
-            return Ok(None);
+            return Ok((None, false));
         };
         let stale = match (key, occurred) {
             (Some(key), Some(at)) if attempt == 0 => {
@@ -666,10 +678,10 @@ fn claim_next(conn: &Connection, now_ms: i64) -> StoreResult<Option<RunRecord>> 
             _ => false,
         };
         if !stale {
-            return start(conn, &id, now_ms);
+            return Ok((start(conn, &id, now_ms)?, more));
         }
     }
-    Ok(None)
+    Ok((None, true))
 }
 
 fn run_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
@@ -917,7 +929,16 @@ impl Store for SqliteStore {
     }
 
     fn claim_next(&self, now_ms: i64) -> BoxFuture<'_, StoreResult<Option<RunRecord>>> {
-        self.with(move |conn| claim_next(conn, now_ms))
+        let more = std::sync::Arc::clone(&self.more);
+        self.with(move |conn| {
+            let (run, also) = claim_next(conn, now_ms)?;
+            more.store(also, std::sync::atomic::Ordering::Relaxed);
+            Ok(run)
+        })
+    }
+
+    fn more_ready(&self) -> bool {
+        self.more.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn claim(&self, run_id: &str, now_ms: i64) -> BoxFuture<'_, StoreResult<Option<RunRecord>>> {
@@ -1025,9 +1046,12 @@ impl Store for SqliteStore {
     }
 
     fn end_run_and_claim(&self, end: RunEnd) -> BoxFuture<'_, StoreResult<Option<RunRecord>>> {
+        let more = std::sync::Arc::clone(&self.more);
         self.with(move |conn| {
             end_run(conn, &end)?;
-            claim_next(conn, end.at_ms)
+            let (run, also) = claim_next(conn, end.at_ms)?;
+            more.store(also, std::sync::atomic::Ordering::Relaxed);
+            Ok(run)
         })
     }
 
