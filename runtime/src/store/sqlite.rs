@@ -261,7 +261,8 @@ impl SqliteStore {
         migrate(&conn)?;
         let durable = if wal {
             let (sync, waiting) = mpsc::channel::<Vec<Box<dyn Job>>>();
-            let file = std::path::PathBuf::from(format!("{path}-wal"));
+            // The file SQLite resolved (`path` may be relative, or a `file:` URI).
+            let file = std::path::PathBuf::from(format!("{}-wal", conn.path().unwrap_or(path)));
             std::thread::Builder::new()
                 .name("handled-sync".to_string())
                 .spawn(move || syncer(&file, waiting))
@@ -1390,6 +1391,29 @@ mod tests {
         }
         let store = SqliteStore::open(path).unwrap();
         assert!(store.run("r1").await.unwrap().is_some());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Events are answered once the WAL is synced, wherever the WAL is: the file SQLite
+    /// resolved, also for a `file:` URI.
+    #[tokio::test]
+    async fn events_are_answered_after_the_wal_is_synced() {
+        let dir = std::env::temp_dir().join(format!("handled-store-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let plain = dir.join("plain.db");
+        let uri = format!("file:{}?cache=private", dir.join("uri.db").display());
+        for path in [plain.to_str().unwrap(), uri.as_str()] {
+            let store = SqliteStore::open(path).unwrap();
+            let outcome = store
+                .record_event(event("e1", Some("A"), Some(1), "r1"))
+                .await;
+            assert_eq!(
+                outcome.unwrap(),
+                EventOutcome::Queued("r1".into()),
+                "{path}"
+            );
+        }
+        assert!(dir.join("uri.db-wal").exists());
         let _ = std::fs::remove_dir_all(&dir);
     }
 
