@@ -46,7 +46,7 @@ struct Args {
     #[arg(long, value_delimiter = ',', default_value = "1,2")]
     patterns: Vec<u8>,
     /// The program's `--workers`.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = 128)]
     workers: usize,
     /// Pattern 1: every Nth event comes from Shopify (and is written to the warehouse); the
     /// others come from the warehouse. 0: none. The warehouse connector paces its writes at the

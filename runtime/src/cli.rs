@@ -62,7 +62,7 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
         /// Runs in parallel (of different keys).
-        #[arg(long, default_value_t = 64)]
+        #[arg(long, default_value_t = 128)]
         workers: usize,
         /// Days to keep finished runs (dead runs are kept until replayed); 0 keeps all.
         #[arg(long, default_value_t = 30)]
