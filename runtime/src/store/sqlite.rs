@@ -642,8 +642,12 @@ fn refresh_all(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 /// Takes the next runnable run (see [`Store::claim_next`]).
-/// Also says whether another run was ready behind the one it took.
-fn claim_next(conn: &Connection, now_ms: i64) -> StoreResult<(Option<RunRecord>, bool)> {
+/// Also notes in `more` whether another run was ready behind the one it took.
+fn claim_next(
+    conn: &Connection,
+    now_ms: i64,
+    more: &std::sync::atomic::AtomicBool,
+) -> StoreResult<Option<RunRecord>> {
     // `ready` finds the candidates (one per key, by index); the order rule itself, `RUNNABLE`,
     // is still checked on them, so that a wrong mark can delay a run but never reorder a key.
     static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
@@ -666,11 +670,11 @@ fn claim_next(conn: &Connection, now_ms: i64) -> StoreResult<(Option<RunRecord>,
             Some(r) => Some((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             None => None,
         };
-        let more = rows.next()?.is_some();
+        more.store(rows.next()?.is_some(), std::sync::atomic::Ordering::Relaxed);
         drop(rows);
         drop(stmt);
         let Some((id, workflow, key, attempt, occurred)) = next else {
-            return Ok((None, false));
+            return Ok(None);
         };
         let stale = match (key, occurred) {
             (Some(key), Some(at)) if attempt == 0 => {
@@ -679,10 +683,10 @@ fn claim_next(conn: &Connection, now_ms: i64) -> StoreResult<(Option<RunRecord>,
             _ => false,
         };
         if !stale {
-            return Ok((start(conn, &id, now_ms)?, more));
+            return start(conn, &id, now_ms);
         }
     }
-    Ok((None, true))
+    Ok(None)
 }
 
 fn run_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
@@ -931,11 +935,7 @@ impl Store for SqliteStore {
 
     fn claim_next(&self, now_ms: i64) -> BoxFuture<'_, StoreResult<Option<RunRecord>>> {
         let more = std::sync::Arc::clone(&self.more);
-        self.with(move |conn| {
-            let (run, also) = claim_next(conn, now_ms)?;
-            more.store(also, std::sync::atomic::Ordering::Relaxed);
-            Ok(run)
-        })
+        self.with(move |conn| claim_next(conn, now_ms, &more))
     }
 
     fn more_ready(&self) -> bool {
@@ -1050,9 +1050,7 @@ impl Store for SqliteStore {
         let more = std::sync::Arc::clone(&self.more);
         self.with(move |conn| {
             end_run(conn, &end)?;
-            let (run, also) = claim_next(conn, end.at_ms)?;
-            more.store(also, std::sync::atomic::Ordering::Relaxed);
-            Ok(run)
+            claim_next(conn, end.at_ms, &more)
         })
     }
 
