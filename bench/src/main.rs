@@ -491,9 +491,10 @@ fn profile(args: &Args) -> &'static str {
 }
 
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: handled_alloc::Allocator = handled_alloc::Allocator;
 
 fn main() -> ExitCode {
+    handled_alloc::init();
     let args = Args::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

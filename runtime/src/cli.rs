@@ -99,6 +99,7 @@ enum Command {
 /// Exits 0 on success (`exec`: the run `completed` or `skipped`), 1 when a run did not
 /// succeed, 2 on a usage or configuration error.
 pub fn main(register: fn(&mut App)) -> ExitCode {
+    handled_alloc::init();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -55,10 +55,9 @@ pub use handled_js::{JsError, Value};
 pub use retry::RetryPolicy;
 pub use store::{RunStatus, Store};
 
-/// The memory allocator of compiled programs (their `main.rs` names it `#[global_allocator]`):
-/// mimalloc, which costs the runtime's many small allocations markedly less than the system
-/// allocator does (BENCHMARKS.md).
-pub use mimalloc::MiMalloc as Allocator;
+/// The memory allocator of compiled programs (their `main.rs` names it `#[global_allocator]`;
+/// [`main`] keeps the process off transparent huge pages): see `handled_alloc`.
+pub use handled_alloc::Allocator;
 pub use workflow::{CallOptions, Location, StepInfo, StepKind, Workflow};
 
 /// Re-exported so that generated code can derive `Serialize`/`Deserialize` with

@@ -138,6 +138,22 @@ async fn a_warehouse_change_is_not_echoed_back() {
     assert_eq!(echoed, 1, "echoes counted in /metrics");
 }
 
+/// A serving program keeps itself off transparent huge pages (`handled_alloc::init`): its
+/// allocator's arenas would otherwise be faulted in 2 MiB at a time, each page zeroed.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_program_keeps_off_transparent_huge_pages() {
+    let (_emulators, mut program, _dir) = setup(1).await;
+    let pid = program.pid().unwrap();
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    program.stop().unwrap();
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("THP_enabled:"))
+        .expect("/proc/PID/status names THP_enabled (Linux 5.0 and later)");
+    assert_eq!(line.split_whitespace().nth(1), Some("0"), "{line}");
+}
+
 /// A change in Shopify is written to the warehouse once; the warehouse's webhook for that write
 /// is our own echo, recorded as such, and starts no run back to Shopify.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -15,10 +15,10 @@ fn allowed(krate: &str) -> Option<&'static [&'static str]> {
         "handled-js",
     ];
     Some(match krate {
-        "handled-parser" | "handled-catalog" | "handled-js" => &[],
+        "handled-parser" | "handled-catalog" | "handled-js" | "handled-alloc" => &[],
         "handled-codegen" => &["handled-parser", "handled-catalog"],
         "hs2rs" | "handled-macros" => &["handled-codegen", "handled-parser", "handled-catalog"],
-        "handled-runtime" => &["handled-catalog", "handled-js"],
+        "handled-runtime" => &["handled-catalog", "handled-js", "handled-alloc"],
         "handled-connector-core" => &["handled-runtime", "handled-catalog", "handled-js"],
         "handled-shopify" | "handled-amazon" | "handled-ebay" | "handled-wms" | "handled-slack"
         | "handled-email" | "handled-analytics" | "handled-supplier" => CONNECTOR,
@@ -39,6 +39,7 @@ fn allowed(krate: &str) -> Option<&'static [&'static str]> {
         ],
         "handled-tests" => &[],
         "handled-sandbox" => &[
+            "handled-alloc",
             "handled-runtime",
             "handled-js",
             "handled-catalog",
@@ -53,6 +54,7 @@ fn allowed(krate: &str) -> Option<&'static [&'static str]> {
             "handled-supplier",
         ],
         "handled-bench" => &[
+            "handled-alloc",
             "handled-runtime",
             "handled-js",
             "handled-catalog",

@@ -227,7 +227,7 @@ async fn emulator_refuses_over_quota_with_quota_exceeded() {
     let (_, handle, url) = start(json!({"items": items(1), "rateLimits": {"getInventorySummaries": {"rate": 0.5, "burst": 1}}})).await;
     let http = handled_connector_core::HttpClient::new("test").unwrap();
     let token: Value = http
-        .send_json(http.post(&format!("{url}/auth/o2/token")).form(&[
+        .send_json(http.post(format!("{url}/auth/o2/token")).form(&[
             ("grant_type", "refresh_token"),
             (
                 "refresh_token",
@@ -243,7 +243,7 @@ async fn emulator_refuses_over_quota_with_quota_exceeded() {
         .unwrap();
     assert_eq!(token["expires_in"], 3600);
     let get = || {
-        http.get(&format!("{url}/fba/inventory/v1/summaries?granularityType=Marketplace&granularityId=ATVPDKIKX0DER&marketplaceIds=ATVPDKIKX0DER"))
+        http.get(format!("{url}/fba/inventory/v1/summaries?granularityType=Marketplace&granularityId=ATVPDKIKX0DER&marketplaceIds=ATVPDKIKX0DER"))
             .header("x-amz-access-token", token["access_token"].as_str().unwrap())
     };
     assert_eq!(http.send_raw(get()).await.unwrap().status, 200);

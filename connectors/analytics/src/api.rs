@@ -126,7 +126,7 @@ impl AnalyticsConnector {
         self.limiter.acquire().await;
         let rb = self
             .http
-            .post(&format!("{}{path}", self.config.base_url))
+            .post(format!("{}{path}", self.config.base_url))
             .header("Authorization", self.authorization())
             .header("Content-Type", "application/json")
             .body(body.to_vec());

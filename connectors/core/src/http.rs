@@ -131,23 +131,28 @@ impl HttpClient {
         &self.inner
     }
 
-    /// Starts a GET request.
-    pub fn get(&self, url: &str) -> reqwest::RequestBuilder {
+    /// Starts a GET request (the URL as text, or parsed once with [`reqwest::Url::parse`] by a
+    /// caller that sends to it often).
+    pub fn get<U: reqwest::IntoUrl>(&self, url: U) -> reqwest::RequestBuilder {
         self.inner.get(url)
     }
 
     /// Starts a POST request.
-    pub fn post(&self, url: &str) -> reqwest::RequestBuilder {
+    pub fn post<U: reqwest::IntoUrl>(&self, url: U) -> reqwest::RequestBuilder {
         self.inner.post(url)
     }
 
     /// Starts a PUT request.
-    pub fn put(&self, url: &str) -> reqwest::RequestBuilder {
+    pub fn put<U: reqwest::IntoUrl>(&self, url: U) -> reqwest::RequestBuilder {
         self.inner.put(url)
     }
 
     /// Starts a request with any method.
-    pub fn request(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
+    pub fn request<U: reqwest::IntoUrl>(
+        &self,
+        method: reqwest::Method,
+        url: U,
+    ) -> reqwest::RequestBuilder {
         self.inner.request(method, url)
     }
 
@@ -176,14 +181,14 @@ impl HttpClient {
                 ))));
             }
         };
-        let response = response.map_err(|e| self.transport_error(&what, e))?;
+        let mut response = response.map_err(|e| self.transport_error(&what, e))?;
         let status = response.status().as_u16();
-        let headers = response.headers().clone();
+        let headers = std::mem::take(response.headers_mut());
         let body = response
             .bytes()
             .await
             .map_err(|e| self.transport_error(&what, e))?
-            .to_vec();
+            .into();
         tracing::debug!(connector = self.name, call = %what, status, "call answered");
         Ok(HttpResponse {
             status,

@@ -45,23 +45,17 @@ async fn classifies_every_outcome() {
             .unwrap()
             .with_secrets(["shpat_secret1".to_string()]);
 
-    let v: Value = http
-        .send_json(http.get(&format!("{url}/ok")))
-        .await
-        .unwrap();
+    let v: Value = http.send_json(http.get(format!("{url}/ok"))).await.unwrap();
     assert_eq!(v, json!({"ok": true}));
 
     let e = http
-        .send(http.get(&format!("{url}/denied")))
+        .send(http.get(format!("{url}/denied")))
         .await
         .unwrap_err();
     assert_eq!((e.class, e.status), (ErrorClass::Auth, Some(401)));
     assert!(e.message.contains("Invalid API key"), "{}", e.message);
 
-    let e = http
-        .send(http.get(&format!("{url}/bad")))
-        .await
-        .unwrap_err();
+    let e = http.send(http.get(format!("{url}/bad"))).await.unwrap_err();
     assert_eq!(e.class, ErrorClass::Permanent);
     assert!(
         !e.message.contains("shpat_secret1") && e.message.contains("[redacted]"),
@@ -69,11 +63,11 @@ async fn classifies_every_outcome() {
         e.message
     );
 
-    let faults = |body: Value| http.post(&format!("{url}/_faults")).json(&body);
+    let faults = |body: Value| http.post(format!("{url}/_faults")).json(&body);
     http.send(faults(json!({"status": 429, "count": 1, "retryAfter": 2})))
         .await
         .unwrap();
-    let e = http.send(http.get(&format!("{url}/ok"))).await.unwrap_err();
+    let e = http.send(http.get(format!("{url}/ok"))).await.unwrap_err();
     assert_eq!(
         (e.class, e.retry_after),
         (ErrorClass::Throttled, Some(Duration::from_secs(2)))
@@ -82,24 +76,24 @@ async fn classifies_every_outcome() {
     http.send(faults(json!([{"status": 503, "count": 1}, {"drop": 1}])))
         .await
         .unwrap();
-    let e = http.send(http.get(&format!("{url}/ok"))).await.unwrap_err();
+    let e = http.send(http.get(format!("{url}/ok"))).await.unwrap_err();
     assert_eq!((e.class, e.status), (ErrorClass::Retryable, Some(503)));
-    let e = http.send(http.get(&format!("{url}/ok"))).await.unwrap_err();
+    let e = http.send(http.get(format!("{url}/ok"))).await.unwrap_err();
     assert_eq!(e.class, ErrorClass::Retryable, "{}", e.message);
 
     http.send(faults(json!({"latencyMs": 800, "count": 1})))
         .await
         .unwrap();
-    let e = http.send(http.get(&format!("{url}/ok"))).await.unwrap_err();
+    let e = http.send(http.get(format!("{url}/ok"))).await.unwrap_err();
     assert_eq!(e.class, ErrorClass::Retryable);
     assert!(e.message.contains("timed out"), "{}", e.message);
 
     let state: Value = http
-        .send_json(http.get(&format!("{url}/_faults")))
+        .send_json(http.get(format!("{url}/_faults")))
         .await
         .unwrap();
     assert_eq!(state["faults"], json!([]));
-    assert!(http.send(http.get(&format!("{url}/ok"))).await.is_ok());
+    assert!(http.send(http.get(format!("{url}/ok"))).await.is_ok());
 
     // Nothing listens on port 9 of loopback.
     let e = http

@@ -204,7 +204,7 @@ async fn auth_errors() {
     let http = HttpClient::new("test").unwrap();
     let app: Value = http
         .send_json(
-            http.post(&format!("{url}/identity/v1/oauth2/token"))
+            http.post(format!("{url}/identity/v1/oauth2/token"))
                 .basic_auth(
                     handled_ebay::emulator::DEFAULT_CLIENT_ID,
                     Some(handled_ebay::emulator::DEFAULT_CLIENT_SECRET),

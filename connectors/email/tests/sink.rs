@@ -112,12 +112,12 @@ async fn multipart_alternative_and_http_api() {
 
     let http = handled_connector_core::HttpClient::new("test").unwrap();
     let listed: serde_json::Value = http
-        .send_json(http.get(&format!("{url}/messages")))
+        .send_json(http.get(format!("{url}/messages")))
         .await
         .unwrap();
     assert_eq!(listed["messages"][0]["subject"], "Low stock: A-1");
     let info: serde_json::Value = http
-        .send_json(http.get(&format!("{url}/_smtp")))
+        .send_json(http.get(format!("{url}/_smtp")))
         .await
         .unwrap();
     assert_eq!(info["port"], handle.smtp_port());

@@ -186,10 +186,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: handled_alloc::Allocator = handled_alloc::Allocator;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    handled_alloc::init();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

@@ -34,8 +34,12 @@ fn hs2rs() -> PathBuf {
     let dir = exe.parent().unwrap().parent().unwrap();
     let path = dir.join("hs2rs");
     if !path.exists() {
+        // Built with the profile of this test's own directory (`target/release` under
+        // `cargo test --release`), where it is then looked for.
+        let release = dir.file_name().is_some_and(|d| d == "release");
         let status = Command::new(env!("CARGO"))
             .args(["build", "--quiet", "-p", "hs2rs"])
+            .args(release.then_some("--release"))
             .current_dir(workspace())
             .status()
             .unwrap();

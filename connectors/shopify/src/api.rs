@@ -134,6 +134,8 @@ pub(crate) type EnrichCache = HashMap<(u64, u64), (String, i64, Instant)>;
 /// The Shopify connector for one shop.
 pub struct ShopifyConnector {
     pub(crate) config: Config,
+    /// The GraphQL endpoint, parsed once.
+    graphql_url: reqwest::Url,
     http: HttpClient,
     bucket: CostBucket,
     primary_location: tokio::sync::Mutex<Option<String>>,
@@ -174,8 +176,14 @@ impl ShopifyConnector {
     pub fn new(config: Config) -> Result<Self, CallError> {
         let http = HttpClient::new("shopify")?
             .with_secrets([config.access_token.clone(), config.webhook_secret.clone()]);
+        let graphql_url = reqwest::Url::parse(&config.graphql_url()).map_err(|e| {
+            CallError::permanent(format!(
+                "shopify: the store URL does not make a valid endpoint: {e}"
+            ))
+        })?;
         Ok(ShopifyConnector {
             config,
+            graphql_url,
             http,
             bucket: CostBucket::default(),
             primary_location: tokio::sync::Mutex::new(None),
@@ -197,7 +205,7 @@ impl ShopifyConnector {
         self.bucket.reserve(query).await;
         let request = self
             .http
-            .post(&self.config.graphql_url())
+            .post(self.graphql_url.clone())
             .header("X-Shopify-Access-Token", &self.config.access_token)
             .json(&json!({"query": query, "variables": variables}));
         let response = self.http.send(request).await?;

@@ -105,7 +105,7 @@ async fn emulator_enforces_the_channel_rate_with_429() {
     let (url, _task) = handled_connector_core::serve(router).await.unwrap();
     let http = handled_connector_core::HttpClient::new("test").unwrap();
     let send = || {
-        http.post(&format!("{url}/api/chat.postMessage"))
+        http.post(format!("{url}/api/chat.postMessage"))
             .bearer_auth(handle.token())
             .json(&json!({"channel": "#general", "text": "hi"}))
     };

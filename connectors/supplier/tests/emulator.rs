@@ -190,7 +190,7 @@ async fn error_classes() {
 /// Posts a fault through the emulator's own HTTP control route.
 async fn reqwest_free_post(url: &str, fault: serde_json::Value) -> bool {
     let http = handled_connector_core::HttpClient::new("test").unwrap();
-    http.send(http.post(&format!("{url}/_faults")).json(&fault))
+    http.send(http.post(format!("{url}/_faults")).json(&fault))
         .await
         .is_ok()
 }

@@ -141,7 +141,7 @@ impl WmsConnector {
             .map_err(|_| CallError::permanent(format!("wms profile: bad method {method}")))?;
         let mut rb = self.authed(
             self.http
-                .request(method, &format!("{}{url}", self.config.base_url)),
+                .request(method, format!("{}{url}", self.config.base_url)),
         );
         for (k, v) in headers {
             rb = rb.header(*k, *v);
