@@ -1,4 +1,11 @@
 //! The connector: Admin GraphQL calls with cost-based pacing, and the five ops.
+//!
+//! A write of an available quantity is a compare-and-set (`changeFromQuantity`, or
+//! `compareQuantity` before 2026-01) against the level last read or set: by the SKU search of
+//! the run's `findProduct` (which reads the level at the primary location in the same request)
+//! or by our own write moments before, else by a read. A stale compare reads again and retries.
+//! For two seconds a SKU search is answered from the last one for that SKU: a burst of changes
+//! to the same SKUs costs Shopify one request each, the set, instead of two.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -143,15 +150,27 @@ pub struct ShopifyConnector {
     /// The SKU of each variant looked up so far (variant GID → SKU), so that a write by
     /// product and variant id can name its SKU for echo suppression.
     variant_skus: Mutex<HashMap<String, String>>,
-    /// Levels read by a SKU search moments ago (variant GID → the variant, the location GID,
-    /// its available quantity, when read): the compare value of the write that follows, taken
-    /// once ([`LEVEL_FRESH_FOR`]).
+    /// Levels read by a SKU search or set by a write of ours moments ago (variant GID → the
+    /// variant, the location GID, its available quantity, when): the compare value of the
+    /// write that follows, taken once ([`LEVEL_FRESH_FOR`]).
     recent_levels: Mutex<HashMap<String, (Variant, String, i64, Instant)>>,
+    /// Variants found by SKU moments ago (SKU → the variant, when found): a run's `findProduct`
+    /// right after another run's for the same SKU is answered without a request
+    /// ([`FOUND_FRESH_FOR`]).
+    found: Mutex<HashMap<String, (Variant, Instant)>>,
 }
 
-/// How long a level read by a SKU search serves as the compare value of a write. A value that
-/// changed meanwhile only costs the write a stale compare, a read and a second attempt.
+/// How long a level read by a SKU search, or set by a write of ours, serves as the compare value
+/// of the next write. A value that changed meanwhile only costs the write a stale compare, a
+/// read and a second attempt.
 const LEVEL_FRESH_FOR: Duration = Duration::from_secs(2);
+
+/// How long a variant found by SKU answers the next search for that SKU. Ids do not change, but
+/// a SKU may be moved to another variant: for this long a write may still go to the old one.
+const FOUND_FRESH_FOR: Duration = Duration::from_secs(2);
+
+/// Entries kept in each of the connector's small caches before the stale ones are dropped.
+const CACHE_ENTRIES: usize = 10_000;
 
 impl std::fmt::Debug for ShopifyConnector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -190,6 +209,7 @@ impl ShopifyConnector {
             enrich_cache: Mutex::new(HashMap::new()),
             variant_skus: Mutex::new(HashMap::new()),
             recent_levels: Mutex::new(HashMap::new()),
+            found: Mutex::new(HashMap::new()),
         })
     }
 
@@ -274,6 +294,9 @@ impl ShopifyConnector {
 
     /// The variant with exactly this SKU (the search is fuzzy; the comparison is not).
     pub(crate) async fn find_variant(&self, sku: &str) -> Result<Variant, CallError> {
+        if let Some(v) = self.found_recently(sku) {
+            return Ok(v);
+        }
         let query = format!("sku:\"{}\"", sku.replace('\\', "\\\\").replace('"', "\\\""));
         // Once the primary location is known, the search also reads each variant's level there.
         let location = self.primary_location.lock().await.clone();
@@ -304,16 +327,13 @@ impl ShopifyConnector {
                         && !level.is_null()
                         && let Ok(available) = available_in(level, &v.inventory_item_id, location)
                     {
-                        let mut levels =
-                            self.recent_levels.lock().unwrap_or_else(|e| e.into_inner());
-                        if levels.len() >= 10_000 {
-                            levels.retain(|_, (.., at)| at.elapsed() < LEVEL_FRESH_FOR);
-                        }
-                        levels.insert(
-                            v.variant_id.clone(),
-                            (v.clone(), location.clone(), available, Instant::now()),
-                        );
+                        self.note_level(&v, location, available);
                     }
+                    let mut found = self.found.lock().unwrap_or_else(|e| e.into_inner());
+                    if found.len() >= CACHE_ENTRIES {
+                        found.retain(|_, (_, at)| at.elapsed() < FOUND_FRESH_FOR);
+                    }
+                    found.insert(sku.to_string(), (v.clone(), Instant::now()));
                     return Ok(v);
                 }
             }
@@ -340,8 +360,33 @@ impl ShopifyConnector {
         v
     }
 
-    /// The level a SKU search read moments ago for this variant at `location`, taken (a second
-    /// write reads afresh).
+    /// The variant a search found for this SKU moments ago.
+    fn found_recently(&self, sku: &str) -> Option<Variant> {
+        let found = self.found.lock().unwrap_or_else(|e| e.into_inner());
+        let (variant, at) = found.get(sku)?;
+        (at.elapsed() < FOUND_FRESH_FOR).then(|| variant.clone())
+    }
+
+    /// Notes a variant's available quantity at `location`, just read or just set by us: the
+    /// compare value of its next write, if that comes soon.
+    fn note_level(&self, variant: &Variant, location: &str, available: i64) {
+        let mut levels = self.recent_levels.lock().unwrap_or_else(|e| e.into_inner());
+        if levels.len() >= CACHE_ENTRIES {
+            levels.retain(|_, (.., at)| at.elapsed() < LEVEL_FRESH_FOR);
+        }
+        levels.insert(
+            variant.variant_id.clone(),
+            (
+                variant.clone(),
+                location.to_string(),
+                available,
+                Instant::now(),
+            ),
+        );
+    }
+
+    /// The level read or set moments ago for this variant at `location`, taken (the write it
+    /// serves notes the level it sets).
     fn recent_level(&self, variant_id: &str, location: &str) -> Option<(Variant, i64)> {
         let mut levels = self.recent_levels.lock().unwrap_or_else(|e| e.into_inner());
         let (variant, at_location, available, at) = levels.remove(variant_id)?;
@@ -462,7 +507,7 @@ impl ShopifyConnector {
     ) -> Result<UpdateInventoryResult, CallError> {
         params::non_negative("quantity", p.quantity)?;
         // The item, the location and the available quantity the first write compares with.
-        let (item, location, mut current) = match (&p.sku, &p.product_id, &p.variant_id) {
+        let (variant, location, mut current) = match (&p.sku, &p.product_id, &p.variant_id) {
             (Some(sku), _, _) => {
                 let variant = self.find_variant(sku).await?;
                 let location = self.location_id(p.location.as_deref()).await?;
@@ -473,7 +518,7 @@ impl ShopifyConnector {
                             .await?
                     }
                 };
-                (variant.inventory_item_id, location, current)
+                (variant, location, current)
             }
             (None, Some(product), Some(variant)) => {
                 // The location first (cached after the first call), so that the variant and
@@ -487,7 +532,7 @@ impl ShopifyConnector {
                     Some(found) => found,
                     None => self.variant_level(product, variant, &location).await?,
                 };
-                (variant.inventory_item_id, location, current)
+                (variant, location, current)
             }
             _ => {
                 return Err(CallError::permanent(
@@ -495,6 +540,7 @@ impl ShopifyConnector {
                 ));
             }
         };
+        let item = variant.inventory_item_id.clone();
         let reference = format!("gid://handled/SyncRun/{}", info.run_id);
         let mut key = info.idempotency_key.clone();
         let mut attempt = 0;
@@ -520,6 +566,8 @@ impl ShopifyConnector {
                 .map(Vec::as_slice)
                 .unwrap_or_default();
             if errors.is_empty() {
+                // Shopify compared and set: the level is now ours.
+                self.note_level(&variant, &location, p.quantity);
                 return Ok(UpdateInventoryResult {
                     inventory_item_id: item,
                     location_id: location,
@@ -548,6 +596,7 @@ impl ShopifyConnector {
                 current = self.read_available(&item, &location).await?;
                 if replayed_other && current == p.quantity {
                     // An earlier attempt of this call (same key, older read) already set it.
+                    self.note_level(&variant, &location, p.quantity);
                     return Ok(UpdateInventoryResult {
                         inventory_item_id: item,
                         location_id: location,

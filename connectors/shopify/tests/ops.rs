@@ -242,10 +242,12 @@ async fn update_by_id_reads_variant_and_level_in_one_request() {
             .await
             .unwrap();
         let by_id = |q: i64| json!({"productId": p["productId"], "variantId": p["variantId"], "quantity": q, "location": "primary"});
-        // The first write also looks the primary location up (then cached).
+        // The first write also looks the primary location up (then cached). The level it sets
+        // is the compare value of a write that follows within two seconds: wait them out.
         c.call("updateInventory", by_id(8), &info("w1"))
             .await
             .unwrap();
+        tokio::time::sleep(TRUSTED_FOR).await;
         let before = h.state()["ops"].clone();
         let r = c
             .call("updateInventory", by_id(6), &info("w2"))
@@ -313,16 +315,18 @@ async fn update_by_id_reads_variant_and_level_in_one_request() {
 
 /// Once the primary location is known, `findProduct` reads the variant's level there in the
 /// same request, and the write that follows compares with it: one request before the set, not
-/// two. A change in between costs a stale compare, a read and a second attempt; the level read
-/// serves one write only.
+/// two. A change in between costs a stale compare, a read and a second attempt. For two seconds
+/// a search for the same SKU is answered from the last one, and the next write compares with
+/// the level ours set: the set alone.
 #[tokio::test]
 async fn a_write_after_find_product_compares_with_the_level_it_read() {
     for version in ["2026-04", "2025-07"] {
         let (c, h, _url) = start(fixture(), version).await;
-        // The first write looks the primary location up.
+        // The first write looks the primary location up (for another SKU: A-1's search is
+        // the one measured below).
         c.call(
             "updateInventory",
-            json!({"sku": "A-1", "quantity": 9}),
+            json!({"sku": "A-10", "quantity": 9}),
             &info("w0"),
         )
         .await
@@ -351,7 +355,7 @@ async fn a_write_after_find_product_compares_with_the_level_it_read() {
         let after = ops(&h);
         assert_eq!(
             (r["previousQuantity"].as_i64(), r["quantity"].as_i64()),
-            (Some(9), Some(7)),
+            (Some(10), Some(7)),
             "{version}"
         );
         assert_eq!(h.state()["inventory"]["A-1"]["available"], 7, "{version}");
@@ -366,11 +370,14 @@ async fn a_write_after_find_product_compares_with_the_level_it_read() {
             "{version}: {after}"
         );
 
-        // Changed between the search and the write: read again, retried once, nothing lost.
+        // Found again moments later: no search; the write compares with the level ours set,
+        // which changed meanwhile: read again, retried once, nothing lost.
+        let searches = received(&h, "productVariants");
         let p = c
             .call("findProduct", json!({"sku": "A-1"}), &info("f2"))
             .await
             .unwrap();
+        assert_eq!(received(&h, "productVariants"), searches, "{version}");
         h.change_before_next_write("A-1", 40);
         let by_id = |q: i64| {
             json!({"productId": p["productId"], "variantId": p["variantId"],
@@ -389,16 +396,36 @@ async fn a_write_after_find_product_compares_with_the_level_it_read() {
         assert_eq!(received(&h, "inventoryItem") - items, 1, "{version}");
         assert_eq!(h.state()["inventory"]["A-1"]["available"], 5, "{version}");
 
-        // The level read served that write only: the next one reads the variant and level.
+        // The next write moments later compares with the level that write set: no read.
         let variants = received(&h, "productVariant");
         let r = c
             .call("updateInventory", by_id(4), &info("f2-w2"))
             .await
             .unwrap();
         assert_eq!(r["previousQuantity"].as_i64(), Some(5), "{version}");
-        assert_eq!(received(&h, "productVariant") - variants, 1, "{version}");
+        assert_eq!(received(&h, "productVariant") - variants, 0, "{version}");
+
+        // Seconds later, what was found and set is no longer taken on trust: the search (with
+        // the level) is made again.
+        tokio::time::sleep(TRUSTED_FOR).await;
+        let before = ops(&h);
+        let r = find_then_write(3, "f3").await;
+        let after = ops(&h);
+        assert_eq!(r["previousQuantity"].as_i64(), Some(4), "{version}");
+        assert_eq!(
+            (
+                sent(&before, &after, "productVariants"),
+                sent(&before, &after, "productVariant"),
+                sent(&before, &after, "inventorySetQuantities"),
+            ),
+            (1, 0, 1),
+            "{version}: {after}"
+        );
     }
 }
+
+/// A little longer than the connector trusts a variant it found, or a level it read or set.
+const TRUSTED_FOR: Duration = Duration::from_millis(2_100);
 
 /// Before any response, the connector assumes a standard plan's bucket (1,000 points, 50 a
 /// second); a burst larger than that waits. Once a response reports the shop's real bucket,
