@@ -554,20 +554,24 @@ pub async fn serve(
         tracing::info!("stopping: finishing in-flight runs");
         stopper.shutdown();
     });
-    if retain_days > 0 {
-        let pruner = runtime.clone();
-        tokio::spawn(async move { pruner.prune_periodically(retain_days).await });
-    }
+    let pruner = runtime.clone();
+    tokio::spawn(async move { pruner.prune_periodically(retain_days).await });
     runtime.serve_on(listener, workers).await
 }
 
 impl Runtime {
-    /// Deletes finished runs older than `retain_days` days, now and every hour after.
+    /// Deletes finished runs older than `retain_days` days (0: none), and the records of our
+    /// writes older than the echo window, now and every hour after.
     async fn prune_periodically(&self, retain_days: u32) {
         let mut shutdown = self.engine.shutdown.clone();
         loop {
-            let before = self.engine.clock.now_ms() - i64::from(retain_days) * 86_400_000;
-            match self.engine.store.prune(before).await {
+            let now = self.engine.clock.now_ms();
+            let before = match retain_days {
+                0 => i64::MIN,
+                days => now - i64::from(days) * 86_400_000,
+            };
+            let writes_before = now - crate::echo::ECHO_WINDOW_MS;
+            match self.engine.store.prune(before, writes_before).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(runs = n, retain_days, "old runs deleted"),
                 Err(e) => tracing::warn!(error = %e, "old runs could not be deleted"),

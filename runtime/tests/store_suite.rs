@@ -122,6 +122,7 @@ suite!(
     dedupe_stale_and_key_order,
     concurrent_deliveries_of_one_event_make_one_run,
     echo_is_recognised_once,
+    records_of_writes_older_than_the_echo_window_are_pruned,
     concurrent_claimers_keep_each_key_in_order,
     a_lapsed_lease_is_taken_over_and_a_renewed_one_is_not,
     a_tick_fires_once_across_handles,
@@ -313,6 +314,34 @@ async fn echo_is_recognised_once(db: &Db) {
         EventOutcome::Queued("r2".into())
     );
     assert!(store.run("r1").await.unwrap().is_none());
+}
+
+async fn records_of_writes_older_than_the_echo_window_are_pruned(db: &Db) {
+    let store = db.handle().await;
+    for (quantity, at_ms) in [(1, 50), (2, 70)] {
+        let write = Write {
+            channel: "fake".into(),
+            sku: "P".into(),
+            quantity,
+            at_ms,
+        };
+        store.record_write(write).await.unwrap();
+    }
+    // Runs are kept (nothing ended before 0); the write made at 50 goes, the one at 70 stays.
+    assert_eq!(store.prune(0, 60).await.unwrap(), 0);
+    let echo = |id: &str, quantity: i64| {
+        let mut e = event(id, Some("P"), None, id);
+        e.echo = Some(("fake".into(), "P".into(), quantity));
+        e
+    };
+    assert_eq!(
+        store.record_event(echo("q1", 1)).await.unwrap(),
+        EventOutcome::Queued("q1".into())
+    );
+    assert_eq!(
+        store.record_event(echo("q2", 2)).await.unwrap(),
+        EventOutcome::Echo
+    );
 }
 
 async fn concurrent_claimers_keep_each_key_in_order(db: &Db) {
@@ -615,12 +644,12 @@ async fn journal_round_trip_and_prune(db: &Db) {
         .await
         .unwrap();
     // The completed run goes; the dead one and the queued one stay.
-    assert_eq!(store.prune(100).await.unwrap(), 1);
+    assert_eq!(store.prune(100, 0).await.unwrap(), 1);
     assert!(store.run(&r0.id).await.unwrap().is_none());
     assert!(store.steps(&r0.id).await.unwrap().is_empty());
     assert!(store.calls(&r0.id).await.unwrap().is_empty());
     assert!(store.run(&r1.id).await.unwrap().is_some());
-    assert_eq!(store.prune(100).await.unwrap(), 0);
+    assert_eq!(store.prune(100, 0).await.unwrap(), 0);
     assert_eq!(store.runs(None, 10).await.unwrap().len(), 2);
     // A pruned event can come again.
     assert_eq!(

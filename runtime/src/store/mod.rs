@@ -447,8 +447,10 @@ pub trait Store: Send + Sync {
     fn last_tick(&self, workflow: &str) -> BoxFuture<'_, StoreResult<Option<i64>>>;
 
     /// Deletes runs that ended before `before_ms` (with their journal and calls), and events
-    /// received before it; returns how many runs were deleted. Dead runs are kept.
-    fn prune(&self, before_ms: i64) -> BoxFuture<'_, StoreResult<usize>>;
+    /// received before it; returns how many runs were deleted. Dead runs are kept. The records
+    /// of our writes made before `writes_before_ms` go too: echo suppression looks back
+    /// [`crate::echo::ECHO_WINDOW_MS`] only, and the echo index stays that small.
+    fn prune(&self, before_ms: i64, writes_before_ms: i64) -> BoxFuture<'_, StoreResult<usize>>;
 
     /// Records a cron tick as fired; false if it already was (another process fired it).
     fn mark_tick(&self, workflow: &str, tick_ms: i64) -> BoxFuture<'_, StoreResult<bool>>;

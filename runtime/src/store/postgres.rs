@@ -1040,11 +1040,11 @@ impl Store for PostgresStore {
         })
     }
 
-    fn prune(&self, before_ms: i64) -> BoxFuture<'_, StoreResult<usize>> {
+    fn prune(&self, before_ms: i64, writes_before_ms: i64) -> BoxFuture<'_, StoreResult<usize>> {
         Box::pin(async move {
             let mut client = self.inner.pool.get().await?;
             let tx = client.transaction().await?;
-            tx.execute("DELETE FROM writes WHERE at_ms < $1", &[&before_ms])
+            tx.execute("DELETE FROM writes WHERE at_ms < $1", &[&writes_before_ms])
                 .await?;
             const OLD: &str = "SELECT id FROM runs WHERE finished_at_ms < $1 AND NOT dead
                                AND status IN ('completed', 'skipped', 'partial', 'failed')";

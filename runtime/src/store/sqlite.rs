@@ -1123,9 +1123,13 @@ impl Store for SqliteStore {
         })
     }
 
-    fn prune(&self, before_ms: i64) -> BoxFuture<'_, StoreResult<usize>> {
+    fn prune(&self, before_ms: i64, writes_before_ms: i64) -> BoxFuture<'_, StoreResult<usize>> {
         self.with(move |conn| {
-            exec(conn, "DELETE FROM writes WHERE at_ms < ?1", [before_ms])?;
+            exec(
+                conn,
+                "DELETE FROM writes WHERE at_ms < ?1",
+                [writes_before_ms],
+            )?;
             const OLD: &str = "SELECT id FROM runs WHERE finished_at_ms < ?1 AND dead = 0
                                AND status IN ('completed', 'skipped', 'partial', 'failed')";
             exec(
@@ -1302,9 +1306,9 @@ mod tests {
             .finish_run("r0", RunStatus::Completed, None, 10)
             .await
             .unwrap();
-        assert_eq!(store.prune(11).await.unwrap(), 1);
+        assert_eq!(store.prune(11, 0).await.unwrap(), 1);
         assert!(store.run("r0").await.unwrap().is_none());
-        assert_eq!(store.prune(11).await.unwrap(), 0);
+        assert_eq!(store.prune(11, 0).await.unwrap(), 0);
     }
 
     #[tokio::test]
