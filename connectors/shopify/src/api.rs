@@ -19,6 +19,7 @@ use tokio::time::Instant;
 
 use crate::config::Config;
 use crate::queries;
+use crate::recent::Recent;
 use crate::types::*;
 
 /// How often a compare-and-swap write is retried after `CHANGE_FROM_QUANTITY_STALE`.
@@ -135,9 +136,6 @@ impl CostBucket {
     }
 }
 
-/// (item id, location id) → (SKU, reserved quantity, when looked up).
-pub(crate) type EnrichCache = HashMap<(u64, u64), (String, i64, Instant)>;
-
 /// The Shopify connector for one shop.
 pub struct ShopifyConnector {
     pub(crate) config: Config,
@@ -146,18 +144,19 @@ pub struct ShopifyConnector {
     http: HttpClient,
     bucket: CostBucket,
     primary_location: tokio::sync::Mutex<Option<String>>,
-    pub(crate) enrich_cache: Mutex<EnrichCache>,
+    /// What an `inventory_levels/update` webhook is enriched with, per inventory item and
+    /// location: the SKU and the reserved quantity (`crate::webhook::enrich`).
+    pub(crate) enriched: Recent<(u64, u64), (String, i64)>,
     /// The SKU of each variant looked up so far (variant GID → SKU), so that a write by
     /// product and variant id can name its SKU for echo suppression.
     variant_skus: Mutex<HashMap<String, String>>,
     /// Levels read by a SKU search or set by a write of ours moments ago (variant GID → the
-    /// variant, the location GID, its available quantity, when): the compare value of the
-    /// write that follows, taken once ([`LEVEL_FRESH_FOR`]).
-    recent_levels: Mutex<HashMap<String, (Variant, String, i64, Instant)>>,
-    /// Variants found by SKU moments ago (SKU → the variant, when found): a run's `findProduct`
-    /// right after another run's for the same SKU is answered without a request
-    /// ([`FOUND_FRESH_FOR`]).
-    found: Mutex<HashMap<String, (Variant, Instant)>>,
+    /// variant, the location GID, its available quantity): the compare value of the write
+    /// that follows, taken once ([`LEVEL_FRESH_FOR`]).
+    recent_levels: Recent<String, (Variant, String, i64)>,
+    /// Variants found by SKU moments ago: a run's `findProduct` right after another run's for
+    /// the same SKU is answered without a request ([`FOUND_FRESH_FOR`]).
+    found: Recent<String, Variant>,
 }
 
 /// How long a level read by a SKU search, or set by a write of ours, serves as the compare value
@@ -168,9 +167,6 @@ const LEVEL_FRESH_FOR: Duration = Duration::from_secs(2);
 /// How long a variant found by SKU answers the next search for that SKU. Ids do not change, but
 /// a SKU may be moved to another variant: for this long a write may still go to the old one.
 const FOUND_FRESH_FOR: Duration = Duration::from_secs(2);
-
-/// Entries kept in each of the connector's small caches before the stale ones are dropped.
-const CACHE_ENTRIES: usize = 10_000;
 
 impl std::fmt::Debug for ShopifyConnector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -206,10 +202,10 @@ impl ShopifyConnector {
             http,
             bucket: CostBucket::default(),
             primary_location: tokio::sync::Mutex::new(None),
-            enrich_cache: Mutex::new(HashMap::new()),
+            enriched: Recent::new(crate::webhook::ENRICH_TTL),
             variant_skus: Mutex::new(HashMap::new()),
-            recent_levels: Mutex::new(HashMap::new()),
-            found: Mutex::new(HashMap::new()),
+            recent_levels: Recent::new(LEVEL_FRESH_FOR),
+            found: Recent::new(FOUND_FRESH_FOR),
         })
     }
 
@@ -294,7 +290,7 @@ impl ShopifyConnector {
 
     /// The variant with exactly this SKU (the search is fuzzy; the comparison is not).
     pub(crate) async fn find_variant(&self, sku: &str) -> Result<Variant, CallError> {
-        if let Some(v) = self.found_recently(sku) {
+        if let Some(v) = self.found.get(sku) {
             return Ok(v);
         }
         let query = format!("sku:\"{}\"", sku.replace('\\', "\\\\").replace('"', "\\\""));
@@ -329,11 +325,7 @@ impl ShopifyConnector {
                     {
                         self.note_level(&v, location, available);
                     }
-                    let mut found = self.found.lock().unwrap_or_else(|e| e.into_inner());
-                    if found.len() >= CACHE_ENTRIES {
-                        found.retain(|_, (_, at)| at.elapsed() < FOUND_FRESH_FOR);
-                    }
-                    found.insert(sku.to_string(), (v.clone(), Instant::now()));
+                    self.found.put(sku.to_string(), v.clone());
                     return Ok(v);
                 }
             }
@@ -360,37 +352,20 @@ impl ShopifyConnector {
         v
     }
 
-    /// The variant a search found for this SKU moments ago.
-    fn found_recently(&self, sku: &str) -> Option<Variant> {
-        let found = self.found.lock().unwrap_or_else(|e| e.into_inner());
-        let (variant, at) = found.get(sku)?;
-        (at.elapsed() < FOUND_FRESH_FOR).then(|| variant.clone())
-    }
-
     /// Notes a variant's available quantity at `location`, just read or just set by us: the
     /// compare value of its next write, if that comes soon.
     fn note_level(&self, variant: &Variant, location: &str, available: i64) {
-        let mut levels = self.recent_levels.lock().unwrap_or_else(|e| e.into_inner());
-        if levels.len() >= CACHE_ENTRIES {
-            levels.retain(|_, (.., at)| at.elapsed() < LEVEL_FRESH_FOR);
-        }
-        levels.insert(
+        self.recent_levels.put(
             variant.variant_id.clone(),
-            (
-                variant.clone(),
-                location.to_string(),
-                available,
-                Instant::now(),
-            ),
+            (variant.clone(), location.to_string(), available),
         );
     }
 
     /// The level read or set moments ago for this variant at `location`, taken (the write it
     /// serves notes the level it sets).
     fn recent_level(&self, variant_id: &str, location: &str) -> Option<(Variant, i64)> {
-        let mut levels = self.recent_levels.lock().unwrap_or_else(|e| e.into_inner());
-        let (variant, at_location, available, at) = levels.remove(variant_id)?;
-        (at_location == location && at.elapsed() < LEVEL_FRESH_FOR).then_some((variant, available))
+        let (variant, at_location, available) = self.recent_levels.take(variant_id)?;
+        (at_location == location).then_some((variant, available))
     }
 
     /// A variant by product and variant id, with its item's available quantity at `location`

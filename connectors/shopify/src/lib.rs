@@ -13,6 +13,7 @@ pub mod api;
 pub mod config;
 pub mod emulator;
 pub mod queries;
+mod recent;
 pub mod types;
 pub mod webhook;
 

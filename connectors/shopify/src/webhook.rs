@@ -8,7 +8,6 @@ use handled_connector_core::{CallError, Json};
 use handled_runtime::TriggerConfig;
 use handled_runtime::connector::{IncomingEvent, WebhookError, WebhookRequest};
 use serde_json::json;
-use tokio::time::Instant;
 
 use crate::api::{ShopifyConnector, quantity_named};
 use crate::queries;
@@ -16,7 +15,7 @@ use crate::queries;
 /// The topic taken when the trigger names no `events`.
 pub const DEFAULT_TOPIC: &str = "inventory_levels/update";
 /// How long an enrichment (SKU, reserved quantity) is reused.
-const ENRICH_TTL: Duration = Duration::from_secs(30);
+pub(crate) const ENRICH_TTL: Duration = Duration::from_secs(30);
 
 /// Verifies the HMAC (before parsing anything), checks the topic, and finds the event id and
 /// time. The payload is the body as sent (ids stay exact integers).
@@ -126,17 +125,7 @@ pub async fn enrich(connector: &ShopifyConnector, mut payload: Json) -> Result<J
     let Some((item, location)) = item_and_location(&payload) else {
         return Ok(payload);
     };
-    let cached = {
-        let cache = connector
-            .enrich_cache
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        cache
-            .get(&(item, location))
-            .filter(|(_, _, at)| at.elapsed() < ENRICH_TTL)
-            .map(|(s, r, _)| (s.clone(), *r))
-    };
-    let (sku, reserved) = match cached {
+    let (sku, reserved) = match connector.enriched.get(&(item, location)) {
         Some(hit) => hit,
         None => {
             let vars = json!({
@@ -152,11 +141,9 @@ pub async fn enrich(connector: &ShopifyConnector, mut payload: Json) -> Result<J
             }
             let sku = node["sku"].as_str().unwrap_or_default().to_string();
             let reserved = quantity_named(&node["inventoryLevel"], "reserved").unwrap_or(0);
-            let mut cache = connector
-                .enrich_cache
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
-            cache.insert((item, location), (sku.clone(), reserved, Instant::now()));
+            connector
+                .enriched
+                .put((item, location), (sku.clone(), reserved));
             (sku, reserved)
         }
     };

@@ -1,0 +1,86 @@
+//! What the connector learnt from Shopify moments ago, kept for a while: a map whose entries
+//! count only while they are fresh, and which drops the stale ones when it grows.
+
+use std::borrow::Borrow;
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+/// Entries kept before the stale ones are dropped.
+const ENTRIES: usize = 10_000;
+
+/// Values that answer for `fresh_for` after they were put.
+#[derive(Debug)]
+pub(crate) struct Recent<K, V> {
+    fresh_for: Duration,
+    entries: Mutex<HashMap<K, (V, Instant)>>,
+}
+
+impl<K: Eq + Hash, V: Clone> Recent<K, V> {
+    /// An empty map whose values answer for `fresh_for`.
+    pub(crate) fn new(fresh_for: Duration) -> Self {
+        Recent {
+            fresh_for,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<K, (V, Instant)>> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Puts a value, fresh from now.
+    pub(crate) fn put(&self, key: K, value: V) {
+        let mut entries = self.entries();
+        if entries.len() >= ENTRIES {
+            entries.retain(|_, (_, at)| at.elapsed() < self.fresh_for);
+        }
+        entries.insert(key, (value, Instant::now()));
+    }
+
+    /// The value, if it is fresh.
+    pub(crate) fn get<Q: Eq + Hash + ?Sized>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+    {
+        let entries = self.entries();
+        let (value, at) = entries.get(key)?;
+        (at.elapsed() < self.fresh_for).then(|| value.clone())
+    }
+
+    /// Takes the value out, and returns it if it was fresh.
+    pub(crate) fn take<Q: Eq + Hash + ?Sized>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+    {
+        let (value, at) = self.entries().remove(key)?;
+        (at.elapsed() < self.fresh_for).then_some(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_answer_while_fresh_and_stale_ones_go_when_it_grows() {
+        let recent = Recent::new(Duration::from_millis(50));
+        recent.put("a".to_string(), 1);
+        assert_eq!(recent.get("a"), Some(1));
+        assert_eq!(recent.take("a"), Some(1));
+        assert_eq!(recent.get("a"), None, "taken");
+        recent.put("b".to_string(), 2);
+        std::thread::sleep(Duration::from_millis(60));
+        assert_eq!(recent.get("b"), None, "stale");
+        for i in 0..ENTRIES {
+            recent.put(i.to_string(), 0);
+        }
+        assert!(
+            !recent.entries().contains_key("b"),
+            "the stale entry is dropped when the map grows"
+        );
+    }
+}
