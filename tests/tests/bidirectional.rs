@@ -139,7 +139,8 @@ async fn a_warehouse_change_is_not_echoed_back() {
 }
 
 /// A serving program keeps itself off transparent huge pages (`handled_alloc::init`): its
-/// allocator's arenas would otherwise be faulted in 2 MiB at a time, each page zeroed.
+/// allocator's arenas would otherwise be faulted in (and counted in its resident set) 2 MiB at a
+/// time, each page zeroed.
 #[cfg(target_os = "linux")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_program_keeps_off_transparent_huge_pages() {

@@ -1,10 +1,11 @@
 //! The memory allocator of handled's binaries (compiled programs, the sandbox, the bench).
 //!
 //! mimalloc costs the runtime's many small allocations markedly less than the system allocator
-//! does, but on Linux it asks for transparent huge pages for its arenas (`madvise`), and memory
-//! it gave back to the kernel after a quiet second is then faulted in again a whole 2 MiB page
-//! at a time, each zeroed: a tenth of the bench's CPU and a few percent of a program's went to
-//! `clear_page` (BENCHMARKS.md). [`init`] turns transparent huge pages off for the process.
+//! does, but on Linux it asks for transparent huge pages for its arenas (`madvise`): memory it
+//! touches is then faulted in a whole 2 MiB page at a time, each zeroed, and counted whole in
+//! the resident set. The bench spent a tenth of its CPU in `clear_page`, and a program's peak
+//! RSS fell from 45 to 35 MiB without huge pages (BENCHMARKS.md). [`init`] turns transparent
+//! huge pages off for the process.
 
 /// The global allocator: name it in `main.rs` with `#[global_allocator]`.
 pub use mimalloc::MiMalloc as Allocator;
