@@ -35,10 +35,15 @@ struct Args {
     /// Events per measurement.
     #[arg(long, default_value_t = 20_000)]
     events: usize,
-    /// Events per measurement of pattern 2, whose connectors pace it at Amazon's 5 listings
-    /// requests a second: its rows measure that limit, not the runtime.
-    #[arg(long, default_value_t = 200)]
-    pattern2_events: usize,
+    /// Keep the APIs' own paces: Amazon's usage plan at the emulator (listings 5 requests a
+    /// second), and the connectors' default client-side paces (eBay 20/s, Segment 200/s, the
+    /// warehouse 10/s). Pattern 2 then runs at Amazon's 5 events/s and `--shopify-every`
+    /// at the warehouse's 10: those rows measure the limits, not the runtime (use a few hundred
+    /// events). By default the emulated Amazon grants 1,000,000 requests/s (the connector
+    /// follows `x-amzn-RateLimit-Limit`) and the program gets `EBAY_RATE_LIMIT`,
+    /// `SEGMENT_RATE_LIMIT` and `WMS_RATE_LIMIT` of 1000000/s.
+    #[arg(long)]
+    api_paces: bool,
     /// Numbers of concurrent senders, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "1,16,64")]
     senders: Vec<usize>,
@@ -49,8 +54,7 @@ struct Args {
     #[arg(long, default_value_t = 128)]
     workers: usize,
     /// Pattern 1: every Nth event comes from Shopify (and is written to the warehouse); the
-    /// others come from the warehouse. 0: none. The warehouse connector paces its writes at the
-    /// generic profile's 10 requests a second, so Shopify events measure that limit.
+    /// others come from the warehouse. 0: none.
     #[arg(long, default_value_t = 0)]
     shopify_every: usize,
     /// Distinct SKUs the events are spread over (a multiple of every sender count).
@@ -150,6 +154,12 @@ async fn fresh_schema(base: &str) -> anyhow::Result<String> {
 
 const PREFIX: &str = "BENCH";
 
+/// Unless `--api-paces`: the requests a second the emulated Amazon grants and the program's
+/// connectors are paced at (the variables of [`LIFTED_PACES`]).
+const LIFTED_PER_SECOND: u32 = 1_000_000;
+/// The connectors' pace variables lifted unless `--api-paces`.
+const LIFTED_PACES: [&str; 3] = ["EBAY_RATE_LIMIT", "SEGMENT_RATE_LIMIT", "WMS_RATE_LIMIT"];
+
 fn sku(i: usize) -> String {
     format!("{PREFIX}-{i:04}")
 }
@@ -210,12 +220,15 @@ async fn measure(
             args.skus
         );
     }
-    let events = if pattern == 2 {
-        args.pattern2_events
-    } else {
-        args.events
-    };
-    let emulators = Emulators::start(&fixture(PREFIX, args.skus)).await?;
+    let events = args.events;
+    let mut fixture = fixture(PREFIX, args.skus);
+    if !args.api_paces {
+        let unbounded = serde_json::json!({"rate": LIFTED_PER_SECOND, "burst": 1_000_000});
+        fixture["amazon"]["rateLimits"] = serde_json::json!({
+            "getListingsItem": unbounded, "patchListingsItem": unbounded,
+        });
+    }
+    let emulators = Emulators::start(&fixture).await?;
     let dir = std::env::temp_dir().join(format!(
         "handled-bench-{}-p{pattern}-s{senders}",
         std::process::id()
@@ -230,6 +243,13 @@ async fn measure(
         let log_dir = dir.join(format!("p{n}"));
         std::fs::create_dir_all(&log_dir)?;
         let mut program = Program::new(binary, &store, &emulators.url, args.workers, &log_dir)?;
+        if !args.api_paces {
+            for var in LIFTED_PACES {
+                program
+                    .env
+                    .push((var.to_string(), format!("{LIFTED_PER_SECOND}/s")));
+            }
+        }
         program.start().await?;
         programs.push(program);
     }
@@ -428,7 +448,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let dirty = command_output("git", &["status", "--porcelain"]).is_some_and(|s| !s.is_empty());
     println!(
         "Machine: {}; commit {commit}{}; programs built with hs2rs build{} ({}); \
-         events over {} SKUs, offered {}; pattern 1: {}; --workers {}; {}.\n",
+         events over {} SKUs, offered {}; pattern 1: {}; --workers {}; {}; {}.\n",
         machine(),
         if dirty {
             " (with uncommitted changes)"
@@ -451,6 +471,14 @@ async fn run(args: Args) -> anyhow::Result<()> {
         match &args.store {
             Some(_) => "PostgreSQL store (a fresh schema per measurement) on this machine",
             None => "SQLite store (WAL) on local disk",
+        },
+        if args.api_paces {
+            "the APIs' own paces (Amazon's usage plan, the connectors' defaults)".to_string()
+        } else {
+            format!(
+                "paces lifted (Amazon's emulator and {} at {LIFTED_PER_SECOND}/s)",
+                LIFTED_PACES.join(", ")
+            )
         }
     );
     println!(

@@ -129,7 +129,7 @@ impl App {
                 continue;
             };
             if let Some(url) = &options.sandbox_url {
-                match factory.sandbox_url(url) {
+                match factory.sandbox_url(url, &env) {
                     Ok(c) => {
                         connectors.insert((*name).to_string(), c);
                     }
@@ -140,7 +140,7 @@ impl App {
                     .fixture
                     .as_ref()
                     .and_then(|f| fixture_entry(f, name));
-                match factory.sandbox(entry).await {
+                match factory.sandbox(entry, &env).await {
                     Ok(s) => {
                         connectors.insert((*name).to_string(), Arc::clone(&s.connector));
                         sandboxes.insert((*name).to_string(), s);

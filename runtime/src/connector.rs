@@ -367,9 +367,15 @@ pub trait ConnectorFactory: Send + Sync {
 
     /// Starts an in-process emulator of the API (on a loopback port, so that the connector
     /// speaks real HTTP to it), seeded from the fixture's entry for this channel, and builds
-    /// the connector against it.
-    fn sandbox(&self, fixture: Option<Json>) -> BoxFuture<'static, Result<Sandboxed, String>>;
+    /// the connector against it. Of `env`, only settings that shape how the connector calls
+    /// (its `*_RATE_LIMIT` pace) are read: credentials and hosts are the emulator's.
+    fn sandbox(
+        &self,
+        fixture: Option<Json>,
+        env: &Env,
+    ) -> BoxFuture<'static, Result<Sandboxed, String>>;
 
-    /// Builds the connector against a standalone emulator server (`handled-sandbox`) at `url`.
-    fn sandbox_url(&self, url: &str) -> Result<Arc<dyn Connector>, String>;
+    /// Builds the connector against a standalone emulator server (`handled-sandbox`) at `url`,
+    /// reading `env` as [`ConnectorFactory::sandbox`] does.
+    fn sandbox_url(&self, url: &str, env: &Env) -> Result<Arc<dyn Connector>, String>;
 }

@@ -971,7 +971,11 @@ impl ConnectorFactory for AmazonFactory {
         Ok(Arc::new(AmazonConnector::new(client)))
     }
 
-    fn sandbox(&self, fixture: Option<Json>) -> BoxFuture<'static, Result<Sandboxed, String>> {
+    fn sandbox(
+        &self,
+        fixture: Option<Json>,
+        _env: &Env,
+    ) -> BoxFuture<'static, Result<Sandboxed, String>> {
         Box::pin(async move {
             let (fixture, faults) = split_faults(fixture);
             let (router, handle) = emulator::emulator_router(fixture)?;
@@ -990,7 +994,7 @@ impl ConnectorFactory for AmazonFactory {
         })
     }
 
-    fn sandbox_url(&self, url: &str) -> Result<Arc<dyn Connector>, String> {
+    fn sandbox_url(&self, url: &str, _env: &Env) -> Result<Arc<dyn Connector>, String> {
         let base = sandbox_base(url, crate::NAME);
         let client = AmazonClient::new(emulator::default_settings(&base)).map_err(|e| e.message)?;
         Ok(Arc::new(AmazonConnector::new(client)))

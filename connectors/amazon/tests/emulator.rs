@@ -47,7 +47,7 @@ fn update(sku: &str, quantity: i64) -> UpdateInventoryParams {
 #[tokio::test]
 async fn sandbox_updates_and_reads() {
     let sandbox = handled_amazon::connector()
-        .sandbox(Some(json!({"items": [{"sku": "A-1", "quantity": 10, "productType": "LUGGAGE"}, {"sku": "B-2", "quantity": 3}]})))
+        .sandbox(Some(json!({"items": [{"sku": "A-1", "quantity": 10, "productType": "LUGGAGE"}, {"sku": "B-2", "quantity": 3}]})), &handled_runtime::Env::default())
         .await
         .unwrap();
     let out = sandbox

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use base64::Engine;
-use handled_connector_core::{CallError, CallInfo, HttpClient, Json, RateLimiter, params};
+use handled_connector_core::{CallError, CallInfo, HttpClient, Json, Pace, RateLimiter, params};
 use handled_runtime::{BoxFuture, Connector, Env};
 use serde_json::json;
 
@@ -19,6 +19,11 @@ pub const MAX_BATCH_BYTES: usize = 500 * 1024;
 pub const ANONYMOUS_ID: &str = "handled";
 /// The default API host.
 pub const DEFAULT_BASE_URL: &str = "https://api.segment.io";
+/// The variable that sets the client-side pace.
+pub const RATE_LIMIT_VAR: &str = "SEGMENT_RATE_LIMIT";
+/// The client-side pace when `SEGMENT_RATE_LIMIT` is unset. Segment has no hard ingest rate;
+/// this only smooths bursts.
+pub const DEFAULT_PACE: Pace = Pace::new(200.0, 200);
 
 /// Everything the connector needs.
 #[derive(Clone)]
@@ -27,28 +32,33 @@ pub struct Config {
     pub write_key: String,
     /// Scheme and host (`https://api.segment.io`, or an EU regional host), no trailing slash.
     pub base_url: String,
+    /// The client-side pace (`SEGMENT_RATE_LIMIT`, default [`DEFAULT_PACE`]).
+    pub pace: Pace,
 }
 
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("base_url", &self.base_url)
+            .field("pace", &self.pace)
             .finish_non_exhaustive()
     }
 }
 
 impl Config {
-    /// Reads `SEGMENT_WRITE_KEY` and `SEGMENT_BASE_URL`.
+    /// Reads `SEGMENT_WRITE_KEY`, `SEGMENT_BASE_URL` and `SEGMENT_RATE_LIMIT`.
     pub fn from_env(env: &Env) -> Result<Config, Vec<String>> {
         let mut r = handled_connector_core::env::EnvReader::new(env);
         let write_key = r.required("SEGMENT_WRITE_KEY");
         let base_url = r
             .optional("SEGMENT_BASE_URL")
             .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
+        let pace = r.pace(RATE_LIMIT_VAR, DEFAULT_PACE);
         r.finish()?;
         Ok(Config {
             write_key,
             base_url: base_url.trim_end_matches('/').to_string(),
+            pace,
         })
     }
 }
@@ -106,8 +116,7 @@ impl AnalyticsConnector {
         let auth =
             base64::engine::general_purpose::STANDARD.encode(format!("{}:", config.write_key));
         let http = HttpClient::new("analytics")?.with_secrets([config.write_key.clone(), auth]);
-        // Segment has no hard ingest rate; this only smooths bursts.
-        let limiter = RateLimiter::new(200.0, 200);
+        let limiter = RateLimiter::at(config.pace);
         Ok(AnalyticsConnector {
             config,
             http,

@@ -1,7 +1,8 @@
 //! The analytics connector: Segment's HTTP Tracking API (`analytics.track`), and an emulator
 //! of it.
 //!
-//! - [`connector()`]: the factory (`from_env` reads `SEGMENT_WRITE_KEY`, `SEGMENT_BASE_URL`).
+//! - [`connector()`]: the factory (`from_env` reads `SEGMENT_WRITE_KEY`, `SEGMENT_BASE_URL`,
+//!   `SEGMENT_RATE_LIMIT`).
 //! - Op: [`Track`] ([`TrackParams`] → [`TrackResult`]); batching via
 //!   [`AnalyticsConnector::batch`].
 //! - [`emulator`]: [`emulator::emulator_router`] and [`emulator::EmulatorHandle`].
@@ -17,6 +18,11 @@ use handled_runtime::{BoxFuture, Connector, ConnectorFactory, Env, Json, Sandbox
 
 pub use api::{AnalyticsConnector, Config};
 pub use types::*;
+
+/// `SEGMENT_RATE_LIMIT`, the one variable a sandboxed connector reads.
+fn sandbox_pace(env: &Env) -> Result<handled_connector_core::Pace, String> {
+    handled_connector_core::env::pace(env, api::RATE_LIMIT_VAR, api::DEFAULT_PACE)
+}
 
 /// The factory of the analytics connector.
 pub fn connector() -> Box<dyn ConnectorFactory> {
@@ -39,8 +45,14 @@ impl ConnectorFactory for AnalyticsFactory {
         ))
     }
 
-    fn sandbox(&self, fixture: Option<Json>) -> BoxFuture<'static, Result<Sandboxed, String>> {
+    fn sandbox(
+        &self,
+        fixture: Option<Json>,
+        env: &Env,
+    ) -> BoxFuture<'static, Result<Sandboxed, String>> {
+        let pace = sandbox_pace(env);
         Box::pin(async move {
+            let pace = pace?;
             let (fixture, faults) = split_faults(fixture);
             let (router, handle) = emulator::emulator_router(fixture)?;
             sandboxed(
@@ -53,6 +65,7 @@ impl ConnectorFactory for AnalyticsFactory {
                     let config = Config {
                         write_key: h.write_key().to_string(),
                         base_url: base.to_string(),
+                        pace,
                     };
                     Ok(Arc::new(
                         AnalyticsConnector::new(config).map_err(|e| e.message)?,
@@ -63,10 +76,11 @@ impl ConnectorFactory for AnalyticsFactory {
         })
     }
 
-    fn sandbox_url(&self, url: &str) -> Result<Arc<dyn Connector>, String> {
+    fn sandbox_url(&self, url: &str, env: &Env) -> Result<Arc<dyn Connector>, String> {
         let config = Config {
             write_key: emulator::SANDBOX_WRITE_KEY.to_string(),
             base_url: sandbox_base(url, "analytics"),
+            pace: sandbox_pace(env)?,
         };
         Ok(Arc::new(
             AnalyticsConnector::new(config).map_err(|e| e.message)?,

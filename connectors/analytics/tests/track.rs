@@ -187,7 +187,10 @@ async fn batches() {
 
 #[tokio::test]
 async fn sandbox_factory() {
-    let s = handled_analytics::connector().sandbox(None).await.unwrap();
+    let s = handled_analytics::connector()
+        .sandbox(None, &handled_runtime::Env::default())
+        .await
+        .unwrap();
     s.connector
         .call("track", json!({"event": "E", "properties": {}}), &info("k"))
         .await
@@ -199,7 +202,9 @@ async fn sandbox_factory() {
         handled_connector_core::serve(axum::Router::new().nest("/analytics", router))
             .await
             .unwrap();
-    let c = handled_analytics::connector().sandbox_url(&url).unwrap();
+    let c = handled_analytics::connector()
+        .sandbox_url(&url, &handled_runtime::Env::default())
+        .unwrap();
     assert!(
         c.call(
             "track",

@@ -70,6 +70,12 @@ pub static CONNECTORS: &[ConnectorDef] = &[
                 false,
                 "the warehouse profile (default `generic`)",
             ),
+            env(
+                "WMS_RATE_LIMIT",
+                false,
+                false,
+                "client-side pace, e.g. `10/s` or `60/min,burst=5` (default: the profile's)",
+            ),
         ],
     },
     ConnectorDef {
@@ -130,6 +136,12 @@ pub static CONNECTORS: &[ConnectorDef] = &[
                 false,
                 "overrides `https://api.ebay.com`",
             ),
+            env(
+                "EBAY_RATE_LIMIT",
+                false,
+                false,
+                "client-side pace, e.g. `50/s` (default `20/s`)",
+            ),
         ],
     },
     ConnectorDef {
@@ -143,6 +155,12 @@ pub static CONNECTORS: &[ConnectorDef] = &[
                 false,
                 false,
                 "overrides `https://slack.com/api`",
+            ),
+            env(
+                "SLACK_RATE_LIMIT",
+                false,
+                false,
+                "client-side pace per channel (default `1/s`)",
             ),
         ],
     },
@@ -158,6 +176,18 @@ pub static CONNECTORS: &[ConnectorDef] = &[
                 "`smtp://user:pass@host:587` (STARTTLS) or `smtps://…`",
             ),
             env("EMAIL_FROM", true, false, "the sender address"),
+            env(
+                "EMAIL_TEMPLATES_DIR",
+                false,
+                false,
+                "where templates are read (default `./templates`)",
+            ),
+            env(
+                "EMAIL_RATE_LIMIT",
+                false,
+                false,
+                "client-side pace (default `5/s,burst=10`)",
+            ),
         ],
     },
     ConnectorDef {
@@ -171,6 +201,12 @@ pub static CONNECTORS: &[ConnectorDef] = &[
                 false,
                 false,
                 "overrides `https://api.segment.io`",
+            ),
+            env(
+                "SEGMENT_RATE_LIMIT",
+                false,
+                false,
+                "client-side pace (default `200/s`)",
             ),
         ],
     },
@@ -190,6 +226,12 @@ pub static CONNECTORS: &[ConnectorDef] = &[
                 false,
                 true,
                 "bearer token for the supplier API",
+            ),
+            env(
+                "SUPPLIER_RATE_LIMIT",
+                false,
+                false,
+                "client-side pace (default `10/s`)",
             ),
         ],
     },

@@ -14,6 +14,18 @@
 
 use handled_runtime::Env;
 
+use crate::limit::Pace;
+
+/// Only a connector's pace variable (the sandboxes' one setting from the environment): the
+/// pace, `default` when unset, or why the value is bad.
+pub fn pace(env: &Env, name: &str, default: Pace) -> Result<Pace, String> {
+    let mut r = EnvReader::new(env);
+    let pace = r.pace(name, default);
+    r.finish()
+        .map(|()| pace)
+        .map_err(|problems| problems.join("; "))
+}
+
 /// Reads variables and remembers which required ones are missing.
 #[derive(Debug)]
 pub struct EnvReader<'a> {
@@ -51,6 +63,19 @@ impl<'a> EnvReader<'a> {
             .map(str::to_string)
     }
 
+    /// A connector's client-side pace from an optional variable (`EBAY_RATE_LIMIT=50/s`, see
+    /// [`Pace::parse`]), `default` when unset; a bad value is a problem naming the variable.
+    pub fn pace(&mut self, name: &str, default: Pace) -> Pace {
+        match self.optional(name).map(|v| Pace::parse(&v)) {
+            None => default,
+            Some(Ok(pace)) => pace,
+            Some(Err(why)) => {
+                self.problems.push(format!("{name}: {why}"));
+                default
+            }
+        }
+    }
+
     /// Records a problem with a variable's value (`WMS_PROFILE`: unknown profile).
     pub fn problem(&mut self, message: impl Into<String>) {
         self.problems.push(message.into());
@@ -63,5 +88,37 @@ impl<'a> EnvReader<'a> {
         } else {
             Err(self.problems)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pace_variable_is_read_or_named_when_bad() {
+        let default = Pace::new(20.0, 20);
+        let env = Env::from_pairs([
+            ("GOOD_RATE_LIMIT".to_string(), "600/min".to_string()),
+            ("BAD_RATE_LIMIT".to_string(), "fast".to_string()),
+            ("EMPTY_RATE_LIMIT".to_string(), " ".to_string()),
+        ]);
+        assert_eq!(
+            pace(&env, "GOOD_RATE_LIMIT", default),
+            Ok(Pace::new(10.0, 10))
+        );
+        assert_eq!(pace(&env, "UNSET_RATE_LIMIT", default), Ok(default));
+        assert_eq!(pace(&env, "EMPTY_RATE_LIMIT", default), Ok(default));
+        let bad = pace(&env, "BAD_RATE_LIMIT", default)
+            .err()
+            .unwrap_or_default();
+        assert!(
+            bad.starts_with("BAD_RATE_LIMIT: ") && bad.contains("\"fast\""),
+            "{bad}"
+        );
+        let mut r = EnvReader::new(&env);
+        let _ = r.required("MISSING");
+        let _ = r.pace("BAD_RATE_LIMIT", default);
+        assert_eq!(r.finish().map_err(|p| p.len()), Err(2));
     }
 }

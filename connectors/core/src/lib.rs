@@ -33,5 +33,5 @@ pub mod token;
 pub use emulator::serve;
 pub use handled_runtime::{CallError, CallInfo, ErrorClass, Json};
 pub use http::{HttpClient, HttpResponse};
-pub use limit::{KeyedRateLimiter, Pause, RateLimiter};
+pub use limit::{KeyedRateLimiter, Pace, Pause, RateLimiter};
 pub use token::{FreshToken, TokenCache};

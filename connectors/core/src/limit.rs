@@ -61,6 +61,71 @@ impl Pause {
     }
 }
 
+/// A client-side pace: `per_second` calls on average, up to `burst` at once.
+///
+/// Read from a connector's `*_RATE_LIMIT` variable with [`Pace::parse`] (through
+/// [`crate::env::EnvReader::pace`]), for accounts whose quota differs from the one the
+/// connector assumes: `50/s`, `600/min`, `2000000/day`, optionally `,burst=N` (`50/s,burst=100`).
+/// Without a burst it is the calls of one second (at least 1).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Pace {
+    /// Calls a second on average (fractions allowed).
+    pub per_second: f64,
+    /// Calls allowed at once.
+    pub burst: u32,
+}
+
+impl Pace {
+    /// `per_second` calls a second, bursts of `burst`.
+    pub const fn new(per_second: f64, burst: u32) -> Self {
+        Pace { per_second, burst }
+    }
+
+    /// Parses `RATE/UNIT[,burst=N]`, UNIT one of `s`, `min`, `h`, `day`; RATE a positive
+    /// number, N a positive integer.
+    pub fn parse(text: &str) -> Result<Pace, String> {
+        let bad = |why: &str| {
+            format!(
+                "{why} in {text:?} (expected RATE/UNIT, e.g. 50/s, 600/min, 2000000/day, optionally ,burst=N)"
+            )
+        };
+        let (rate, burst) = match text.split_once(',') {
+            Some((rate, burst)) => (rate.trim(), Some(burst.trim())),
+            None => (text.trim(), None),
+        };
+        let (count, unit) = rate.split_once('/').ok_or_else(|| bad("no unit"))?;
+        let count: f64 = count
+            .trim()
+            .parse()
+            .map_err(|_| bad("the rate is not a number"))?;
+        if !(count.is_finite() && count > 0.0) {
+            return Err(bad("the rate must be above zero"));
+        }
+        let seconds = match unit.trim() {
+            "s" | "sec" | "second" => 1.0,
+            "min" | "minute" => 60.0,
+            "h" | "hour" => 3600.0,
+            "d" | "day" => 86_400.0,
+            _ => return Err(bad("unknown unit")),
+        };
+        let per_second = count / seconds;
+        let burst = match burst {
+            None => (per_second.ceil() as u32).max(1),
+            Some(b) => {
+                let n = b
+                    .strip_prefix("burst")
+                    .and_then(|r| r.trim_start().strip_prefix('='))
+                    .ok_or_else(|| bad("expected burst=N after the comma"))?;
+                match n.trim().parse::<u32>() {
+                    Ok(n) if n > 0 => n,
+                    _ => return Err(bad("the burst must be a whole number above zero")),
+                }
+            }
+        };
+        Ok(Pace { per_second, burst })
+    }
+}
+
 fn quota(per_second: f64, burst: u32) -> Quota {
     let per_second = if per_second.is_finite() && per_second > 0.0 {
         per_second
@@ -90,6 +155,11 @@ impl RateLimiter {
             inner: Arc::new(DefaultDirectRateLimiter::direct(quota(per_second, burst))),
             pause: Pause::new(),
         }
+    }
+
+    /// A limiter at this pace.
+    pub fn at(pace: Pace) -> Self {
+        Self::new(pace.per_second, pace.burst)
     }
 
     /// The same limiter sharing an existing pause (several limiters of one API).
@@ -131,6 +201,11 @@ impl KeyedRateLimiter {
             inner: Arc::new(DefaultKeyedRateLimiter::keyed(quota(per_second, burst))),
             pause: Pause::new(),
         }
+    }
+
+    /// A limiter at this pace per key.
+    pub fn at(pace: Pace) -> Self {
+        Self::new(pace.per_second, pace.burst)
     }
 
     /// The same limiter sharing an existing pause.
@@ -183,6 +258,30 @@ mod tests {
         let start = std::time::Instant::now();
         l.acquire().await;
         assert!(start.elapsed() >= Duration::from_millis(90));
+    }
+
+    #[test]
+    fn paces_are_read_in_any_unit() {
+        assert_eq!(Pace::parse("50/s"), Ok(Pace::new(50.0, 50)));
+        assert_eq!(Pace::parse(" 600/min "), Ok(Pace::new(10.0, 10)));
+        assert_eq!(Pace::parse("36/h"), Ok(Pace::new(0.01, 1)));
+        assert_eq!(Pace::parse("2.5/s, burst=4"), Ok(Pace::new(2.5, 4)));
+        let day = Pace::parse("2000000/day").map(|p| (p.burst, (p.per_second * 1e3).round()));
+        assert_eq!(day, Ok((24, 23_148.0)));
+        for bad in [
+            "50",
+            "0/s",
+            "-1/s",
+            "x/s",
+            "5/week",
+            "5/s,burst=0",
+            "5/s,b=2",
+            "NaN/s",
+            "inf/s",
+        ] {
+            let e = Pace::parse(bad).err().unwrap_or_default();
+            assert!(e.contains(&format!("{bad:?}")), "{bad}: {e}");
+        }
     }
 
     #[tokio::test]

@@ -17,7 +17,7 @@ use handled_runtime::{
     TriggerConfig,
 };
 
-use crate::config::{EbaySettings, SELL_INVENTORY_SCOPE};
+use crate::config::{EbaySettings, RATE_LIMIT_VAR, SELL_INVENTORY_SCOPE};
 use crate::emulator;
 use crate::types::{
     BulkPriceQuantity, BulkPriceQuantityResponse, EbayConfig, EbayError, ErrorEnvelope,
@@ -90,15 +90,15 @@ enum Auth<'a> {
 }
 
 impl EbayClient {
-    /// A client for these settings. eBay's Inventory API quota is daily (about 2,000,000
-    /// calls), so the limiter only smooths bursts: 20 calls a second, bursts of 20.
+    /// A client for these settings, paced at `settings.pace`.
     pub fn new(settings: EbaySettings) -> Result<Self, CallError> {
         let http = HttpClient::new(crate::NAME)?.with_secrets(settings.secrets());
+        let limiter = RateLimiter::at(settings.pace);
         Ok(EbayClient {
             http,
             settings,
             tokens: TokenCache::new(),
-            limiter: RateLimiter::new(20.0, 20),
+            limiter,
             offers: Mutex::new(HashMap::new()),
         })
     }
@@ -587,8 +587,14 @@ impl ConnectorFactory for EbayFactory {
         Ok(Arc::new(EbayConnector::new(client)))
     }
 
-    fn sandbox(&self, fixture: Option<Json>) -> BoxFuture<'static, Result<Sandboxed, String>> {
+    fn sandbox(
+        &self,
+        fixture: Option<Json>,
+        env: &Env,
+    ) -> BoxFuture<'static, Result<Sandboxed, String>> {
+        let pace = sandbox_pace(env);
         Box::pin(async move {
+            let pace = pace?;
             let (fixture, faults) = split_faults(fixture);
             let (router, handle) = emulator::emulator_router(fixture)?;
             sandboxed(
@@ -598,7 +604,8 @@ impl ConnectorFactory for EbayFactory {
                 faults,
                 emulator::EmulatorHandle::state,
                 |base, h| {
-                    let client = EbayClient::new(h.settings(base)).map_err(|e| e.message)?;
+                    let client =
+                        EbayClient::new(h.settings(base).with_pace(pace)).map_err(|e| e.message)?;
                     Ok(Arc::new(EbayConnector::new(client)))
                 },
             )
@@ -606,17 +613,23 @@ impl ConnectorFactory for EbayFactory {
         })
     }
 
-    fn sandbox_url(&self, url: &str) -> Result<Arc<dyn Connector>, String> {
+    fn sandbox_url(&self, url: &str, env: &Env) -> Result<Arc<dyn Connector>, String> {
         let base = sandbox_base(url, crate::NAME);
         let settings = EbaySettings::new(
             &base,
             emulator::DEFAULT_CLIENT_ID,
             emulator::DEFAULT_CLIENT_SECRET,
             emulator::DEFAULT_REFRESH_TOKEN,
-        );
+        )
+        .with_pace(sandbox_pace(env)?);
         let client = EbayClient::new(settings).map_err(|e| e.message)?;
         Ok(Arc::new(EbayConnector::new(client)))
     }
+}
+
+/// `EBAY_RATE_LIMIT`, the one variable a sandboxed connector reads.
+fn sandbox_pace(env: &Env) -> Result<handled_connector_core::Pace, String> {
+    handled_connector_core::env::pace(env, RATE_LIMIT_VAR, crate::config::DEFAULT_PACE)
 }
 
 /// The connector's structured event for one call: debug on success, warn with the error class

@@ -1,10 +1,16 @@
 //! eBay OAuth credentials and the API host, from the environment.
 
+use handled_connector_core::Pace;
 use handled_connector_core::env::EnvReader;
 use handled_runtime::Env;
 
 /// The real API host.
 pub const DEFAULT_BASE_URL: &str = "https://api.ebay.com";
+/// The client-side pace when `EBAY_RATE_LIMIT` is unset. eBay's Inventory API quota is daily
+/// (about 2,000,000 calls), so this only smooths bursts: 20 calls a second, bursts of 20.
+pub const DEFAULT_PACE: Pace = Pace::new(20.0, 20);
+/// The variable that sets the client-side pace.
+pub const RATE_LIMIT_VAR: &str = "EBAY_RATE_LIMIT";
 /// The scope a user token needs for the Sell Inventory API.
 pub const SELL_INVENTORY_SCOPE: &str = "https://api.ebay.com/oauth/api_scope/sell.inventory";
 
@@ -21,6 +27,8 @@ pub struct EbaySettings {
     pub client_secret: String,
     /// `EBAY_REFRESH_TOKEN`: the seller's refresh token.
     pub refresh_token: String,
+    /// The client-side pace (`EBAY_RATE_LIMIT`, e.g. `50/s`; default [`DEFAULT_PACE`]).
+    pub pace: Pace,
 }
 
 impl std::fmt::Debug for EbaySettings {
@@ -28,6 +36,7 @@ impl std::fmt::Debug for EbaySettings {
         f.debug_struct("EbaySettings")
             .field("base_url", &self.base_url)
             .field("client_id", &self.client_id)
+            .field("pace", &self.pace)
             .finish_non_exhaustive()
     }
 }
@@ -40,11 +49,18 @@ impl EbaySettings {
             client_id: client_id.to_string(),
             client_secret: client_secret.to_string(),
             refresh_token: refresh_token.to_string(),
+            pace: DEFAULT_PACE,
         }
     }
 
+    /// The same settings at another client-side pace.
+    pub fn with_pace(mut self, pace: Pace) -> Self {
+        self.pace = pace;
+        self
+    }
+
     /// Reads `EBAY_CLIENT_ID`, `EBAY_CLIENT_SECRET`, `EBAY_REFRESH_TOKEN` (required) and
-    /// `EBAY_BASE_URL` (optional); names every missing variable.
+    /// `EBAY_BASE_URL` and `EBAY_RATE_LIMIT` (optional); names every missing or bad variable.
     pub fn from_env(env: &Env) -> Result<Self, Vec<String>> {
         let mut r = EnvReader::new(env);
         let id = r.required("EBAY_CLIENT_ID");
@@ -53,8 +69,9 @@ impl EbaySettings {
         let base = r
             .optional("EBAY_BASE_URL")
             .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
+        let pace = r.pace(RATE_LIMIT_VAR, DEFAULT_PACE);
         r.finish()?;
-        Ok(EbaySettings::new(&base, &id, &secret, &refresh))
+        Ok(EbaySettings::new(&base, &id, &secret, &refresh).with_pace(pace))
     }
 
     /// The secret values to keep out of messages.

@@ -40,7 +40,7 @@ async fn start(fixture: Value) -> (EbayClient, EmulatorHandle, String) {
 async fn sandbox_update_sets_item_and_offers() {
     let sandbox = handled_ebay::connector()
         .sandbox(Some(json!({"items": [{"sku": "A-1", "quantity": 10,
-            "offers": [{"offerId": "5001", "availableQuantity": 10}, {"offerId": "5002", "availableQuantity": 3}]}]})))
+            "offers": [{"offerId": "5001", "availableQuantity": 10}, {"offerId": "5002", "availableQuantity": 3}]}]})), &handled_runtime::Env::default())
         .await
         .unwrap();
     let out = sandbox

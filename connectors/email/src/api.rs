@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use handled_connector_core::emulator::sandbox_base;
-use handled_connector_core::{HttpClient, RateLimiter, params};
+use handled_connector_core::{HttpClient, Pace, RateLimiter, params};
 use handled_runtime::{
     BoxFuture, CallError, CallInfo, Connector, ConnectorFactory, Env, ErrorClass, Json, Sandboxed,
 };
@@ -106,26 +106,26 @@ fn build_transport(s: &SmtpSettings) -> Result<AsyncSmtpTransport<Tokio1Executor
 }
 
 impl EmailClient {
-    /// A client for these settings (SMTP connections are opened at the first send and pooled).
-    /// Sends are paced at 5 a second, bursts of 10, to stay under common relay limits.
+    /// A client for these settings (SMTP connections are opened at the first send and pooled),
+    /// paced at `config.pace`.
     pub fn new(config: EmailConfig) -> Self {
         EmailClient {
             from: config.from,
             templates: config.templates,
             target: Target::Fixed(config.smtp),
             transport: tokio::sync::OnceCell::new(),
-            limiter: RateLimiter::new(5.0, 10),
+            limiter: RateLimiter::at(config.pace),
         }
     }
 
     /// A client that asks a standalone sandbox server where its SMTP sink is at the first send.
-    pub fn discover(discovery_url: &str, from: &str, templates: Templates) -> Self {
+    pub fn discover(discovery_url: &str, from: &str, templates: Templates, pace: Pace) -> Self {
         EmailClient {
             from: from.to_string(),
             templates,
             target: Target::Discover(discovery_url.to_string()),
             transport: tokio::sync::OnceCell::new(),
-            limiter: RateLimiter::new(5.0, 10),
+            limiter: RateLimiter::at(pace),
         }
     }
 
@@ -318,9 +318,15 @@ impl ConnectorFactory for EmailFactory {
         Ok(Arc::new(EmailConnector::new(EmailClient::new(config))))
     }
 
-    fn sandbox(&self, fixture: Option<Json>) -> BoxFuture<'static, Result<Sandboxed, String>> {
+    fn sandbox(
+        &self,
+        fixture: Option<Json>,
+        env: &Env,
+    ) -> BoxFuture<'static, Result<Sandboxed, String>> {
         let templates = self.templates(Templates::Dir("./templates".into()));
+        let pace = sandbox_pace(env);
         Box::pin(async move {
+            let pace = pace?;
             let (router, handle) = emulator::start_sink(fixture).await?;
             let (base_url, _task) = handled_connector_core::serve(router)
                 .await
@@ -329,6 +335,7 @@ impl ConnectorFactory for EmailFactory {
                 smtp: handle.smtp_settings(),
                 from: handle.default_from(),
                 templates,
+                pace,
             };
             let state = handle.clone();
             Ok(Sandboxed {
@@ -339,12 +346,23 @@ impl ConnectorFactory for EmailFactory {
         })
     }
 
-    fn sandbox_url(&self, url: &str) -> Result<Arc<dyn Connector>, String> {
+    fn sandbox_url(&self, url: &str, env: &Env) -> Result<Arc<dyn Connector>, String> {
         let discovery = format!("{}/_smtp", sandbox_base(url, crate::NAME));
         let templates = self.templates(Templates::Dir("./templates".into()));
-        let client = EmailClient::discover(&discovery, emulator::DEFAULT_FROM, templates);
+        let client = EmailClient::discover(
+            &discovery,
+            emulator::DEFAULT_FROM,
+            templates,
+            sandbox_pace(env)?,
+        );
         Ok(Arc::new(EmailConnector::new(client)))
     }
+}
+
+/// `EMAIL_RATE_LIMIT`, the one variable a sandboxed connector reads.
+fn sandbox_pace(env: &Env) -> Result<Pace, String> {
+    use crate::config::{DEFAULT_PACE, RATE_LIMIT_VAR};
+    handled_connector_core::env::pace(env, RATE_LIMIT_VAR, DEFAULT_PACE)
 }
 
 /// The connector's structured event for one call: debug on success, warn with the error class

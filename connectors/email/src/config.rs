@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use handled_connector_core::Pace;
 use handled_connector_core::env::EnvReader;
 use handled_runtime::Env;
 
@@ -147,6 +148,12 @@ impl SmtpSettings {
     }
 }
 
+/// The variable that sets the client-side pace.
+pub const RATE_LIMIT_VAR: &str = "EMAIL_RATE_LIMIT";
+/// The client-side pace when `EMAIL_RATE_LIMIT` is unset: 5 sends a second, bursts of 10, to
+/// stay under common relay limits.
+pub const DEFAULT_PACE: Pace = Pace::new(5.0, 10);
+
 /// The email connector's settings.
 #[derive(Clone, Debug)]
 pub struct EmailConfig {
@@ -156,11 +163,13 @@ pub struct EmailConfig {
     pub from: String,
     /// Where templates come from.
     pub templates: Templates,
+    /// The client-side pace (`EMAIL_RATE_LIMIT`, default [`DEFAULT_PACE`]).
+    pub pace: Pace,
 }
 
 impl EmailConfig {
-    /// Reads `SMTP_URL`, `EMAIL_FROM` (required) and `EMAIL_TEMPLATES_DIR` (optional, default
-    /// `./templates`); names every missing or bad variable.
+    /// Reads `SMTP_URL`, `EMAIL_FROM` (required), `EMAIL_TEMPLATES_DIR` (optional, default
+    /// `./templates`) and `EMAIL_RATE_LIMIT` (optional); names every missing or bad variable.
     pub fn from_env(env: &Env) -> Result<Self, Vec<String>> {
         let mut r = EnvReader::new(env);
         let url = r.required("SMTP_URL");
@@ -182,6 +191,7 @@ impl EmailConfig {
         if !from.is_empty() && from.parse::<lettre::message::Mailbox>().is_err() {
             r.problem("EMAIL_FROM is not an email address");
         }
+        let pace = r.pace(RATE_LIMIT_VAR, DEFAULT_PACE);
         r.finish()?;
         let Some(smtp) = smtp else {
             return Err(vec!["SMTP_URL is missing".into()]);
@@ -190,6 +200,7 @@ impl EmailConfig {
             smtp,
             from,
             templates: Templates::Dir(PathBuf::from(dir)),
+            pace,
         })
     }
 }

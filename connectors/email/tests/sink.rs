@@ -45,7 +45,7 @@ fn params(to: &str, template: &str) -> SendParams {
 #[tokio::test]
 async fn sandbox_sends_the_seed_report() {
     let sandbox = handled_email::connector_with_templates(templates())
-        .sandbox(None)
+        .sandbox(None, &handled_runtime::Env::default())
         .await
         .unwrap();
     let p = json!({"to": "manager@example.com", "template": "inventory-reconciliation-report",
@@ -95,6 +95,7 @@ async fn multipart_alternative_and_http_api() {
         smtp: handle.smtp_settings(),
         from: "Stock Bot <bot@shop.example>".into(),
         templates: Templates::Embedded(templates()),
+        pace: handled_email::config::DEFAULT_PACE,
     });
     client
         .send(&params("ops@example.com", "low-stock"), "k1")
@@ -136,6 +137,7 @@ async fn error_classes() {
             smtp,
             from: "bot@shop.example".into(),
             templates: Templates::Embedded(templates()),
+            pace: handled_email::config::DEFAULT_PACE,
         }
     };
     let client = EmailClient::new(config("sandbox-password"));
@@ -195,6 +197,7 @@ async fn error_classes() {
         smtp,
         from: "bot@shop.example".into(),
         templates: Templates::Embedded(templates()),
+        pace: handled_email::config::DEFAULT_PACE,
     });
     assert_eq!(
         dead.send(&params("ok@example.com", "low-stock"), "k")

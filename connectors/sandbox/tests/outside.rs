@@ -146,6 +146,23 @@ fn program_command(fixture: &Value, program: &Path) -> Command {
     cmd
 }
 
+/// `command serve` against the sandbox at `sandbox_url`, once it answers `/healthz`; its URL.
+async fn serve(mut command: Command, sandbox_url: &str, store: &Path) -> (Process, String) {
+    let port = free_port();
+    let process = Process(
+        command
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args(["--sandbox-url", sandbox_url, "--store"])
+            .arg(store)
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let program_url = format!("http://127.0.0.1:{port}");
+    wait_for(&format!("{program_url}/healthz")).await;
+    (process, program_url)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_program_runs_against_the_standalone_server_and_a_429_is_retried() {
     let port = free_port();
@@ -275,20 +292,10 @@ async fn a_stream_of_signed_webhooks_converges_on_every_channel() {
     let program = program();
     {
         let sandbox = handled_sandbox::start(&fixture).await.unwrap();
-        let port = free_port();
         let dir = tempfile::tempdir().unwrap();
-        let _serve = Process(
-            program_command(&fixture, program)
-                .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-                .args(["--sandbox-url", &sandbox.url, "--store"])
-                .arg(dir.path().join("runs.db"))
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap(),
-        );
-        let program_url = format!("http://127.0.0.1:{port}");
-        let health = format!("{program_url}/healthz");
-        wait_for(&health).await;
+        let store = dir.path().join("runs.db");
+        let (_serve, program_url) =
+            serve(program_command(&fixture, program), &sandbox.url, &store).await;
 
         let mut options = feed::Options::new(&sandbox.url, &program_url);
         options.events = 40;
@@ -319,4 +326,75 @@ async fn a_stream_of_signed_webhooks_converges_on_every_channel() {
             );
         }
     }
+}
+
+/// A signed warehouse webhook of `sku` at `quantity`, as the feeder sends them.
+async fn send_stock(program_url: &str, wms_secret: &str, id: &str, sku: &str, quantity: i64) {
+    let body = serde_json::json!({
+        "event_id": id, "event": "stock.updated", "product_sku": sku,
+        "available_quantity": quantity, "warehouse_location": "primary",
+        "updated_at": "2026-11-28T10:00:00Z",
+    })
+    .to_string();
+    let signature =
+        handled_connector_core::sign::hmac_sha256_hex(wms_secret.as_bytes(), body.as_bytes());
+    let (code, answer) = post(
+        &format!("{program_url}/hooks/wms"),
+        &[("X-WMS-Signature", &signature)],
+        &body,
+    )
+    .await;
+    assert_eq!(code, 202, "{answer}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connectors_pace_comes_from_its_rate_limit_variable() {
+    let fixture = fixture();
+    let program = program();
+    let sandbox = handled_sandbox::start(&fixture).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let untouched = sandbox.state();
+
+    // A pace that is not one is refused before anything runs, naming the variable.
+    let out = program_command(&fixture, program)
+        .env("EBAY_RATE_LIMIT", "fast")
+        .args(["exec", "MultiChannelInventoryDistribution"])
+        .args(["--event", "events/wms-stock-updated.json"])
+        .args(["--sandbox-url", &sandbox.url, "--store"])
+        .arg(dir.path().join("refused.db"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("EBAY_RATE_LIMIT") && stderr.contains("RATE/UNIT"),
+        "{stderr}"
+    );
+    assert_eq!(sandbox.state(), untouched);
+
+    // Two eBay requests at once and then one an hour: the first event's run goes through (it
+    // looks the SKU's offers up and updates them), the second's waits at the eBay step after
+    // its Shopify and Amazon writes.
+    let mut command = program_command(&fixture, program);
+    command.env("EBAY_RATE_LIMIT", "1/h,burst=2");
+    let store = dir.path().join("runs.db");
+    let (_serve, program_url) = serve(command, &sandbox.url, &store).await;
+    let secret = feed::Options::new(&sandbox.url, &program_url).wms_secret;
+    let ebay = |state: &Value, sku: &str| state["ebay"]["items"][sku]["quantity"].as_i64();
+    let amazon = |state: &Value, sku: &str| state["amazon"]["items"][sku]["quantity"].as_i64();
+    send_stock(&program_url, &secret, "pace-1", "MUG-WHT", 100).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while ebay(&sandbox.state(), "MUG-WHT") != Some(10) {
+        assert!(Instant::now() < deadline, "{:#}", sandbox.state()["ebay"]);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let before = ebay(&sandbox.state(), "CAP-BLK");
+    send_stock(&program_url, &secret, "pace-2", "CAP-BLK", 200).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while amazon(&sandbox.state(), "CAP-BLK") != Some(60) {
+        assert!(Instant::now() < deadline, "{:#}", sandbox.state()["amazon"]);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(ebay(&sandbox.state(), "CAP-BLK"), before);
 }

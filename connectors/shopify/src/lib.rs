@@ -58,7 +58,11 @@ impl ConnectorFactory for ShopifyFactory {
         Ok(Arc::new(connector))
     }
 
-    fn sandbox(&self, fixture: Option<Json>) -> BoxFuture<'static, Result<Sandboxed, String>> {
+    fn sandbox(
+        &self,
+        fixture: Option<Json>,
+        _env: &Env,
+    ) -> BoxFuture<'static, Result<Sandboxed, String>> {
         Box::pin(async move {
             let (fixture, faults) = split_faults(fixture);
             let (router, handle) = emulator::emulator_router(fixture)?;
@@ -79,7 +83,7 @@ impl ConnectorFactory for ShopifyFactory {
         })
     }
 
-    fn sandbox_url(&self, url: &str) -> Result<Arc<dyn Connector>, String> {
+    fn sandbox_url(&self, url: &str, _env: &Env) -> Result<Arc<dyn Connector>, String> {
         let config = sandbox_config(
             &sandbox_base(url, "shopify"),
             emulator::SANDBOX_TOKEN,

@@ -959,7 +959,7 @@ async fn emulator_sends_signed_webhooks() {
 #[tokio::test]
 async fn sandbox_factory() {
     let s = handled_shopify::connector()
-        .sandbox(Some(fixture()))
+        .sandbox(Some(fixture()), &handled_runtime::Env::default())
         .await
         .unwrap();
     let r = s
@@ -972,7 +972,9 @@ async fn sandbox_factory() {
     // The standalone sandbox server mounts each emulator under `/{connector}`.
     let (router, _handle) = emulator_router(Some(fixture())).unwrap();
     let (url, _task) = serve(Router::new().nest("/shopify", router)).await.unwrap();
-    let c = handled_shopify::connector().sandbox_url(&url).unwrap();
+    let c = handled_shopify::connector()
+        .sandbox_url(&url, &handled_runtime::Env::default())
+        .unwrap();
     let found = c
         .call("findProduct", json!({"sku": "B-1"}), &info("k"))
         .await

@@ -43,13 +43,14 @@ pub struct SlackClient {
 }
 
 impl SlackClient {
-    /// A client for these settings, limited to one message a second per channel.
+    /// A client for these settings, paced at `config.pace` per channel.
     pub fn new(config: SlackConfig) -> Result<Self, CallError> {
         let http = HttpClient::new(crate::NAME)?.with_secrets([config.bot_token.clone()]);
+        let limiter = KeyedRateLimiter::at(config.pace);
         Ok(SlackClient {
             http,
             config,
-            limiter: KeyedRateLimiter::new(1.0, 1),
+            limiter,
         })
     }
 
@@ -191,8 +192,14 @@ impl ConnectorFactory for SlackFactory {
         Ok(Arc::new(SlackConnector::new(client)))
     }
 
-    fn sandbox(&self, fixture: Option<Json>) -> BoxFuture<'static, Result<Sandboxed, String>> {
+    fn sandbox(
+        &self,
+        fixture: Option<Json>,
+        env: &Env,
+    ) -> BoxFuture<'static, Result<Sandboxed, String>> {
+        let pace = sandbox_pace(env);
         Box::pin(async move {
+            let pace = pace?;
             let (fixture, faults) = split_faults(fixture);
             let (router, handle) = emulator::emulator_router(fixture)?;
             sandboxed(
@@ -202,7 +209,8 @@ impl ConnectorFactory for SlackFactory {
                 faults,
                 emulator::EmulatorHandle::state,
                 |base, h| {
-                    let config = SlackConfig::new(&format!("{base}/api"), &h.token());
+                    let config =
+                        SlackConfig::new(&format!("{base}/api"), &h.token()).with_pace(pace);
                     let client = SlackClient::new(config).map_err(|e| e.message)?;
                     Ok(Arc::new(SlackConnector::new(client)))
                 },
@@ -211,12 +219,20 @@ impl ConnectorFactory for SlackFactory {
         })
     }
 
-    fn sandbox_url(&self, url: &str) -> Result<Arc<dyn Connector>, String> {
+    fn sandbox_url(&self, url: &str, env: &Env) -> Result<Arc<dyn Connector>, String> {
         let base = format!("{}/api", sandbox_base(url, crate::NAME));
-        let client = SlackClient::new(SlackConfig::new(&base, emulator::DEFAULT_TOKEN))
-            .map_err(|e| e.message)?;
+        let client = SlackClient::new(
+            SlackConfig::new(&base, emulator::DEFAULT_TOKEN).with_pace(sandbox_pace(env)?),
+        )
+        .map_err(|e| e.message)?;
         Ok(Arc::new(SlackConnector::new(client)))
     }
+}
+
+/// `SLACK_RATE_LIMIT`, the one variable a sandboxed connector reads.
+fn sandbox_pace(env: &Env) -> Result<handled_connector_core::Pace, String> {
+    use crate::config::{DEFAULT_PACE, RATE_LIMIT_VAR};
+    handled_connector_core::env::pace(env, RATE_LIMIT_VAR, DEFAULT_PACE)
 }
 
 /// The connector's structured event for one call: debug on success, warn with the error class

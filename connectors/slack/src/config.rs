@@ -1,10 +1,17 @@
 //! The Slack bot token and API base URL, from the environment.
 
+use handled_connector_core::Pace;
 use handled_connector_core::env::EnvReader;
 use handled_runtime::Env;
 
 /// The real Web API's base URL.
 pub const DEFAULT_BASE_URL: &str = "https://slack.com/api";
+
+/// The variable that sets the client-side pace, per channel.
+pub const RATE_LIMIT_VAR: &str = "SLACK_RATE_LIMIT";
+/// The client-side pace per channel when `SLACK_RATE_LIMIT` is unset: Slack's one message a
+/// second per channel.
+pub const DEFAULT_PACE: Pace = Pace::new(1.0, 1);
 
 /// The slack connector's settings.
 #[derive(Clone)]
@@ -13,6 +20,8 @@ pub struct SlackConfig {
     pub base_url: String,
     /// The bot token (`SLACK_BOT_TOKEN`, `xoxb-…`).
     pub bot_token: String,
+    /// The client-side pace per channel (`SLACK_RATE_LIMIT`, default [`DEFAULT_PACE`]).
+    pub pace: Pace,
 }
 
 impl std::fmt::Debug for SlackConfig {
@@ -20,6 +29,7 @@ impl std::fmt::Debug for SlackConfig {
         f.debug_struct("SlackConfig")
             .field("base_url", &self.base_url)
             .field("bot_token", &"[redacted]")
+            .field("pace", &self.pace)
             .finish()
     }
 }
@@ -30,17 +40,25 @@ impl SlackConfig {
         SlackConfig {
             base_url: base_url.trim_end_matches('/').to_string(),
             bot_token: bot_token.to_string(),
+            pace: DEFAULT_PACE,
         }
     }
 
-    /// Reads `SLACK_BOT_TOKEN` (required) and `SLACK_BASE_URL` (optional).
+    /// The same settings at another client-side pace.
+    pub fn with_pace(mut self, pace: Pace) -> Self {
+        self.pace = pace;
+        self
+    }
+
+    /// Reads `SLACK_BOT_TOKEN` (required), `SLACK_BASE_URL` and `SLACK_RATE_LIMIT` (optional).
     pub fn from_env(env: &Env) -> Result<Self, Vec<String>> {
         let mut r = EnvReader::new(env);
         let token = r.required("SLACK_BOT_TOKEN");
         let base = r
             .optional("SLACK_BASE_URL")
             .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
+        let pace = r.pace(RATE_LIMIT_VAR, DEFAULT_PACE);
         r.finish()?;
-        Ok(SlackConfig::new(&base, &token))
+        Ok(SlackConfig::new(&base, &token).with_pace(pace))
     }
 }

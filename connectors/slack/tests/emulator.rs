@@ -33,7 +33,10 @@ async fn start(
 #[tokio::test]
 async fn sandbox_posts_to_fixture_channels() {
     let sandbox = handled_slack::connector()
-        .sandbox(Some(json!({"channels": ["#inventory-alerts"]})))
+        .sandbox(
+            Some(json!({"channels": ["#inventory-alerts"]})),
+            &handled_runtime::Env::default(),
+        )
         .await
         .unwrap();
     let out = sandbox

@@ -29,14 +29,14 @@ pub struct SupplierClient {
 }
 
 impl SupplierClient {
-    /// A client for this config (10 requests a second, bursts of 10: supplier endpoints
-    /// publish no limit, so this only keeps a burst of runs polite).
+    /// A client for this config, paced at `config.pace`.
     pub fn new(config: SupplierConfig) -> Result<Self, CallError> {
         let http = HttpClient::new(crate::NAME)?.with_secrets(config.api_key.clone());
+        let limiter = RateLimiter::at(config.pace);
         Ok(SupplierClient {
             http,
             config,
-            limiter: RateLimiter::new(10.0, 10),
+            limiter,
         })
     }
 
@@ -181,8 +181,14 @@ impl ConnectorFactory for SupplierFactory {
         Ok(Arc::new(SupplierConnector::new(client)))
     }
 
-    fn sandbox(&self, fixture: Option<Json>) -> BoxFuture<'static, Result<Sandboxed, String>> {
+    fn sandbox(
+        &self,
+        fixture: Option<Json>,
+        env: &Env,
+    ) -> BoxFuture<'static, Result<Sandboxed, String>> {
+        let pace = sandbox_pace(env);
         Box::pin(async move {
+            let pace = pace?;
             let (fixture, faults) = split_faults(fixture);
             let (router, handle) = emulator::emulator_router(fixture)?;
             sandboxed(
@@ -192,8 +198,9 @@ impl ConnectorFactory for SupplierFactory {
                 faults,
                 emulator::EmulatorHandle::state,
                 |base, h| {
-                    let client = SupplierClient::new(SupplierConfig::new(base, h.api_key()))
-                        .map_err(|e| e.message)?;
+                    let client =
+                        SupplierClient::new(SupplierConfig::new(base, h.api_key()).with_pace(pace))
+                            .map_err(|e| e.message)?;
                     Ok(Arc::new(SupplierConnector::new(client)))
                 },
             )
@@ -201,12 +208,18 @@ impl ConnectorFactory for SupplierFactory {
         })
     }
 
-    fn sandbox_url(&self, url: &str) -> Result<Arc<dyn Connector>, String> {
+    fn sandbox_url(&self, url: &str, env: &Env) -> Result<Arc<dyn Connector>, String> {
         let base = sandbox_base(url, crate::NAME);
-        let config = SupplierConfig::new(&base, None);
+        let config = SupplierConfig::new(&base, None).with_pace(sandbox_pace(env)?);
         let client = SupplierClient::new(config).map_err(|e| e.message)?;
         Ok(Arc::new(SupplierConnector::new(client)))
     }
+}
+
+/// `SUPPLIER_RATE_LIMIT`, the one variable a sandboxed connector reads.
+fn sandbox_pace(env: &Env) -> Result<handled_connector_core::Pace, String> {
+    use crate::config::{DEFAULT_PACE, RATE_LIMIT_VAR};
+    handled_connector_core::env::pace(env, RATE_LIMIT_VAR, DEFAULT_PACE)
 }
 
 /// The connector's structured event for one call: debug on success, warn with the error class

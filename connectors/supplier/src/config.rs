@@ -1,7 +1,14 @@
 //! Where the supplier API is and how to authenticate, from the environment.
 
+use handled_connector_core::Pace;
 use handled_connector_core::env::EnvReader;
 use handled_runtime::Env;
+
+/// The variable that sets the client-side pace.
+pub const RATE_LIMIT_VAR: &str = "SUPPLIER_RATE_LIMIT";
+/// The client-side pace when `SUPPLIER_RATE_LIMIT` is unset: supplier endpoints publish no
+/// limit, so this only keeps a burst of runs polite (10 requests a second, bursts of 10).
+pub const DEFAULT_PACE: Pace = Pace::new(10.0, 10);
 
 /// The supplier connector's settings.
 #[derive(Clone)]
@@ -10,6 +17,8 @@ pub struct SupplierConfig {
     pub base_url: String,
     /// The bearer token (`SUPPLIER_API_KEY`), when the API wants one.
     pub api_key: Option<String>,
+    /// The client-side pace (`SUPPLIER_RATE_LIMIT`, default [`DEFAULT_PACE`]).
+    pub pace: Pace,
 }
 
 impl std::fmt::Debug for SupplierConfig {
@@ -17,6 +26,7 @@ impl std::fmt::Debug for SupplierConfig {
         f.debug_struct("SupplierConfig")
             .field("base_url", &self.base_url)
             .field("api_key", &self.api_key.as_ref().map(|_| "[redacted]"))
+            .field("pace", &self.pace)
             .finish()
     }
 }
@@ -27,10 +37,18 @@ impl SupplierConfig {
         SupplierConfig {
             base_url: base_url.trim_end_matches('/').to_string(),
             api_key,
+            pace: DEFAULT_PACE,
         }
     }
 
-    /// Reads `SUPPLIER_API_URL` (required) and `SUPPLIER_API_KEY` (optional); names every
+    /// The same settings at another client-side pace.
+    pub fn with_pace(mut self, pace: Pace) -> Self {
+        self.pace = pace;
+        self
+    }
+
+    /// Reads `SUPPLIER_API_URL` (required), `SUPPLIER_API_KEY` and `SUPPLIER_RATE_LIMIT`
+    /// (optional); names every
     /// missing or bad variable.
     pub fn from_env(env: &Env) -> Result<Self, Vec<String>> {
         let mut r = EnvReader::new(env);
@@ -40,7 +58,8 @@ impl SupplierConfig {
         if !url.is_empty() && !is_http {
             r.problem("SUPPLIER_API_URL must be an http:// or https:// URL");
         }
+        let pace = r.pace(RATE_LIMIT_VAR, DEFAULT_PACE);
         r.finish()?;
-        Ok(SupplierConfig::new(&url, key))
+        Ok(SupplierConfig::new(&url, key).with_pace(pace))
     }
 }

@@ -38,7 +38,10 @@ async fn start(
 
 #[tokio::test]
 async fn sandbox_creates_orders_and_replays_keys() {
-    let sandbox = handled_supplier::connector().sandbox(None).await.unwrap();
+    let sandbox = handled_supplier::connector()
+        .sandbox(None, &handled_runtime::Env::default())
+        .await
+        .unwrap();
     let params = json!({"data": {"supplierName": "Acme", "sku": "A-1", "quantity": 12, "priority": "urgent"}});
     let first = sandbox
         .connector

@@ -39,8 +39,8 @@ impl std::fmt::Debug for Config {
 }
 
 impl Config {
-    /// Reads `WMS_BASE_URL`, `WMS_API_KEY`, `WMS_WEBHOOK_SECRET` and `WMS_PROFILE`, naming every
-    /// missing or bad one.
+    /// Reads `WMS_BASE_URL`, `WMS_API_KEY`, `WMS_WEBHOOK_SECRET`, `WMS_PROFILE` and
+    /// `WMS_RATE_LIMIT` (which overrides the profile's pace), naming every missing or bad one.
     pub fn from_env(env: &Env) -> Result<Config, Vec<String>> {
         let mut r = handled_connector_core::env::EnvReader::new(env);
         let base_url = r.required("WMS_BASE_URL");
@@ -66,8 +66,10 @@ impl Config {
                 p.name
             ));
         }
-        r.finish()?;
         let profile = profile.unwrap_or_else(Profile::generic);
+        let pace = r.pace(RATE_LIMIT_VAR, profile.pace());
+        r.finish()?;
+        let profile = profile.with_pace(pace);
         Ok(Config {
             base_url: base_url.trim_end_matches('/').to_string(),
             api_key,
@@ -76,6 +78,9 @@ impl Config {
         })
     }
 }
+
+/// The variable that sets the client-side pace (default: the profile's).
+pub const RATE_LIMIT_VAR: &str = "WMS_RATE_LIMIT";
 
 /// The WMS connector for one warehouse.
 pub struct WmsConnector {
@@ -98,7 +103,7 @@ impl WmsConnector {
         let mut secrets = vec![config.api_key.clone(), config.webhook_secret.clone()];
         secrets.extend(config.api_key.split(':').map(str::to_string));
         let http = HttpClient::new("wms")?.with_secrets(secrets);
-        let limiter = RateLimiter::new(config.profile.rate_per_second, config.profile.burst);
+        let limiter = RateLimiter::at(config.profile.pace());
         Ok(WmsConnector {
             config,
             http,

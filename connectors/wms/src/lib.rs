@@ -25,6 +25,17 @@ pub use api::{Config, WmsConnector};
 pub use profile::Profile;
 pub use types::*;
 
+/// `WMS_RATE_LIMIT`, the one variable a sandboxed connector reads (`None`: the profile's).
+fn sandbox_pace(env: &Env) -> Result<Option<handled_connector_core::Pace>, String> {
+    let var = api::RATE_LIMIT_VAR;
+    match handled_connector_core::env::EnvReader::new(env).optional(var) {
+        None => Ok(None),
+        Some(text) => handled_connector_core::Pace::parse(&text)
+            .map(Some)
+            .map_err(|why| format!("{var}: {why}")),
+    }
+}
+
 /// The factory of the wms connector.
 pub fn connector() -> Box<dyn ConnectorFactory> {
     Box::new(WmsFactory)
@@ -46,8 +57,14 @@ impl ConnectorFactory for WmsFactory {
         ))
     }
 
-    fn sandbox(&self, fixture: Option<Json>) -> BoxFuture<'static, Result<Sandboxed, String>> {
+    fn sandbox(
+        &self,
+        fixture: Option<Json>,
+        env: &Env,
+    ) -> BoxFuture<'static, Result<Sandboxed, String>> {
+        let pace = sandbox_pace(env);
         Box::pin(async move {
+            let pace = pace?;
             let (fixture, faults) = split_faults(fixture);
             let (router, handle) = emulator::emulator_router(fixture)?;
             sandboxed(
@@ -61,7 +78,10 @@ impl ConnectorFactory for WmsFactory {
                         base_url: base.to_string(),
                         api_key: h.api_key().to_string(),
                         webhook_secret: h.webhook_secret().to_string(),
-                        profile: h.profile().clone(),
+                        profile: match pace {
+                            Some(pace) => h.profile().clone().with_pace(pace),
+                            None => h.profile().clone(),
+                        },
                     };
                     Ok(Arc::new(WmsConnector::new(config).map_err(|e| e.message)?))
                 },
@@ -70,8 +90,12 @@ impl ConnectorFactory for WmsFactory {
         })
     }
 
-    fn sandbox_url(&self, url: &str) -> Result<Arc<dyn Connector>, String> {
+    fn sandbox_url(&self, url: &str, env: &Env) -> Result<Arc<dyn Connector>, String> {
         let profile = Profile::generic();
+        let profile = match sandbox_pace(env)? {
+            Some(pace) => profile.with_pace(pace),
+            None => profile,
+        };
         let config = Config {
             base_url: sandbox_base(url, "wms"),
             api_key: emulator::sandbox_key(&profile),

@@ -13,6 +13,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use handled_connector_core::Pace;
 use handled_runtime::Json;
 
 /// How requests authenticate.
@@ -343,6 +344,18 @@ impl Profile {
             rate_per_second: 1.0,
             burst: 60,
         }
+    }
+
+    /// The profile's client-side pace.
+    pub fn pace(&self) -> Pace {
+        Pace::new(self.rate_per_second, self.burst)
+    }
+
+    /// The same profile at another client-side pace (`WMS_RATE_LIMIT`).
+    pub fn with_pace(mut self, pace: Pace) -> Profile {
+        self.rate_per_second = pace.per_second;
+        self.burst = pace.burst;
+        self
     }
 
     /// A profile from `WMS_PROFILE`: a built-in name, or a JSON object.

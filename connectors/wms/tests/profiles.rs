@@ -454,7 +454,10 @@ async fn custom_profile_from_json() {
 #[tokio::test]
 async fn sandbox_factory() {
     let s = handled_wms::connector()
-        .sandbox(Some(json!({"items": items(2, "MAIN")})))
+        .sandbox(
+            Some(json!({"items": items(2, "MAIN")})),
+            &handled_runtime::Env::default(),
+        )
         .await
         .unwrap();
     let r = s
@@ -468,7 +471,9 @@ async fn sandbox_factory() {
     let (router, handle) =
         handled_wms::emulator::emulator_router(Some(json!({"items": items(2, "MAIN")}))).unwrap();
     let (url, _task) = serve(Router::new().nest("/wms", router)).await.unwrap();
-    let c = handled_wms::connector().sandbox_url(&url).unwrap();
+    let c = handled_wms::connector()
+        .sandbox_url(&url, &handled_runtime::Env::default())
+        .unwrap();
     c.call(
         "updateInventory",
         json!({"sku": "S-001", "quantity": 3}),

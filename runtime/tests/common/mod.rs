@@ -187,7 +187,11 @@ impl ConnectorFactory for FakeFactory {
         }))
     }
 
-    fn sandbox(&self, fixture: Option<Json>) -> BoxFuture<'static, Result<Sandboxed, String>> {
+    fn sandbox(
+        &self,
+        fixture: Option<Json>,
+        _env: &Env,
+    ) -> BoxFuture<'static, Result<Sandboxed, String>> {
         let state = Arc::clone(&self.state);
         Box::pin(async move {
             if let Some(Json::Object(stock)) = fixture.as_ref().and_then(|f| f.get("stock")) {
@@ -207,7 +211,7 @@ impl ConnectorFactory for FakeFactory {
         })
     }
 
-    fn sandbox_url(&self, _url: &str) -> Result<Arc<dyn Connector>, String> {
+    fn sandbox_url(&self, _url: &str, _env: &Env) -> Result<Arc<dyn Connector>, String> {
         Ok(Arc::new(FakeConnector {
             state: Arc::clone(&self.state),
         }))
