@@ -32,11 +32,16 @@ impl<K: Eq + Hash, V: Clone> Recent<K, V> {
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Puts a value, fresh from now.
+    /// Puts a value, fresh from now. When the map is full it drops the stale entries, and
+    /// every entry if over half of them are still fresh (they only save requests), so that the
+    /// sweep happens at most once every `ENTRIES / 2` puts.
     pub(crate) fn put(&self, key: K, value: V) {
         let mut entries = self.entries();
         if entries.len() >= ENTRIES {
             entries.retain(|_, (_, at)| at.elapsed() < self.fresh_for);
+            if entries.len() >= ENTRIES / 2 {
+                entries.clear();
+            }
         }
         entries.insert(key, (value, Instant::now()));
     }
@@ -82,5 +87,17 @@ mod tests {
             !recent.entries().contains_key("b"),
             "the stale entry is dropped when the map grows"
         );
+    }
+
+    #[test]
+    fn a_map_full_of_fresh_entries_is_emptied_rather_than_swept_at_every_put() {
+        let recent = Recent::new(Duration::from_secs(60));
+        for i in 0..ENTRIES {
+            recent.put(i, 0);
+        }
+        assert_eq!(recent.entries().len(), ENTRIES);
+        recent.put(ENTRIES, 0);
+        assert_eq!(recent.entries().len(), 1, "emptied, then the new entry put");
+        assert_eq!(recent.get(&ENTRIES), Some(0));
     }
 }
