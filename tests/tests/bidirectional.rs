@@ -269,3 +269,55 @@ async fn concurrent_changes_on_both_sides_end_consistent() {
     assert!(echoed > 0, "no echo was recognised");
     assert!(disagree.is_empty(), "the sides disagree: {disagree:?}");
 }
+
+/// A burst of warehouse changes to one SKU costs Shopify one request each (RUNTIME.md §1.3's
+/// compare-and-set included): the SKU's search is answered from the connector's memory of the
+/// last one, and each write compares with the level the previous write set, for two seconds.
+/// After that the SKU is looked up again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_changes_to_one_sku_costs_one_shopify_request_each() {
+    let (emulators, mut program, _dir) = setup(1).await;
+    let ops = |name: &str| emulators.shopify.state()["ops"][name]["received"].as_u64();
+    for q in [10, 12, 14, 16] {
+        emulators.wms.set_quantity(&sku(0), Some(LOCATION), q);
+        // Apart enough that the warehouse's webhooks arrive in order (one overtaken would
+        // be stale, and write nothing).
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let runs = settle(&program).await;
+    let wrote = runs
+        .iter()
+        .filter(|r| r["workflow"] == "WmsToShopifySync" && r["status"] == "completed")
+        .count() as u64;
+    let state = emulators.shopify.state();
+    assert_eq!(state["inventory"][sku(0)]["available"], json!(16));
+    assert!(wrote >= 2, "{runs:#?}");
+    assert_eq!(
+        ops("inventorySetQuantities"),
+        Some(wrote),
+        "{:#}",
+        state["ops"]
+    );
+    assert_eq!(ops("productVariants"), Some(1), "{:#}", state["ops"]);
+    // The rest are the lookups of Shopify's webhooks for our writes (which SKU and location
+    // they speak of, to recognise them as echoes): once, then remembered.
+    for (field, counts) in state["ops"].as_object().unwrap() {
+        if !["inventorySetQuantities", "productVariants"].contains(&field.as_str()) {
+            assert_eq!(counts["received"], 1, "{field}: {:#}", state["ops"]);
+        }
+    }
+
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    emulators.wms.set_quantity(&sku(0), Some(LOCATION), 18);
+    settle(&program).await;
+    program.stop().unwrap();
+    let state = emulators.shopify.state();
+    assert_eq!(state["inventory"][sku(0)]["available"], json!(18));
+    assert_eq!(ops("productVariants"), Some(2), "{:#}", state["ops"]);
+    assert_eq!(
+        ops("inventorySetQuantities"),
+        Some(wrote + 1),
+        "{:#}",
+        state["ops"]
+    );
+}
