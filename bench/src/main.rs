@@ -73,6 +73,9 @@ struct Args {
     /// as they are acknowledged: latency below saturation. 0: as fast as acknowledged.
     #[arg(long, default_value_t = 0.0)]
     rate: f64,
+    /// The program's `--max-backlog` (unset: answers are never held).
+    #[arg(long, value_name = "RUNS")]
+    max_backlog: Option<u64>,
     /// Give up on a measurement after this many seconds.
     #[arg(long, default_value_t = 900)]
     timeout: u64,
@@ -243,6 +246,9 @@ async fn measure(
         let log_dir = dir.join(format!("p{n}"));
         std::fs::create_dir_all(&log_dir)?;
         let mut program = Program::new(binary, &store, &emulators.url, args.workers, &log_dir)?;
+        if let Some(limit) = args.max_backlog {
+            program.args = vec!["--max-backlog".into(), limit.to_string()];
+        }
         if !args.api_paces {
             for var in LIFTED_PACES {
                 program
@@ -448,7 +454,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let dirty = command_output("git", &["status", "--porcelain"]).is_some_and(|s| !s.is_empty());
     println!(
         "Machine: {}; commit {commit}{}; programs built with hs2rs build{} ({}); \
-         events over {} SKUs, offered {}; pattern 1: {}; --workers {}; {}; {}.\n",
+         events over {} SKUs, offered {}; pattern 1: {}; --workers {}{}; {}; {}.\n",
         machine(),
         if dirty {
             " (with uncommitted changes)"
@@ -468,6 +474,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
             n => format!("every {n}th event from Shopify, the others from the warehouse"),
         },
         args.workers,
+        args.max_backlog
+            .map_or(String::new(), |n| format!(", --max-backlog {n}")),
         match &args.store {
             Some(_) => "PostgreSQL store (a fresh schema per measurement) on this machine",
             None => "SQLite store (WAL) on local disk",

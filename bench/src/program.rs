@@ -20,6 +20,16 @@ fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string())
 }
 
+/// The bidirectional example the outside tests serve.
+pub const PATTERN1: &str = "examples/pattern1_bidirectional_shopify_wms.hs";
+
+/// Pattern 1 built without optimizations as `dir/name` (an outside test's program).
+pub fn build_pattern1(dir: &Path, name: &str) -> anyhow::Result<PathBuf> {
+    let output = dir.join(name);
+    build(&[PATTERN1], &output, false)?;
+    Ok(output)
+}
+
 /// Builds `files` (paths relative to the workspace) into the program `output` with
 /// `hs2rs build` (`--release` when asked), sharing `target/programs` unless
 /// `HANDLED_TARGET_DIR` names another target directory.
@@ -67,6 +77,8 @@ pub struct Program {
     pub log: PathBuf,
     /// Extra environment variables.
     pub env: Vec<(String, String)>,
+    /// Extra arguments of `serve`.
+    pub args: Vec<String>,
     child: Option<Child>,
     starts: u32,
 }
@@ -104,6 +116,7 @@ impl Program {
                 ("EBAY_TOKEN".into(), "sandbox-user-token".into()),
                 ("HANDLED_LOG".into(), "warn".into()),
             ],
+            args: Vec::new(),
             child: None,
             starts: 0,
         })
@@ -143,6 +156,7 @@ impl Program {
             .arg(self.workers.to_string())
             .arg("--sandbox-url")
             .arg(&self.sandbox_url)
+            .args(&self.args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log);

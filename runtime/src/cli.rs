@@ -67,6 +67,11 @@ enum Command {
         /// Days to keep finished runs (dead runs are kept until replayed); 0 keeps all.
         #[arg(long, default_value_t = 30)]
         retain_days: u32,
+        /// Hold a webhook's answer (its event already stored), for up to a second, while more
+        /// than this many runs wait: senders that wait for answers then slow down to the pace
+        /// runs are finished at. Unset: answer at once, however long the queue.
+        #[arg(long, value_name = "RUNS")]
+        max_backlog: Option<u64>,
     },
     /// Lists runs, newest first.
     Runs {
@@ -226,7 +231,10 @@ async fn run(app: App, cli: Cli) -> ExitCode {
             listen,
             workers,
             retain_days,
-        } => match crate::server::serve(runtime, &listen, workers.max(1), retain_days).await {
+            max_backlog,
+        } => match crate::server::serve(runtime, &listen, workers.max(1), retain_days, max_backlog)
+            .await
+        {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: {e}");

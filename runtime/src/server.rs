@@ -26,6 +26,98 @@ use crate::workflow::Workflow;
 /// The largest webhook body accepted (larger ones are answered 413).
 pub const MAX_BODY: usize = 1024 * 1024;
 
+/// The longest a webhook's answer is held while the backlog is over its limit (`serve
+/// --max-backlog`): well under the 5 s after which Shopify counts a delivery as failed.
+pub const HOLD_MAX: Duration = Duration::from_secs(1);
+
+/// How often the backlog is counted while it has a limit.
+const BACKLOG_POLL: Duration = Duration::from_millis(50);
+
+/// Admission control (`serve --max-backlog N`): while more than `limit` runs wait in the
+/// queue, the answer to a webhook that queued a run is held, for up to [`HOLD_MAX`], until the
+/// backlog is back under the limit. The event is stored before the hold, so nothing waits
+/// undurably; a sender that waits for its answers slows down to the pace runs are finished
+/// at, and the queue's latency stays bounded instead of growing with every burst. Nothing is
+/// refused: after [`HOLD_MAX`] the answer goes anyway.
+#[derive(Debug)]
+pub struct Backlog {
+    limit: u64,
+    depth: std::sync::atomic::AtomicU64,
+    below: Notify,
+}
+
+impl Backlog {
+    /// A backlog that holds answers while more than `limit` runs wait.
+    pub fn new(limit: u64) -> Self {
+        Backlog {
+            limit,
+            depth: std::sync::atomic::AtomicU64::new(0),
+            below: Notify::new(),
+        }
+    }
+
+    /// Counts runs just queued (until the next count of the queue).
+    fn queued(&self, runs: u64) {
+        self.depth
+            .fetch_add(runs, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn over(&self) -> bool {
+        self.depth.load(std::sync::atomic::Ordering::Relaxed) > self.limit
+    }
+
+    /// Records the queue's depth, and releases the held answers when it is back under.
+    fn set(&self, depth: u64) {
+        self.depth
+            .store(depth, std::sync::atomic::Ordering::Relaxed);
+        if depth <= self.limit {
+            self.below.notify_waiters();
+        }
+    }
+
+    /// Waits while the backlog is over its limit, for up to [`HOLD_MAX`]; how long it held.
+    async fn hold(&self) -> Option<Duration> {
+        if !self.over() {
+            return None;
+        }
+        let started = tokio::time::Instant::now();
+        let deadline = started + HOLD_MAX;
+        loop {
+            let below = self.below.notified();
+            tokio::pin!(below);
+            below.as_mut().enable();
+            if !self.over() {
+                break;
+            }
+            tokio::select! {
+                () = below => {}
+                () = tokio::time::sleep_until(deadline) => break,
+            }
+        }
+        Some(started.elapsed())
+    }
+
+    /// Counts the queue every [`BACKLOG_POLL`] until the process stops (also keeping the
+    /// `handled_queue_depth` gauge fresh).
+    async fn watch(self: Arc<Self>, runtime: Runtime) {
+        let mut shutdown = runtime.engine.shutdown.clone();
+        loop {
+            if let Ok(depth) = runtime.store().queue_depth().await {
+                metrics::gauge!("handled_queue_depth").set(depth as f64);
+                self.set(depth);
+            }
+            tokio::select! {
+                _ = shutdown.wait_for(|s| *s) => {
+                    // Nothing is held while the process stops.
+                    self.set(0);
+                    return;
+                }
+                () = tokio::time::sleep(BACKLOG_POLL) => {}
+            }
+        }
+    }
+}
+
 /// The process-wide Prometheus recorder (installed once; later servers in the same process
 /// share it).
 fn prometheus() -> Option<&'static PrometheusHandle> {
@@ -42,6 +134,7 @@ struct Hook {
     runtime: Runtime,
     targets: Vec<Target>,
     wake: Arc<Notify>,
+    backlog: Option<Arc<Backlog>>,
 }
 
 /// A workflow served on a path, with its trigger's connector (none for built-in triggers).
@@ -144,6 +237,7 @@ async fn receive(State(hook): State<Hook>, headers: HeaderMap, body: Bytes) -> R
     }
     let mut results = Vec::with_capacity(ready.len());
     let mut any_queued = false;
+    let mut queued = 0;
     let mut any_echo = false;
     for (workflow, event_id, occurred_at_ms, payload) in ready {
         let name = workflow.name;
@@ -166,6 +260,7 @@ async fn receive(State(hook): State<Hook>, headers: HeaderMap, body: Bytes) -> R
         let result = match outcome {
             EventOutcome::Queued(run_id) => {
                 any_queued = true;
+                queued += 1;
                 serde_json::json!({ "workflow": name, "status": "queued", "runId": run_id })
             }
             EventOutcome::Duplicate => {
@@ -188,6 +283,13 @@ async fn receive(State(hook): State<Hook>, headers: HeaderMap, body: Bytes) -> R
     }
     if any_queued || any_echo {
         hook.wake.notify_one();
+    }
+    if any_queued && let Some(backlog) = &hook.backlog {
+        backlog.queued(queued);
+        if let Some(held) = backlog.hold().await {
+            metrics::counter!("handled_webhooks_held_total").increment(1);
+            metrics::histogram!("handled_webhook_hold_seconds").record(held.as_secs_f64());
+        }
     }
     let status = if any_queued {
         StatusCode::ACCEPTED
@@ -261,11 +363,13 @@ async fn not_found() -> Response {
 }
 
 /// The HTTP routes of a runtime: one POST path per event trigger, `/metrics`, `/healthz` and
-/// `/readyz`. `wake` is notified when a run is queued.
-pub fn router(
+/// `/readyz`. `wake` is notified when a run is queued; with a `backlog`, answers are held
+/// while it is over its limit.
+fn router(
     runtime: &Runtime,
     wake: Arc<Notify>,
     admin: crate::admin::AdminAccess,
+    backlog: Option<Arc<Backlog>>,
 ) -> Result<Router, String> {
     let _ = prometheus();
     let mut app = Router::new();
@@ -303,6 +407,7 @@ pub fn router(
             runtime: runtime.clone(),
             targets,
             wake: Arc::clone(&wake),
+            backlog: backlog.clone(),
         };
         app = app.route(&path, post(receive).with_state(hook));
     }
@@ -467,6 +572,17 @@ impl Runtime {
         listener: tokio::net::TcpListener,
         workers: usize,
     ) -> Result<(), String> {
+        self.serve_with(listener, workers, None).await
+    }
+
+    /// [`Runtime::serve_on`], holding webhook answers while more than `max_backlog` runs
+    /// wait (see [`Backlog`]).
+    pub async fn serve_with(
+        &self,
+        listener: tokio::net::TcpListener,
+        workers: usize,
+        max_backlog: Option<u64>,
+    ) -> Result<(), String> {
         let schedules = self.schedules()?;
         let recovered = self
             .engine
@@ -488,8 +604,12 @@ impl Runtime {
             ),
             Err(_) => crate::admin::AdminAccess::Closed,
         };
-        let app = router(self, Arc::clone(&wake), admin)?;
+        let backlog = max_backlog.map(|limit| Arc::new(Backlog::new(limit)));
+        let app = router(self, Arc::clone(&wake), admin, backlog.clone())?;
         let mut tasks = Vec::new();
+        if let Some(backlog) = backlog {
+            tasks.push(tokio::spawn(backlog.watch(self.clone())));
+        }
         for _ in 0..workers.max(1) {
             tasks.push(tokio::spawn(worker(self.clone(), Arc::clone(&wake))));
         }
@@ -543,6 +663,7 @@ pub async fn serve(
     listen: &str,
     workers: usize,
     retain_days: u32,
+    max_backlog: Option<u64>,
 ) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -556,7 +677,7 @@ pub async fn serve(
     });
     let pruner = runtime.clone();
     tokio::spawn(async move { pruner.prune_periodically(retain_days).await });
-    runtime.serve_on(listener, workers).await
+    runtime.serve_with(listener, workers, max_backlog).await
 }
 
 impl Runtime {

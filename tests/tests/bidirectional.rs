@@ -27,14 +27,8 @@ fn program_path() -> PathBuf {
     static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     BUILT
         .get_or_init(|| {
-            let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bidirectional-pattern1");
-            program::build(
-                &["examples/pattern1_bidirectional_shopify_wms.hs"],
-                &out,
-                false,
-            )
-            .unwrap();
-            out
+            let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
+            program::build_pattern1(dir, "bidirectional-pattern1").unwrap()
         })
         .clone()
 }

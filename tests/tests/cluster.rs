@@ -41,14 +41,7 @@ const STREAM: Stream = Stream {
 };
 
 fn program_path() -> PathBuf {
-    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cluster-pattern1");
-    program::build(
-        &["examples/pattern1_bidirectional_shopify_wms.hs"],
-        &out,
-        false,
-    )
-    .unwrap();
-    out
+    program::build_pattern1(Path::new(env!("CARGO_TARGET_TMPDIR")), "cluster-pattern1").unwrap()
 }
 
 /// A fresh schema in the test database; the store URL that uses it.

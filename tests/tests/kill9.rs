@@ -101,14 +101,7 @@ fn snapshot(program: &Program, emulators: &Emulators) -> Snapshot {
 }
 
 fn program_path() -> PathBuf {
-    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("kill9-pattern1");
-    program::build(
-        &["examples/pattern1_bidirectional_shopify_wms.hs"],
-        &out,
-        false,
-    )
-    .unwrap();
-    out
+    program::build_pattern1(Path::new(env!("CARGO_TARGET_TMPDIR")), "kill9-pattern1").unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
