@@ -6,7 +6,7 @@ use std::io::Read as _;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
-use handled_connector_core::emulator::{sandbox_base, sandboxed, split_faults};
+use handled_connector_core::emulator::{sandbox_base, sandboxed};
 use handled_connector_core::http::classify_status;
 use handled_connector_core::{FreshToken, HttpClient, HttpResponse, TokenCache, params};
 use handled_runtime::connector::{IncomingEvent, WebhookError, WebhookRequest};
@@ -976,22 +976,17 @@ impl ConnectorFactory for AmazonFactory {
         fixture: Option<Json>,
         _env: &Env,
     ) -> BoxFuture<'static, Result<Sandboxed, String>> {
-        Box::pin(async move {
-            let (fixture, faults) = split_faults(fixture);
-            let (router, handle) = emulator::emulator_router(fixture)?;
-            sandboxed(
-                crate::NAME,
-                router,
-                handle,
-                faults,
-                emulator::EmulatorHandle::state,
-                |base, h| {
-                    let client = AmazonClient::new(h.settings(base)).map_err(|e| e.message)?;
-                    Ok(Arc::new(AmazonConnector::new(client)))
-                },
-            )
-            .await
-        })
+        Box::pin(sandboxed(
+            crate::NAME,
+            fixture,
+            Ok(()),
+            emulator::emulator_router,
+            emulator::EmulatorHandle::state,
+            |base, h, ()| {
+                let client = AmazonClient::new(h.settings(base)).map_err(|e| e.message)?;
+                Ok(Arc::new(AmazonConnector::new(client)))
+            },
+        ))
     }
 
     fn sandbox_url(&self, url: &str, _env: &Env) -> Result<Arc<dyn Connector>, String> {

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use base64::Engine;
+use handled_connector_core::env::PaceVar;
 use handled_connector_core::{CallError, CallInfo, HttpClient, Json, Pace, RateLimiter, params};
 use handled_runtime::{BoxFuture, Connector, Env};
 use serde_json::json;
@@ -19,11 +20,9 @@ pub const MAX_BATCH_BYTES: usize = 500 * 1024;
 pub const ANONYMOUS_ID: &str = "handled";
 /// The default API host.
 pub const DEFAULT_BASE_URL: &str = "https://api.segment.io";
-/// The variable that sets the client-side pace.
-pub const RATE_LIMIT_VAR: &str = "SEGMENT_RATE_LIMIT";
-/// The client-side pace when `SEGMENT_RATE_LIMIT` is unset. Segment has no hard ingest rate;
-/// this only smooths bursts.
-pub const DEFAULT_PACE: Pace = Pace::new(200.0, 200);
+/// The client-side pace, `SEGMENT_RATE_LIMIT` (e.g. `50/s`). Segment has no hard ingest rate; the
+/// default only smooths bursts: 200 calls a second.
+pub const RATE_LIMIT: PaceVar = PaceVar::new("SEGMENT_RATE_LIMIT", Pace::new(200.0, 200));
 
 /// Everything the connector needs.
 #[derive(Clone)]
@@ -32,7 +31,7 @@ pub struct Config {
     pub write_key: String,
     /// Scheme and host (`https://api.segment.io`, or an EU regional host), no trailing slash.
     pub base_url: String,
-    /// The client-side pace (`SEGMENT_RATE_LIMIT`, default [`DEFAULT_PACE`]).
+    /// The client-side pace (`SEGMENT_RATE_LIMIT`, default [`RATE_LIMIT`]).
     pub pace: Pace,
 }
 
@@ -53,7 +52,7 @@ impl Config {
         let base_url = r
             .optional("SEGMENT_BASE_URL")
             .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
-        let pace = r.pace(RATE_LIMIT_VAR, DEFAULT_PACE);
+        let pace = RATE_LIMIT.read(&mut r);
         r.finish()?;
         Ok(Config {
             write_key,

@@ -13,16 +13,11 @@ pub mod types;
 
 use std::sync::Arc;
 
-use handled_connector_core::emulator::{sandbox_base, sandboxed, split_faults};
+use handled_connector_core::emulator::{sandbox_base, sandboxed};
 use handled_runtime::{BoxFuture, Connector, ConnectorFactory, Env, Json, Sandboxed};
 
 pub use api::{AnalyticsConnector, Config};
 pub use types::*;
-
-/// `SEGMENT_RATE_LIMIT`, the one variable a sandboxed connector reads.
-fn sandbox_pace(env: &Env) -> Result<handled_connector_core::Pace, String> {
-    handled_connector_core::env::pace(env, api::RATE_LIMIT_VAR, api::DEFAULT_PACE)
-}
 
 /// The factory of the analytics connector.
 pub fn connector() -> Box<dyn ConnectorFactory> {
@@ -50,37 +45,30 @@ impl ConnectorFactory for AnalyticsFactory {
         fixture: Option<Json>,
         env: &Env,
     ) -> BoxFuture<'static, Result<Sandboxed, String>> {
-        let pace = sandbox_pace(env);
-        Box::pin(async move {
-            let pace = pace?;
-            let (fixture, faults) = split_faults(fixture);
-            let (router, handle) = emulator::emulator_router(fixture)?;
-            sandboxed(
-                "analytics",
-                router,
-                handle,
-                faults,
-                emulator::EmulatorHandle::state,
-                |base, h| {
-                    let config = Config {
-                        write_key: h.write_key().to_string(),
-                        base_url: base.to_string(),
-                        pace,
-                    };
-                    Ok(Arc::new(
-                        AnalyticsConnector::new(config).map_err(|e| e.message)?,
-                    ))
-                },
-            )
-            .await
-        })
+        Box::pin(sandboxed(
+            "analytics",
+            fixture,
+            api::RATE_LIMIT.or_default(env),
+            emulator::emulator_router,
+            emulator::EmulatorHandle::state,
+            |base, h, pace| {
+                let config = Config {
+                    write_key: h.write_key().to_string(),
+                    base_url: base.to_string(),
+                    pace,
+                };
+                Ok(Arc::new(
+                    AnalyticsConnector::new(config).map_err(|e| e.message)?,
+                ))
+            },
+        ))
     }
 
     fn sandbox_url(&self, url: &str, env: &Env) -> Result<Arc<dyn Connector>, String> {
         let config = Config {
             write_key: emulator::SANDBOX_WRITE_KEY.to_string(),
             base_url: sandbox_base(url, "analytics"),
-            pace: sandbox_pace(env)?,
+            pace: api::RATE_LIMIT.or_default(env)?,
         };
         Ok(Arc::new(
             AnalyticsConnector::new(config).map_err(|e| e.message)?,

@@ -59,18 +59,30 @@ pub fn split_faults(fixture: Option<Json>) -> (Option<Json>, Option<Json>) {
     }
 }
 
-/// What every connector's `ConnectorFactory::sandbox` does: serves the emulator's `router` on a
-/// loopback port, queues the fixture's `faults` through the emulator's own `/_faults` (so that
-/// injected errors have the vendor's shape), builds the connector against its base URL with
-/// `connector`, and exposes the emulator's state (`state` of its `handle`).
-pub async fn sandboxed<H: Send + Sync + 'static>(
-    name: &str,
-    router: Router,
-    handle: H,
-    faults: Option<Json>,
+/// An emulator seeded from a channel's fixture: its router and its handle.
+pub type Seed<H> = fn(Option<Json>) -> Result<(Router, H), String>;
+
+/// What every connector's `ConnectorFactory::sandbox` does: checks what the connector read
+/// from the environment (`settings`: its pace), seeds its emulator with the channel's
+/// `fixture` (`emulator`), serves it on a loopback port, queues the fixture's `faults` through
+/// the emulator's own `/_faults` (so that injected errors have the vendor's shape), builds the
+/// connector against its base URL with `connector`, and exposes the emulator's state (`state`
+/// of its handle).
+pub async fn sandboxed<S, H: Send + Sync + 'static>(
+    name: &'static str,
+    fixture: Option<Json>,
+    settings: Result<S, String>,
+    emulator: Seed<H>,
     state: fn(&H) -> Json,
-    connector: impl FnOnce(&str, &H) -> Result<std::sync::Arc<dyn handled_runtime::Connector>, String>,
+    connector: impl FnOnce(
+        &str,
+        &H,
+        S,
+    ) -> Result<std::sync::Arc<dyn handled_runtime::Connector>, String>,
 ) -> Result<handled_runtime::Sandboxed, String> {
+    let settings = settings?;
+    let (fixture, faults) = split_faults(fixture);
+    let (router, handle) = emulator(fixture)?;
     let (base_url, _task) = serve(router)
         .await
         .map_err(|e| format!("{name} emulator: {e}"))?;
@@ -88,7 +100,7 @@ pub async fn sandboxed<H: Send + Sync + 'static>(
             return Err(refused(format!("{status}: {body}")));
         }
     }
-    let connector = connector(&base_url, &handle)?;
+    let connector = connector(&base_url, &handle, settings)?;
     Ok(handled_runtime::Sandboxed {
         connector,
         state: Arc::new(move || state(&handle)),

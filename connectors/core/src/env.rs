@@ -16,14 +16,43 @@ use handled_runtime::Env;
 
 use crate::limit::Pace;
 
-/// Only a connector's pace variable (the sandboxes' one setting from the environment): the
-/// pace, `default` when unset, or why the value is bad.
-pub fn pace(env: &Env, name: &str, default: Pace) -> Result<Pace, String> {
-    let mut r = EnvReader::new(env);
-    let pace = r.pace(name, default);
-    r.finish()
-        .map(|()| pace)
-        .map_err(|problems| problems.join("; "))
+/// A connector's `*_RATE_LIMIT` variable (see [`Pace::parse`]) and the pace it stands for when
+/// unset.
+#[derive(Clone, Copy, Debug)]
+pub struct PaceVar {
+    /// The variable (`EBAY_RATE_LIMIT`).
+    pub name: &'static str,
+    /// The connector's pace when the variable is unset.
+    pub default: Pace,
+}
+
+impl PaceVar {
+    /// The variable `name`, standing for `default` when unset.
+    pub const fn new(name: &'static str, default: Pace) -> Self {
+        PaceVar { name, default }
+    }
+
+    /// The pace, read with the connector's other variables (a bad value is one of `r`'s
+    /// problems).
+    pub fn read(&self, r: &mut EnvReader<'_>) -> Pace {
+        r.pace(self.name, self.default)
+    }
+
+    /// The pace set, if any, or why the value is bad: all a sandboxed connector reads from the
+    /// environment.
+    pub fn set_in(&self, env: &Env) -> Result<Option<Pace>, String> {
+        match EnvReader::new(env).optional(self.name) {
+            None => Ok(None),
+            Some(text) => Pace::parse(&text)
+                .map(Some)
+                .map_err(|why| format!("{}: {why}", self.name)),
+        }
+    }
+
+    /// The pace set, or the default.
+    pub fn or_default(&self, env: &Env) -> Result<Pace, String> {
+        self.set_in(env).map(|p| p.unwrap_or(self.default))
+    }
 }
 
 /// Reads variables and remembers which required ones are missing.
@@ -97,19 +126,22 @@ mod tests {
 
     #[test]
     fn a_pace_variable_is_read_or_named_when_bad() {
-        let default = Pace::new(20.0, 20);
+        let var = |name| PaceVar::new(name, Pace::new(20.0, 20));
         let env = Env::from_pairs([
             ("GOOD_RATE_LIMIT".to_string(), "600/min".to_string()),
             ("BAD_RATE_LIMIT".to_string(), "fast".to_string()),
             ("EMPTY_RATE_LIMIT".to_string(), " ".to_string()),
         ]);
+        let good = var("GOOD_RATE_LIMIT");
+        assert_eq!(good.or_default(&env), Ok(Pace::new(10.0, 10)));
+        assert_eq!(good.set_in(&env), Ok(Some(Pace::new(10.0, 10))));
+        assert_eq!(var("UNSET_RATE_LIMIT").set_in(&env), Ok(None));
         assert_eq!(
-            pace(&env, "GOOD_RATE_LIMIT", default),
-            Ok(Pace::new(10.0, 10))
+            var("EMPTY_RATE_LIMIT").or_default(&env),
+            Ok(Pace::new(20.0, 20))
         );
-        assert_eq!(pace(&env, "UNSET_RATE_LIMIT", default), Ok(default));
-        assert_eq!(pace(&env, "EMPTY_RATE_LIMIT", default), Ok(default));
-        let bad = pace(&env, "BAD_RATE_LIMIT", default)
+        let bad = var("BAD_RATE_LIMIT")
+            .or_default(&env)
             .err()
             .unwrap_or_default();
         assert!(
@@ -118,7 +150,7 @@ mod tests {
         );
         let mut r = EnvReader::new(&env);
         let _ = r.required("MISSING");
-        let _ = r.pace("BAD_RATE_LIMIT", default);
+        let _ = var("BAD_RATE_LIMIT").read(&mut r);
         assert_eq!(r.finish().map_err(|p| p.len()), Err(2));
     }
 }

@@ -64,7 +64,7 @@ impl Pause {
 /// A client-side pace: `per_second` calls on average, up to `burst` at once.
 ///
 /// Read from a connector's `*_RATE_LIMIT` variable with [`Pace::parse`] (through
-/// [`crate::env::EnvReader::pace`]), for accounts whose quota differs from the one the
+/// a connector's [`crate::env::PaceVar`]), for accounts whose quota differs from the one the
 /// connector assumes: `50/s`, `600/min`, `2000000/day`, optionally `,burst=N` (`50/s,burst=100`).
 /// Without a burst it is the calls of one second (at least 1).
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
-use handled_connector_core::emulator::{sandbox_base, sandboxed, split_faults};
+use handled_connector_core::emulator::{sandbox_base, sandboxed};
 use handled_connector_core::http::classify_status;
 use handled_connector_core::{
     FreshToken, HttpClient, HttpResponse, RateLimiter, TokenCache, params,
@@ -17,7 +17,7 @@ use handled_runtime::{
     TriggerConfig,
 };
 
-use crate::config::{EbaySettings, RATE_LIMIT_VAR, SELL_INVENTORY_SCOPE};
+use crate::config::{EbaySettings, SELL_INVENTORY_SCOPE};
 use crate::emulator;
 use crate::types::{
     BulkPriceQuantity, BulkPriceQuantityResponse, EbayConfig, EbayError, ErrorEnvelope,
@@ -592,25 +592,18 @@ impl ConnectorFactory for EbayFactory {
         fixture: Option<Json>,
         env: &Env,
     ) -> BoxFuture<'static, Result<Sandboxed, String>> {
-        let pace = sandbox_pace(env);
-        Box::pin(async move {
-            let pace = pace?;
-            let (fixture, faults) = split_faults(fixture);
-            let (router, handle) = emulator::emulator_router(fixture)?;
-            sandboxed(
-                crate::NAME,
-                router,
-                handle,
-                faults,
-                emulator::EmulatorHandle::state,
-                |base, h| {
-                    let client =
-                        EbayClient::new(h.settings(base).with_pace(pace)).map_err(|e| e.message)?;
-                    Ok(Arc::new(EbayConnector::new(client)))
-                },
-            )
-            .await
-        })
+        Box::pin(sandboxed(
+            crate::NAME,
+            fixture,
+            crate::config::RATE_LIMIT.or_default(env),
+            emulator::emulator_router,
+            emulator::EmulatorHandle::state,
+            |base, h, pace| {
+                let client =
+                    EbayClient::new(h.settings(base).with_pace(pace)).map_err(|e| e.message)?;
+                Ok(Arc::new(EbayConnector::new(client)))
+            },
+        ))
     }
 
     fn sandbox_url(&self, url: &str, env: &Env) -> Result<Arc<dyn Connector>, String> {
@@ -621,15 +614,10 @@ impl ConnectorFactory for EbayFactory {
             emulator::DEFAULT_CLIENT_SECRET,
             emulator::DEFAULT_REFRESH_TOKEN,
         )
-        .with_pace(sandbox_pace(env)?);
+        .with_pace(crate::config::RATE_LIMIT.or_default(env)?);
         let client = EbayClient::new(settings).map_err(|e| e.message)?;
         Ok(Arc::new(EbayConnector::new(client)))
     }
-}
-
-/// `EBAY_RATE_LIMIT`, the one variable a sandboxed connector reads.
-fn sandbox_pace(env: &Env) -> Result<handled_connector_core::Pace, String> {
-    handled_connector_core::env::pace(env, RATE_LIMIT_VAR, crate::config::DEFAULT_PACE)
 }
 
 /// The connector's structured event for one call: debug on success, warn with the error class

@@ -1,16 +1,14 @@
 //! eBay OAuth credentials and the API host, from the environment.
 
 use handled_connector_core::Pace;
-use handled_connector_core::env::EnvReader;
+use handled_connector_core::env::{EnvReader, PaceVar};
 use handled_runtime::Env;
 
 /// The real API host.
 pub const DEFAULT_BASE_URL: &str = "https://api.ebay.com";
-/// The client-side pace when `EBAY_RATE_LIMIT` is unset. eBay's Inventory API quota is daily
-/// (about 2,000,000 calls), so this only smooths bursts: 20 calls a second, bursts of 20.
-pub const DEFAULT_PACE: Pace = Pace::new(20.0, 20);
-/// The variable that sets the client-side pace.
-pub const RATE_LIMIT_VAR: &str = "EBAY_RATE_LIMIT";
+/// The client-side pace, `EBAY_RATE_LIMIT` (e.g. `50/s`). eBay's Inventory API quota is daily
+/// (about 2,000,000 calls), so the default only smooths bursts: 20 calls a second, bursts of 20.
+pub const RATE_LIMIT: PaceVar = PaceVar::new("EBAY_RATE_LIMIT", Pace::new(20.0, 20));
 /// The scope a user token needs for the Sell Inventory API.
 pub const SELL_INVENTORY_SCOPE: &str = "https://api.ebay.com/oauth/api_scope/sell.inventory";
 
@@ -27,7 +25,7 @@ pub struct EbaySettings {
     pub client_secret: String,
     /// `EBAY_REFRESH_TOKEN`: the seller's refresh token.
     pub refresh_token: String,
-    /// The client-side pace (`EBAY_RATE_LIMIT`, e.g. `50/s`; default [`DEFAULT_PACE`]).
+    /// The client-side pace (`EBAY_RATE_LIMIT`, e.g. `50/s`; default [`RATE_LIMIT`]).
     pub pace: Pace,
 }
 
@@ -49,7 +47,7 @@ impl EbaySettings {
             client_id: client_id.to_string(),
             client_secret: client_secret.to_string(),
             refresh_token: refresh_token.to_string(),
-            pace: DEFAULT_PACE,
+            pace: RATE_LIMIT.default,
         }
     }
 
@@ -69,7 +67,7 @@ impl EbaySettings {
         let base = r
             .optional("EBAY_BASE_URL")
             .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
-        let pace = r.pace(RATE_LIMIT_VAR, DEFAULT_PACE);
+        let pace = RATE_LIMIT.read(&mut r);
         r.finish()?;
         Ok(EbaySettings::new(&base, &id, &secret, &refresh).with_pace(pace))
     }

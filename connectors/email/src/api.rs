@@ -324,7 +324,7 @@ impl ConnectorFactory for EmailFactory {
         env: &Env,
     ) -> BoxFuture<'static, Result<Sandboxed, String>> {
         let templates = self.templates(Templates::Dir("./templates".into()));
-        let pace = sandbox_pace(env);
+        let pace = crate::config::RATE_LIMIT.or_default(env);
         Box::pin(async move {
             let pace = pace?;
             let (router, handle) = emulator::start_sink(fixture).await?;
@@ -353,16 +353,10 @@ impl ConnectorFactory for EmailFactory {
             &discovery,
             emulator::DEFAULT_FROM,
             templates,
-            sandbox_pace(env)?,
+            crate::config::RATE_LIMIT.or_default(env)?,
         );
         Ok(Arc::new(EmailConnector::new(client)))
     }
-}
-
-/// `EMAIL_RATE_LIMIT`, the one variable a sandboxed connector reads.
-fn sandbox_pace(env: &Env) -> Result<Pace, String> {
-    use crate::config::{DEFAULT_PACE, RATE_LIMIT_VAR};
-    handled_connector_core::env::pace(env, RATE_LIMIT_VAR, DEFAULT_PACE)
 }
 
 /// The connector's structured event for one call: debug on success, warn with the error class

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use handled_connector_core::Pace;
-use handled_connector_core::env::EnvReader;
+use handled_connector_core::env::{EnvReader, PaceVar};
 use handled_runtime::Env;
 
 use crate::template::Templates;
@@ -148,11 +148,9 @@ impl SmtpSettings {
     }
 }
 
-/// The variable that sets the client-side pace.
-pub const RATE_LIMIT_VAR: &str = "EMAIL_RATE_LIMIT";
-/// The client-side pace when `EMAIL_RATE_LIMIT` is unset: 5 sends a second, bursts of 10, to
-/// stay under common relay limits.
-pub const DEFAULT_PACE: Pace = Pace::new(5.0, 10);
+/// The client-side pace, `EMAIL_RATE_LIMIT` (e.g. `50/s`). By default 5 sends a second, bursts of
+/// 10, to stay under common relay limits.
+pub const RATE_LIMIT: PaceVar = PaceVar::new("EMAIL_RATE_LIMIT", Pace::new(5.0, 10));
 
 /// The email connector's settings.
 #[derive(Clone, Debug)]
@@ -163,7 +161,7 @@ pub struct EmailConfig {
     pub from: String,
     /// Where templates come from.
     pub templates: Templates,
-    /// The client-side pace (`EMAIL_RATE_LIMIT`, default [`DEFAULT_PACE`]).
+    /// The client-side pace (`EMAIL_RATE_LIMIT`, default [`RATE_LIMIT`]).
     pub pace: Pace,
 }
 
@@ -191,7 +189,7 @@ impl EmailConfig {
         if !from.is_empty() && from.parse::<lettre::message::Mailbox>().is_err() {
             r.problem("EMAIL_FROM is not an email address");
         }
-        let pace = r.pace(RATE_LIMIT_VAR, DEFAULT_PACE);
+        let pace = RATE_LIMIT.read(&mut r);
         r.finish()?;
         let Some(smtp) = smtp else {
             return Err(vec!["SMTP_URL is missing".into()]);

@@ -95,7 +95,7 @@ async fn multipart_alternative_and_http_api() {
         smtp: handle.smtp_settings(),
         from: "Stock Bot <bot@shop.example>".into(),
         templates: Templates::Embedded(templates()),
-        pace: handled_email::config::DEFAULT_PACE,
+        pace: handled_email::config::RATE_LIMIT.default,
     });
     client
         .send(&params("ops@example.com", "low-stock"), "k1")
@@ -137,7 +137,7 @@ async fn error_classes() {
             smtp,
             from: "bot@shop.example".into(),
             templates: Templates::Embedded(templates()),
-            pace: handled_email::config::DEFAULT_PACE,
+            pace: handled_email::config::RATE_LIMIT.default,
         }
     };
     let client = EmailClient::new(config("sandbox-password"));
@@ -197,7 +197,7 @@ async fn error_classes() {
         smtp,
         from: "bot@shop.example".into(),
         templates: Templates::Embedded(templates()),
-        pace: handled_email::config::DEFAULT_PACE,
+        pace: handled_email::config::RATE_LIMIT.default,
     });
     assert_eq!(
         dead.send(&params("ok@example.com", "low-stock"), "k")

@@ -19,7 +19,7 @@ pub mod webhook;
 
 use std::sync::Arc;
 
-use handled_connector_core::emulator::{sandbox_base, sandboxed, split_faults};
+use handled_connector_core::emulator::{sandbox_base, sandboxed};
 use handled_runtime::{BoxFuture, Connector, ConnectorFactory, Env, Json, Sandboxed};
 
 use emulator::EmulatorHandle;
@@ -63,24 +63,19 @@ impl ConnectorFactory for ShopifyFactory {
         fixture: Option<Json>,
         _env: &Env,
     ) -> BoxFuture<'static, Result<Sandboxed, String>> {
-        Box::pin(async move {
-            let (fixture, faults) = split_faults(fixture);
-            let (router, handle) = emulator::emulator_router(fixture)?;
-            sandboxed(
-                "shopify",
-                router,
-                handle,
-                faults,
-                EmulatorHandle::state,
-                |base, h| {
-                    let config = sandbox_config(base, h.access_token(), h.webhook_secret());
-                    Ok(Arc::new(
-                        ShopifyConnector::new(config).map_err(|e| e.message)?,
-                    ))
-                },
-            )
-            .await
-        })
+        Box::pin(sandboxed(
+            "shopify",
+            fixture,
+            Ok(()),
+            emulator::emulator_router,
+            EmulatorHandle::state,
+            |base, h, ()| {
+                let config = sandbox_config(base, h.access_token(), h.webhook_secret());
+                Ok(Arc::new(
+                    ShopifyConnector::new(config).map_err(|e| e.message)?,
+                ))
+            },
+        ))
     }
 
     fn sandbox_url(&self, url: &str, _env: &Env) -> Result<Arc<dyn Connector>, String> {

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use handled_connector_core::emulator::{sandbox_base, sandboxed, split_faults};
+use handled_connector_core::emulator::{sandbox_base, sandboxed};
 use handled_connector_core::http::{classify_status, parse_retry_after};
 use handled_connector_core::{HttpClient, KeyedRateLimiter, params};
 use handled_runtime::{
@@ -197,42 +197,29 @@ impl ConnectorFactory for SlackFactory {
         fixture: Option<Json>,
         env: &Env,
     ) -> BoxFuture<'static, Result<Sandboxed, String>> {
-        let pace = sandbox_pace(env);
-        Box::pin(async move {
-            let pace = pace?;
-            let (fixture, faults) = split_faults(fixture);
-            let (router, handle) = emulator::emulator_router(fixture)?;
-            sandboxed(
-                crate::NAME,
-                router,
-                handle,
-                faults,
-                emulator::EmulatorHandle::state,
-                |base, h| {
-                    let config =
-                        SlackConfig::new(&format!("{base}/api"), &h.token()).with_pace(pace);
-                    let client = SlackClient::new(config).map_err(|e| e.message)?;
-                    Ok(Arc::new(SlackConnector::new(client)))
-                },
-            )
-            .await
-        })
+        Box::pin(sandboxed(
+            crate::NAME,
+            fixture,
+            crate::config::RATE_LIMIT.or_default(env),
+            emulator::emulator_router,
+            emulator::EmulatorHandle::state,
+            |base, h, pace| {
+                let config = SlackConfig::new(&format!("{base}/api"), &h.token()).with_pace(pace);
+                let client = SlackClient::new(config).map_err(|e| e.message)?;
+                Ok(Arc::new(SlackConnector::new(client)))
+            },
+        ))
     }
 
     fn sandbox_url(&self, url: &str, env: &Env) -> Result<Arc<dyn Connector>, String> {
         let base = format!("{}/api", sandbox_base(url, crate::NAME));
         let client = SlackClient::new(
-            SlackConfig::new(&base, emulator::DEFAULT_TOKEN).with_pace(sandbox_pace(env)?),
+            SlackConfig::new(&base, emulator::DEFAULT_TOKEN)
+                .with_pace(crate::config::RATE_LIMIT.or_default(env)?),
         )
         .map_err(|e| e.message)?;
         Ok(Arc::new(SlackConnector::new(client)))
     }
-}
-
-/// `SLACK_RATE_LIMIT`, the one variable a sandboxed connector reads.
-fn sandbox_pace(env: &Env) -> Result<handled_connector_core::Pace, String> {
-    use crate::config::{DEFAULT_PACE, RATE_LIMIT_VAR};
-    handled_connector_core::env::pace(env, RATE_LIMIT_VAR, DEFAULT_PACE)
 }
 
 /// The connector's structured event for one call: debug on success, warn with the error class

@@ -1,17 +1,15 @@
 //! The Slack bot token and API base URL, from the environment.
 
 use handled_connector_core::Pace;
-use handled_connector_core::env::EnvReader;
+use handled_connector_core::env::{EnvReader, PaceVar};
 use handled_runtime::Env;
 
 /// The real Web API's base URL.
 pub const DEFAULT_BASE_URL: &str = "https://slack.com/api";
 
-/// The variable that sets the client-side pace, per channel.
-pub const RATE_LIMIT_VAR: &str = "SLACK_RATE_LIMIT";
-/// The client-side pace per channel when `SLACK_RATE_LIMIT` is unset: Slack's one message a
-/// second per channel.
-pub const DEFAULT_PACE: Pace = Pace::new(1.0, 1);
+/// The client-side pace, `SLACK_RATE_LIMIT` (e.g. `50/s`). Per channel; by default Slack's one
+/// message a second.
+pub const RATE_LIMIT: PaceVar = PaceVar::new("SLACK_RATE_LIMIT", Pace::new(1.0, 1));
 
 /// The slack connector's settings.
 #[derive(Clone)]
@@ -20,7 +18,7 @@ pub struct SlackConfig {
     pub base_url: String,
     /// The bot token (`SLACK_BOT_TOKEN`, `xoxb-…`).
     pub bot_token: String,
-    /// The client-side pace per channel (`SLACK_RATE_LIMIT`, default [`DEFAULT_PACE`]).
+    /// The client-side pace per channel (`SLACK_RATE_LIMIT`, default [`RATE_LIMIT`]).
     pub pace: Pace,
 }
 
@@ -40,7 +38,7 @@ impl SlackConfig {
         SlackConfig {
             base_url: base_url.trim_end_matches('/').to_string(),
             bot_token: bot_token.to_string(),
-            pace: DEFAULT_PACE,
+            pace: RATE_LIMIT.default,
         }
     }
 
@@ -57,7 +55,7 @@ impl SlackConfig {
         let base = r
             .optional("SLACK_BASE_URL")
             .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
-        let pace = r.pace(RATE_LIMIT_VAR, DEFAULT_PACE);
+        let pace = RATE_LIMIT.read(&mut r);
         r.finish()?;
         Ok(SlackConfig::new(&base, &token).with_pace(pace))
     }

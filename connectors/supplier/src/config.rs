@@ -1,14 +1,12 @@
 //! Where the supplier API is and how to authenticate, from the environment.
 
 use handled_connector_core::Pace;
-use handled_connector_core::env::EnvReader;
+use handled_connector_core::env::{EnvReader, PaceVar};
 use handled_runtime::Env;
 
-/// The variable that sets the client-side pace.
-pub const RATE_LIMIT_VAR: &str = "SUPPLIER_RATE_LIMIT";
-/// The client-side pace when `SUPPLIER_RATE_LIMIT` is unset: supplier endpoints publish no
-/// limit, so this only keeps a burst of runs polite (10 requests a second, bursts of 10).
-pub const DEFAULT_PACE: Pace = Pace::new(10.0, 10);
+/// The client-side pace, `SUPPLIER_RATE_LIMIT` (e.g. `50/s`). Supplier endpoints publish no limit, so
+/// the default only keeps a burst of runs polite: 10 requests a second, bursts of 10.
+pub const RATE_LIMIT: PaceVar = PaceVar::new("SUPPLIER_RATE_LIMIT", Pace::new(10.0, 10));
 
 /// The supplier connector's settings.
 #[derive(Clone)]
@@ -17,7 +15,7 @@ pub struct SupplierConfig {
     pub base_url: String,
     /// The bearer token (`SUPPLIER_API_KEY`), when the API wants one.
     pub api_key: Option<String>,
-    /// The client-side pace (`SUPPLIER_RATE_LIMIT`, default [`DEFAULT_PACE`]).
+    /// The client-side pace (`SUPPLIER_RATE_LIMIT`, default [`RATE_LIMIT`]).
     pub pace: Pace,
 }
 
@@ -37,7 +35,7 @@ impl SupplierConfig {
         SupplierConfig {
             base_url: base_url.trim_end_matches('/').to_string(),
             api_key,
-            pace: DEFAULT_PACE,
+            pace: RATE_LIMIT.default,
         }
     }
 
@@ -58,7 +56,7 @@ impl SupplierConfig {
         if !url.is_empty() && !is_http {
             r.problem("SUPPLIER_API_URL must be an http:// or https:// URL");
         }
-        let pace = r.pace(RATE_LIMIT_VAR, DEFAULT_PACE);
+        let pace = RATE_LIMIT.read(&mut r);
         r.finish()?;
         Ok(SupplierConfig::new(&url, key).with_pace(pace))
     }

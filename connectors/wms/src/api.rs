@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use base64::Engine;
-use handled_connector_core::{CallError, CallInfo, HttpClient, Json, RateLimiter, params};
+use handled_connector_core::env::PaceVar;
+use handled_connector_core::{CallError, CallInfo, HttpClient, Json, Pace, RateLimiter, params};
 use handled_runtime::types::SkuQuantity;
 use handled_runtime::{BoxFuture, Connector, Env, TriggerConfig};
 use serde_json::json;
@@ -67,7 +68,7 @@ impl Config {
             ));
         }
         let profile = profile.unwrap_or_else(Profile::generic);
-        let pace = r.pace(RATE_LIMIT_VAR, profile.pace());
+        let pace = r.pace(RATE_LIMIT.name, profile.pace());
         r.finish()?;
         let profile = profile.with_pace(pace);
         Ok(Config {
@@ -79,8 +80,9 @@ impl Config {
     }
 }
 
-/// The variable that sets the client-side pace (default: the profile's).
-pub const RATE_LIMIT_VAR: &str = "WMS_RATE_LIMIT";
+/// The client-side pace, `WMS_RATE_LIMIT` (e.g. `10/s`), over the profile's own; the default
+/// here is the generic profile's.
+pub const RATE_LIMIT: PaceVar = PaceVar::new("WMS_RATE_LIMIT", Pace::new(10.0, 10));
 
 /// The WMS connector for one warehouse.
 pub struct WmsConnector {

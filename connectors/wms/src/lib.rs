@@ -18,23 +18,12 @@ pub mod webhook;
 
 use std::sync::Arc;
 
-use handled_connector_core::emulator::{sandbox_base, sandboxed, split_faults};
+use handled_connector_core::emulator::{sandbox_base, sandboxed};
 use handled_runtime::{BoxFuture, Connector, ConnectorFactory, Env, Json, Sandboxed};
 
 pub use api::{Config, WmsConnector};
 pub use profile::Profile;
 pub use types::*;
-
-/// `WMS_RATE_LIMIT`, the one variable a sandboxed connector reads (`None`: the profile's).
-fn sandbox_pace(env: &Env) -> Result<Option<handled_connector_core::Pace>, String> {
-    let var = api::RATE_LIMIT_VAR;
-    match handled_connector_core::env::EnvReader::new(env).optional(var) {
-        None => Ok(None),
-        Some(text) => handled_connector_core::Pace::parse(&text)
-            .map(Some)
-            .map_err(|why| format!("{var}: {why}")),
-    }
-}
 
 /// The factory of the wms connector.
 pub fn connector() -> Box<dyn ConnectorFactory> {
@@ -62,37 +51,30 @@ impl ConnectorFactory for WmsFactory {
         fixture: Option<Json>,
         env: &Env,
     ) -> BoxFuture<'static, Result<Sandboxed, String>> {
-        let pace = sandbox_pace(env);
-        Box::pin(async move {
-            let pace = pace?;
-            let (fixture, faults) = split_faults(fixture);
-            let (router, handle) = emulator::emulator_router(fixture)?;
-            sandboxed(
-                "wms",
-                router,
-                handle,
-                faults,
-                emulator::EmulatorHandle::state,
-                |base, h| {
-                    let config = Config {
-                        base_url: base.to_string(),
-                        api_key: h.api_key().to_string(),
-                        webhook_secret: h.webhook_secret().to_string(),
-                        profile: match pace {
-                            Some(pace) => h.profile().clone().with_pace(pace),
-                            None => h.profile().clone(),
-                        },
-                    };
-                    Ok(Arc::new(WmsConnector::new(config).map_err(|e| e.message)?))
-                },
-            )
-            .await
-        })
+        Box::pin(sandboxed(
+            "wms",
+            fixture,
+            api::RATE_LIMIT.set_in(env),
+            emulator::emulator_router,
+            emulator::EmulatorHandle::state,
+            |base, h, pace| {
+                let config = Config {
+                    base_url: base.to_string(),
+                    api_key: h.api_key().to_string(),
+                    webhook_secret: h.webhook_secret().to_string(),
+                    profile: match pace {
+                        Some(pace) => h.profile().clone().with_pace(pace),
+                        None => h.profile().clone(),
+                    },
+                };
+                Ok(Arc::new(WmsConnector::new(config).map_err(|e| e.message)?))
+            },
+        ))
     }
 
     fn sandbox_url(&self, url: &str, env: &Env) -> Result<Arc<dyn Connector>, String> {
         let profile = Profile::generic();
-        let profile = match sandbox_pace(env)? {
+        let profile = match api::RATE_LIMIT.set_in(env)? {
             Some(pace) => profile.with_pace(pace),
             None => profile,
         };
