@@ -101,10 +101,12 @@ async fn webhook(
 
 async fn serve(listen: SocketAddr, sandbox_url: &str) -> Result<(), String> {
     let shopify = handled_shopify::connector().sandbox_url(sandbox_url, &Env::default())?;
-    let signature_header = match handled_wms::Profile::generic().webhook.signature {
-        handled_wms::profile::Signature::Hmac { header, .. } => header.to_ascii_lowercase(),
-        handled_wms::profile::Signature::SharedSecret { header } => header.to_ascii_lowercase(),
+    let handled_wms::profile::Signature::Hmac { header, .. } =
+        handled_wms::Profile::generic().webhook.signature
+    else {
+        return Err("the generic warehouse profile no longer signs with an HMAC".into());
     };
+    let signature_header = header.to_ascii_lowercase();
     let forwarder = Arc::new(Forwarder {
         shopify,
         signature_header,

@@ -20,6 +20,21 @@ fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string())
 }
 
+/// The sum of a Prometheus series of the program at `base_url` (`/metrics`) over its labels,
+/// optionally only where a label matches (0 when the series is absent).
+pub async fn metric(base_url: &str, name: &str, label: Option<&str>) -> anyhow::Result<f64> {
+    let text = reqwest::get(format!("{base_url}/metrics"))
+        .await?
+        .error_for_status()?
+        .text()
+        .await?;
+    Ok(text
+        .lines()
+        .filter(|l| l.starts_with(name) && label.is_none_or(|m| l.contains(m)))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum())
+}
+
 /// The bidirectional example the outside tests serve.
 pub const PATTERN1: &str = "examples/pattern1_bidirectional_shopify_wms.hs";
 

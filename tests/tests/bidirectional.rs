@@ -83,18 +83,11 @@ async fn settle(program: &Program) -> Vec<Value> {
     }
 }
 
-/// The sum of a Prometheus counter over its labels, optionally only where a label matches.
+/// A counter of the program's `/metrics`, summed over its labels.
 async fn counter(program: &Program, name: &str, label: Option<&str>) -> u64 {
-    let text = reqwest::get(format!("{}/metrics", program.base_url()))
+    program::metric(&program.base_url(), name, label)
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .filter(|l| l.starts_with(name) && label.is_none_or(|m| l.contains(m)))
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum::<f64>() as u64
+        .unwrap() as u64
 }
 
 fn count(runs: &[Value], workflow: &str) -> usize {

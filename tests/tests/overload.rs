@@ -23,18 +23,6 @@ fn program_path() -> PathBuf {
     program::build_pattern1(Path::new(env!("CARGO_TARGET_TMPDIR")), "overload-pattern1").unwrap()
 }
 
-/// A Prometheus value of the program's `/metrics` (0 when absent).
-async fn metric(base_url: &str, name: &str) -> f64 {
-    let Ok(response) = reqwest::get(format!("{base_url}/metrics")).await else {
-        return 0.0;
-    };
-    let text = response.text().await.unwrap_or_default();
-    text.lines()
-        .filter(|l| l.starts_with(name))
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum()
-}
-
 /// Sends the burst to a program (`--max-backlog` when given) whose Shopify writes take
 /// 100 ms, waits for every run to complete; the deepest queue seen, and answers held.
 async fn burst(binary: &Path, max_backlog: Option<u64>) -> (u64, f64) {
@@ -63,7 +51,9 @@ async fn burst(binary: &Path, max_backlog: Option<u64>) -> (u64, f64) {
         let (peak, done, base_url) = (Arc::clone(&peak), Arc::clone(&done), base_url.clone());
         tokio::spawn(async move {
             while !done.load(Ordering::Relaxed) {
-                let depth = metric(&base_url, "handled_queue_depth").await as u64;
+                let depth = program::metric(&base_url, "handled_queue_depth", None)
+                    .await
+                    .unwrap_or(0.0) as u64;
                 peak.fetch_max(depth, Ordering::Relaxed);
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
@@ -108,7 +98,9 @@ async fn burst(binary: &Path, max_backlog: Option<u64>) -> (u64, f64) {
     }
     done.store(true, Ordering::Relaxed);
     watcher.await.unwrap();
-    let held = metric(&base_url, "handled_webhooks_held_total").await;
+    let held = program::metric(&base_url, "handled_webhooks_held_total", None)
+        .await
+        .unwrap();
     program.stop().unwrap();
     (peak.load(Ordering::Relaxed), held)
 }
