@@ -9,9 +9,10 @@
 //! analytics' `messageId`), the time its answer left the emulator, and the harness's current
 //! epoch (the number of times the program was killed so far).
 
+use handled_contract::lock;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -64,10 +65,6 @@ impl std::fmt::Debug for Recorder {
             .field("writes", &lock(&self.inner.writes).len())
             .finish()
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Recorder {

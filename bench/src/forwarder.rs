@@ -21,8 +21,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use clap::Parser;
-use handled_connector_core::sign::{Encoding, verify_hmac_sha256};
 use handled_connector_core::{CallInfo, Json};
+use handled_contract::sign::{Encoding, verify_hmac_sha256};
 use handled_runtime::{Connector, Env};
 use serde_json::json;
 
@@ -63,7 +63,7 @@ async fn webhook(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let secret = handled_wms::emulator::SANDBOX_WEBHOOK_SECRET.as_bytes();
-    if !verify_hmac_sha256(secret, &body, signature, Encoding::Hex) {
+    if verify_hmac_sha256(secret, &body, signature, Encoding::Hex).is_err() {
         return fail(StatusCode::UNAUTHORIZED, "bad signature".into());
     }
     let Ok(event) = serde_json::from_slice::<Json>(&body) else {

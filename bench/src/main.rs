@@ -28,6 +28,7 @@ use clap::Parser;
 use handled_bench::emulators::{Emulators, fixture, shopify_item_id};
 use handled_bench::program::{self, Program};
 use handled_bench::webhooks::{self, Delivery, Sender};
+use handled_contract::lock;
 
 /// Measures compiled workflows end to end.
 #[derive(Debug, Parser)]
@@ -291,10 +292,7 @@ async fn measure(
                 let Some(run) = ack.answer["runId"].as_str() else {
                     bail!("event {i} started no run: {}", ack.answer);
                 };
-                expected
-                    .lock()
-                    .map_err(|_| anyhow::anyhow!("poisoned"))?
-                    .insert(last_write(run), ack.first_sent);
+                lock(&expected).insert(last_write(run), ack.first_sent);
             }
             anyhow::Ok(())
         }));
@@ -306,10 +304,7 @@ async fn measure(
 
     // Wait for every event's last write.
     let deadline = Instant::now() + Duration::from_secs(args.timeout);
-    let expected = expected
-        .lock()
-        .map_err(|_| anyhow::anyhow!("poisoned"))?
-        .clone();
+    let expected = lock(&expected).clone();
     let mut last_report = Instant::now();
     let latencies = loop {
         let writes = emulators.recorder.writes();

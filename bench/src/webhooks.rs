@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use handled_connector_core::sign::hmac_sha256_base64;
+use handled_contract::sign::hmac_sha256_base64;
 use serde_json::Value;
 
 /// The path the program serves Shopify's inventory webhooks on (pattern 1's trigger names none).

@@ -99,6 +99,7 @@ fn time<F: FnMut(usize)>(label: &str, events: usize, rounds: usize, mut f: F) ->
     best
 }
 
+#[allow(clippy::disallowed_methods)] // the bench's own switches
 fn main() {
     // BENCH_EVENTS / BENCH_ROUNDS shrink the run (for instruction counts under callgrind).
     let events = std::env::var("BENCH_EVENTS")

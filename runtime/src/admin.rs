@@ -13,8 +13,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
 use tokio::sync::Notify;
 
 use crate::app::{Runtime, RuntimeError};
@@ -54,28 +52,12 @@ impl AdminAccess {
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| v.strip_prefix("Bearer "))
                     .unwrap_or_default();
-                same_secret(given.trim().as_bytes(), expected.as_bytes())
+                handled_contract::sign::constant_time_eq(
+                    given.trim().as_bytes(),
+                    expected.as_bytes(),
+                )
             }
         }
-    }
-}
-
-/// Compares two secrets in constant time (and independently of their lengths) by comparing
-/// their HMACs under a fixed key with `verify_slice`.
-fn same_secret(given: &[u8], expected: &[u8]) -> bool {
-    let mac = |bytes: &[u8]| {
-        let mut mac = match Hmac::<Sha256>::new_from_slice(b"handled admin token") {
-            Ok(mac) => mac,
-            Err(_) => return None,
-        };
-        mac.update(bytes);
-        Some(mac)
-    };
-    match (mac(given), mac(expected)) {
-        (Some(given), Some(expected)) => given
-            .verify_slice(&expected.finalize().into_bytes())
-            .is_ok(),
-        _ => false,
     }
 }
 

@@ -173,6 +173,14 @@ impl App {
         for w in &selected {
             match (w.trigger)(&env) {
                 Ok(config) => {
+                    if let Some(text) = config.string("coalesce")
+                        && let Err(e) = handled_contract::duration::parse_ms(text)
+                    {
+                        return Err(StartError::Config(format!(
+                            "the trigger of workflow {} ({}): coalesce: {e}",
+                            w.name, w.location
+                        )));
+                    }
                     triggers.insert(w.name.to_string(), config);
                 }
                 Err(e) => {
@@ -342,12 +350,6 @@ pub struct Options {
     /// ended run, an echo and PostgreSQL's `NOTIFY` wake workers; this is the fallback, and
     /// what starts a run whose coalescing window or echo wait is over).
     pub poll: std::time::Duration,
-}
-
-impl std::fmt::Debug for dyn Clock {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Clock({})", self.now_ms())
-    }
 }
 
 impl Options {
@@ -563,7 +565,8 @@ impl Runtime {
             } else {
                 self.trigger(w.name)
                     .and_then(|c| c.string("coalesce"))
-                    .and_then(crate::clock::parse_duration_ms)
+                    .and_then(|text| handled_contract::duration::parse_ms(text).ok())
+                    .and_then(|ms| i64::try_from(ms).ok())
                     .filter(|ms| *ms > 0)
             },
         };

@@ -18,8 +18,6 @@
 //! (`Connector::changed_nothing`: Shopify sends no webhook then) has its record taken back, so
 //! nothing waits for it.
 
-use crate::connector::Json;
-
 /// How long after a write its echo is expected (ms).
 pub const ECHO_WINDOW_MS: i64 = 10 * 60 * 1000;
 
@@ -38,32 +36,7 @@ pub fn awaiting_since(now_ms: i64) -> (i64, i64) {
     (now_ms - ECHO_WAIT_MS, now_ms - ECHOING_MS)
 }
 
-/// Reads a SKU and an integer quantity from the first of the given dotted paths that exist.
-pub fn sku_quantity(
-    value: &Json,
-    sku_paths: &[&str],
-    quantity_paths: &[&str],
-) -> Option<(String, i64)> {
-    let sku = sku_paths.iter().find_map(|p| match at_path(value, p)? {
-        Json::String(s) => Some(s.clone()),
-        Json::Number(n) => Some(n.to_string()),
-        _ => None,
-    })?;
-    let quantity = quantity_paths.iter().find_map(|p| {
-        let n = at_path(value, p)?;
-        n.as_i64()
-            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
-    })?;
-    Some((sku, quantity))
-}
-
-fn at_path<'a>(value: &'a Json, path: &str) -> Option<&'a Json> {
-    let mut at = value;
-    for part in path.split('.') {
-        at = at.get(part)?;
-    }
-    Some(at)
-}
+pub use handled_contract::quantity::sku_quantity;
 
 /// Whether an op writes (echo suppression records only writes).
 pub fn is_write(connector: &str, op: &str) -> bool {
@@ -75,20 +48,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_sku_and_quantity_from_the_usual_places() {
-        let shopify = serde_json::json!({ "inventory_item": { "sku": "A" }, "available": 4 });
-        assert_eq!(
-            sku_quantity(
-                &shopify,
-                &["sku", "inventory_item.sku"],
-                &["quantity", "available"]
-            ),
-            Some(("A".to_string(), 4))
-        );
-        assert_eq!(
-            sku_quantity(&serde_json::json!({ "sku": "A" }), &["sku"], &["quantity"]),
-            None
-        );
+    fn reads_ops_are_not_writes() {
         assert!(!is_write("shopify", "getAllInventory"));
         assert!(is_write("shopify", "updateInventory"));
     }

@@ -26,19 +26,26 @@
 pub mod admin;
 pub mod app;
 pub mod cli;
-pub mod clock;
-pub mod connector;
+pub use handled_contract::{clock, redact, types};
+
+/// The connector contract (`handled_contract`), as the engine and generated code name it.
+pub mod connector {
+    pub use handled_contract::webhook::{accept_plain_json, body_hash};
+    pub use handled_contract::{
+        BoxFuture, CallError, CallInfo, Connector, ConnectorFactory, Env, ErrorClass,
+        IncomingEvent, Json, Op, Sandboxed, TriggerConfig, WebhookError, WebhookRequest,
+        is_secret_name,
+    };
+}
 pub mod context;
 pub mod convert;
 pub mod echo;
 mod engine;
-pub mod redact;
 pub mod retry;
 pub mod rt;
 pub mod schedule;
 pub mod server;
 pub mod store;
-pub mod types;
 pub mod webhook;
 pub mod workflow;
 

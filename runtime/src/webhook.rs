@@ -2,9 +2,6 @@
 //! trigger (HMAC-SHA256 of the raw body, CONNECTORS.md §1). Connector triggers verify their
 //! signatures in their crates ([`crate::Connector::accept_webhook`]).
 
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
-
 use crate::connector::{
     IncomingEvent, Json, TriggerConfig, WebhookError, WebhookRequest, body_hash,
 };
@@ -52,7 +49,13 @@ pub fn accept_received(
                 "the {header} header is missing"
             )));
         };
-        verify_hmac_sha256(secret.as_bytes(), &request.body, signature)?;
+        handled_contract::sign::verify_hmac_sha256(
+            secret.as_bytes(),
+            &request.body,
+            signature,
+            handled_contract::sign::Encoding::Any,
+        )
+        .map_err(|e| WebhookError::Signature(e.to_string()))?;
     }
     let payload: Json = serde_json::from_slice(&request.body)
         .map_err(|e| WebhookError::Malformed(format!("body is not JSON: {e}")))?;
@@ -81,40 +84,9 @@ pub fn accept_received(
     })
 }
 
-/// Checks an HMAC-SHA256 signature of `body`, given in hex or base64, optionally prefixed
-/// `sha256=`, in constant time.
-pub fn verify_hmac_sha256(secret: &[u8], body: &[u8], signature: &str) -> Result<(), WebhookError> {
-    use base64::Engine as _;
-    let signature = signature.trim();
-    let signature = signature.strip_prefix("sha256=").unwrap_or(signature);
-    let bytes = if signature.len() == 64 && signature.bytes().all(|b| b.is_ascii_hexdigit()) {
-        hex::decode(signature).ok()
-    } else {
-        base64::engine::general_purpose::STANDARD
-            .decode(signature)
-            .ok()
-    };
-    let Some(bytes) = bytes else {
-        return Err(WebhookError::Signature(
-            "the signature is neither hex nor base64".to_string(),
-        ));
-    };
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret)
-        .map_err(|_| WebhookError::Signature("the secret cannot key an HMAC".to_string()))?;
-    mac.update(body);
-    mac.verify_slice(&bytes)
-        .map_err(|_| WebhookError::Signature("the signature does not match the body".to_string()))
-}
-
 /// The HMAC-SHA256 of `body` in hex (tests and emulators sign with it).
 pub fn sign_hex(secret: &[u8], body: &[u8]) -> String {
-    match Hmac::<Sha256>::new_from_slice(secret) {
-        Ok(mut mac) => {
-            mac.update(body);
-            hex::encode(mac.finalize().into_bytes())
-        }
-        Err(_) => String::new(),
-    }
+    handled_contract::sign::hmac_sha256_hex(secret, body)
 }
 
 #[cfg(test)]
@@ -150,10 +122,7 @@ mod tests {
     fn verifies_hex_base64_and_prefixed_signatures() {
         let body = r#"{"order":{"id":7}}"#;
         let hexsig = sign_hex(b"s3cret", body.as_bytes());
-        let b64 = {
-            use base64::Engine as _;
-            base64::engine::general_purpose::STANDARD.encode(hex::decode(&hexsig).unwrap())
-        };
+        let b64 = handled_contract::sign::hmac_sha256_base64(b"s3cret", body.as_bytes());
         let c = config(&[
             ("path", "/in"),
             ("secret", "s3cret"),

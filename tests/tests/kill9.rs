@@ -19,6 +19,7 @@
 
 mod common;
 
+use handled_contract::lock;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -107,6 +108,7 @@ fn program_path() -> PathBuf {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn kill_9_loses_no_event_and_repeats_no_write() {
     let binary = program_path();
+    #[allow(clippy::disallowed_methods)] // the test's own switch
     let seed: u64 = std::env::var("HANDLED_KILL9_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -155,7 +157,7 @@ async fn kill_9_loses_no_event_and_repeats_no_write() {
                     )
                     .await
                     .unwrap();
-                acks.lock().unwrap().insert(i, ack);
+                lock(&acks).insert(i, ack);
             }
         }));
     }
@@ -215,7 +217,7 @@ async fn kill_9_loses_no_event_and_repeats_no_write() {
     assert!(program.starts() > KILLS as u32);
 
     // Every event acknowledged; one run per event, completed.
-    let acks = acks.lock().unwrap().clone();
+    let acks = lock(&acks).clone();
     assert_eq!(acks.len(), EVENTS, "seed {seed}");
     let not_completed: Vec<&Value> = runs.iter().filter(|r| r["status"] != "completed").collect();
     assert!(

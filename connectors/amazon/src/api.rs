@@ -1,17 +1,18 @@
 //! The Selling Partner API client (LWA tokens, per-operation rate limits, Listings Items,
 //! FBA inventory summaries, JSON listings feeds) and the [`Connector`] built on it.
 
+use handled_contract::lock;
 use std::collections::HashMap;
 use std::io::Read as _;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use handled_connector_core::emulator::{sandbox_base, sandboxed};
 use handled_connector_core::http::classify_status;
 use handled_connector_core::{FreshToken, HttpClient, HttpResponse, TokenCache, params};
-use handled_runtime::connector::{IncomingEvent, WebhookError, WebhookRequest};
-use handled_runtime::types::SkuQuantity;
-use handled_runtime::{
+use handled_contract::types::SkuQuantity;
+use handled_contract::webhook::{IncomingEvent, WebhookError, WebhookRequest};
+use handled_contract::{
     BoxFuture, CallError, CallInfo, Connector, ConnectorFactory, Env, ErrorClass, Json, Sandboxed,
     TriggerConfig,
 };
@@ -97,10 +98,6 @@ impl Operation {
             Operation::GetFeedDocument => "getFeedDocument",
         }
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// One operation's client-side token bucket, shaped like Amazon's usage plan and re-shaped in
@@ -375,7 +372,7 @@ impl AmazonClient {
                 response.status,
                 &response.headers,
                 &response.body,
-                SystemTime::now(),
+                handled_contract::clock::wall_now(),
             );
             let code = serde_json::from_slice::<Json>(&response.body)
                 .ok()
@@ -445,7 +442,7 @@ impl AmazonClient {
             response.status,
             &response.headers,
             &response.body,
-            SystemTime::now(),
+            handled_contract::clock::wall_now(),
         );
         let errors: ErrorList = serde_json::from_slice(&response.body).unwrap_or_default();
         let detail = if errors.errors.is_empty() {
@@ -759,7 +756,7 @@ impl AmazonClient {
                 uploaded.status,
                 &uploaded.headers,
                 &uploaded.body,
-                SystemTime::now(),
+                handled_contract::clock::wall_now(),
             );
             let class = if e.class == ErrorClass::Auth {
                 ErrorClass::Retryable
@@ -889,7 +886,7 @@ pub fn accept_notification(
     trigger: &TriggerConfig,
     request: &WebhookRequest,
 ) -> Result<IncomingEvent, WebhookError> {
-    let mut event = handled_runtime::connector::accept_plain_json(request)?;
+    let mut event = handled_contract::webhook::accept_plain_json(request)?;
     let body = &event.payload;
     let Some(kind) = body.get("NotificationType").and_then(Json::as_str) else {
         return Err(WebhookError::Malformed(

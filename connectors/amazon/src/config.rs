@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use handled_connector_core::env::EnvReader;
-use handled_runtime::Env;
+use handled_contract::Env;
 
 /// The North America SP-API host.
 pub const DEFAULT_BASE_URL: &str = "https://sellingpartnerapi-na.amazon.com";

@@ -36,9 +36,10 @@
 //! summaries report `fbaQuantity`, or the merchant quantity when it is not given (so a sandbox
 //! reconciliation sees its own writes).
 
+use handled_contract::lock;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write as _;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -48,7 +49,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use handled_connector_core::emulator::{Faults, OpCounters, with_faults};
-use handled_runtime::Json;
+use handled_contract::Json;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -238,12 +239,10 @@ pub struct EmulatorHandle {
     inner: Arc<Inner>,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
 fn now_iso() -> String {
-    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    handled_contract::clock::utc_now()
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
 }
 
 impl EmulatorHandle {

@@ -26,6 +26,6 @@ pub use types::{
 pub const NAME: &str = "amazon";
 
 /// The factory the runtime uses to build this connector.
-pub fn connector() -> Box<dyn handled_runtime::ConnectorFactory> {
+pub fn connector() -> Box<dyn handled_contract::ConnectorFactory> {
     Box::new(api::AmazonFactory)
 }

@@ -1,8 +1,8 @@
 //! The amazon ops' parameter and result types (they match the catalog exactly) and the
 //! SP-API wire types the connector and the emulator share.
 
-use handled_runtime::Op;
-use handled_runtime::types::SkuQuantity;
+use handled_contract::Op;
+use handled_contract::types::SkuQuantity;
 use serde::{Deserialize, Serialize};
 
 /// The seller and marketplace a call is made for (`config` of `amazon.updateInventory`).

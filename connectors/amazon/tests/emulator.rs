@@ -8,7 +8,7 @@ use handled_amazon::{
     AmazonClient, AmazonConfig, AmazonSettings, GetAllInventoryParams, UpdateInventoryParams,
 };
 use handled_connector_core::emulator::FaultSpec;
-use handled_runtime::{CallInfo, ErrorClass};
+use handled_contract::{CallInfo, ErrorClass};
 use serde_json::{Value, json};
 
 fn info() -> CallInfo {
@@ -47,7 +47,7 @@ fn update(sku: &str, quantity: i64) -> UpdateInventoryParams {
 #[tokio::test]
 async fn sandbox_updates_and_reads() {
     let sandbox = handled_amazon::connector()
-        .sandbox(Some(json!({"items": [{"sku": "A-1", "quantity": 10, "productType": "LUGGAGE"}, {"sku": "B-2", "quantity": 3}]})), &handled_runtime::Env::default())
+        .sandbox(Some(json!({"items": [{"sku": "A-1", "quantity": 10, "productType": "LUGGAGE"}, {"sku": "B-2", "quantity": 3}]})), &handled_contract::Env::default())
         .await
         .unwrap();
     let out = sandbox
@@ -357,7 +357,7 @@ async fn bulk_update_through_a_feed_maps_results_per_sku() {
 
 #[test]
 fn notifications_become_events() {
-    use handled_runtime::connector::{Connector, TriggerConfig, WebhookError, WebhookRequest};
+    use handled_contract::{Connector, TriggerConfig, WebhookError, WebhookRequest};
     let connector = handled_amazon::AmazonConnector::new(
         AmazonClient::new(AmazonSettings::new(
             "http://127.0.0.1:1",
@@ -409,7 +409,7 @@ fn notifications_become_events() {
 #[test]
 fn from_env_names_every_missing_variable() {
     let e = handled_amazon::connector()
-        .from_env(&handled_runtime::Env::from_pairs([]))
+        .from_env(&handled_contract::Env::from_pairs([]))
         .err()
         .unwrap();
     for name in [

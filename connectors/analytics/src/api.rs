@@ -7,7 +7,7 @@ use std::sync::Arc;
 use base64::Engine;
 use handled_connector_core::env::PaceVar;
 use handled_connector_core::{CallError, CallInfo, HttpClient, Json, Pace, RateLimiter, params};
-use handled_runtime::{BoxFuture, Connector, Env};
+use handled_contract::{BoxFuture, Connector, Env};
 use serde_json::json;
 
 use crate::types::*;
@@ -64,7 +64,7 @@ impl Config {
 
 /// The deterministic `messageId` for an idempotency key (a UUID-shaped SHA-256 prefix).
 pub fn message_id(idempotency_key: &str) -> String {
-    let h = handled_runtime::connector::body_hash(idempotency_key.as_bytes());
+    let h = handled_contract::webhook::body_hash(idempotency_key.as_bytes());
     format!(
         "{}-{}-{}-{}-{}",
         &h[0..8],
@@ -156,7 +156,8 @@ impl AnalyticsConnector {
                 "analytics.track: `event` must not be empty",
             ));
         }
-        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let now =
+            handled_contract::clock::utc_now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         let msg = track_message(
             &p.event,
             &p.properties,

@@ -15,8 +15,9 @@
 //!
 //! Fixture: `{}` or `{"writeKey":"…"}` (default [`SANDBOX_WRITE_KEY`]).
 
+use handled_contract::lock;
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -53,10 +54,6 @@ impl std::fmt::Debug for EmulatorHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EmulatorHandle").finish_non_exhaustive()
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn answer(status: StatusCode, message: Option<&str>) -> Response {

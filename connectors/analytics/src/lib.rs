@@ -14,7 +14,7 @@ pub mod types;
 use std::sync::Arc;
 
 use handled_connector_core::emulator::{sandbox_base, sandboxed};
-use handled_runtime::{BoxFuture, Connector, ConnectorFactory, Env, Json, Sandboxed};
+use handled_contract::{BoxFuture, Connector, ConnectorFactory, Env, Json, Sandboxed};
 
 pub use api::{AnalyticsConnector, Config};
 pub use types::*;

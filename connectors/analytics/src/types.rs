@@ -1,6 +1,6 @@
 //! The op's parameter and result types, exactly as the catalog declares them.
 
-use handled_runtime::{Json, Op};
+use handled_contract::{Json, Op};
 use serde::{Deserialize, Serialize};
 
 /// `analytics.track`: records an event (Segment track).

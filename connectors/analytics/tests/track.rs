@@ -8,7 +8,7 @@ use handled_analytics::emulator::emulator_router;
 use handled_analytics::{AnalyticsConnector, Config};
 use handled_connector_core::contract::check_op;
 use handled_connector_core::{CallInfo, ErrorClass, serve};
-use handled_runtime::{Connector, Env};
+use handled_contract::{Connector, Env};
 use serde_json::json;
 
 async fn start(
@@ -95,6 +95,7 @@ async fn size_limits_and_errors() {
     assert_eq!(e.class, ErrorClass::Permanent);
     assert!(e.message.contains("32768"), "{}", e.message);
     // The emulator refuses it too.
+    #[allow(clippy::disallowed_methods)] // a client from outside, talking to the emulator
     let http = reqwest::Client::new();
     let r = http
         .post(format!("{url}/v1/track"))
@@ -188,7 +189,7 @@ async fn batches() {
 #[tokio::test]
 async fn sandbox_factory() {
     let s = handled_analytics::connector()
-        .sandbox(None, &handled_runtime::Env::default())
+        .sandbox(None, &handled_contract::Env::default())
         .await
         .unwrap();
     s.connector
@@ -203,7 +204,7 @@ async fn sandbox_factory() {
             .await
             .unwrap();
     let c = handled_analytics::connector()
-        .sandbox_url(&url, &handled_runtime::Env::default())
+        .sandbox_url(&url, &handled_contract::Env::default())
         .unwrap();
     assert!(
         c.call(

@@ -8,7 +8,7 @@
 //! catalog's.
 
 use handled_catalog::{ObjectShape, OpDef, Shape};
-use handled_runtime::{Json, Op};
+use handled_contract::{Json, Op};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;

@@ -18,8 +18,9 @@
 //! A channel's fixture may carry the same list as `"faults"`: [`sandboxed`] queues it before
 //! the first call.
 
+use handled_contract::lock;
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
@@ -29,7 +30,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use handled_runtime::Json;
+use handled_contract::Json;
 use serde::Deserialize;
 use serde_json::json;
 use tokio::task::JoinHandle;
@@ -78,8 +79,8 @@ pub async fn sandboxed<S, H: Send + Sync + 'static>(
         &str,
         &H,
         S,
-    ) -> Result<std::sync::Arc<dyn handled_runtime::Connector>, String>,
-) -> Result<handled_runtime::Sandboxed, String> {
+    ) -> Result<std::sync::Arc<dyn handled_contract::Connector>, String>,
+) -> Result<handled_contract::Sandboxed, String> {
     let settings = settings?;
     let (fixture, faults) = split_faults(fixture);
     let (router, handle) = emulator(fixture)?;
@@ -88,7 +89,10 @@ pub async fn sandboxed<S, H: Send + Sync + 'static>(
         .map_err(|e| format!("{name} emulator: {e}"))?;
     if let Some(faults) = faults {
         let refused = |e: String| format!("the {name} fixture's `faults`: {e}");
-        let response = reqwest::Client::new()
+        // The fixture's faults go through the emulator's own route, as a test's would.
+        #[allow(clippy::disallowed_methods)]
+        let client = reqwest::Client::new();
+        let response = client
             .post(format!("{base_url}/_faults"))
             .json(&faults)
             .send()
@@ -101,7 +105,7 @@ pub async fn sandboxed<S, H: Send + Sync + 'static>(
         }
     }
     let connector = connector(&base_url, &handle, settings)?;
-    Ok(handled_runtime::Sandboxed {
+    Ok(handled_contract::Sandboxed {
         connector,
         state: Arc::new(move || state(&handle)),
         base_url,
@@ -112,10 +116,6 @@ pub async fn sandboxed<S, H: Send + Sync + 'static>(
 /// (each emulator is mounted under `/{name}`).
 pub fn sandbox_base(url: &str, name: &str) -> String {
     format!("{}/{name}", url.trim_end_matches('/'))
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Per op, how many requests an emulator received and how many it applied (a replay of an

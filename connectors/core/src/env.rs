@@ -3,7 +3,7 @@
 //!
 //! ```
 //! use handled_connector_core::env::EnvReader;
-//! let env = handled_runtime::Env::from_pairs([("A".to_string(), "1".to_string())]);
+//! let env = handled_contract::Env::from_pairs([("A".to_string(), "1".to_string())]);
 //! let mut r = EnvReader::new(&env);
 //! let a = r.required("A");
 //! let b = r.required("B");
@@ -12,7 +12,7 @@
 //! # let _ = (a, b, c);
 //! ```
 
-use handled_runtime::Env;
+use handled_contract::Env;
 
 use crate::limit::Pace;
 

@@ -2,7 +2,7 @@
 //! classified [`CallError`]s.
 //!
 //! ```no_run
-//! # async fn f() -> Result<(), handled_runtime::CallError> {
+//! # async fn f() -> Result<(), handled_contract::CallError> {
 //! use handled_connector_core::HttpClient;
 //! let http = HttpClient::new("segment")?.with_secrets(["write-key".to_string()]);
 //! let req = http.post("http://127.0.0.1:1/v1/track").json(&serde_json::json!({"event": "x"}));
@@ -14,11 +14,11 @@
 use std::sync::{Arc, Once};
 use std::time::{Duration, SystemTime};
 
-use handled_runtime::{CallError, ErrorClass, Json};
+use handled_contract::{CallError, ErrorClass, Json};
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 
-use crate::redact::Redactor;
+use handled_contract::redact::Redactor;
 
 /// How long a connection may take to open, by default.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -100,6 +100,8 @@ impl HttpClient {
         request: Duration,
     ) -> Result<Self, CallError> {
         install_crypto_provider();
+        // The one place a connector's HTTP client is built.
+        #[allow(clippy::disallowed_methods)]
         let inner = reqwest::Client::builder()
             .connect_timeout(connect)
             .timeout(request)
@@ -117,7 +119,7 @@ impl HttpClient {
 
     /// The same client, scrubbing these values (tokens, keys) from every error message.
     pub fn with_secrets<I: IntoIterator<Item = String>>(mut self, secrets: I) -> Self {
-        self.redactor = Arc::new(Redactor::new(secrets));
+        self.redactor = Arc::new(Redactor::from_values(secrets));
         self
     }
 
@@ -158,7 +160,7 @@ impl HttpClient {
 
     /// Scrubs the configured secrets out of a message.
     pub fn redact(&self, text: &str) -> String {
-        self.redactor.redact(text)
+        self.redactor.text(text)
     }
 
     /// Sends the request and reads the whole body, whatever the status. Only transport
@@ -208,7 +210,7 @@ impl HttpClient {
             response.status,
             &response.headers,
             &response.body,
-            SystemTime::now(),
+            handled_contract::clock::wall_now(),
         );
         tracing::info!(
             connector = self.name,
@@ -420,7 +422,7 @@ mod tests {
     fn classes() {
         let mut h = HeaderMap::new();
         h.insert("retry-after", "3".parse().unwrap());
-        let now = SystemTime::now();
+        let now = handled_contract::clock::wall_now();
         let e = classify_status(429, &h, b"", now);
         assert_eq!(
             (e.class, e.retry_after),

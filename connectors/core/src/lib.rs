@@ -1,4 +1,4 @@
-//! HTTP client, error classification, rate limiters, OAuth token cache, HMAC helpers, emulator
+//! HTTP client, error classification, rate limiters, OAuth token cache, emulator
 //! plumbing and a small OpenAPI validator shared by every connector crate.
 //!
 //! The pieces, and where a connector uses them:
@@ -9,7 +9,6 @@
 //! - [`limit::RateLimiter`] / [`limit::KeyedRateLimiter`]: client-side pacing shaped like the
 //!   API's own limit, with a shared pause for when the API says "wait".
 //! - [`token::TokenCache`]: OAuth access tokens, refreshed once for all concurrent callers.
-//! - [`sign`]: HMAC-SHA256 in base64 or hex, verified in constant time.
 //! - [`params`] and [`env::EnvReader`]: typed op parameters in and out of JSON, and reading the
 //!   environment while naming every missing variable at once.
 //! - [`emulator`]: what every emulator needs: [`emulator::serve`] on a loopback port, op
@@ -26,12 +25,10 @@ pub mod limit;
 pub mod openapi;
 pub mod params;
 pub mod record;
-pub mod redact;
-pub mod sign;
 pub mod token;
 
 pub use emulator::serve;
-pub use handled_runtime::{CallError, CallInfo, ErrorClass, Json};
+pub use handled_contract::{CallError, CallInfo, ErrorClass, Json};
 pub use http::{HttpClient, HttpResponse};
 pub use limit::{KeyedRateLimiter, Pace, Pause, RateLimiter};
 pub use token::{FreshToken, TokenCache};

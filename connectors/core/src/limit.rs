@@ -11,6 +11,7 @@
 //! # }
 //! ```
 
+use handled_contract::lock;
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -35,7 +36,7 @@ impl Pause {
         let Some(at) = Instant::now().checked_add(wait) else {
             return;
         };
-        let mut until = self.until.lock().unwrap_or_else(|p| p.into_inner());
+        let mut until = lock(&self.until);
         if until.is_none_or(|u| u < at) {
             *until = Some(at);
         }
@@ -43,7 +44,7 @@ impl Pause {
 
     /// How long callers must still wait (zero when not paused).
     pub fn remaining(&self) -> Duration {
-        let until = *self.until.lock().unwrap_or_else(|p| p.into_inner());
+        let until = *lock(&self.until);
         until
             .map(|u| u.saturating_duration_since(Instant::now()))
             .unwrap_or(Duration::ZERO)

@@ -18,7 +18,7 @@
 //! assert_eq!(errs, vec!["$.sku: expected string, got 1".to_string()]);
 //! ```
 
-use handled_runtime::Json;
+use handled_contract::Json;
 
 const MAX_DEPTH: usize = 96;
 

@@ -1,6 +1,6 @@
 //! Typed op parameters in, typed results out: the JSON boundary of `Connector::call`.
 
-use handled_runtime::{CallError, Json};
+use handled_contract::{CallError, Json};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 

@@ -1,6 +1,7 @@
 //! Records every request and response that passes through an emulator's router, so that
 //! contract tests can check both against the vendor's API description.
 
+use handled_contract::lock;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -35,14 +36,11 @@ pub struct Log(Arc<Mutex<Vec<Exchange>>>);
 impl Log {
     /// A copy of what was recorded so far.
     pub fn exchanges(&self) -> Vec<Exchange> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        lock(&self.0).clone()
     }
 
     fn push(&self, exchange: Exchange) {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(exchange);
+        lock(&self.0).push(exchange);
     }
 }
 

@@ -2,7 +2,7 @@
 //! expires or when the API refuses it (401), and refreshed once for all concurrent callers.
 //!
 //! ```no_run
-//! # async fn f(cache: &handled_connector_core::TokenCache) -> Result<(), handled_runtime::CallError> {
+//! # async fn f(cache: &handled_connector_core::TokenCache) -> Result<(), handled_contract::CallError> {
 //! use handled_connector_core::FreshToken;
 //! use std::time::Duration;
 //! let fetch = || async { Ok(FreshToken { access_token: "Atza|…".into(), expires_in: Duration::from_secs(3600) }) };
@@ -15,7 +15,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use handled_runtime::CallError;
+use handled_contract::CallError;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 

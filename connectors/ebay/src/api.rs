@@ -1,18 +1,19 @@
 //! The Sell Inventory API client (OAuth, offers lookup, bulk quantity updates, inventory
 //! paging), its error mapping, and the [`Connector`] built on it.
 
+use handled_contract::lock;
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use handled_connector_core::emulator::{sandbox_base, sandboxed};
 use handled_connector_core::http::classify_status;
 use handled_connector_core::{
     FreshToken, HttpClient, HttpResponse, RateLimiter, TokenCache, params,
 };
-use handled_runtime::connector::{IncomingEvent, WebhookError, WebhookRequest};
-use handled_runtime::types::SkuQuantity;
-use handled_runtime::{
+use handled_contract::types::SkuQuantity;
+use handled_contract::webhook::{IncomingEvent, WebhookError, WebhookRequest};
+use handled_contract::{
     BoxFuture, CallError, CallInfo, Connector, ConnectorFactory, Env, ErrorClass, Json, Sandboxed,
     TriggerConfig,
 };
@@ -63,10 +64,6 @@ fn describe(errors: &[EbayError]) -> String {
         })
         .collect();
     parts.join("; ")
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Talks to the Sell Inventory API.
@@ -124,7 +121,7 @@ impl EbayClient {
                 response.status,
                 &response.headers,
                 &response.body,
-                SystemTime::now(),
+                handled_contract::clock::wall_now(),
             );
             let class = if matches!(response.status, 400 | 401) {
                 ErrorClass::Auth
@@ -181,7 +178,7 @@ impl EbayClient {
             response.status,
             &response.headers,
             &response.body,
-            SystemTime::now(),
+            handled_contract::clock::wall_now(),
         );
         let envelope: ErrorEnvelope = serde_json::from_slice(&response.body).unwrap_or_default();
         let class = match e.class {
@@ -515,7 +512,7 @@ pub fn accept_notification(
     trigger: &TriggerConfig,
     request: &WebhookRequest,
 ) -> Result<IncomingEvent, WebhookError> {
-    let mut event = handled_runtime::connector::accept_plain_json(request)?;
+    let mut event = handled_contract::webhook::accept_plain_json(request)?;
     let body = &event.payload;
     let wanted = trigger.strings("events");
     if let Some(topic) = body.pointer("/metadata/topic").and_then(Json::as_str)

@@ -2,7 +2,7 @@
 
 use handled_connector_core::Pace;
 use handled_connector_core::env::{EnvReader, PaceVar};
-use handled_runtime::Env;
+use handled_contract::Env;
 
 /// The real API host.
 pub const DEFAULT_BASE_URL: &str = "https://api.ebay.com";

@@ -30,9 +30,10 @@
 //! "tokenTtl": 7200}`. Credentials default to [`DEFAULT_CLIENT_ID`], [`DEFAULT_CLIENT_SECRET`],
 //! [`DEFAULT_REFRESH_TOKEN`], and [`DEFAULT_USER_TOKEN`] is accepted as a static token.
 
+use handled_contract::lock;
 use std::collections::{BTreeMap, HashSet};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -42,7 +43,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine as _;
 use handled_connector_core::emulator::{Faults, OpCounters, with_faults};
-use handled_runtime::Json;
+use handled_contract::Json;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -156,12 +157,8 @@ pub struct EmulatorHandle {
     inner: Arc<Inner>,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
 fn today() -> u64 {
-    SystemTime::now()
+    handled_contract::clock::wall_now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() / 86_400)
         .unwrap_or(0)

@@ -23,6 +23,6 @@ pub use types::{EbayConfig, UpdateInventory, UpdateInventoryParams, UpdateInvent
 pub const NAME: &str = "ebay";
 
 /// The factory the runtime uses to build this connector.
-pub fn connector() -> Box<dyn handled_runtime::ConnectorFactory> {
+pub fn connector() -> Box<dyn handled_contract::ConnectorFactory> {
     Box::new(api::EbayFactory)
 }

@@ -1,7 +1,7 @@
 //! The ebay op's parameter and result types (they match the catalog exactly) and the Sell
 //! Inventory API wire types the connector and the emulator share.
 
-use handled_runtime::Op;
+use handled_contract::Op;
 use serde::{Deserialize, Serialize};
 
 /// Static credentials given in an op's `config` (the bearer used instead of the refresh flow).

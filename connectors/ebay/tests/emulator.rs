@@ -3,9 +3,9 @@
 
 use handled_connector_core::HttpClient;
 use handled_connector_core::emulator::FaultSpec;
+use handled_contract::{CallInfo, ErrorClass};
 use handled_ebay::emulator::{EmulatorHandle, emulator_router};
 use handled_ebay::{EbayClient, EbayConfig, EbaySettings, UpdateInventoryParams};
-use handled_runtime::{CallInfo, ErrorClass};
 use serde_json::{Value, json};
 
 fn info() -> CallInfo {
@@ -40,7 +40,7 @@ async fn start(fixture: Value) -> (EbayClient, EmulatorHandle, String) {
 async fn sandbox_update_sets_item_and_offers() {
     let sandbox = handled_ebay::connector()
         .sandbox(Some(json!({"items": [{"sku": "A-1", "quantity": 10,
-            "offers": [{"offerId": "5001", "availableQuantity": 10}, {"offerId": "5002", "availableQuantity": 3}]}]})), &handled_runtime::Env::default())
+            "offers": [{"offerId": "5001", "availableQuantity": 10}, {"offerId": "5002", "availableQuantity": 3}]}]})), &handled_contract::Env::default())
         .await
         .unwrap();
     let out = sandbox
@@ -284,7 +284,7 @@ async fn throttling_and_server_errors() {
 
 #[test]
 fn notifications_become_events() {
-    use handled_runtime::connector::{Connector, TriggerConfig, WebhookError, WebhookRequest};
+    use handled_contract::{Connector, TriggerConfig, WebhookError, WebhookRequest};
     let connector = handled_ebay::EbayConnector::new(
         EbayClient::new(EbaySettings::new(
             "http://127.0.0.1:1",
@@ -323,7 +323,7 @@ fn notifications_become_events() {
 #[test]
 fn from_env_names_every_missing_variable() {
     let e = handled_ebay::connector()
-        .from_env(&handled_runtime::Env::from_pairs([]))
+        .from_env(&handled_contract::Env::from_pairs([]))
         .err()
         .unwrap();
     for name in ["EBAY_CLIENT_ID", "EBAY_CLIENT_SECRET", "EBAY_REFRESH_TOKEN"] {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use handled_connector_core::emulator::sandbox_base;
 use handled_connector_core::{HttpClient, Pace, RateLimiter, params};
-use handled_runtime::{
+use handled_contract::{
     BoxFuture, CallError, CallInfo, Connector, ConnectorFactory, Env, ErrorClass, Json, Sandboxed,
 };
 use lettre::message::header::ContentType;

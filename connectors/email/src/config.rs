@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use handled_connector_core::Pace;
 use handled_connector_core::env::{EnvReader, PaceVar};
-use handled_runtime::Env;
+use handled_contract::Env;
 
 use crate::template::Templates;
 

@@ -19,8 +19,9 @@
 //! "requireAuth": true, "from": "handled@sandbox.invalid", "rejectRecipients": [],
 //! "deferRecipients": []}`.
 
+use handled_contract::lock;
 use std::collections::{HashSet, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -30,7 +31,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine as _;
 use handled_connector_core::emulator::{Faults, OpCounters, with_faults};
-use handled_runtime::Json;
+use handled_contract::Json;
 use serde::Deserialize;
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
@@ -121,10 +122,6 @@ struct Inner {
 #[derive(Clone, Debug)]
 pub struct EmulatorHandle {
     inner: Arc<Inner>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl EmulatorHandle {

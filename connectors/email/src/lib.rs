@@ -30,7 +30,7 @@ pub const NAME: &str = "email";
 
 /// The factory the runtime uses to build this connector (templates read from
 /// `EMAIL_TEMPLATES_DIR`, default `./templates`).
-pub fn connector() -> Box<dyn handled_runtime::ConnectorFactory> {
+pub fn connector() -> Box<dyn handled_contract::ConnectorFactory> {
     Box::new(api::EmailFactory::default())
 }
 
@@ -38,6 +38,6 @@ pub fn connector() -> Box<dyn handled_runtime::ConnectorFactory> {
 /// source. The templates directory is not read.
 pub fn connector_with_templates(
     templates: BTreeMap<String, String>,
-) -> Box<dyn handled_runtime::ConnectorFactory> {
+) -> Box<dyn handled_contract::ConnectorFactory> {
     Box::new(api::EmailFactory::with_templates(templates))
 }

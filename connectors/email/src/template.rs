@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use handled_runtime::{CallError, Json};
+use handled_contract::{CallError, Json};
 use minijinja::{Environment, ErrorKind, Value};
 
 /// What a template rendered to.

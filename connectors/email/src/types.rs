@@ -1,6 +1,6 @@
 //! The email op's parameter and result types (they match the catalog exactly).
 
-use handled_runtime::{Json, Op};
+use handled_contract::{Json, Op};
 use serde::{Deserialize, Serialize};
 
 /// Parameters of `email.send`.

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
+use handled_contract::{CallInfo, Env, ErrorClass};
 use handled_email::emulator::start_sink;
 use handled_email::{EmailClient, EmailConfig, SendParams, Templates, message_id_for};
-use handled_runtime::{CallInfo, Env, ErrorClass};
 use serde_json::json;
 
 fn info(key: &str) -> CallInfo {
@@ -45,7 +45,7 @@ fn params(to: &str, template: &str) -> SendParams {
 #[tokio::test]
 async fn sandbox_sends_the_seed_report() {
     let sandbox = handled_email::connector_with_templates(templates())
-        .sandbox(None, &handled_runtime::Env::default())
+        .sandbox(None, &handled_contract::Env::default())
         .await
         .unwrap();
     let p = json!({"to": "manager@example.com", "template": "inventory-reconciliation-report",

@@ -21,8 +21,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
-use handled_connector_core::sign::{hmac_sha256_base64, hmac_sha256_hex};
 use handled_connector_core::{HttpClient, Json};
+use handled_contract::sign::{hmac_sha256_base64, hmac_sha256_hex};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -642,7 +642,7 @@ pub async fn run(options: Options) -> Result<Report, String> {
         .map_err(|e| e.to_string())?;
     let mut sender = Sender {
         http,
-        start_wall: chrono::Utc::now(),
+        start_wall: handled_contract::clock::utc_now(),
         item_ids: BTreeMap::new(),
         shopify_location: BTreeMap::new(),
         wms_location: BTreeMap::new(),
@@ -695,7 +695,7 @@ pub async fn run(options: Options) -> Result<Report, String> {
         ProgressBar::hidden()
     };
     let started = Instant::now();
-    sender.start_wall = chrono::Utc::now();
+    sender.start_wall = handled_contract::clock::utc_now();
     let mut last_wms_at: BTreeMap<String, u64> = BTreeMap::new();
     let mut last_wms: BTreeMap<String, i64> = BTreeMap::new();
     let mut faulted = false;

@@ -57,7 +57,9 @@ fn program() -> &'static Path {
         let mut cmd = Command::new(hs2rs());
         cmd.arg("build").args(PATTERNS).arg("-o").arg(&out);
         cmd.current_dir(&root);
-        if std::env::var_os("HANDLED_TARGET_DIR").is_none() {
+        #[allow(clippy::disallowed_methods)] // the caller's choice of a shared target directory
+        let shared_target = std::env::var_os("HANDLED_TARGET_DIR").is_some();
+        if !shared_target {
             cmd.env("HANDLED_TARGET_DIR", root.join("target/programs"));
         }
         assert!(cmd.status().unwrap().success(), "hs2rs build failed");
@@ -336,8 +338,7 @@ async fn send_stock(program_url: &str, wms_secret: &str, id: &str, sku: &str, qu
         "updated_at": "2026-11-28T10:00:00Z",
     })
     .to_string();
-    let signature =
-        handled_connector_core::sign::hmac_sha256_hex(wms_secret.as_bytes(), body.as_bytes());
+    let signature = handled_contract::sign::hmac_sha256_hex(wms_secret.as_bytes(), body.as_bytes());
     let (code, answer) = post(
         &format!("{program_url}/hooks/wms"),
         &[("X-WMS-Signature", &signature)],

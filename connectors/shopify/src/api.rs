@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use handled_connector_core::{CallError, CallInfo, ErrorClass, HttpClient, Json, Pause, params};
-use handled_runtime::types::SkuQuantity;
-use handled_runtime::{BoxFuture, Connector, TriggerConfig};
+use handled_contract::types::SkuQuantity;
+use handled_contract::{BoxFuture, Connector, TriggerConfig, lock};
 use serde_json::json;
 use tokio::time::Instant;
 
@@ -65,7 +65,7 @@ impl Default for CostBucket {
 
 impl CostBucket {
     fn lock(&self) -> std::sync::MutexGuard<'_, BucketState> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.state)
     }
 
     /// Waits until the bucket (as last reported, refilled since) holds the query's cost, then
@@ -342,7 +342,7 @@ impl ShopifyConnector {
     /// Remembers a variant's SKU (see [`ShopifyConnector::written_quantity`]).
     fn remember(&self, v: Variant) -> Variant {
         if !v.sku.is_empty() {
-            let mut skus = self.variant_skus.lock().unwrap_or_else(|e| e.into_inner());
+            let mut skus = lock(&self.variant_skus);
             // A shop has as many variants as it has; a cache this large is rebuilt from scratch.
             if skus.len() >= 100_000 {
                 skus.clear();
@@ -761,8 +761,8 @@ impl Connector for ShopifyConnector {
     fn accept_webhook(
         &self,
         trigger: &TriggerConfig,
-        request: &handled_runtime::connector::WebhookRequest,
-    ) -> Result<handled_runtime::connector::IncomingEvent, handled_runtime::connector::WebhookError>
+        request: &handled_contract::webhook::WebhookRequest,
+    ) -> Result<handled_contract::webhook::IncomingEvent, handled_contract::webhook::WebhookError>
     {
         crate::webhook::accept(&self.config.webhook_secret, trigger, request)
     }
@@ -788,7 +788,7 @@ impl Connector for ShopifyConnector {
             Some(sku) => sku.to_string(),
             None => {
                 let variant = gid("ProductVariant", params["variantId"].as_str()?);
-                let skus = self.variant_skus.lock().unwrap_or_else(|e| e.into_inner());
+                let skus = lock(&self.variant_skus);
                 skus.get(&variant)?.clone()
             }
         };

@@ -1,7 +1,7 @@
 //! The connector's configuration: shop, credentials and API version, from the environment.
 
 use handled_connector_core::env::EnvReader;
-use handled_runtime::Env;
+use handled_contract::Env;
 
 /// The Admin API version used unless `SHOPIFY_API_VERSION` says otherwise.
 pub const DEFAULT_API_VERSION: &str = "2026-04";

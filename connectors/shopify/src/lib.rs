@@ -20,7 +20,7 @@ pub mod webhook;
 use std::sync::Arc;
 
 use handled_connector_core::emulator::{sandbox_base, sandboxed};
-use handled_runtime::{BoxFuture, Connector, ConnectorFactory, Env, Json, Sandboxed};
+use handled_contract::{BoxFuture, Connector, ConnectorFactory, Env, Json, Sandboxed};
 
 use emulator::EmulatorHandle;
 

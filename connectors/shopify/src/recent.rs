@@ -1,6 +1,7 @@
 //! What the connector learnt from Shopify moments ago, kept for a while: a map whose entries
 //! count only while they are fresh, and which drops the stale ones when it grows.
 
+use handled_contract::lock;
 use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -29,7 +30,7 @@ impl<K: Eq + Hash, V: Clone> Recent<K, V> {
     }
 
     fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<K, (V, Instant)>> {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.entries)
     }
 
     /// Puts a value, fresh from now. When the map is full it drops the stale entries, and

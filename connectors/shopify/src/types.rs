@@ -1,8 +1,8 @@
 //! The ops' parameter and result types, exactly as the catalog declares them, and the op types
 //! that link each catalog entry to them.
 
-use handled_runtime::types::SkuQuantity;
-use handled_runtime::{Json, Op};
+use handled_contract::types::SkuQuantity;
+use handled_contract::{Json, Op};
 use serde::{Deserialize, Serialize};
 
 macro_rules! op {

@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use handled_connector_core::sign::{Encoding, verify_hmac_sha256};
 use handled_connector_core::{CallError, Json};
-use handled_runtime::TriggerConfig;
-use handled_runtime::connector::{IncomingEvent, WebhookError, WebhookRequest};
+use handled_contract::TriggerConfig;
+use handled_contract::sign::{Encoding, verify_hmac_sha256};
+use handled_contract::webhook::{IncomingEvent, WebhookError, WebhookRequest};
 use serde_json::json;
 
 use crate::api::{ShopifyConnector, quantity_named};
@@ -29,16 +29,13 @@ pub fn accept(
             "missing X-Shopify-Hmac-Sha256".into(),
         ));
     };
-    if !verify_hmac_sha256(
+    verify_hmac_sha256(
         secret.as_bytes(),
         &request.body,
         signature,
         Encoding::Base64,
-    ) {
-        return Err(WebhookError::Signature(
-            "X-Shopify-Hmac-Sha256 does not match the body".into(),
-        ));
-    }
+    )
+    .map_err(|e| WebhookError::Signature(format!("X-Shopify-Hmac-Sha256: {e}")))?;
     let mut topics = trigger.strings("events");
     if topics.is_empty() {
         topics.push(DEFAULT_TOPIC.to_string());
@@ -64,7 +61,7 @@ pub fn accept(
         .header("x-shopify-event-id")
         .or_else(|| request.header("x-shopify-webhook-id"))
         .map(str::to_string)
-        .unwrap_or_else(|| handled_runtime::connector::body_hash(&request.body));
+        .unwrap_or_else(|| handled_contract::webhook::body_hash(&request.body));
     let occurred_at_ms = request
         .header("x-shopify-triggered-at")
         .and_then(parse_time)

@@ -15,7 +15,7 @@ use apollo_compiler::validation::Valid;
 use apollo_compiler::{ExecutableDocument, Schema};
 use handled_connector_core::record::{Log, record};
 use handled_connector_core::{CallInfo, serve};
-use handled_runtime::{Connector, Env};
+use handled_contract::{Connector, Env};
 use handled_shopify::emulator::{SANDBOX_WEBHOOK_SECRET, emulator_router};
 use handled_shopify::{Config, ShopifyConnector};
 use serde_json::{Value, json};
@@ -312,11 +312,11 @@ async fn call(
     op: &str,
     params: Value,
     info: &CallInfo,
-) -> Result<Value, handled_runtime::CallError> {
+) -> Result<Value, handled_contract::CallError> {
     let mut tries = 0;
     loop {
         match c.call(op, params.clone(), info).await {
-            Err(e) if e.class == handled_runtime::ErrorClass::Throttled && tries < 5 => {
+            Err(e) if e.class == handled_contract::ErrorClass::Throttled && tries < 5 => {
                 tries += 1;
                 tokio::time::sleep(e.retry_after.unwrap_or(std::time::Duration::from_secs(1)))
                     .await;
@@ -329,7 +329,7 @@ async fn call(
 /// Runs every op through the recorder and checks every exchange.
 async fn exercise(version: &str) -> (usize, Vec<String>) {
     let (c, log) = start(version, fixture()).await;
-    let ok = |r: Result<Value, handled_runtime::CallError>, what: &str| {
+    let ok = |r: Result<Value, handled_contract::CallError>, what: &str| {
         r.unwrap_or_else(|e| panic!("{what}: {}", e.message))
     };
     let p = ok(

@@ -1,12 +1,12 @@
 //! The `chat.postMessage` client, its error mapping, and the [`Connector`] built on it.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use handled_connector_core::emulator::{sandbox_base, sandboxed};
 use handled_connector_core::http::{classify_status, parse_retry_after};
 use handled_connector_core::{HttpClient, KeyedRateLimiter, params};
-use handled_runtime::{
+use handled_contract::{
     BoxFuture, CallError, CallInfo, Connector, ConnectorFactory, Env, ErrorClass, Json, Sandboxed,
 };
 
@@ -86,7 +86,7 @@ impl SlackClient {
         if response.status == 429 {
             let wait = response
                 .header("retry-after")
-                .and_then(|v| parse_retry_after(v, SystemTime::now()))
+                .and_then(|v| parse_retry_after(v, handled_contract::clock::wall_now()))
                 .unwrap_or(DEFAULT_THROTTLE_WAIT);
             self.limiter.pause_for(wait);
             return Err(CallError::new(
@@ -101,7 +101,7 @@ impl SlackClient {
                 response.status,
                 &response.headers,
                 &response.body,
-                SystemTime::now(),
+                handled_contract::clock::wall_now(),
             );
             let message = self
                 .http

@@ -16,9 +16,10 @@
 //! "perChannelPerSecond": 1}`. Channels get ids `C0000000001`, `C0000000002`, … in order and may
 //! be named with or without `#`. Default channels: `#inventory-alerts`, `#general`.
 
+use handled_contract::lock;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -27,7 +28,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use handled_connector_core::emulator::{Faults, OpCounters, with_faults};
-use handled_runtime::Json;
+use handled_contract::Json;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -84,10 +85,6 @@ struct Inner {
 #[derive(Clone, Debug)]
 pub struct EmulatorHandle {
     inner: Arc<Inner>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl EmulatorHandle {
@@ -299,7 +296,7 @@ async fn post_message(
     }
     st.last_post.insert(channel.id.clone(), now);
     st.seq += 1;
-    let secs = SystemTime::now()
+    let secs = handled_contract::clock::wall_now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);

@@ -19,6 +19,6 @@ pub use types::{SendMessage, SendMessageParams, SendMessageResult};
 pub const NAME: &str = "slack";
 
 /// The factory the runtime uses to build this connector.
-pub fn connector() -> Box<dyn handled_runtime::ConnectorFactory> {
+pub fn connector() -> Box<dyn handled_contract::ConnectorFactory> {
     Box::new(api::SlackFactory)
 }

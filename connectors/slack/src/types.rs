@@ -1,7 +1,7 @@
 //! The slack op's parameter and result types (they match the catalog exactly) and the Web API
 //! wire types the connector and the emulator share.
 
-use handled_runtime::Op;
+use handled_contract::Op;
 use serde::{Deserialize, Serialize};
 
 /// Parameters of `slack.sendMessage`.

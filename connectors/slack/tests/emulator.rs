@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use handled_connector_core::emulator::FaultSpec;
-use handled_runtime::{CallInfo, ErrorClass};
+use handled_contract::{CallInfo, ErrorClass};
 use handled_slack::emulator::emulator_router;
 use handled_slack::{SlackClient, SlackConfig, classify_slack_error};
 use serde_json::json;
@@ -35,7 +35,7 @@ async fn sandbox_posts_to_fixture_channels() {
     let sandbox = handled_slack::connector()
         .sandbox(
             Some(json!({"channels": ["#inventory-alerts"]})),
-            &handled_runtime::Env::default(),
+            &handled_contract::Env::default(),
         )
         .await
         .unwrap();
@@ -182,7 +182,7 @@ async fn error_classes() {
 #[test]
 fn from_env_names_every_missing_variable() {
     let e = handled_slack::connector()
-        .from_env(&handled_runtime::Env::from_pairs([]))
+        .from_env(&handled_contract::Env::from_pairs([]))
         .err()
         .unwrap();
     assert!(e.iter().any(|m| m.contains("SLACK_BOT_TOKEN")), "{e:?}");

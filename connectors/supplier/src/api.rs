@@ -1,12 +1,11 @@
 //! The supplier API client and the [`Connector`] built on it.
 
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use handled_connector_core::emulator::{sandbox_base, sandboxed};
 use handled_connector_core::http::classify_status;
 use handled_connector_core::{HttpClient, HttpResponse, RateLimiter, params};
-use handled_runtime::{
+use handled_contract::{
     BoxFuture, CallError, CallInfo, Connector, ConnectorFactory, Env, Json, Sandboxed,
 };
 
@@ -81,7 +80,7 @@ impl SupplierClient {
             response.status,
             &response.headers,
             &response.body,
-            SystemTime::now(),
+            handled_contract::clock::wall_now(),
         );
         if let Some(wait) = error.retry_after {
             self.limiter.pause_for(wait);

@@ -2,7 +2,7 @@
 
 use handled_connector_core::Pace;
 use handled_connector_core::env::{EnvReader, PaceVar};
-use handled_runtime::Env;
+use handled_contract::Env;
 
 /// The client-side pace, `SUPPLIER_RATE_LIMIT` (e.g. `50/s`). Supplier endpoints publish no limit, so
 /// the default only keeps a burst of runs polite: 10 requests a second, bursts of 10.

@@ -15,8 +15,9 @@
 //! Fixture (all optional): `{"apiKey": "secret", "replayStatus": 409, "orders": [{"purchaseOrderId":
 //! "PO-7", "supplierName": "Acme", "sku": "A-1", "quantity": 5}]}`.
 
+use handled_contract::lock;
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -25,7 +26,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use handled_connector_core::emulator::{Faults, IdempotencyCache, OpCounters, Replay, with_faults};
-use handled_runtime::Json;
+use handled_contract::Json;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -71,10 +72,6 @@ struct Inner {
 #[derive(Clone, Debug)]
 pub struct EmulatorHandle {
     inner: Arc<Inner>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl EmulatorHandle {

@@ -22,6 +22,6 @@ pub use types::{
 pub const NAME: &str = "supplier";
 
 /// The factory the runtime uses to build this connector.
-pub fn connector() -> Box<dyn handled_runtime::ConnectorFactory> {
+pub fn connector() -> Box<dyn handled_contract::ConnectorFactory> {
     Box::new(api::SupplierFactory)
 }

@@ -1,7 +1,7 @@
 //! The supplier op's parameter and result types (they match the catalog exactly) and the wire
 //! types of the purchase-order API the connector and the emulator share.
 
-use handled_runtime::Op;
+use handled_contract::Op;
 use serde::{Deserialize, Serialize};
 
 /// A purchase order (`data` of `supplier.createPurchaseOrder`).

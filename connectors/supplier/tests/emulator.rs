@@ -1,7 +1,7 @@
 //! The supplier connector against its emulator over loopback HTTP.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use handled_runtime::{CallInfo, ErrorClass};
+use handled_contract::{CallInfo, ErrorClass};
 use handled_supplier::emulator::emulator_router;
 use handled_supplier::{PurchaseOrder, SupplierClient, SupplierConfig};
 use serde_json::json;
@@ -39,7 +39,7 @@ async fn start(
 #[tokio::test]
 async fn sandbox_creates_orders_and_replays_keys() {
     let sandbox = handled_supplier::connector()
-        .sandbox(None, &handled_runtime::Env::default())
+        .sandbox(None, &handled_contract::Env::default())
         .await
         .unwrap();
     let params = json!({"data": {"supplierName": "Acme", "sku": "A-1", "quantity": 12, "priority": "urgent"}});
@@ -201,11 +201,13 @@ async fn reqwest_free_post(url: &str, fault: serde_json::Value) -> bool {
 #[test]
 fn from_env_names_every_missing_variable() {
     let e = handled_supplier::connector()
-        .from_env(&handled_runtime::Env::from_pairs([]))
+        .from_env(&handled_contract::Env::from_pairs([]))
         .err()
         .unwrap();
     assert!(e.iter().any(|m| m.contains("SUPPLIER_API_URL")), "{e:?}");
-    let env =
-        handled_runtime::Env::from_pairs([("SUPPLIER_API_URL".to_string(), "ftp://x".to_string())]);
+    let env = handled_contract::Env::from_pairs([(
+        "SUPPLIER_API_URL".to_string(),
+        "ftp://x".to_string(),
+    )]);
     assert!(handled_supplier::connector().from_env(&env).is_err());
 }

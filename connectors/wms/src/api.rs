@@ -6,8 +6,8 @@ use std::sync::Arc;
 use base64::Engine;
 use handled_connector_core::env::PaceVar;
 use handled_connector_core::{CallError, CallInfo, HttpClient, Json, Pace, RateLimiter, params};
-use handled_runtime::types::SkuQuantity;
-use handled_runtime::{BoxFuture, Connector, Env, TriggerConfig};
+use handled_contract::types::SkuQuantity;
+use handled_contract::{BoxFuture, Connector, Env, TriggerConfig};
 use serde_json::json;
 
 use crate::path::{self, Vars};
@@ -351,8 +351,8 @@ impl Connector for WmsConnector {
     fn accept_webhook(
         &self,
         trigger: &TriggerConfig,
-        request: &handled_runtime::connector::WebhookRequest,
-    ) -> Result<handled_runtime::connector::IncomingEvent, handled_runtime::connector::WebhookError>
+        request: &handled_contract::webhook::WebhookRequest,
+    ) -> Result<handled_contract::webhook::IncomingEvent, handled_contract::webhook::WebhookError>
     {
         crate::webhook::accept(
             &self.config.profile,

@@ -20,8 +20,9 @@
 //! "apiKey":"…", "webhookSecret":"…", "rateLimitPerMinute":60}` (all optional; the location
 //! defaults to the profile's default location).
 
+use handled_contract::lock;
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
@@ -84,10 +85,6 @@ impl std::fmt::Debug for EmulatorHandle {
             .field("profile", &self.inner.profile.name)
             .finish_non_exhaustive()
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn reply(status: StatusCode, body: Json) -> Response {
@@ -244,7 +241,8 @@ impl EmulatorHandle {
             *s += 1;
             format!("wms-evt-{:08}", *s)
         };
-        let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let at =
+            handled_contract::clock::utc_now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         let body = event_body(&self.inner.profile, &event_id, sku, quantity, location, &at);
         let Ok(bytes) = serde_json::to_vec(&body) else {
             return;

@@ -2,7 +2,7 @@
 //! coercion of quantities, and body/URL templates with `{sku}`, `{quantity}`, `{location}`,
 //! `{key}`, `{page}`, `{size}`, `{cursor}` placeholders.
 
-use handled_runtime::Json;
+use handled_contract::Json;
 
 /// The value at a dotted path (`a.b.0.c`; an empty path is the root).
 pub fn get<'a>(value: &'a Json, path: &str) -> Option<&'a Json> {

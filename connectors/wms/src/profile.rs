@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use handled_connector_core::Pace;
-use handled_runtime::Json;
+use handled_contract::Json;
 
 /// How requests authenticate.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -1,7 +1,7 @@
 //! The ops' parameter and result types, exactly as the catalog declares them.
 
-use handled_runtime::Op;
-use handled_runtime::types::SkuQuantity;
+use handled_contract::Op;
+use handled_contract::types::SkuQuantity;
 use serde::{Deserialize, Serialize};
 
 /// `wms.updateInventory`: sets a SKU's quantity in the warehouse.

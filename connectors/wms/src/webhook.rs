@@ -3,11 +3,11 @@
 //! own body. Also builds signed webhooks as each warehouse sends them (for the emulator).
 
 use handled_connector_core::Json;
-use handled_connector_core::sign::{
+use handled_contract::TriggerConfig;
+use handled_contract::sign::{
     Encoding, constant_time_eq, hmac_sha256_base64, hmac_sha256_hex, verify_hmac_sha256,
 };
-use handled_runtime::TriggerConfig;
-use handled_runtime::connector::{IncomingEvent, WebhookError, WebhookRequest, body_hash};
+use handled_contract::webhook::{IncomingEvent, WebhookError, WebhookRequest, body_hash};
 use serde_json::json;
 
 use crate::path;
@@ -40,11 +40,8 @@ pub fn accept(
             } else {
                 Encoding::Base64
             };
-            if !verify_hmac_sha256(secret.as_bytes(), &request.body, sig, enc) {
-                return Err(WebhookError::Signature(format!(
-                    "{header} does not match the body"
-                )));
-            }
+            verify_hmac_sha256(secret.as_bytes(), &request.body, sig, enc)
+                .map_err(|e| WebhookError::Signature(format!("{header}: {e}")))?;
         }
         Signature::SharedSecret { header } => {
             let Some(given) = request.header(header) else {

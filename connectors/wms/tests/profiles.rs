@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use handled_contract::lock;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -13,8 +14,8 @@ use axum::http::HeaderMap;
 use axum::routing::post;
 use handled_connector_core::contract::check_op;
 use handled_connector_core::{CallInfo, ErrorClass, serve};
-use handled_runtime::connector::{WebhookError, WebhookRequest};
-use handled_runtime::{Connector, Env, TriggerConfig};
+use handled_contract::webhook::{WebhookError, WebhookRequest};
+use handled_contract::{Connector, Env, TriggerConfig};
 use handled_wms::emulator::{EmulatorHandle, WebhookTarget, emulator_router};
 use handled_wms::{Config, Profile, WmsConnector};
 use serde_json::{Value, json};
@@ -233,7 +234,7 @@ async fn generic_replays_idempotency_keys_and_classifies_errors() {
     assert_eq!(e.class, ErrorClass::Auth);
     assert!(!e.message.contains("wrong-key"));
 
-    let http = reqwest::Client::new();
+    let http = outside_client();
     http.post(format!("{url}/_faults"))
         .json(&json!({"status": 429, "retryAfter": 1}))
         .send()
@@ -288,7 +289,7 @@ async fn webhooks_for(profile: &str, location: &str, events: &[&str]) {
         post(move |headers: HeaderMap, body: Bytes| {
             let sink = sink.clone();
             async move {
-                sink.lock().unwrap().push((headers, body));
+                lock(&sink).push((headers, body));
                 "ok"
             }
         }),
@@ -308,12 +309,12 @@ async fn webhooks_for(profile: &str, location: &str, events: &[&str]) {
     .await
     .unwrap();
     for _ in 0..50 {
-        if got.lock().unwrap().len() >= 2 {
+        if lock(&got).len() >= 2 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let got = got.lock().unwrap().clone();
+    let got = lock(&got).clone();
     assert_eq!(got.len(), 2, "{profile}: {}", h.state());
     let mut ids = Vec::new();
     for (headers, body) in &got {
@@ -418,7 +419,7 @@ async fn cin7_webhooks() {
 async fn generic_body_fields_are_what_the_seed_programs_read() {
     let (c, _, _) = start("generic", json!({})).await;
     let body = br#"{"event_id":"e-1","event":"stock.updated","product_sku":"A-1","available_quantity":"7","warehouse_location":"MAIN","updated_at":"2026-03-01T10:00:00Z"}"#;
-    let sig = handled_connector_core::sign::hmac_sha256_hex(
+    let sig = handled_contract::sign::hmac_sha256_hex(
         handled_wms::emulator::SANDBOX_WEBHOOK_SECRET.as_bytes(),
         body,
     );
@@ -456,7 +457,7 @@ async fn sandbox_factory() {
     let s = handled_wms::connector()
         .sandbox(
             Some(json!({"items": items(2, "MAIN")})),
-            &handled_runtime::Env::default(),
+            &handled_contract::Env::default(),
         )
         .await
         .unwrap();
@@ -472,7 +473,7 @@ async fn sandbox_factory() {
         handled_wms::emulator::emulator_router(Some(json!({"items": items(2, "MAIN")}))).unwrap();
     let (url, _task) = serve(Router::new().nest("/wms", router)).await.unwrap();
     let c = handled_wms::connector()
-        .sandbox_url(&url, &handled_runtime::Env::default())
+        .sandbox_url(&url, &handled_contract::Env::default())
         .unwrap();
     c.call(
         "updateInventory",
@@ -482,4 +483,10 @@ async fn sandbox_factory() {
     .await
     .unwrap();
     assert_eq!(handle.state()["inventory"]["S-001"]["quantity"], 3);
+}
+
+/// A client from outside the connector (a test talking to the emulator directly).
+fn outside_client() -> reqwest::Client {
+    #[allow(clippy::disallowed_methods)]
+    reqwest::Client::new()
 }

@@ -43,8 +43,9 @@
 mod exec;
 mod shop;
 
+use handled_contract::lock;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use apollo_compiler::ast::{Definition, Document, OperationType, Selection};
@@ -55,8 +56,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use handled_connector_core::emulator::{Faults, IdempotencyCache, OpCounters, Replay, with_faults};
-use handled_connector_core::sign::hmac_sha256_base64;
 use handled_connector_core::{HttpClient, Json};
+use handled_contract::sign::hmac_sha256_base64;
 use serde_json::{Map, json};
 use tokio::time::Instant;
 
@@ -170,10 +171,6 @@ impl std::fmt::Debug for EmulatorHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EmulatorHandle").finish_non_exhaustive()
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// A level change to announce by webhook.

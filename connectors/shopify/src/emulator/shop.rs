@@ -97,12 +97,12 @@ pub struct Shop {
 }
 
 pub(crate) fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    handled_contract::clock::utc_now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// Now, to the nanosecond, as `X-Shopify-Triggered-At` carries it.
 pub(crate) fn now_precise() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
+    handled_contract::clock::utc_now().to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
 }
 
 fn id_of(v: &Json) -> Option<u64> {

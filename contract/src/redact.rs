@@ -7,7 +7,8 @@
 //! outside (an event, an API's answer) that holds `[redacted` is journaled escaped, as
 //! `[redacted!`, so that nobody can have a secret put into a run by sending its marker.
 
-use crate::connector::{Env, Json};
+use crate::Json;
+use crate::env::Env;
 
 /// What replaces a secret in output and logs.
 pub const REDACTED: &str = "[redacted]";
@@ -34,6 +35,21 @@ impl Redactor {
             .collect();
         secrets.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(&b.0)));
         secrets.dedup_by(|a, b| a.1 == b.1);
+        Redactor { secrets }
+    }
+
+    /// A redactor for these values, which have no variable names (a connector's credentials):
+    /// each is journaled as `[redacted:SECRET_<n>]`. Values shorter than 4 characters are
+    /// ignored, as in [`Redactor::new`]: they would hide ordinary words.
+    pub fn from_values<I: IntoIterator<Item = String>>(values: I) -> Self {
+        let mut values: Vec<String> = values.into_iter().filter(|v| v.len() >= 4).collect();
+        values.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        values.dedup();
+        let secrets = values
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (format!("SECRET_{}", i + 1), v))
+            .collect();
         Redactor { secrets }
     }
 
@@ -252,6 +268,13 @@ mod tests {
             r.display(&journal),
             serde_json::json!("[redacted:X] [redacted]")
         );
+        let unnamed = Redactor::from_values(["shpat_123456".to_string(), "ab".to_string()]);
+        assert_eq!(
+            unnamed.text("token shpat_123456 refused ab"),
+            "token [redacted] refused ab"
+        );
+        let (journal, _) = unnamed.json(&original);
+        assert_eq!(unnamed.restore(&journal), original);
         let stranger = Redactor::default();
         assert_eq!(
             stranger.text("a [redacted:X_KEY] b [redacted: c"),

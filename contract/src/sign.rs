@@ -1,4 +1,5 @@
-//! HMAC-SHA256 signatures of raw bodies, in base64 or hex, verified in constant time.
+//! HMAC-SHA256 signatures of raw bodies, in base64 or hex, made and verified (in constant
+//! time) here and nowhere else.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -39,9 +40,26 @@ pub fn hmac_sha256_hex(key: &[u8], message: &[u8]) -> String {
     hex::encode(hmac_sha256(key, message))
 }
 
-/// Whether `signature` (optionally prefixed `sha256=`, surrounding spaces ignored) is the
-/// HMAC-SHA256 of `message` under `key`, compared in constant time.
-pub fn verify_hmac_sha256(key: &[u8], message: &[u8], signature: &str, encoding: Encoding) -> bool {
+/// Why a signature did not verify.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureError {
+    /// The signature is not written in the expected encoding.
+    #[error("the signature is neither hex nor base64")]
+    Encoding,
+    /// The signature is well formed but is not the body's.
+    #[error("the signature does not match the body")]
+    Mismatch,
+}
+
+/// Checks that `signature` (optionally prefixed `sha256=`, surrounding spaces ignored) is the
+/// HMAC-SHA256 of `message` under `key`, compared in constant time. The one verification of
+/// every webhook signature (Shopify, the warehouse profiles, `webhook.received`).
+pub fn verify_hmac_sha256(
+    key: &[u8],
+    message: &[u8],
+    signature: &str,
+    encoding: Encoding,
+) -> Result<(), SignatureError> {
     let sig = signature.trim();
     let sig = sig.strip_prefix("sha256=").unwrap_or(sig);
     let decoded = match encoding {
@@ -55,12 +73,11 @@ pub fn verify_hmac_sha256(key: &[u8], message: &[u8], signature: &str, encoding:
             }
         }
     };
-    let Some(decoded) = decoded else { return false };
-    let Ok(mut mac) = HmacSha256::new_from_slice(key) else {
-        return false;
-    };
+    let decoded = decoded.ok_or(SignatureError::Encoding)?;
+    let mut mac = HmacSha256::new_from_slice(key).map_err(|_| SignatureError::Mismatch)?;
     mac.update(message);
-    mac.verify_slice(&decoded).is_ok()
+    mac.verify_slice(&decoded)
+        .map_err(|_| SignatureError::Mismatch)
 }
 
 /// Compares two byte strings in constant time (for shared-secret headers).
@@ -87,42 +104,55 @@ mod tests {
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
         let b64 = hmac_sha256_base64(b"Jefe", b"what do ya want for nothing?");
-        assert!(verify_hmac_sha256(
-            b"Jefe",
-            b"what do ya want for nothing?",
-            &b64,
-            Encoding::Base64
-        ));
-        assert!(verify_hmac_sha256(
-            b"Jefe",
-            b"what do ya want for nothing?",
-            &hexsig,
-            Encoding::Hex
-        ));
-        assert!(verify_hmac_sha256(
-            b"Jefe",
-            b"what do ya want for nothing?",
-            &format!("sha256={hexsig}"),
-            Encoding::Any
-        ));
-        assert!(verify_hmac_sha256(
-            b"Jefe",
-            b"what do ya want for nothing?",
-            &b64,
-            Encoding::Any
-        ));
-        assert!(!verify_hmac_sha256(
-            b"Jefe",
-            b"what do ya want for nothing!",
-            &b64,
-            Encoding::Base64
-        ));
-        assert!(!verify_hmac_sha256(
-            b"Jefe",
-            b"x",
-            "not base64!",
-            Encoding::Base64
-        ));
+        assert!(
+            verify_hmac_sha256(
+                b"Jefe",
+                b"what do ya want for nothing?",
+                &b64,
+                Encoding::Base64
+            )
+            .is_ok()
+        );
+        assert!(
+            verify_hmac_sha256(
+                b"Jefe",
+                b"what do ya want for nothing?",
+                &hexsig,
+                Encoding::Hex
+            )
+            .is_ok()
+        );
+        assert!(
+            verify_hmac_sha256(
+                b"Jefe",
+                b"what do ya want for nothing?",
+                &format!("sha256={hexsig}"),
+                Encoding::Any
+            )
+            .is_ok()
+        );
+        assert!(
+            verify_hmac_sha256(
+                b"Jefe",
+                b"what do ya want for nothing?",
+                &b64,
+                Encoding::Any
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            verify_hmac_sha256(
+                b"Jefe",
+                b"what do ya want for nothing!",
+                &b64,
+                Encoding::Base64
+            ),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(
+            verify_hmac_sha256(b"Jefe", b"x", "not base64!", Encoding::Base64),
+            Err(SignatureError::Encoding)
+        );
         assert!(constant_time_eq(b"abc", b"abc"));
         assert!(!constant_time_eq(b"abc", b"abd"));
         assert!(!constant_time_eq(b"abc", b"abcd"));

@@ -1,5 +1,6 @@
-//! The runtime's clock: every reading of "now" (run start, `new Date()`, cron ticks, stale
-//! checks) goes through a [`Clock`], so that tests can set the time.
+//! The clock: every reading of the wall clock (run start, `new Date()`, cron ticks, stale
+//! checks, a connector's `Retry-After` date) goes through a [`Clock`] or [`wall_now`], so that
+//! tests can set the time (`clippy.toml` refuses `SystemTime::now` and `Utc::now` elsewhere).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -10,14 +11,27 @@ pub trait Clock: Send + Sync {
     fn now_ms(&self) -> i64;
 }
 
+impl std::fmt::Debug for dyn Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Clock({})", self.now_ms())
+    }
+}
+
 /// The system clock.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now_ms(&self) -> i64 {
-        chrono::Utc::now().timestamp_millis()
+        utc_now().timestamp_millis()
     }
+}
+
+/// The system's wall clock now: for code that has no [`Clock`] of its own to read (a
+/// connector comparing an API's `Retry-After` date, an emulator stamping what it stores).
+pub fn wall_now() -> std::time::SystemTime {
+    #[allow(clippy::disallowed_methods)]
+    std::time::SystemTime::now()
 }
 
 /// A clock that says what it is told (tests).
@@ -51,6 +65,11 @@ impl Clock for ManualClock {
     }
 }
 
+/// [`wall_now`] as a UTC date and time.
+pub fn utc_now() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::<chrono::Utc>::from(wall_now())
+}
+
 /// `ms` since the epoch as an ISO 8601 UTC string with milliseconds (`2026-03-08T07:00:00.000Z`),
 /// the way JavaScript's `toISOString` prints it.
 pub fn iso_ms(ms: i64) -> String {
@@ -60,35 +79,16 @@ pub fn iso_ms(ms: i64) -> String {
     }
 }
 
-/// A duration written as in HandledScript (`"5s"`, `"500ms"`, `"2m"`, `"1h"`), in ms.
-pub fn parse_duration_ms(text: &str) -> Option<i64> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: f64 = number.parse().ok()?;
-    let factor = match unit.trim() {
-        "ms" => 1.0,
-        "s" | "" => 1000.0,
-        "m" | "min" => 60_000.0,
-        "h" => 3_600_000.0,
-        _ => return None,
-    };
-    let ms = number * factor;
-    (ms.is_finite() && ms >= 0.0).then_some(ms as i64)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn durations_and_iso_dates() {
-        assert_eq!(parse_duration_ms("5s"), Some(5000));
-        assert_eq!(parse_duration_ms("250ms"), Some(250));
-        assert_eq!(parse_duration_ms("2m"), Some(120_000));
-        assert_eq!(parse_duration_ms("soon"), None);
+    fn clocks_and_iso_dates() {
+        let clock = ManualClock::new(5);
+        clock.advance(2);
+        assert_eq!(clock.now_ms(), 7);
+        assert!(SystemClock.now_ms() > 1_700_000_000_000);
         assert_eq!(iso_ms(0), "1970-01-01T00:00:00.000Z");
     }
 }
