@@ -114,6 +114,12 @@ pub trait ConnectorFactory: Send + Sync {
     /// The connector's name (`shopify`).
     fn name(&self) -> &'static str;
 
+    /// The connector's table of ops, for checks against the catalog (every connector crate
+    /// gives it; a test double may not).
+    fn ops(&self) -> Option<&'static dyn crate::ops::OpList> {
+        None
+    }
+
     /// Builds the connector for the real API. On failure, names every missing or bad variable.
     #[allow(clippy::wrong_self_convention)]
     fn from_env(&self, env: &Env) -> Result<Arc<dyn Connector>, Vec<String>>;

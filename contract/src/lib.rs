@@ -1,5 +1,6 @@
 //! The contract between connectors and everything else: what a connector is ([`Connector`],
-//! [`ConnectorFactory`]), what an op is ([`Op`]), a call ([`CallInfo`], [`CallError`] and its
+//! [`ConnectorFactory`]; a crate writes one as a [`Channel`] with an [`OpTable`] of
+//! [`Handles`]), what an op is ([`Op`]), a call ([`CallInfo`], [`CallError`] and its
 //! [`ErrorClass`]), an incoming webhook ([`WebhookRequest`] → [`IncomingEvent`] or
 //! [`WebhookError`]), the environment ([`Env`]), and the generic pieces every side shares,
 //! each written once: HMAC signing ([`sign`]), redaction of secrets ([`redact`]), durations
@@ -11,9 +12,11 @@
 
 pub mod call;
 pub mod clock;
+pub mod conformance;
 pub mod connector;
 pub mod duration;
 pub mod env;
+pub mod ops;
 pub mod quantity;
 pub mod redact;
 pub mod sign;
@@ -27,6 +30,7 @@ pub use call::{CallError, CallInfo, ErrorClass};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use connector::{BoxFuture, Connector, ConnectorFactory, Json, Op, Sandboxed};
 pub use env::{Env, is_secret_name};
+pub use ops::{Channel, Handles, OpEntry, OpTable};
 pub use sync::lock;
 pub use types::{SkuQuantity, Tick};
 pub use webhook::{IncomingEvent, TriggerConfig, WebhookError, WebhookRequest};

@@ -1,26 +1,20 @@
 //! The Selling Partner API client (LWA tokens, per-operation rate limits, Listings Items,
-//! FBA inventory summaries, JSON listings feeds) and the [`Connector`] built on it.
+//! FBA inventory summaries, JSON listings feeds).
 
 use handled_contract::lock;
 use std::collections::HashMap;
 use std::io::Read as _;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
-use handled_connector_core::emulator::{sandbox_base, sandboxed};
 use handled_connector_core::http::classify_status;
 use handled_connector_core::{FreshToken, HttpClient, HttpResponse, TokenCache, params};
 use handled_contract::types::SkuQuantity;
-use handled_contract::webhook::{IncomingEvent, WebhookError, WebhookRequest};
-use handled_contract::{
-    BoxFuture, CallError, CallInfo, Connector, ConnectorFactory, Env, ErrorClass, Json, Sandboxed,
-    TriggerConfig,
-};
+use handled_contract::{CallError, ErrorClass, Json};
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::config::{AmazonSettings, DEFAULT_MARKETPLACE_ID};
-use crate::emulator;
 use crate::types::{
     AmazonConfig, ErrorList, FeedHeader, FeedMessage, GetAllInventoryParams, GetAllInventoryResult,
     ListingsFeed, ListingsItemPatchRequest, ListingsItemSubmissionResponse, LwaTokenResponse,
@@ -852,160 +846,5 @@ impl AmazonClient {
                 "amazon: processing report is not the expected JSON: {e}"
             ))
         })
-    }
-}
-
-/// The amazon connector.
-#[derive(Clone, Debug)]
-pub struct AmazonConnector {
-    client: Arc<AmazonClient>,
-}
-
-impl AmazonConnector {
-    /// A connector over this client.
-    pub fn new(client: AmazonClient) -> Self {
-        AmazonConnector {
-            client: Arc::new(client),
-        }
-    }
-
-    /// The client (bulk updates through feeds, product types).
-    pub fn client(&self) -> &AmazonClient {
-        &self.client
-    }
-}
-
-/// The notification types an `amazon.inventoryChanged` trigger takes when it names none.
-pub const DEFAULT_NOTIFICATION_TYPES: &[&str] = &["LISTINGS_ITEM_MFN_QUANTITY_CHANGE"];
-
-/// Turns an SP-API notification (as delivered through SQS/EventBridge and forwarded to the
-/// program) into an event: its id is `NotificationMetadata.NotificationId` (else the
-/// `X-Event-Id` header, else a hash of the body), its time `EventTime`; notification types
-/// the trigger does not take are ignored.
-pub fn accept_notification(
-    trigger: &TriggerConfig,
-    request: &WebhookRequest,
-) -> Result<IncomingEvent, WebhookError> {
-    let mut event = handled_contract::webhook::accept_plain_json(request)?;
-    let body = &event.payload;
-    let Some(kind) = body.get("NotificationType").and_then(Json::as_str) else {
-        return Err(WebhookError::Malformed(
-            "not an SP-API notification (no NotificationType)".into(),
-        ));
-    };
-    let wanted = trigger.strings("events");
-    let takes = if wanted.is_empty() {
-        DEFAULT_NOTIFICATION_TYPES.contains(&kind)
-    } else {
-        wanted.iter().any(|w| w == kind)
-    };
-    if !takes {
-        return Err(WebhookError::Ignored(format!("notification type {kind}")));
-    }
-    if let Some(id) = body
-        .pointer("/NotificationMetadata/NotificationId")
-        .and_then(Json::as_str)
-    {
-        event.event_id = id.to_string();
-    }
-    event.occurred_at_ms = body
-        .get("EventTime")
-        .and_then(Json::as_str)
-        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.timestamp_millis());
-    Ok(event)
-}
-
-impl Connector for AmazonConnector {
-    fn name(&self) -> &'static str {
-        crate::NAME
-    }
-
-    fn accept_webhook(
-        &self,
-        trigger: &TriggerConfig,
-        request: &WebhookRequest,
-    ) -> Result<IncomingEvent, WebhookError> {
-        accept_notification(trigger, request)
-    }
-
-    fn call<'a>(
-        &'a self,
-        op: &'a str,
-        params: Json,
-        _info: &'a CallInfo,
-    ) -> BoxFuture<'a, Result<Json, CallError>> {
-        Box::pin(async move {
-            let result = match op {
-                "updateInventory" => {
-                    let p: UpdateInventoryParams = params::parse("amazon.updateInventory", params)?;
-                    params::output(&self.client.update_inventory(&p).await?)
-                }
-                "getAllInventory" => {
-                    let p: GetAllInventoryParams = params::parse("amazon.getAllInventory", params)?;
-                    params::output(&self.client.get_all_inventory(&p).await?)
-                }
-                other => Err(params::unknown_op(crate::NAME, other)),
-            };
-            log_outcome(op, &result);
-            result
-        })
-    }
-}
-
-/// Builds [`AmazonConnector`]s for the runtime.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct AmazonFactory;
-
-impl ConnectorFactory for AmazonFactory {
-    fn name(&self) -> &'static str {
-        crate::NAME
-    }
-
-    fn from_env(&self, env: &Env) -> Result<Arc<dyn Connector>, Vec<String>> {
-        let settings = AmazonSettings::from_env(env)?;
-        let client = AmazonClient::new(settings).map_err(|e| vec![e.message])?;
-        Ok(Arc::new(AmazonConnector::new(client)))
-    }
-
-    fn sandbox(
-        &self,
-        fixture: Option<Json>,
-        _env: &Env,
-    ) -> BoxFuture<'static, Result<Sandboxed, String>> {
-        Box::pin(sandboxed(
-            crate::NAME,
-            fixture,
-            Ok(()),
-            emulator::emulator_router,
-            emulator::EmulatorHandle::state,
-            |base, h, ()| {
-                let client = AmazonClient::new(h.settings(base)).map_err(|e| e.message)?;
-                Ok(Arc::new(AmazonConnector::new(client)))
-            },
-        ))
-    }
-
-    fn sandbox_url(&self, url: &str, _env: &Env) -> Result<Arc<dyn Connector>, String> {
-        let base = sandbox_base(url, crate::NAME);
-        let client = AmazonClient::new(emulator::default_settings(&base)).map_err(|e| e.message)?;
-        Ok(Arc::new(AmazonConnector::new(client)))
-    }
-}
-
-/// The connector's structured event for one call: debug on success, warn with the error class
-/// and status on failure (messages never hold secrets).
-fn log_outcome(op: &str, result: &Result<Json, CallError>) {
-    match result {
-        Ok(_) => tracing::debug!(connector = crate::NAME, op, "call succeeded"),
-        Err(e) => tracing::warn!(
-            connector = crate::NAME,
-            op,
-            class = ?e.class,
-            status = ?e.status,
-            retry_after_ms = ?e.retry_after.map(|d| d.as_millis()),
-            error = %e.message,
-            "call failed"
-        ),
     }
 }

@@ -13,10 +13,14 @@
 pub mod api;
 pub mod config;
 pub mod emulator;
+pub mod factory;
+pub mod ops;
 pub mod types;
+pub mod webhook;
 
-pub use api::{AmazonClient, AmazonConnector, Operation, SkuOutcome};
+pub use api::{AmazonClient, Operation, SkuOutcome};
 pub use config::AmazonSettings;
+pub use ops::AmazonConnector;
 pub use types::{
     AmazonConfig, GetAllInventory, GetAllInventoryParams, GetAllInventoryResult, UpdateInventory,
     UpdateInventoryParams, UpdateInventoryResult,
@@ -26,6 +30,6 @@ pub use types::{
 pub const NAME: &str = "amazon";
 
 /// The factory the runtime uses to build this connector.
-pub fn connector() -> Box<dyn handled_contract::ConnectorFactory> {
-    Box::new(api::AmazonFactory)
+pub fn connector() -> Box<dyn handled_connector_core::EmulatedFactory> {
+    Box::new(factory::AmazonFactory)
 }

@@ -1,15 +1,12 @@
-//! The connector: Segment's HTTP Tracking API (`/v1/track`, `/v1/batch`) with Basic auth (the
+//! The client: Segment's HTTP Tracking API (`/v1/track`, `/v1/batch`) with Basic auth (the
 //! write key as user name, an empty password) and a `messageId` derived from the call's
 //! idempotency key, so that retries are deduplicated by Segment.
 
-use std::sync::Arc;
-
 use base64::Engine;
-use handled_connector_core::env::PaceVar;
-use handled_connector_core::{CallError, CallInfo, HttpClient, Json, Pace, RateLimiter, params};
-use handled_contract::{BoxFuture, Connector, Env};
+use handled_connector_core::{CallError, CallInfo, HttpClient, Json, RateLimiter};
 use serde_json::json;
 
+use crate::config::Config;
 use crate::types::*;
 
 /// Segment's limit for one event (also for a single `/v1/track` call).
@@ -18,50 +15,6 @@ pub const MAX_EVENT_BYTES: usize = 32 * 1024;
 pub const MAX_BATCH_BYTES: usize = 500 * 1024;
 /// The identity used when the properties carry no `userId`.
 pub const ANONYMOUS_ID: &str = "handled";
-/// The default API host.
-pub const DEFAULT_BASE_URL: &str = "https://api.segment.io";
-/// The client-side pace, `SEGMENT_RATE_LIMIT` (e.g. `50/s`). Segment has no hard ingest rate; the
-/// default only smooths bursts: 200 calls a second.
-pub const RATE_LIMIT: PaceVar = PaceVar::new("SEGMENT_RATE_LIMIT", Pace::new(200.0, 200));
-
-/// Everything the connector needs.
-#[derive(Clone)]
-pub struct Config {
-    /// The source's write key.
-    pub write_key: String,
-    /// Scheme and host (`https://api.segment.io`, or an EU regional host), no trailing slash.
-    pub base_url: String,
-    /// The client-side pace (`SEGMENT_RATE_LIMIT`, default [`RATE_LIMIT`]).
-    pub pace: Pace,
-}
-
-impl std::fmt::Debug for Config {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Config")
-            .field("base_url", &self.base_url)
-            .field("pace", &self.pace)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Config {
-    /// Reads `SEGMENT_WRITE_KEY`, `SEGMENT_BASE_URL` and `SEGMENT_RATE_LIMIT`.
-    pub fn from_env(env: &Env) -> Result<Config, Vec<String>> {
-        let mut r = handled_connector_core::env::EnvReader::new(env);
-        let write_key = r.required("SEGMENT_WRITE_KEY");
-        let base_url = r
-            .optional("SEGMENT_BASE_URL")
-            .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
-        let pace = RATE_LIMIT.read(&mut r);
-        r.finish()?;
-        Ok(Config {
-            write_key,
-            base_url: base_url.trim_end_matches('/').to_string(),
-            pace,
-        })
-    }
-}
-
 /// The deterministic `messageId` for an idempotency key (a UUID-shaped SHA-256 prefix).
 pub fn message_id(idempotency_key: &str) -> String {
     let h = handled_contract::webhook::body_hash(idempotency_key.as_bytes());
@@ -202,31 +155,4 @@ impl AnalyticsConnector {
         let resp = self.post("/v1/batch", &body).await?;
         Ok(resp["success"].as_bool().unwrap_or(true))
     }
-
-    async fn dispatch(&self, op: &str, p: Json, info: &CallInfo) -> Result<Json, CallError> {
-        match op {
-            "track" => params::output(&self.track(params::parse(op, p)?, info).await?),
-            _ => Err(params::unknown_op("analytics", op)),
-        }
-    }
-}
-
-impl Connector for AnalyticsConnector {
-    fn name(&self) -> &'static str {
-        "analytics"
-    }
-
-    fn call<'a>(
-        &'a self,
-        op: &'a str,
-        params: Json,
-        info: &'a CallInfo,
-    ) -> BoxFuture<'a, Result<Json, CallError>> {
-        Box::pin(self.dispatch(op, params, info))
-    }
-}
-
-/// Shares the connector behind an `Arc`.
-pub fn shared(connector: AnalyticsConnector) -> Arc<dyn Connector> {
-    Arc::new(connector)
 }

@@ -6,7 +6,6 @@
 use handled_analytics::api::{message_id, track_message};
 use handled_analytics::emulator::emulator_router;
 use handled_analytics::{AnalyticsConnector, Config};
-use handled_connector_core::contract::check_op;
 use handled_connector_core::{CallInfo, ErrorClass, serve};
 use handled_contract::{Connector, Env};
 use serde_json::json;
@@ -40,8 +39,7 @@ fn info(key: &str) -> CallInfo {
 }
 
 #[test]
-fn types_agree_with_the_catalog() {
-    check_op::<handled_analytics::Track>().unwrap();
+fn without_its_variables_the_connector_is_not_built() {
     assert!(
         handled_analytics::connector()
             .from_env(&Env::default())

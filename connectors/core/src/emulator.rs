@@ -30,7 +30,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use handled_contract::Json;
+use handled_contract::{BoxFuture, Json};
 use serde::Deserialize;
 use serde_json::json;
 use tokio::task::JoinHandle;
@@ -110,6 +110,43 @@ pub async fn sandboxed<S, H: Send + Sync + 'static>(
         state: Arc::new(move || state(&handle)),
         base_url,
     })
+}
+
+/// A connector's emulator, seeded and ready to serve: its router (paths relative to the
+/// emulator's base URL) and a view of its state.
+pub struct Emulator {
+    /// The emulated API's routes, with `/_state` and `/_faults`.
+    pub router: Router,
+    /// The emulator's state as JSON (what `GET /_state` answers).
+    pub state: Arc<dyn Fn() -> Json + Send + Sync>,
+}
+
+impl Emulator {
+    /// An emulator from a router, its handle and how the handle shows the state.
+    pub fn new<H: Send + Sync + 'static>(router: Router, handle: H, state: fn(&H) -> Json) -> Self {
+        Emulator {
+            router,
+            state: Arc::new(move || state(&handle)),
+        }
+    }
+
+    /// [`Emulator::new`] over what a [`Seed`] built from `fixture`.
+    pub fn seeded<H: Send + Sync + 'static>(
+        fixture: Option<Json>,
+        seed: Seed<H>,
+        state: fn(&H) -> Json,
+    ) -> Result<Self, String> {
+        let (router, handle) = seed(fixture)?;
+        Ok(Emulator::new(router, handle, state))
+    }
+}
+
+/// A connector crate's factory, which also starts the connector's emulator: what every
+/// connector crate's `connector()` returns, and what the standalone sandbox server mounts.
+pub trait EmulatedFactory: handled_contract::ConnectorFactory {
+    /// Starts the emulator of the API, seeded from the channel's fixture entry (its
+    /// `"faults"` are queued by the caller through the emulator's own `/_faults`).
+    fn emulator(&self, fixture: Option<Json>) -> BoxFuture<'static, Result<Emulator, String>>;
 }
 
 /// The base URL of connector `name`'s emulator on the standalone sandbox server at `url`

@@ -13,11 +13,9 @@
 //!   environment while naming every missing variable at once.
 //! - [`emulator`]: what every emulator needs: [`emulator::serve`] on a loopback port, op
 //!   counters, an idempotency replay cache and fault injection (`POST /_faults`).
-//! - [`contract`]: the test that a connector's Rust types agree with the catalog.
 //! - [`openapi`]: validates JSON bodies against schemas of an OpenAPI 3 / Swagger 2 document
 //!   for the contract tests.
 
-pub mod contract;
 pub mod emulator;
 pub mod env;
 pub mod http;
@@ -27,7 +25,7 @@ pub mod params;
 pub mod record;
 pub mod token;
 
-pub use emulator::serve;
+pub use emulator::{EmulatedFactory, Emulator, serve};
 pub use handled_contract::{CallError, CallInfo, ErrorClass, Json};
 pub use http::{HttpClient, HttpResponse};
 pub use limit::{KeyedRateLimiter, Pace, Pause, RateLimiter};

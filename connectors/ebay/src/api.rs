@@ -1,25 +1,19 @@
 //! The Sell Inventory API client (OAuth, offers lookup, bulk quantity updates, inventory
-//! paging), its error mapping, and the [`Connector`] built on it.
+//! paging) and its error mapping.
 
 use handled_contract::lock;
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
-use handled_connector_core::emulator::{sandbox_base, sandboxed};
 use handled_connector_core::http::classify_status;
 use handled_connector_core::{
     FreshToken, HttpClient, HttpResponse, RateLimiter, TokenCache, params,
 };
 use handled_contract::types::SkuQuantity;
-use handled_contract::webhook::{IncomingEvent, WebhookError, WebhookRequest};
-use handled_contract::{
-    BoxFuture, CallError, CallInfo, Connector, ConnectorFactory, Env, ErrorClass, Json, Sandboxed,
-    TriggerConfig,
-};
+use handled_contract::{CallError, ErrorClass};
 
 use crate::config::{EbaySettings, SELL_INVENTORY_SCOPE};
-use crate::emulator;
 use crate::types::{
     BulkPriceQuantity, BulkPriceQuantityResponse, EbayConfig, EbayError, ErrorEnvelope,
     InventoryItemsPage, OfferPriceQuantity, OffersPage, PriceQuantity, PriceQuantityResponse,
@@ -479,157 +473,5 @@ impl EbayClient {
             None if link.starts_with('/') => format!("{}{link}", self.settings.base_url),
             None => link.to_string(),
         }
-    }
-}
-
-/// The ebay connector.
-#[derive(Clone, Debug)]
-pub struct EbayConnector {
-    client: Arc<EbayClient>,
-}
-
-impl EbayConnector {
-    /// A connector over this client.
-    pub fn new(client: EbayClient) -> Self {
-        EbayConnector {
-            client: Arc::new(client),
-        }
-    }
-
-    /// The client (bulk updates, inventory listing).
-    pub fn client(&self) -> &EbayClient {
-        &self.client
-    }
-}
-
-/// Turns an eBay platform notification (`{"metadata":{"topic",…},"notification":
-/// {"notificationId","eventDate","data",…}}`) into an event: its id is
-/// `notification.notificationId` (else the `X-Event-Id` header, else a hash of the body), its
-/// time `notification.eventDate`; topics the trigger does not name are ignored. eBay's
-/// `X-EBAY-SIGNATURE` (an ECDSA signature checked against a key fetched from eBay) is not
-/// verified here.
-pub fn accept_notification(
-    trigger: &TriggerConfig,
-    request: &WebhookRequest,
-) -> Result<IncomingEvent, WebhookError> {
-    let mut event = handled_contract::webhook::accept_plain_json(request)?;
-    let body = &event.payload;
-    let wanted = trigger.strings("events");
-    if let Some(topic) = body.pointer("/metadata/topic").and_then(Json::as_str)
-        && !wanted.is_empty()
-        && !wanted.iter().any(|w| w == topic)
-    {
-        return Err(WebhookError::Ignored(format!("topic {topic}")));
-    }
-    if let Some(id) = body
-        .pointer("/notification/notificationId")
-        .and_then(Json::as_str)
-    {
-        event.event_id = id.to_string();
-    }
-    event.occurred_at_ms = body
-        .pointer("/notification/eventDate")
-        .and_then(Json::as_str)
-        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.timestamp_millis());
-    Ok(event)
-}
-
-impl Connector for EbayConnector {
-    fn name(&self) -> &'static str {
-        crate::NAME
-    }
-
-    fn accept_webhook(
-        &self,
-        trigger: &TriggerConfig,
-        request: &WebhookRequest,
-    ) -> Result<IncomingEvent, WebhookError> {
-        accept_notification(trigger, request)
-    }
-
-    fn call<'a>(
-        &'a self,
-        op: &'a str,
-        params: Json,
-        _info: &'a CallInfo,
-    ) -> BoxFuture<'a, Result<Json, CallError>> {
-        Box::pin(async move {
-            let result = match op {
-                "updateInventory" => {
-                    let p: UpdateInventoryParams = params::parse("ebay.updateInventory", params)?;
-                    let result = self.client.update_inventory(&p).await?;
-                    params::output(&result)
-                }
-                other => Err(params::unknown_op(crate::NAME, other)),
-            };
-            log_outcome(op, &result);
-            result
-        })
-    }
-}
-
-/// Builds [`EbayConnector`]s for the runtime.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct EbayFactory;
-
-impl ConnectorFactory for EbayFactory {
-    fn name(&self) -> &'static str {
-        crate::NAME
-    }
-
-    fn from_env(&self, env: &Env) -> Result<Arc<dyn Connector>, Vec<String>> {
-        let settings = EbaySettings::from_env(env)?;
-        let client = EbayClient::new(settings).map_err(|e| vec![e.message])?;
-        Ok(Arc::new(EbayConnector::new(client)))
-    }
-
-    fn sandbox(
-        &self,
-        fixture: Option<Json>,
-        env: &Env,
-    ) -> BoxFuture<'static, Result<Sandboxed, String>> {
-        Box::pin(sandboxed(
-            crate::NAME,
-            fixture,
-            crate::config::RATE_LIMIT.or_default(env),
-            emulator::emulator_router,
-            emulator::EmulatorHandle::state,
-            |base, h, pace| {
-                let client =
-                    EbayClient::new(h.settings(base).with_pace(pace)).map_err(|e| e.message)?;
-                Ok(Arc::new(EbayConnector::new(client)))
-            },
-        ))
-    }
-
-    fn sandbox_url(&self, url: &str, env: &Env) -> Result<Arc<dyn Connector>, String> {
-        let base = sandbox_base(url, crate::NAME);
-        let settings = EbaySettings::new(
-            &base,
-            emulator::DEFAULT_CLIENT_ID,
-            emulator::DEFAULT_CLIENT_SECRET,
-            emulator::DEFAULT_REFRESH_TOKEN,
-        )
-        .with_pace(crate::config::RATE_LIMIT.or_default(env)?);
-        let client = EbayClient::new(settings).map_err(|e| e.message)?;
-        Ok(Arc::new(EbayConnector::new(client)))
-    }
-}
-
-/// The connector's structured event for one call: debug on success, warn with the error class
-/// and status on failure (messages never hold secrets).
-fn log_outcome(op: &str, result: &Result<Json, CallError>) {
-    match result {
-        Ok(_) => tracing::debug!(connector = crate::NAME, op, "call succeeded"),
-        Err(e) => tracing::warn!(
-            connector = crate::NAME,
-            op,
-            class = ?e.class,
-            status = ?e.status,
-            retry_after_ms = ?e.retry_after.map(|d| d.as_millis()),
-            error = %e.message,
-            "call failed"
-        ),
     }
 }

@@ -13,16 +13,20 @@
 pub mod api;
 pub mod config;
 pub mod emulator;
+pub mod factory;
+pub mod ops;
 pub mod types;
+pub mod webhook;
 
-pub use api::{EbayClient, EbayConnector, classify_item_error};
+pub use api::{EbayClient, classify_item_error};
 pub use config::EbaySettings;
+pub use ops::EbayConnector;
 pub use types::{EbayConfig, UpdateInventory, UpdateInventoryParams, UpdateInventoryResult};
 
 /// The connector's name in HandledScript.
 pub const NAME: &str = "ebay";
 
 /// The factory the runtime uses to build this connector.
-pub fn connector() -> Box<dyn handled_contract::ConnectorFactory> {
-    Box::new(api::EbayFactory)
+pub fn connector() -> Box<dyn handled_connector_core::EmulatedFactory> {
+    Box::new(factory::EbayFactory)
 }

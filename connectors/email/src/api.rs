@@ -1,14 +1,10 @@
-//! The SMTP client (lettre), its error mapping, and the [`Connector`] built on it.
+//! The SMTP client (lettre) and its error mapping.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
 
-use handled_connector_core::emulator::sandbox_base;
-use handled_connector_core::{HttpClient, Pace, RateLimiter, params};
-use handled_contract::{
-    BoxFuture, CallError, CallInfo, Connector, ConnectorFactory, Env, ErrorClass, Json, Sandboxed,
-};
+use handled_connector_core::{HttpClient, Pace, RateLimiter};
+use handled_contract::{CallError, ErrorClass, Json};
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
@@ -16,7 +12,6 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sha2::Digest as _;
 
 use crate::config::{EmailConfig, SmtpSecurity, SmtpSettings};
-use crate::emulator;
 use crate::template::{Rendered, Templates};
 use crate::types::{SendParams, SendResult};
 
@@ -238,140 +233,4 @@ async fn discover(url: &str) -> Result<SmtpSettings, CallError> {
         username: text("username"),
         password: text("password"),
     })
-}
-
-/// The email connector.
-#[derive(Clone, Debug)]
-pub struct EmailConnector {
-    client: Arc<EmailClient>,
-}
-
-impl EmailConnector {
-    /// A connector over this client.
-    pub fn new(client: EmailClient) -> Self {
-        EmailConnector {
-            client: Arc::new(client),
-        }
-    }
-
-    /// The client.
-    pub fn client(&self) -> &EmailClient {
-        &self.client
-    }
-}
-
-impl Connector for EmailConnector {
-    fn name(&self) -> &'static str {
-        crate::NAME
-    }
-
-    fn call<'a>(
-        &'a self,
-        op: &'a str,
-        params: Json,
-        info: &'a CallInfo,
-    ) -> BoxFuture<'a, Result<Json, CallError>> {
-        Box::pin(async move {
-            let result = match op {
-                "send" => {
-                    let p: SendParams = params::parse("email.send", params)?;
-                    params::output(&self.client.send(&p, &info.idempotency_key).await?)
-                }
-                other => Err(params::unknown_op(crate::NAME, other)),
-            };
-            log_outcome(op, &result);
-            result
-        })
-    }
-}
-
-/// Builds [`EmailConnector`]s for the runtime.
-#[derive(Clone, Debug, Default)]
-pub struct EmailFactory {
-    embedded: Option<BTreeMap<String, String>>,
-}
-
-impl EmailFactory {
-    /// A factory whose connectors use these embedded templates.
-    pub fn with_templates(templates: BTreeMap<String, String>) -> Self {
-        EmailFactory {
-            embedded: Some(templates),
-        }
-    }
-
-    fn templates(&self, default: Templates) -> Templates {
-        match &self.embedded {
-            Some(map) => Templates::Embedded(map.clone()),
-            None => default,
-        }
-    }
-}
-
-impl ConnectorFactory for EmailFactory {
-    fn name(&self) -> &'static str {
-        crate::NAME
-    }
-
-    fn from_env(&self, env: &Env) -> Result<Arc<dyn Connector>, Vec<String>> {
-        let mut config = EmailConfig::from_env(env)?;
-        config.templates = self.templates(config.templates);
-        Ok(Arc::new(EmailConnector::new(EmailClient::new(config))))
-    }
-
-    fn sandbox(
-        &self,
-        fixture: Option<Json>,
-        env: &Env,
-    ) -> BoxFuture<'static, Result<Sandboxed, String>> {
-        let templates = self.templates(Templates::Dir("./templates".into()));
-        let pace = crate::config::RATE_LIMIT.or_default(env);
-        Box::pin(async move {
-            let pace = pace?;
-            let (router, handle) = emulator::start_sink(fixture).await?;
-            let (base_url, _task) = handled_connector_core::serve(router)
-                .await
-                .map_err(|e| format!("email sink: {e}"))?;
-            let config = EmailConfig {
-                smtp: handle.smtp_settings(),
-                from: handle.default_from(),
-                templates,
-                pace,
-            };
-            let state = handle.clone();
-            Ok(Sandboxed {
-                connector: Arc::new(EmailConnector::new(EmailClient::new(config))),
-                state: Arc::new(move || state.state()),
-                base_url,
-            })
-        })
-    }
-
-    fn sandbox_url(&self, url: &str, env: &Env) -> Result<Arc<dyn Connector>, String> {
-        let discovery = format!("{}/_smtp", sandbox_base(url, crate::NAME));
-        let templates = self.templates(Templates::Dir("./templates".into()));
-        let client = EmailClient::discover(
-            &discovery,
-            emulator::DEFAULT_FROM,
-            templates,
-            crate::config::RATE_LIMIT.or_default(env)?,
-        );
-        Ok(Arc::new(EmailConnector::new(client)))
-    }
-}
-
-/// The connector's structured event for one call: debug on success, warn with the error class
-/// and status on failure (messages never hold secrets).
-fn log_outcome(op: &str, result: &Result<Json, CallError>) {
-    match result {
-        Ok(_) => tracing::debug!(connector = crate::NAME, op, "call succeeded"),
-        Err(e) => tracing::warn!(
-            connector = crate::NAME,
-            op,
-            class = ?e.class,
-            status = ?e.status,
-            retry_after_ms = ?e.retry_after.map(|d| d.as_millis()),
-            error = %e.message,
-            "call failed"
-        ),
-    }
 }

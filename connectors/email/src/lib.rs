@@ -14,12 +14,14 @@
 pub mod api;
 pub mod config;
 pub mod emulator;
+pub mod factory;
+pub mod ops;
 pub mod template;
-
 pub mod types;
 
-pub use api::{EmailClient, EmailConnector, message_id_for};
+pub use api::{EmailClient, message_id_for};
 pub use config::{EmailConfig, SmtpSecurity, SmtpSettings};
+pub use ops::EmailConnector;
 pub use template::{Rendered, Templates, check_template, check_templates};
 pub use types::{Send, SendParams, SendResult};
 
@@ -30,14 +32,14 @@ pub const NAME: &str = "email";
 
 /// The factory the runtime uses to build this connector (templates read from
 /// `EMAIL_TEMPLATES_DIR`, default `./templates`).
-pub fn connector() -> Box<dyn handled_contract::ConnectorFactory> {
-    Box::new(api::EmailFactory::default())
+pub fn connector() -> Box<dyn handled_connector_core::EmulatedFactory> {
+    Box::new(factory::EmailFactory::default())
 }
 
 /// The factory with templates embedded in the program: file name (`NAME.txt`, `NAME.html`) →
 /// source. The templates directory is not read.
 pub fn connector_with_templates(
     templates: BTreeMap<String, String>,
-) -> Box<dyn handled_contract::ConnectorFactory> {
-    Box::new(api::EmailFactory::with_templates(templates))
+) -> Box<dyn handled_connector_core::EmulatedFactory> {
+    Box::new(factory::EmailFactory::with_templates(templates))
 }

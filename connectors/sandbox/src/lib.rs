@@ -11,4 +11,4 @@ pub mod feed;
 pub mod persist;
 pub mod server;
 
-pub use server::{CHANNELS, Emulators, Sandbox, start};
+pub use server::{Emulators, Sandbox, factories, start};

@@ -24,23 +24,26 @@ use axum::extract::State;
 use axum::http::{Method, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use handled_connector_core::Json;
+use handled_connector_core::{EmulatedFactory, Json};
 use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tower::ServiceExt;
 
-/// The channels the server emulates, each mounted under `/{name}`.
-pub const CHANNELS: &[&str] = &[
-    "shopify",
-    "amazon",
-    "ebay",
-    "wms",
-    "slack",
-    "email",
-    "analytics",
-    "supplier",
-];
+/// Every connector crate's factory, in the catalog's order: the one list of the connector
+/// crates in code (a test checks it against `handled_catalog::CONNECTORS`).
+pub fn factories() -> Vec<Box<dyn EmulatedFactory>> {
+    vec![
+        handled_shopify::connector(),
+        handled_wms::connector(),
+        handled_amazon::connector(),
+        handled_ebay::connector(),
+        handled_slack::connector(),
+        handled_email::connector(),
+        handled_analytics::connector(),
+        handled_supplier::connector(),
+    ]
+}
 
 type StateFn = Arc<dyn Fn() -> Json + Send + Sync>;
 
@@ -77,66 +80,23 @@ pub fn fixture_entry(fixture: &Json, name: &str) -> Option<Json> {
         .cloned()
 }
 
-fn channel<H: Send + Sync + 'static>(
-    name: &'static str,
-    built: Result<(Router, H), String>,
-    state: fn(&H) -> Json,
-) -> Result<Channel, String> {
-    let (router, handle) = built.map_err(|e| format!("{name} fixture: {e}"))?;
-    Ok(Channel {
-        name,
-        router,
-        state: Arc::new(move || state(&handle)),
-    })
-}
-
 impl Emulators {
     /// Builds every channel's emulator from its entry in `fixture` (the email sink also opens
     /// its SMTP port on loopback, so this runs inside a tokio runtime).
     pub async fn new(fixture: &Json) -> Result<Emulators, String> {
-        let entry = |name: &str| fixture_entry(fixture, name);
-        let channels = vec![
-            channel(
-                "shopify",
-                handled_shopify::emulator::emulator_router(entry("shopify")),
-                handled_shopify::emulator::EmulatorHandle::state,
-            )?,
-            channel(
-                "amazon",
-                handled_amazon::emulator::emulator_router(entry("amazon")),
-                handled_amazon::emulator::EmulatorHandle::state,
-            )?,
-            channel(
-                "ebay",
-                handled_ebay::emulator::emulator_router(entry("ebay")),
-                handled_ebay::emulator::EmulatorHandle::state,
-            )?,
-            channel(
-                "wms",
-                handled_wms::emulator::emulator_router(entry("wms")),
-                handled_wms::emulator::EmulatorHandle::state,
-            )?,
-            channel(
-                "slack",
-                handled_slack::emulator::emulator_router(entry("slack")),
-                handled_slack::emulator::EmulatorHandle::state,
-            )?,
-            channel(
-                "email",
-                handled_email::emulator::start_sink(entry("email")).await,
-                handled_email::emulator::EmulatorHandle::state,
-            )?,
-            channel(
-                "analytics",
-                handled_analytics::emulator::emulator_router(entry("analytics")),
-                handled_analytics::emulator::EmulatorHandle::state,
-            )?,
-            channel(
-                "supplier",
-                handled_supplier::emulator::emulator_router(entry("supplier")),
-                handled_supplier::emulator::EmulatorHandle::state,
-            )?,
-        ];
+        let mut channels = Vec::new();
+        for factory in factories() {
+            let name = factory.name();
+            let emulator = factory
+                .emulator(fixture_entry(fixture, name))
+                .await
+                .map_err(|e| format!("{name} fixture: {e}"))?;
+            channels.push(Channel {
+                name,
+                router: emulator.router,
+                state: emulator.state,
+            });
+        }
         Ok(Emulators {
             channels: Arc::new(channels),
         })
@@ -169,6 +129,11 @@ impl Emulators {
             router = router.nest(&format!("/{}", c.name), c.router.clone());
         }
         router
+    }
+
+    /// The names of the channels served, in order.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.channels.iter().map(|c| c.name).collect()
     }
 
     fn find(&self, name: &str) -> Option<&Channel> {
@@ -230,7 +195,7 @@ async fn add_faults(State(e): State<Emulators>, body: Bytes) -> Response {
                 StatusCode::BAD_REQUEST,
                 json!({"error": format!(
                     "each fault names its `channel`, one of {}",
-                    CHANNELS.join(", ")
+                    e.names().join(", ")
                 )}),
             );
         };

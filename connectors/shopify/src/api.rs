@@ -1,4 +1,4 @@
-//! The connector: Admin GraphQL calls with cost-based pacing, and the five ops.
+//! The client: Admin GraphQL calls with cost-based pacing, for the five ops.
 //!
 //! A write of an available quantity is a compare-and-set (`changeFromQuantity`, or
 //! `compareQuantity` before 2026-01) against the level last read or set: by the SKU search of
@@ -8,12 +8,12 @@
 //! to the same SKUs costs Shopify one request each, the set, instead of two.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use handled_connector_core::{CallError, CallInfo, ErrorClass, HttpClient, Json, Pause, params};
+use handled_contract::lock;
 use handled_contract::types::SkuQuantity;
-use handled_contract::{BoxFuture, Connector, TriggerConfig, lock};
 use serde_json::json;
 use tokio::time::Instant;
 
@@ -464,7 +464,10 @@ impl ShopifyConnector {
         available_in(&data["inventoryItem"]["inventoryLevel"], item, location)
     }
 
-    async fn find_product(&self, p: FindProductParams) -> Result<FindProductResult, CallError> {
+    pub(crate) async fn find_product(
+        &self,
+        p: FindProductParams,
+    ) -> Result<FindProductResult, CallError> {
         let v = self.find_variant(&p.sku).await?;
         Ok(FindProductResult {
             product_id: v.product_id,
@@ -475,7 +478,7 @@ impl ShopifyConnector {
         })
     }
 
-    async fn update_inventory(
+    pub(crate) async fn update_inventory(
         &self,
         p: UpdateInventoryParams,
         info: &CallInfo,
@@ -637,7 +640,7 @@ impl ShopifyConnector {
         }
     }
 
-    async fn get_inventory_levels(
+    pub(crate) async fn get_inventory_levels(
         &self,
         p: GetInventoryLevelsParams,
     ) -> Result<GetInventoryLevelsResult, CallError> {
@@ -655,7 +658,7 @@ impl ShopifyConnector {
         Ok(GetInventoryLevelsResult { items })
     }
 
-    async fn get_all_inventory(
+    pub(crate) async fn get_all_inventory(
         &self,
         p: GetAllInventoryParams,
     ) -> Result<GetAllInventoryResult, CallError> {
@@ -682,7 +685,7 @@ impl ShopifyConnector {
         Ok(GetAllInventoryResult { items: totals })
     }
 
-    async fn update_product(
+    pub(crate) async fn update_product(
         &self,
         p: UpdateProductParams,
     ) -> Result<UpdateProductResult, CallError> {
@@ -726,81 +729,9 @@ impl ShopifyConnector {
         Ok(UpdateProductResult { product_id })
     }
 
-    async fn dispatch(&self, op: &str, p: Json, info: &CallInfo) -> Result<Json, CallError> {
-        match op {
-            "findProduct" => params::output(&self.find_product(params::parse(op, p)?).await?),
-            "updateInventory" => {
-                params::output(&self.update_inventory(params::parse(op, p)?, info).await?)
-            }
-            "getInventoryLevels" => {
-                params::output(&self.get_inventory_levels(params::parse(op, p)?).await?)
-            }
-            "getAllInventory" => {
-                params::output(&self.get_all_inventory(params::parse(op, p)?).await?)
-            }
-            "updateProduct" => params::output(&self.update_product(params::parse(op, p)?).await?),
-            _ => Err(params::unknown_op("shopify", op)),
-        }
-    }
-}
-
-impl Connector for ShopifyConnector {
-    fn name(&self) -> &'static str {
-        "shopify"
-    }
-
-    fn call<'a>(
-        &'a self,
-        op: &'a str,
-        params: Json,
-        info: &'a CallInfo,
-    ) -> BoxFuture<'a, Result<Json, CallError>> {
-        Box::pin(self.dispatch(op, params, info))
-    }
-
-    fn accept_webhook(
-        &self,
-        trigger: &TriggerConfig,
-        request: &handled_contract::webhook::WebhookRequest,
-    ) -> Result<handled_contract::webhook::IncomingEvent, handled_contract::webhook::WebhookError>
-    {
-        crate::webhook::accept(&self.config.webhook_secret, trigger, request)
-    }
-
-    /// `updateInventory` that found the quantity it set already there: Shopify reports no
-    /// change, so no `inventory_levels/update` webhook follows. (Also when an earlier attempt
-    /// of the same call had already set it; that attempt's webhook, if it comes, is then not
-    /// recognised as an echo and starts one run, which writes what the other side holds.)
-    fn changed_nothing(&self, op: &str, result: &Json) -> bool {
-        op == "updateInventory"
-            && result["quantity"].is_i64()
-            && result["quantity"] == result["previousQuantity"]
-    }
-
-    /// `updateInventory` by `sku`, or by product and variant id once the variant was looked up
-    /// (by `findProduct` or an earlier write): Shopify's webhook for the change names the SKU.
-    fn written_quantity(&self, op: &str, params: &Json) -> Option<(String, i64)> {
-        if op != "updateInventory" {
-            return None;
-        }
-        let quantity = params["quantity"].as_i64()?;
-        let sku = match params["sku"].as_str() {
-            Some(sku) => sku.to_string(),
-            None => {
-                let variant = gid("ProductVariant", params["variantId"].as_str()?);
-                let skus = lock(&self.variant_skus);
-                skus.get(&variant)?.clone()
-            }
-        };
-        Some((sku, quantity))
-    }
-
-    fn enrich<'a>(
-        &'a self,
-        _trigger: &'a TriggerConfig,
-        payload: Json,
-    ) -> BoxFuture<'a, Result<Json, CallError>> {
-        Box::pin(crate::webhook::enrich(self, payload))
+    /// The SKU of a variant (by GID) that a search or a write of this connector has seen.
+    pub(crate) fn sku_of_variant(&self, variant: &str) -> Option<String> {
+        lock(&self.variant_skus).get(variant).cloned()
     }
 }
 
@@ -899,9 +830,4 @@ pub fn parse_tags(tags: &Json) -> Result<Vec<String>, CallError> {
         .map(|t| t.trim().to_string())
         .filter(|t| !t.is_empty())
         .collect())
-}
-
-/// Shares the connector behind an `Arc` (what factories hand out).
-pub fn shared(connector: ShopifyConnector) -> Arc<dyn Connector> {
-    Arc::new(connector)
 }

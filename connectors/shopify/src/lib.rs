@@ -12,80 +12,21 @@
 pub mod api;
 pub mod config;
 pub mod emulator;
+pub mod factory;
+pub mod ops;
 pub mod queries;
 mod recent;
 pub mod types;
 pub mod webhook;
 
-use std::sync::Arc;
-
-use handled_connector_core::emulator::{sandbox_base, sandboxed};
-use handled_contract::{BoxFuture, Connector, ConnectorFactory, Env, Json, Sandboxed};
-
-use emulator::EmulatorHandle;
-
 pub use api::ShopifyConnector;
 pub use config::Config;
 pub use types::*;
 
+/// The connector's name in HandledScript.
+pub const NAME: &str = "shopify";
+
 /// The factory of the shopify connector.
-pub fn connector() -> Box<dyn ConnectorFactory> {
-    Box::new(ShopifyFactory)
-}
-
-/// Builds shopify connectors.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct ShopifyFactory;
-
-fn sandbox_config(base_url: &str, token: &str, secret: &str) -> Config {
-    Config {
-        store: emulator::SANDBOX_SHOP.to_string(),
-        base_url: base_url.trim_end_matches('/').to_string(),
-        access_token: token.to_string(),
-        webhook_secret: secret.to_string(),
-        api_version: config::DEFAULT_API_VERSION.to_string(),
-    }
-}
-
-impl ConnectorFactory for ShopifyFactory {
-    fn name(&self) -> &'static str {
-        "shopify"
-    }
-
-    fn from_env(&self, env: &Env) -> Result<Arc<dyn Connector>, Vec<String>> {
-        let config = Config::from_env(env)?;
-        let connector = ShopifyConnector::new(config).map_err(|e| vec![e.message])?;
-        Ok(Arc::new(connector))
-    }
-
-    fn sandbox(
-        &self,
-        fixture: Option<Json>,
-        _env: &Env,
-    ) -> BoxFuture<'static, Result<Sandboxed, String>> {
-        Box::pin(sandboxed(
-            "shopify",
-            fixture,
-            Ok(()),
-            emulator::emulator_router,
-            EmulatorHandle::state,
-            |base, h, ()| {
-                let config = sandbox_config(base, h.access_token(), h.webhook_secret());
-                Ok(Arc::new(
-                    ShopifyConnector::new(config).map_err(|e| e.message)?,
-                ))
-            },
-        ))
-    }
-
-    fn sandbox_url(&self, url: &str, _env: &Env) -> Result<Arc<dyn Connector>, String> {
-        let config = sandbox_config(
-            &sandbox_base(url, "shopify"),
-            emulator::SANDBOX_TOKEN,
-            emulator::SANDBOX_WEBHOOK_SECRET,
-        );
-        Ok(Arc::new(
-            ShopifyConnector::new(config).map_err(|e| e.message)?,
-        ))
-    }
+pub fn connector() -> Box<dyn handled_connector_core::EmulatedFactory> {
+    Box::new(factory::ShopifyFactory)
 }

@@ -1,18 +1,13 @@
-//! The `chat.postMessage` client, its error mapping, and the [`Connector`] built on it.
+//! The `chat.postMessage` client and its error mapping.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use handled_connector_core::emulator::{sandbox_base, sandboxed};
 use handled_connector_core::http::{classify_status, parse_retry_after};
-use handled_connector_core::{HttpClient, KeyedRateLimiter, params};
-use handled_contract::{
-    BoxFuture, CallError, CallInfo, Connector, ConnectorFactory, Env, ErrorClass, Json, Sandboxed,
-};
+use handled_connector_core::{HttpClient, KeyedRateLimiter};
+use handled_contract::{CallError, ErrorClass};
 
 use crate::config::SlackConfig;
-use crate::emulator;
-use crate::types::{PostMessageRequest, PostMessageResponse, SendMessageParams, SendMessageResult};
+use crate::types::{PostMessageRequest, PostMessageResponse, SendMessageResult};
 
 /// How long to wait after a `ratelimited` answer that came without `Retry-After`.
 const DEFAULT_THROTTLE_WAIT: Duration = Duration::from_secs(1);
@@ -130,111 +125,5 @@ impl SlackClient {
             )
             .with_status(response.status)),
         }
-    }
-}
-
-/// The slack connector.
-#[derive(Clone, Debug)]
-pub struct SlackConnector {
-    client: SlackClient,
-}
-
-impl SlackConnector {
-    /// A connector over this client.
-    pub fn new(client: SlackClient) -> Self {
-        SlackConnector { client }
-    }
-
-    /// The client.
-    pub fn client(&self) -> &SlackClient {
-        &self.client
-    }
-}
-
-impl Connector for SlackConnector {
-    fn name(&self) -> &'static str {
-        crate::NAME
-    }
-
-    fn call<'a>(
-        &'a self,
-        op: &'a str,
-        params: Json,
-        _info: &'a CallInfo,
-    ) -> BoxFuture<'a, Result<Json, CallError>> {
-        Box::pin(async move {
-            let result = match op {
-                "sendMessage" => {
-                    let p: SendMessageParams = params::parse("slack.sendMessage", params)?;
-                    let result = self.client.post_message(&p.channel, &p.message).await?;
-                    params::output(&result)
-                }
-                other => Err(params::unknown_op(crate::NAME, other)),
-            };
-            log_outcome(op, &result);
-            result
-        })
-    }
-}
-
-/// Builds [`SlackConnector`]s for the runtime.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct SlackFactory;
-
-impl ConnectorFactory for SlackFactory {
-    fn name(&self) -> &'static str {
-        crate::NAME
-    }
-
-    fn from_env(&self, env: &Env) -> Result<Arc<dyn Connector>, Vec<String>> {
-        let config = SlackConfig::from_env(env)?;
-        let client = SlackClient::new(config).map_err(|e| vec![e.message])?;
-        Ok(Arc::new(SlackConnector::new(client)))
-    }
-
-    fn sandbox(
-        &self,
-        fixture: Option<Json>,
-        env: &Env,
-    ) -> BoxFuture<'static, Result<Sandboxed, String>> {
-        Box::pin(sandboxed(
-            crate::NAME,
-            fixture,
-            crate::config::RATE_LIMIT.or_default(env),
-            emulator::emulator_router,
-            emulator::EmulatorHandle::state,
-            |base, h, pace| {
-                let config = SlackConfig::new(&format!("{base}/api"), &h.token()).with_pace(pace);
-                let client = SlackClient::new(config).map_err(|e| e.message)?;
-                Ok(Arc::new(SlackConnector::new(client)))
-            },
-        ))
-    }
-
-    fn sandbox_url(&self, url: &str, env: &Env) -> Result<Arc<dyn Connector>, String> {
-        let base = format!("{}/api", sandbox_base(url, crate::NAME));
-        let client = SlackClient::new(
-            SlackConfig::new(&base, emulator::DEFAULT_TOKEN)
-                .with_pace(crate::config::RATE_LIMIT.or_default(env)?),
-        )
-        .map_err(|e| e.message)?;
-        Ok(Arc::new(SlackConnector::new(client)))
-    }
-}
-
-/// The connector's structured event for one call: debug on success, warn with the error class
-/// and status on failure (messages never hold secrets).
-fn log_outcome(op: &str, result: &Result<Json, CallError>) {
-    match result {
-        Ok(_) => tracing::debug!(connector = crate::NAME, op, "call succeeded"),
-        Err(e) => tracing::warn!(
-            connector = crate::NAME,
-            op,
-            class = ?e.class,
-            status = ?e.status,
-            retry_after_ms = ?e.retry_after.map(|d| d.as_millis()),
-            error = %e.message,
-            "call failed"
-        ),
     }
 }

@@ -9,16 +9,19 @@
 pub mod api;
 pub mod config;
 pub mod emulator;
+pub mod factory;
+pub mod ops;
 pub mod types;
 
-pub use api::{SlackClient, SlackConnector, classify_slack_error};
+pub use api::{SlackClient, classify_slack_error};
 pub use config::SlackConfig;
+pub use ops::SlackConnector;
 pub use types::{SendMessage, SendMessageParams, SendMessageResult};
 
 /// The connector's name in HandledScript.
 pub const NAME: &str = "slack";
 
 /// The factory the runtime uses to build this connector.
-pub fn connector() -> Box<dyn handled_contract::ConnectorFactory> {
-    Box::new(api::SlackFactory)
+pub fn connector() -> Box<dyn handled_connector_core::EmulatedFactory> {
+    Box::new(factory::SlackFactory)
 }

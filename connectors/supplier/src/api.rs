@@ -1,19 +1,12 @@
-//! The supplier API client and the [`Connector`] built on it.
+//! The supplier API client: purchase orders posted with the call's idempotency key.
 
-use std::sync::Arc;
-
-use handled_connector_core::emulator::{sandbox_base, sandboxed};
 use handled_connector_core::http::classify_status;
-use handled_connector_core::{HttpClient, HttpResponse, RateLimiter, params};
-use handled_contract::{
-    BoxFuture, CallError, CallInfo, Connector, ConnectorFactory, Env, Json, Sandboxed,
-};
+use handled_connector_core::{HttpClient, HttpResponse, RateLimiter};
+use handled_contract::CallError;
 
 use crate::config::SupplierConfig;
-use crate::emulator;
 use crate::types::{
-    CreatePurchaseOrderParams, CreatePurchaseOrderResult, ErrorBody, PRIORITIES, PurchaseOrder,
-    PurchaseOrderResponse,
+    CreatePurchaseOrderResult, ErrorBody, PRIORITIES, PurchaseOrder, PurchaseOrderResponse,
 };
 
 /// The header that carries the call's idempotency key.
@@ -115,113 +108,4 @@ fn validate(order: &PurchaseOrder) -> Result<(), CallError> {
         )));
     }
     Ok(())
-}
-
-/// The supplier connector.
-#[derive(Clone, Debug)]
-pub struct SupplierConnector {
-    client: SupplierClient,
-}
-
-impl SupplierConnector {
-    /// A connector over this client.
-    pub fn new(client: SupplierClient) -> Self {
-        SupplierConnector { client }
-    }
-
-    /// The client, for calls the catalog does not name.
-    pub fn client(&self) -> &SupplierClient {
-        &self.client
-    }
-}
-
-impl Connector for SupplierConnector {
-    fn name(&self) -> &'static str {
-        crate::NAME
-    }
-
-    fn call<'a>(
-        &'a self,
-        op: &'a str,
-        params: Json,
-        info: &'a CallInfo,
-    ) -> BoxFuture<'a, Result<Json, CallError>> {
-        Box::pin(async move {
-            let result = match op {
-                "createPurchaseOrder" => {
-                    let p: CreatePurchaseOrderParams =
-                        params::parse("supplier.createPurchaseOrder", params)?;
-                    let result = self
-                        .client
-                        .create_purchase_order(&p.data, &info.idempotency_key)
-                        .await?;
-                    params::output(&result)
-                }
-                other => Err(params::unknown_op(crate::NAME, other)),
-            };
-            log_outcome(op, &result);
-            result
-        })
-    }
-}
-
-/// Builds [`SupplierConnector`]s for the runtime.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct SupplierFactory;
-
-impl ConnectorFactory for SupplierFactory {
-    fn name(&self) -> &'static str {
-        crate::NAME
-    }
-
-    fn from_env(&self, env: &Env) -> Result<Arc<dyn Connector>, Vec<String>> {
-        let config = SupplierConfig::from_env(env)?;
-        let client = SupplierClient::new(config).map_err(|e| vec![e.message])?;
-        Ok(Arc::new(SupplierConnector::new(client)))
-    }
-
-    fn sandbox(
-        &self,
-        fixture: Option<Json>,
-        env: &Env,
-    ) -> BoxFuture<'static, Result<Sandboxed, String>> {
-        Box::pin(sandboxed(
-            crate::NAME,
-            fixture,
-            crate::config::RATE_LIMIT.or_default(env),
-            emulator::emulator_router,
-            emulator::EmulatorHandle::state,
-            |base, h, pace| {
-                let client =
-                    SupplierClient::new(SupplierConfig::new(base, h.api_key()).with_pace(pace))
-                        .map_err(|e| e.message)?;
-                Ok(Arc::new(SupplierConnector::new(client)))
-            },
-        ))
-    }
-
-    fn sandbox_url(&self, url: &str, env: &Env) -> Result<Arc<dyn Connector>, String> {
-        let base = sandbox_base(url, crate::NAME);
-        let config =
-            SupplierConfig::new(&base, None).with_pace(crate::config::RATE_LIMIT.or_default(env)?);
-        let client = SupplierClient::new(config).map_err(|e| e.message)?;
-        Ok(Arc::new(SupplierConnector::new(client)))
-    }
-}
-
-/// The connector's structured event for one call: debug on success, warn with the error class
-/// and status on failure (messages never hold secrets).
-fn log_outcome(op: &str, result: &Result<Json, CallError>) {
-    match result {
-        Ok(_) => tracing::debug!(connector = crate::NAME, op, "call succeeded"),
-        Err(e) => tracing::warn!(
-            connector = crate::NAME,
-            op,
-            class = ?e.class,
-            status = ?e.status,
-            retry_after_ms = ?e.retry_after.map(|d| d.as_millis()),
-            error = %e.message,
-            "call failed"
-        ),
-    }
 }

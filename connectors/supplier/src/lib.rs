@@ -10,10 +10,13 @@
 pub mod api;
 pub mod config;
 pub mod emulator;
+pub mod factory;
+pub mod ops;
 pub mod types;
 
-pub use api::{SupplierClient, SupplierConnector};
+pub use api::SupplierClient;
 pub use config::SupplierConfig;
+pub use ops::SupplierConnector;
 pub use types::{
     CreatePurchaseOrder, CreatePurchaseOrderParams, CreatePurchaseOrderResult, PurchaseOrder,
 };
@@ -22,6 +25,6 @@ pub use types::{
 pub const NAME: &str = "supplier";
 
 /// The factory the runtime uses to build this connector.
-pub fn connector() -> Box<dyn handled_contract::ConnectorFactory> {
-    Box::new(api::SupplierFactory)
+pub fn connector() -> Box<dyn handled_connector_core::EmulatedFactory> {
+    Box::new(factory::SupplierFactory)
 }

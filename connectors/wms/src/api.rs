@@ -1,88 +1,20 @@
-//! The connector: authenticated, paced calls shaped by the profile, and the two ops.
+//! The client: authenticated, paced calls shaped by the profile, for the two ops.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use base64::Engine;
-use handled_connector_core::env::PaceVar;
-use handled_connector_core::{CallError, CallInfo, HttpClient, Json, Pace, RateLimiter, params};
+use handled_connector_core::{CallError, CallInfo, HttpClient, Json, RateLimiter, params};
 use handled_contract::types::SkuQuantity;
-use handled_contract::{BoxFuture, Connector, Env, TriggerConfig};
 use serde_json::json;
 
+use crate::config::Config;
+
 use crate::path::{self, Vars};
-use crate::profile::{Auth, Paging, Profile};
+use crate::profile::{Auth, Paging};
 use crate::types::*;
 
 /// The most pages a listing follows (a guard against APIs that never stop).
 const MAX_PAGES: usize = 10_000;
-
-/// Everything the connector needs.
-#[derive(Clone)]
-pub struct Config {
-    /// The warehouse API's base URL, no trailing slash.
-    pub base_url: String,
-    /// The API key (`account:key` for header pairs, `user:password` for basic).
-    pub api_key: String,
-    /// The webhook secret.
-    pub webhook_secret: String,
-    /// The warehouse profile.
-    pub profile: Profile,
-}
-
-impl std::fmt::Debug for Config {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Config")
-            .field("base_url", &self.base_url)
-            .field("profile", &self.profile.name)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Config {
-    /// Reads `WMS_BASE_URL`, `WMS_API_KEY`, `WMS_WEBHOOK_SECRET`, `WMS_PROFILE` and
-    /// `WMS_RATE_LIMIT` (which overrides the profile's pace), naming every missing or bad one.
-    pub fn from_env(env: &Env) -> Result<Config, Vec<String>> {
-        let mut r = handled_connector_core::env::EnvReader::new(env);
-        let base_url = r.required("WMS_BASE_URL");
-        let api_key = r.required("WMS_API_KEY");
-        let webhook_secret = r.required("WMS_WEBHOOK_SECRET");
-        let profile = match Profile::from_setting(
-            &r.optional("WMS_PROFILE")
-                .unwrap_or_else(|| "generic".into()),
-        ) {
-            Ok(p) => Some(p),
-            Err(e) => {
-                r.problem(e);
-                None
-            }
-        };
-        if let Some(p) = &profile
-            && matches!(p.auth, Auth::HeaderPair { .. } | Auth::Basic)
-            && !api_key.is_empty()
-            && !api_key.contains(':')
-        {
-            r.problem(format!(
-                "WMS_API_KEY must be `account:key` for the {} profile",
-                p.name
-            ));
-        }
-        let profile = profile.unwrap_or_else(Profile::generic);
-        let pace = r.pace(RATE_LIMIT.name, profile.pace());
-        r.finish()?;
-        let profile = profile.with_pace(pace);
-        Ok(Config {
-            base_url: base_url.trim_end_matches('/').to_string(),
-            api_key,
-            webhook_secret,
-            profile,
-        })
-    }
-}
-
-/// The client-side pace, `WMS_RATE_LIMIT` (e.g. `10/s`), over the profile's own; the default
-/// here is the generic profile's.
-pub const RATE_LIMIT: PaceVar = PaceVar::new("WMS_RATE_LIMIT", Pace::new(10.0, 10));
 
 /// The WMS connector for one warehouse.
 pub struct WmsConnector {
@@ -181,7 +113,7 @@ impl WmsConnector {
         }
     }
 
-    async fn update_inventory(
+    pub(crate) async fn update_inventory(
         &self,
         p: UpdateInventoryParams,
         info: &CallInfo,
@@ -296,7 +228,7 @@ impl WmsConnector {
         Err(CallError::permanent("wms: the listing did not end"))
     }
 
-    async fn get_all_inventory(
+    pub(crate) async fn get_all_inventory(
         &self,
         p: GetAllInventoryParams,
     ) -> Result<GetAllInventoryResult, CallError> {
@@ -320,58 +252,4 @@ impl WmsConnector {
             .collect();
         Ok(GetAllInventoryResult { items })
     }
-
-    async fn dispatch(&self, op: &str, p: Json, info: &CallInfo) -> Result<Json, CallError> {
-        match op {
-            "updateInventory" => {
-                params::output(&self.update_inventory(params::parse(op, p)?, info).await?)
-            }
-            "getAllInventory" => {
-                params::output(&self.get_all_inventory(params::parse(op, p)?).await?)
-            }
-            _ => Err(params::unknown_op("wms", op)),
-        }
-    }
-}
-
-impl Connector for WmsConnector {
-    fn name(&self) -> &'static str {
-        "wms"
-    }
-
-    fn call<'a>(
-        &'a self,
-        op: &'a str,
-        params: Json,
-        info: &'a CallInfo,
-    ) -> BoxFuture<'a, Result<Json, CallError>> {
-        Box::pin(self.dispatch(op, params, info))
-    }
-
-    fn accept_webhook(
-        &self,
-        trigger: &TriggerConfig,
-        request: &handled_contract::webhook::WebhookRequest,
-    ) -> Result<handled_contract::webhook::IncomingEvent, handled_contract::webhook::WebhookError>
-    {
-        crate::webhook::accept(
-            &self.config.profile,
-            &self.config.webhook_secret,
-            trigger,
-            request,
-        )
-    }
-
-    fn reported_quantity(&self, _trigger: &TriggerConfig, payload: &Json) -> Option<(String, i64)> {
-        let shape = &self.config.profile.webhook;
-        Some((
-            path::get_string(payload, &shape.sku)?,
-            path::get_quantity(payload, &shape.quantity)?,
-        ))
-    }
-}
-
-/// Shares the connector behind an `Arc`.
-pub fn shared(connector: WmsConnector) -> Arc<dyn Connector> {
-    Arc::new(connector)
 }

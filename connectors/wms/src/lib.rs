@@ -10,80 +10,24 @@
 //! - [`emulator`]: [`emulator::emulator_router`] and [`emulator::EmulatorHandle`].
 
 pub mod api;
+pub mod config;
 pub mod emulator;
+pub mod factory;
+pub mod ops;
 pub mod path;
 pub mod profile;
 pub mod types;
 pub mod webhook;
 
-use std::sync::Arc;
-
-use handled_connector_core::emulator::{sandbox_base, sandboxed};
-use handled_contract::{BoxFuture, Connector, ConnectorFactory, Env, Json, Sandboxed};
-
-pub use api::{Config, WmsConnector};
+pub use api::WmsConnector;
+pub use config::Config;
 pub use profile::Profile;
 pub use types::*;
 
+/// The connector's name in HandledScript.
+pub const NAME: &str = "wms";
+
 /// The factory of the wms connector.
-pub fn connector() -> Box<dyn ConnectorFactory> {
-    Box::new(WmsFactory)
-}
-
-/// Builds wms connectors.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct WmsFactory;
-
-impl ConnectorFactory for WmsFactory {
-    fn name(&self) -> &'static str {
-        "wms"
-    }
-
-    fn from_env(&self, env: &Env) -> Result<Arc<dyn Connector>, Vec<String>> {
-        let config = Config::from_env(env)?;
-        Ok(Arc::new(
-            WmsConnector::new(config).map_err(|e| vec![e.message])?,
-        ))
-    }
-
-    fn sandbox(
-        &self,
-        fixture: Option<Json>,
-        env: &Env,
-    ) -> BoxFuture<'static, Result<Sandboxed, String>> {
-        Box::pin(sandboxed(
-            "wms",
-            fixture,
-            api::RATE_LIMIT.set_in(env),
-            emulator::emulator_router,
-            emulator::EmulatorHandle::state,
-            |base, h, pace| {
-                let config = Config {
-                    base_url: base.to_string(),
-                    api_key: h.api_key().to_string(),
-                    webhook_secret: h.webhook_secret().to_string(),
-                    profile: match pace {
-                        Some(pace) => h.profile().clone().with_pace(pace),
-                        None => h.profile().clone(),
-                    },
-                };
-                Ok(Arc::new(WmsConnector::new(config).map_err(|e| e.message)?))
-            },
-        ))
-    }
-
-    fn sandbox_url(&self, url: &str, env: &Env) -> Result<Arc<dyn Connector>, String> {
-        let profile = Profile::generic();
-        let profile = match api::RATE_LIMIT.set_in(env)? {
-            Some(pace) => profile.with_pace(pace),
-            None => profile,
-        };
-        let config = Config {
-            base_url: sandbox_base(url, "wms"),
-            api_key: emulator::sandbox_key(&profile),
-            webhook_secret: emulator::SANDBOX_WEBHOOK_SECRET.to_string(),
-            profile,
-        };
-        Ok(Arc::new(WmsConnector::new(config).map_err(|e| e.message)?))
-    }
+pub fn connector() -> Box<dyn handled_connector_core::EmulatedFactory> {
+    Box::new(factory::WmsFactory)
 }

@@ -146,3 +146,13 @@ pub fn signed_headers(
     }
     headers
 }
+
+/// The (SKU, quantity) a delivery of this profile reports, read where the profile's webhook
+/// shape says.
+pub fn reported_quantity(profile: &Profile, payload: &Json) -> Option<(String, i64)> {
+    let shape = &profile.webhook;
+    Some((
+        path::get_string(payload, &shape.sku)?,
+        path::get_quantity(payload, &shape.quantity)?,
+    ))
+}

@@ -12,7 +12,6 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::http::HeaderMap;
 use axum::routing::post;
-use handled_connector_core::contract::check_op;
 use handled_connector_core::{CallInfo, ErrorClass, serve};
 use handled_contract::webhook::{WebhookError, WebhookRequest};
 use handled_contract::{Connector, Env, TriggerConfig};
@@ -67,12 +66,6 @@ fn trigger(events: &[&str]) -> TriggerConfig {
         event: "inventoryChanged",
         fields,
     }
-}
-
-#[test]
-fn types_agree_with_the_catalog() {
-    check_op::<handled_wms::UpdateInventory>().unwrap();
-    check_op::<handled_wms::GetAllInventory>().unwrap();
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! Proves that a connector's Rust types agree with the catalog (the one source of truth):
-//! call [`check_op`] for every op of the connector in a test.
+//! [`check_op`] for one op type; every entry of an [`crate::OpTable`] carries it, so that
+//! [`crate::OpTable::conformance`] checks a whole connector.
 //!
 //! For the op's params and result: a JSON object with every field (a sample value per shape)
 //! must deserialize into the Rust type and serialize back unchanged; leaving out any required
@@ -8,7 +9,8 @@
 //! catalog's.
 
 use handled_catalog::{ObjectShape, OpDef, Shape};
-use handled_contract::{Json, Op};
+
+use crate::{Json, Op};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
@@ -183,35 +185,6 @@ pub fn check_op<O: Op>() -> Result<(), Vec<String>> {
         false,
         &mut errors,
     );
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors)
-    }
-}
-
-/// The names of a connector's ops in the catalog (to check that a crate covers all of them).
-pub fn op_names(connector: &str) -> Vec<&'static str> {
-    handled_catalog::ops_of(connector).map(|o| o.name).collect()
-}
-
-/// A check of one op type: [`check_op`] for it.
-pub type OpCheck = fn() -> Result<(), Vec<String>>;
-
-/// Checks every listed op type of a connector with [`check_op`], and that together they
-/// cover every op the catalog lists for it (`checks` pairs each op's name with its check).
-pub fn check_connector(connector: &str, checks: &[(&str, OpCheck)]) -> Result<(), Vec<String>> {
-    let mut errors = Vec::new();
-    for (_, check) in checks {
-        if let Err(mut e) = check() {
-            errors.append(&mut e);
-        }
-    }
-    for name in op_names(connector) {
-        if !checks.iter().any(|(n, _)| *n == name) {
-            errors.push(format!("{connector}.{name} has no Rust op type"));
-        }
-    }
     if errors.is_empty() {
         Ok(())
     } else {
