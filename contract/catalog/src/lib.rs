@@ -24,6 +24,24 @@ pub struct ConnectorDef {
     pub doc: &'static str,
 }
 
+impl ConnectorDef {
+    /// Where its crate lives in the source tree, relative to the workspace root
+    /// (`connectors/shopify`): every connector crate sits at `connectors/<name>`.
+    pub fn crate_dir(&self) -> String {
+        format!("connectors/{}", self.name)
+    }
+
+    /// Its crate's package name as Cargo spells it (`handled-shopify`).
+    pub fn package_name(&self) -> String {
+        self.crate_name.replace('_', "-")
+    }
+}
+
+/// The connector implemented by the Rust crate `crate_name` (`handled_shopify`).
+pub fn connector_by_crate(crate_name: &str) -> Option<&'static ConnectorDef> {
+    CONNECTORS.iter().find(|c| c.crate_name == crate_name)
+}
+
 /// An environment variable a connector reads.
 #[derive(Clone, Copy, Debug)]
 pub struct EnvVarDef {

@@ -66,31 +66,18 @@ pub fn cached_binary_path(files: &[PathBuf]) -> Result<PathBuf, String> {
     Ok(cache_dir().join("bin").join(format!("{stem}-{hash:016x}")))
 }
 
-fn crate_dir(crate_name: &str) -> Option<&'static str> {
-    Some(match crate_name {
-        "handled_shopify" => "connectors/shopify",
-        "handled_amazon" => "connectors/amazon",
-        "handled_ebay" => "connectors/ebay",
-        "handled_wms" => "connectors/wms",
-        "handled_slack" => "connectors/slack",
-        "handled_email" => "connectors/email",
-        "handled_analytics" => "connectors/analytics",
-        "handled_supplier" => "connectors/supplier",
-        _ => return None,
-    })
-}
-
 fn manifest(stem: &str, home: &Path, connectors: &[&str]) -> String {
     let path = |p: &str| home.join(p).display().to_string().replace('\\', "/");
     let mut deps = format!("handled-runtime = {{ path = \"{}\" }}\n", path("runtime"));
-    for c in connectors {
-        if let Some(dir) = crate_dir(c) {
-            deps.push_str(&format!(
-                "{} = {{ path = \"{}\" }}\n",
-                c.replace('_', "-"),
-                path(dir)
-            ));
-        }
+    for def in connectors
+        .iter()
+        .filter_map(|c| handled_catalog::connector_by_crate(c))
+    {
+        deps.push_str(&format!(
+            "{} = {{ path = \"{}\" }}\n",
+            def.package_name(),
+            path(&def.crate_dir())
+        ));
     }
     format!(
         "[package]\nname = \"handled-program-{stem}\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n\

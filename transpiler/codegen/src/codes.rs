@@ -101,3 +101,22 @@ codes! {
     "W0004", "unreachable alternative",
     "A `??` whose left side can never be `null` or `undefined` (a number, a boolean, an object literal) never uses its right side.\n\nUse `||` if falsy values should be replaced, or remove the right side.";
 }
+
+#[cfg(test)]
+mod tests {
+    /// E0101's explanation lists the connectors by hand; it must be the catalog's list, in the
+    /// catalog's order, so that adding a connector to the catalog fails here until the text
+    /// says so.
+    #[test]
+    fn unknown_connector_text_lists_the_catalog() {
+        let names: Vec<&str> = handled_catalog::CONNECTORS.iter().map(|c| c.name).collect();
+        let (last, rest) = names.split_last().expect("the catalog has connectors");
+        let listed = format!("The connectors are {} and {last}", rest.join(", "));
+        let info = super::lookup("E0101").expect("E0101 is registered");
+        assert!(
+            info.explanation.contains(&listed),
+            "E0101 should say `{listed}`; it says {:?}",
+            info.explanation
+        );
+    }
+}
