@@ -48,6 +48,30 @@ pub trait Connector: Send + Sync {
         info: &'a CallInfo,
     ) -> BoxFuture<'a, Result<Json, CallError>>;
 
+    /// The most calls of `op` that [`Connector::call_batch`] sends as one request: 1 unless the
+    /// op has a bulk form.
+    fn max_batch(&self, op: &str) -> usize {
+        let _ = op;
+        1
+    }
+
+    /// Performs many calls of one op, as the API's bulk form where it has one; one result per
+    /// call, in order, each the member's own (see [`crate::ops::HandlesBatch`]). The default
+    /// makes the calls one after another.
+    fn call_batch<'a>(
+        &'a self,
+        op: &'a str,
+        calls: Vec<crate::ops::BatchCall<Json>>,
+    ) -> BoxFuture<'a, Vec<Result<Json, CallError>>> {
+        Box::pin(async move {
+            let mut results = Vec::with_capacity(calls.len());
+            for member in calls {
+                results.push(self.call(op, member.params, &member.info).await);
+            }
+            results
+        })
+    }
+
     /// Checks a webhook for this connector's triggers and turns it into an event: verifies the
     /// signature over the raw body (in constant time), parses the body and finds the event id.
     /// `trigger` is the trigger's evaluated configuration.

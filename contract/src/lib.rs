@@ -30,7 +30,7 @@ pub use call::{CallError, CallInfo, ErrorClass};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use connector::{BoxFuture, Connector, ConnectorFactory, Json, Op, Sandboxed};
 pub use env::{Env, is_secret_name};
-pub use ops::{Channel, Handles, OpEntry, OpTable};
+pub use ops::{BatchCall, Channel, Handles, HandlesBatch, OpEntry, OpTable};
 pub use sync::lock;
 pub use types::{SkuQuantity, Tick};
 pub use webhook::{IncomingEvent, TriggerConfig, WebhookError, WebhookRequest};

@@ -51,7 +51,38 @@ pub trait Handles<O: Op>: Send + Sync {
     }
 }
 
+/// The bulk form of one op that a connector's API offers (Shopify's `inventorySetQuantities` of
+/// up to 250 quantities, eBay's `bulkUpdatePriceQuantity` of up to 25, Segment's `batch`): the
+/// engine gathers calls of the op from concurrent runs and sends them as one request
+/// (RUNTIME.md §2).
+///
+/// Every member keeps its own result: an error that concerns one member (a Shopify
+/// `userErrors` entry naming its index, an eBay per-SKU status) is that member's only, and the
+/// handler sends the others again without it when the API applies a bulk request all or
+/// nothing. An error of the whole request (throttled, unreachable) is every member's.
+pub trait HandlesBatch<O: Op>: Handles<O> {
+    /// The most calls one bulk request may carry (the API's limit).
+    const MAX_BATCH: usize;
+
+    /// Performs `calls` at once; gives one result per call, in the same order.
+    fn handle_batch(
+        &self,
+        calls: Vec<BatchCall<O::Params>>,
+    ) -> impl Future<Output = Vec<Result<O::Output, CallError>>> + Send;
+}
+
+/// One member of a bulk call: its params and what the engine says about it.
+#[derive(Clone, Debug)]
+pub struct BatchCall<P> {
+    /// The op's params.
+    pub params: P,
+    /// Its call's idempotency key, run and attempt.
+    pub info: CallInfo,
+}
+
 type CallFn<C> = for<'a> fn(&'a C, Json, &'a CallInfo) -> BoxFuture<'a, Result<Json, CallError>>;
+type BatchFn<C> =
+    for<'a> fn(&'a C, Vec<BatchCall<Json>>) -> BoxFuture<'a, Vec<Result<Json, CallError>>>;
 type WrittenFn<C> = fn(&C, &Json) -> Option<(String, i64)>;
 type UnchangedFn<C> = fn(&C, &Json) -> bool;
 type CheckFn = fn() -> Result<(), Vec<String>>;
@@ -60,6 +91,7 @@ type CheckFn = fn() -> Result<(), Vec<String>>;
 pub struct OpEntry<C: 'static> {
     name: &'static str,
     call: CallFn<C>,
+    batch: Option<(BatchFn<C>, usize)>,
     written: WrittenFn<C>,
     changed_nothing: UnchangedFn<C>,
     connector: &'static str,
@@ -75,11 +107,22 @@ impl<C: 'static> OpEntry<C> {
         OpEntry {
             name: O::NAME,
             call: call_typed::<C, O>,
+            batch: None,
             written: written_typed::<C, O>,
             changed_nothing: unchanged_typed::<C, O>,
             connector: O::CONNECTOR,
             check: crate::conformance::check_op::<O>,
         }
+    }
+
+    /// The entry of op `O` with its bulk form, handled by `C`'s [`HandlesBatch<O>`].
+    pub const fn batched<O: Op>() -> Self
+    where
+        C: HandlesBatch<O>,
+    {
+        let mut entry = Self::of::<O>();
+        entry.batch = Some((batch_typed::<C, O>, C::MAX_BATCH));
+        entry
     }
 
     /// The op's name (`updateInventory`).
@@ -97,6 +140,54 @@ fn call_typed<'a, C: Handles<O>, O: Op>(
         let params: O::Params = parse_params(O::CONNECTOR, O::NAME, params)?;
         let output = connector.handle(params, call).await?;
         to_json(&output)
+    })
+}
+
+fn batch_typed<C: HandlesBatch<O>, O: Op>(
+    connector: &C,
+    calls: Vec<BatchCall<Json>>,
+) -> BoxFuture<'_, Vec<Result<Json, CallError>>> {
+    Box::pin(async move {
+        let count = calls.len();
+        // Members whose params do not parse get their error; the others go in one request.
+        let mut results: Vec<Option<Result<Json, CallError>>> = Vec::with_capacity(count);
+        let mut sent = Vec::new();
+        for (i, member) in calls.into_iter().enumerate() {
+            match parse_params::<O::Params>(O::CONNECTOR, O::NAME, member.params) {
+                Ok(params) => {
+                    results.push(None);
+                    sent.push((
+                        i,
+                        BatchCall {
+                            params,
+                            info: member.info,
+                        },
+                    ));
+                }
+                Err(e) => results.push(Some(Err(e))),
+            }
+        }
+        let (indices, sent): (Vec<usize>, Vec<_>) = sent.into_iter().unzip();
+        let answers = if sent.is_empty() {
+            Vec::new()
+        } else {
+            connector.handle_batch(sent).await
+        };
+        let mut answers = answers.into_iter();
+        for i in indices {
+            results[i] = Some(match answers.next() {
+                Some(answer) => answer.and_then(|output| to_json(&output)),
+                None => Err(CallError::retryable(format!(
+                    "{}.{}: the bulk request gave fewer results than it had calls",
+                    O::CONNECTOR,
+                    O::NAME
+                ))),
+            });
+        }
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(CallError::permanent("no result"))))
+            .collect()
     })
 }
 
@@ -175,6 +266,69 @@ impl<C: Sync + 'static> OpTable<C> {
         })
     }
 
+    /// The most calls of `op` one request may carry: its bulk form's limit, or 1 when the op
+    /// has none (or the table does not have it).
+    pub fn max_batch(&self, op: &str) -> usize {
+        self.entry(op)
+            .and_then(|e| e.batch)
+            .map_or(1, |(_, max)| max.max(1))
+    }
+
+    /// Performs many calls of `op` as its bulk form (one call at a time when it has none); one
+    /// result per call, in order, each logged and counted as [`OpTable::call`] does, with the
+    /// size of the bulk request it went in.
+    pub fn call_batch<'a>(
+        &'a self,
+        connector: &'a C,
+        op: &'a str,
+        calls: Vec<BatchCall<Json>>,
+    ) -> BoxFuture<'a, Vec<Result<Json, CallError>>> {
+        Box::pin(async move {
+            let started = Instant::now();
+            let infos: Vec<CallInfo> = calls.iter().map(|c| c.info.clone()).collect();
+            let results = match self.entry(op) {
+                Some(OpEntry {
+                    batch: Some((batch, _)),
+                    ..
+                }) if calls.len() > 1 => batch(connector, calls).await,
+                Some(entry) => {
+                    let mut results = Vec::with_capacity(calls.len());
+                    for member in calls {
+                        results.push((entry.call)(connector, member.params, &member.info).await);
+                    }
+                    results
+                }
+                None => calls
+                    .iter()
+                    .map(|_| {
+                        Err(CallError::permanent(format!(
+                            "{} has no op `{op}`",
+                            self.connector
+                        )))
+                    })
+                    .collect(),
+            };
+            if infos.len() > 1 {
+                metrics::counter!(
+                    "handled_connector_bulk_requests_total",
+                    "connector" => self.connector,
+                    "op" => op.to_string()
+                )
+                .increment(1);
+                tracing::debug!(
+                    connector = self.connector,
+                    op,
+                    calls = infos.len(),
+                    "bulk request"
+                );
+            }
+            for (info, result) in infos.iter().zip(&results) {
+                log_outcome(self.connector, op, info, started, result);
+            }
+            results
+        })
+    }
+
     /// Whether the table is the catalog's list of this connector's ops: each entry's op type
     /// agrees with its catalog entry ([`crate::conformance::check_op`]) and belongs to this
     /// connector, no op is listed twice, and every op the catalog lists for the connector has
@@ -190,6 +344,12 @@ impl<C: Sync + 'static> OpTable<C> {
             }
             if self.entries[..i].iter().any(|e| e.name == entry.name) {
                 errors.push(format!("{}.{} is listed twice", self.connector, entry.name));
+            }
+            if let Some((_, 0)) = entry.batch {
+                errors.push(format!(
+                    "{}.{}'s bulk form takes no calls (MAX_BATCH is 0)",
+                    self.connector, entry.name
+                ));
             }
             if let Err(mut e) = (entry.check)() {
                 errors.append(&mut e);
@@ -347,6 +507,18 @@ impl<C: Channel> Connector for C {
         C::ops().call(self, op, params, info)
     }
 
+    fn max_batch(&self, op: &str) -> usize {
+        C::ops().max_batch(op)
+    }
+
+    fn call_batch<'a>(
+        &'a self,
+        op: &'a str,
+        calls: Vec<BatchCall<Json>>,
+    ) -> BoxFuture<'a, Vec<Result<Json, CallError>>> {
+        C::ops().call_batch(self, op, calls)
+    }
+
     fn accept_webhook(
         &self,
         trigger: &TriggerConfig,
@@ -479,5 +651,112 @@ mod tests {
         assert!(!toy.changed_nothing("set", &serde_json::json!({"changed": true})));
         assert_eq!(OPS.names(), vec!["set"]);
         assert_eq!(toy.name(), "toy");
+    }
+
+    /// A toy with a bulk form: it counts its bulk requests, and refuses negative quantities
+    /// member by member.
+    #[derive(Default)]
+    struct BulkToy {
+        requests: std::sync::atomic::AtomicUsize,
+    }
+
+    impl Handles<Set> for BulkToy {
+        async fn handle(&self, p: SetParams, call: &CallInfo) -> Result<SetResult, CallError> {
+            Toy.handle(p, call).await
+        }
+    }
+
+    impl HandlesBatch<Set> for BulkToy {
+        const MAX_BATCH: usize = 3;
+
+        async fn handle_batch(
+            &self,
+            calls: Vec<BatchCall<SetParams>>,
+        ) -> Vec<Result<SetResult, CallError>> {
+            self.requests
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            calls
+                .into_iter()
+                .map(|c| match c.params.quantity {
+                    q if q < 0 => Err(CallError::permanent(format!(
+                        "{} is negative",
+                        c.params.sku
+                    ))),
+                    q => Ok(SetResult { changed: q != 0 }),
+                })
+                .collect()
+        }
+    }
+
+    static BULK_OPS: OpTable<BulkToy> = OpTable::new("toy", &[OpEntry::batched::<Set>()]);
+
+    impl Channel for BulkToy {
+        const NAME: &'static str = "toy";
+        fn ops() -> &'static OpTable<Self> {
+            &BULK_OPS
+        }
+    }
+
+    fn member(params: Json, key: &str) -> BatchCall<Json> {
+        BatchCall {
+            params,
+            info: CallInfo {
+                idempotency_key: key.into(),
+                run_id: key.into(),
+                attempt: 1,
+            },
+        }
+    }
+
+    #[test]
+    fn a_bulk_call_gives_each_member_its_own_result_in_order() {
+        let bulk = BulkToy::default();
+        let connector: &dyn Connector = &bulk;
+        assert_eq!(connector.max_batch("set"), 3);
+        assert_eq!(connector.max_batch("get"), 1);
+        assert_eq!(Connector::max_batch(&Toy, "set"), 1);
+        let results = block(connector.call_batch(
+            "set",
+            vec![
+                member(serde_json::json!({"sku": "A", "quantity": 2}), "a"),
+                member(serde_json::json!({"sku": "B", "quantity": -1}), "b"),
+                member(serde_json::json!({"sku": 7}), "c"),
+                member(serde_json::json!({"sku": "D", "quantity": 0}), "d"),
+            ],
+        ));
+        assert_eq!(results.len(), 4);
+        assert_eq!(
+            results[0].as_ref().unwrap(),
+            &serde_json::json!({"changed": true})
+        );
+        assert_eq!(results[1].as_ref().unwrap_err().message, "B is negative");
+        assert!(
+            results[2]
+                .as_ref()
+                .unwrap_err()
+                .message
+                .starts_with("toy.set: bad parameters")
+        );
+        assert_eq!(
+            results[3].as_ref().unwrap(),
+            &serde_json::json!({"changed": false})
+        );
+        // One request for the three members whose params parsed.
+        assert_eq!(bulk.requests.load(std::sync::atomic::Ordering::Relaxed), 1);
+        assert!(
+            BULK_OPS.conformance().is_err(),
+            "the toy op is not in the catalog"
+        );
+        // An op without a bulk form is called once per member.
+        let plain: &dyn Connector = &Toy;
+        let results = block(plain.call_batch(
+            "set",
+            vec![
+                member(serde_json::json!({"sku": "A", "quantity": 1}), "a"),
+                member(serde_json::json!({"sku": "B", "quantity": -1}), "b"),
+            ],
+        ));
+        assert!(results[0].is_ok());
+        assert_eq!(results[1].as_ref().unwrap_err().message, "negative");
     }
 }

@@ -23,7 +23,7 @@ use crate::recent::Recent;
 use crate::types::*;
 
 /// How often a compare-and-swap write is retried after `CHANGE_FROM_QUANTITY_STALE`.
-const MAX_STALE_RETRIES: u32 = 3;
+pub(crate) const MAX_STALE_RETRIES: u32 = 3;
 /// The cost assumed for a query never sent before.
 const DEFAULT_COST: f64 = 60.0;
 
@@ -164,6 +164,11 @@ pub struct ShopifyConnector {
 /// read and a second attempt.
 const LEVEL_FRESH_FOR: Duration = Duration::from_secs(2);
 
+/// How many variants an exact SKU search asks for: the SKU's own and a few whose SKU contains
+/// it (the search matches words, the connector compares exactly), not a page of 25 with their
+/// levels (the search's cost is `2 + first × nodes`).
+const EXACT_SEARCH_FIRST: usize = 5;
+
 /// How long a variant found by SKU answers the next search for that SKU. Ids do not change, but
 /// a SKU may be moved to another variant: for this long a write may still go to the old one.
 const FOUND_FRESH_FOR: Duration = Duration::from_secs(2);
@@ -293,7 +298,7 @@ impl ShopifyConnector {
         if let Some(v) = self.found.get(sku) {
             return Ok(v);
         }
-        let query = format!("sku:\"{}\"", sku.replace('\\', "\\\\").replace('"', "\\\""));
+        let query = crate::bulk::sku_term(sku);
         // Once the primary location is known, the search also reads each variant's level there.
         let location = self.primary_location.lock().await.clone();
         let mut after = Json::Null;
@@ -302,14 +307,14 @@ impl ShopifyConnector {
                 Some(location) => {
                     self.graphql(
                         queries::FIND_VARIANTS_AT,
-                        json!({"query": query, "after": after, "location": location}),
+                        json!({"query": query, "first": EXACT_SEARCH_FIRST, "after": after, "location": location}),
                     )
                     .await?
                 }
                 None => {
                     self.graphql(
                         queries::FIND_VARIANTS,
-                        json!({"query": query, "after": after}),
+                        json!({"query": query, "first": EXACT_SEARCH_FIRST, "after": after}),
                     )
                     .await?
                 }
@@ -339,8 +344,20 @@ impl ShopifyConnector {
         )))
     }
 
+    /// The variant found by this SKU moments ago, if any.
+    pub(crate) fn found_variant(&self, sku: &str) -> Option<Variant> {
+        self.found.get(sku)
+    }
+
+    /// The variant of a SKU search's node, remembered (its SKU by id, and found by SKU).
+    pub(crate) fn found_from_search(&self, node: &Json) -> Result<Variant, CallError> {
+        let v = self.remember(variant_from(node)?);
+        self.found.put(v.sku.clone(), v.clone());
+        Ok(v)
+    }
+
     /// Remembers a variant's SKU (see [`ShopifyConnector::written_quantity`]).
-    fn remember(&self, v: Variant) -> Variant {
+    pub(crate) fn remember(&self, v: Variant) -> Variant {
         if !v.sku.is_empty() {
             let mut skus = lock(&self.variant_skus);
             // A shop has as many variants as it has; a cache this large is rebuilt from scratch.
@@ -354,7 +371,7 @@ impl ShopifyConnector {
 
     /// Notes a variant's available quantity at `location`, just read or just set by us: the
     /// compare value of its next write, if that comes soon.
-    fn note_level(&self, variant: &Variant, location: &str, available: i64) {
+    pub(crate) fn note_level(&self, variant: &Variant, location: &str, available: i64) {
         self.recent_levels.put(
             variant.variant_id.clone(),
             (variant.clone(), location.to_string(), available),
@@ -363,14 +380,14 @@ impl ShopifyConnector {
 
     /// The level read or set moments ago for this variant at `location`, taken (the write it
     /// serves notes the level it sets).
-    fn recent_level(&self, variant_id: &str, location: &str) -> Option<(Variant, i64)> {
+    pub(crate) fn recent_level(&self, variant_id: &str, location: &str) -> Option<(Variant, i64)> {
         let (variant, at_location, available) = self.recent_levels.take(variant_id)?;
         (at_location == location).then_some((variant, available))
     }
 
     /// A variant by product and variant id, with its item's available quantity at `location`
     /// (a location GID), in one request.
-    async fn variant_level(
+    pub(crate) async fn variant_level(
         &self,
         product_id: &str,
         variant_id: &str,
@@ -406,7 +423,7 @@ impl ShopifyConnector {
     }
 
     /// The location GID for `"primary"`/none (cached) or an id.
-    async fn location_id(&self, location: Option<&str>) -> Result<String, CallError> {
+    pub(crate) async fn location_id(&self, location: Option<&str>) -> Result<String, CallError> {
         match location.map(str::trim) {
             None | Some("") | Some("primary") => {}
             Some(id) => return Ok(gid("Location", id)),
@@ -449,7 +466,11 @@ impl ShopifyConnector {
 
     /// The available quantity of an item at a location (errors when the item or the level
     /// does not exist).
-    async fn read_available(&self, item: &str, location: &str) -> Result<i64, CallError> {
+    pub(crate) async fn read_available(
+        &self,
+        item: &str,
+        location: &str,
+    ) -> Result<i64, CallError> {
         let data = self
             .graphql(
                 queries::ITEM_LEVEL,
@@ -766,7 +787,7 @@ fn variant_from(node: &Json) -> Result<Variant, CallError> {
 }
 
 /// The available quantity in an item's `inventoryLevel` (null: the item is not stocked there).
-fn available_in(level: &Json, item: &str, location: &str) -> Result<i64, CallError> {
+pub(crate) fn available_in(level: &Json, item: &str, location: &str) -> Result<i64, CallError> {
     if level.is_null() {
         return Err(CallError::permanent(format!(
             "shopify: item {item} is not stocked at {location} (ITEM_NOT_STOCKED_AT_LOCATION)"
@@ -784,7 +805,7 @@ pub(crate) fn quantity_named(level: &Json, name: &str) -> Option<i64> {
         .as_i64()
 }
 
-fn user_errors(mutation: &str, errors: &[Json]) -> CallError {
+pub(crate) fn user_errors(mutation: &str, errors: &[Json]) -> CallError {
     let parts: Vec<String> = errors
         .iter()
         .map(|e| {

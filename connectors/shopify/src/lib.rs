@@ -10,6 +10,7 @@
 //! - [`queries`]: every GraphQL document sent (validated against the schema in the tests).
 
 pub mod api;
+pub mod bulk;
 pub mod config;
 pub mod emulator;
 pub mod factory;

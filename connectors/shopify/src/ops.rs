@@ -3,7 +3,8 @@
 
 use handled_contract::webhook::{IncomingEvent, WebhookError, WebhookRequest};
 use handled_contract::{
-    BoxFuture, CallError, CallInfo, Channel, Handles, Json, OpEntry, OpTable, TriggerConfig,
+    BatchCall, BoxFuture, CallError, CallInfo, Channel, Handles, HandlesBatch, Json, OpEntry,
+    OpTable, TriggerConfig,
 };
 
 use crate::api::{ShopifyConnector, gid};
@@ -47,6 +48,18 @@ impl Handles<UpdateInventory> for ShopifyConnector {
     }
 }
 
+/// Many runs' writes as one `inventorySetQuantities` (see [`crate::bulk`]).
+impl HandlesBatch<UpdateInventory> for ShopifyConnector {
+    const MAX_BATCH: usize = crate::bulk::MAX_QUANTITIES;
+
+    async fn handle_batch(
+        &self,
+        calls: Vec<BatchCall<UpdateInventoryParams>>,
+    ) -> Vec<Result<UpdateInventoryResult, CallError>> {
+        self.update_inventory_batch(calls).await
+    }
+}
+
 impl Handles<GetInventoryLevels> for ShopifyConnector {
     async fn handle(
         &self,
@@ -82,7 +95,7 @@ pub static OPS: OpTable<ShopifyConnector> = OpTable::new(
     crate::NAME,
     &[
         OpEntry::of::<FindProduct>(),
-        OpEntry::of::<UpdateInventory>(),
+        OpEntry::batched::<UpdateInventory>(),
         OpEntry::of::<GetInventoryLevels>(),
         OpEntry::of::<GetAllInventory>(),
         OpEntry::of::<UpdateProduct>(),

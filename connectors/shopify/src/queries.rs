@@ -1,9 +1,10 @@
 //! Every GraphQL document the connector sends. A test validates each against the Admin API
 //! schema of the version it is meant for (`specs/`).
 
-/// Variants whose SKU matches a search (`sku:"…"`); the caller compares SKUs exactly.
-pub const FIND_VARIANTS: &str = r#"query FindVariantsBySku($query: String!, $after: String) {
-  productVariants(first: 25, query: $query, after: $after) {
+/// Variants whose SKU matches a search (`sku:"…"`, or several joined by `OR`), `first` at a
+/// time; the caller compares SKUs exactly.
+pub const FIND_VARIANTS: &str = r#"query FindVariantsBySku($query: String!, $first: Int!, $after: String) {
+  productVariants(first: $first, query: $query, after: $after) {
     nodes {
       id
       sku
@@ -17,8 +18,8 @@ pub const FIND_VARIANTS: &str = r#"query FindVariantsBySku($query: String!, $aft
 /// The same search, with each variant's level at one location (the shop's primary location,
 /// once known): a write that follows `findProduct` compares with the quantity read here and
 /// needs no read of its own.
-pub const FIND_VARIANTS_AT: &str = r#"query FindVariantsBySkuAt($query: String!, $after: String, $location: ID!) {
-  productVariants(first: 25, query: $query, after: $after) {
+pub const FIND_VARIANTS_AT: &str = r#"query FindVariantsBySkuAt($query: String!, $first: Int!, $after: String, $location: ID!) {
+  productVariants(first: $first, query: $query, after: $after) {
     nodes {
       id
       sku

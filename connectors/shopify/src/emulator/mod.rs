@@ -652,9 +652,9 @@ impl EmulatorHandle {
                     .iter()
                     .enumerate()
                     .filter(|(_, v)| {
-                        filter
-                            .as_ref()
-                            .is_none_or(|t| contains_lowercased(&v.sku, t))
+                        filter.as_ref().is_none_or(|terms| {
+                            terms.iter().any(|t| contains_lowercased(&v.sku, t))
+                        })
                     })
                     .map(|(i, _)| Obj::Variant(i))
                     .collect();
@@ -687,9 +687,9 @@ impl EmulatorHandle {
                     .iter()
                     .enumerate()
                     .filter(|(_, v)| {
-                        filter
-                            .as_ref()
-                            .is_none_or(|t| contains_lowercased(&v.sku, t))
+                        filter.as_ref().is_none_or(|terms| {
+                            terms.iter().any(|t| contains_lowercased(&v.sku, t))
+                        })
                     })
                     .map(|(i, _)| Obj::Item(i))
                     .collect();
@@ -838,20 +838,24 @@ fn contains_lowercased(text: &str, term: &str) -> bool {
     }
 }
 
-/// The search term of a `sku:"…"` / `sku:…` query, lowercased (None: no filter).
-fn search_term(q: Option<&Json>) -> Option<String> {
+/// The search terms of a `sku:"…"` / `sku:…` query, or of several joined by ` OR `,
+/// lowercased (None: no filter).
+fn search_term(q: Option<&Json>) -> Option<Vec<String>> {
     let q = q?.as_str()?.trim();
-    let term = q.strip_prefix("sku:").unwrap_or(q).trim();
-    let term = term
-        .strip_prefix('"')
-        .and_then(|t| t.strip_suffix('"'))
-        .unwrap_or(term);
-    let term = term.replace("\\\"", "\"").replace("\\\\", "\\");
-    if term.is_empty() {
-        None
-    } else {
-        Some(term.to_lowercase())
-    }
+    let terms: Vec<String> = q
+        .split(" OR ")
+        .filter_map(|part| {
+            let part = part.trim();
+            let term = part.strip_prefix("sku:").unwrap_or(part).trim();
+            let term = term
+                .strip_prefix('"')
+                .and_then(|t| t.strip_suffix('"'))
+                .unwrap_or(term);
+            let term = term.replace("\\\"", "\"").replace("\\\\", "\\");
+            (!term.is_empty()).then(|| term.to_lowercase())
+        })
+        .collect();
+    if terms.is_empty() { None } else { Some(terms) }
 }
 
 fn user_error(field: Json, code: &str, message: String) -> Json {

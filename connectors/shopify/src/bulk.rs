@@ -1,0 +1,463 @@
+//! `updateInventory` in bulk: the calls of many runs as one `inventorySetQuantities` of up to
+//! 250 quantities, each with its own `changeFromQuantity`, the variants and levels they need
+//! found by one SKU search per location (up to [`SEARCH_CHUNK`] SKUs each).
+//!
+//! `inventorySetQuantities` is all or nothing: when one quantity is refused (its `userErrors`
+//! entry names its index, `input.quantities.N.…`), nothing is applied. A refused member gets
+//! its own error (a stale compare is read again and the member goes on); the others are sent
+//! again without it, under a new idempotency key. The key of each request is a digest of what
+//! it sets (every member's key, item, location, compare and target), so that the same request
+//! sent again after a crash replays Shopify's answer instead of applying twice.
+
+use std::collections::HashMap;
+
+use handled_connector_core::params;
+use handled_contract::{BatchCall, CallError, CallInfo, Json};
+use serde_json::json;
+
+use crate::api::{MAX_STALE_RETRIES, ShopifyConnector, Variant, available_in, gid, user_errors};
+use crate::queries;
+use crate::types::{UpdateInventoryParams, UpdateInventoryResult};
+
+/// The most SKUs one search asks for (its query string stays short; its cost is
+/// `2 + first × nodes`).
+pub const SEARCH_CHUNK: usize = 50;
+
+/// The most quantities one `inventorySetQuantities` takes.
+pub const MAX_QUANTITIES: usize = 250;
+
+/// One member on its way: what it writes and what it compares with.
+struct Pending {
+    index: usize,
+    variant: Variant,
+    location: String,
+    quantity: i64,
+    current: i64,
+    stale_reads: u32,
+}
+
+type Outcome = Result<UpdateInventoryResult, CallError>;
+
+impl ShopifyConnector {
+    /// Many `updateInventory` calls in as few requests as Shopify allows; one result per call.
+    pub(crate) async fn update_inventory_batch(
+        &self,
+        calls: Vec<BatchCall<UpdateInventoryParams>>,
+    ) -> Vec<Outcome> {
+        let mut results: Vec<Option<Outcome>> = (0..calls.len()).map(|_| None).collect();
+        let pending = self.resolve(&calls, &mut results).await;
+        // Two calls for the same item and location go in successive requests, in their order.
+        let mut waves: Vec<Vec<Pending>> = Vec::new();
+        for p in pending {
+            let after = waves
+                .iter()
+                .rposition(|w| same_level(w, &p))
+                .map_or(0, |w| w + 1);
+            match waves.get_mut(after) {
+                Some(wave) => wave.push(p),
+                None => waves.push(vec![p]),
+            }
+        }
+        let mut carried: HashMap<(String, String), i64> = HashMap::new();
+        for mut wave in waves {
+            // A level an earlier wave set is what this wave compares with.
+            for p in &mut wave {
+                let level = (p.variant.inventory_item_id.clone(), p.location.clone());
+                if let Some(set) = carried.get(&level) {
+                    p.current = *set;
+                }
+            }
+            for (p, outcome) in self.set_wave(wave, &calls).await {
+                if let Ok(done) = &outcome {
+                    carried.insert(
+                        (p.variant.inventory_item_id.clone(), p.location.clone()),
+                        done.quantity,
+                    );
+                }
+                results[p.index] = Some(outcome);
+            }
+        }
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(CallError::permanent("shopify: no result"))))
+            .collect()
+    }
+
+    /// Each call's variant, location and compare value; a call that cannot be resolved gets its
+    /// error in `results`.
+    async fn resolve(
+        &self,
+        calls: &[BatchCall<UpdateInventoryParams>],
+        results: &mut [Option<Outcome>],
+    ) -> Vec<Pending> {
+        let mut pending = Vec::new();
+        // By location, the SKUs to look up.
+        let mut wanted: HashMap<String, Vec<(usize, String)>> = HashMap::new();
+        for (index, call) in calls.iter().enumerate() {
+            let p = &call.params;
+            if let Err(e) = params::non_negative("quantity", p.quantity) {
+                results[index] = Some(Err(e));
+                continue;
+            }
+            let location = match self.location_id(p.location.as_deref()).await {
+                Ok(location) => location,
+                Err(e) => {
+                    results[index] = Some(Err(e));
+                    continue;
+                }
+            };
+            match (&p.sku, &p.product_id, &p.variant_id) {
+                (Some(sku), _, _) => wanted
+                    .entry(location)
+                    .or_default()
+                    .push((index, sku.clone())),
+                (None, Some(product), Some(variant)) => {
+                    let recent = self
+                        .recent_level(&gid("ProductVariant", variant), &location)
+                        .filter(|(v, _)| v.product_id == gid("Product", product));
+                    let found = match recent {
+                        Some(found) => Ok(found),
+                        None => self.variant_level(product, variant, &location).await,
+                    };
+                    match found {
+                        Ok((variant, current)) => pending.push(Pending {
+                            index,
+                            variant,
+                            location,
+                            quantity: p.quantity,
+                            current,
+                            stale_reads: 0,
+                        }),
+                        Err(e) => results[index] = Some(Err(e)),
+                    }
+                }
+                _ => {
+                    results[index] = Some(Err(CallError::permanent(
+                        "shopify.updateInventory needs `sku`, or `productId` and `variantId`",
+                    )));
+                }
+            }
+        }
+        for (location, members) in wanted {
+            // SKUs whose level a moment ago is known need no search.
+            let mut search = Vec::new();
+            let mut known: HashMap<String, (Variant, i64)> = HashMap::new();
+            for (_, sku) in &members {
+                if known.contains_key(sku) || search.contains(sku) {
+                    continue;
+                }
+                let recent = self
+                    .found_variant(sku)
+                    .and_then(|v| self.recent_level(&v.variant_id, &location));
+                match recent {
+                    Some(found) => {
+                        known.insert(sku.clone(), found);
+                    }
+                    None => search.push(sku.clone()),
+                }
+            }
+            let searched = self.search_levels(&search, &location).await;
+            for (index, sku) in members {
+                let quantity = calls[index].params.quantity;
+                let found = match known.get(&sku) {
+                    Some(found) => Ok(found.clone()),
+                    None => match &searched {
+                        Ok(levels) => levels.get(&sku).cloned().unwrap_or_else(|| {
+                            Err(CallError::permanent(format!(
+                                "shopify: no product variant has SKU \"{sku}\""
+                            )))
+                        }),
+                        Err(e) => Err(e.clone()),
+                    },
+                };
+                match found {
+                    Ok((variant, current)) => pending.push(Pending {
+                        index,
+                        variant,
+                        location: location.clone(),
+                        quantity,
+                        current,
+                        stale_reads: 0,
+                    }),
+                    Err(e) => results[index] = Some(Err(e)),
+                }
+            }
+        }
+        pending.sort_by_key(|p| p.index);
+        pending
+    }
+
+    /// The variants with exactly these SKUs and their available quantity at `location`, by
+    /// SKU: one search per [`SEARCH_CHUNK`] SKUs, asking for as many variants as it names.
+    /// A SKU not stocked at the location maps to that error.
+    pub(crate) async fn search_levels(
+        &self,
+        skus: &[String],
+        location: &str,
+    ) -> Result<HashMap<String, Result<(Variant, i64), CallError>>, CallError> {
+        let mut out = HashMap::new();
+        for chunk in skus.chunks(SEARCH_CHUNK) {
+            let query = chunk
+                .iter()
+                .map(|sku| sku_term(sku))
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            let mut after = Json::Null;
+            for _page in 0..20 {
+                let data = self
+                    .graphql(
+                        queries::FIND_VARIANTS_AT,
+                        json!({"query": query, "first": chunk.len() + 1, "after": after,
+                               "location": location}),
+                    )
+                    .await?;
+                let conn = &data["productVariants"];
+                for node in conn["nodes"].as_array().into_iter().flatten() {
+                    let Some(sku) = node["sku"].as_str() else {
+                        continue;
+                    };
+                    if !chunk.iter().any(|s| s == sku) || out.contains_key(sku) {
+                        continue;
+                    }
+                    let variant = self.found_from_search(node)?;
+                    let level = &node["inventoryItem"]["inventoryLevel"];
+                    let entry = available_in(level, &variant.inventory_item_id, location)
+                        .map(|available| (variant, available));
+                    out.insert(sku.to_string(), entry);
+                }
+                if chunk.iter().all(|s| out.contains_key(s))
+                    || conn["pageInfo"]["hasNextPage"].as_bool() != Some(true)
+                {
+                    break;
+                }
+                after = conn["pageInfo"]["endCursor"].clone();
+            }
+        }
+        Ok(out)
+    }
+
+    /// Sends one wave (no item and location twice) until every member is set or refused.
+    async fn set_wave(
+        &self,
+        mut wave: Vec<Pending>,
+        calls: &[BatchCall<UpdateInventoryParams>],
+    ) -> Vec<(Pending, Outcome)> {
+        let mut done = Vec::new();
+        let mut round = 0u32;
+        while !wave.is_empty() {
+            round += 1;
+            let mut sent: Vec<Pending> = Vec::new();
+            let mut rest = Vec::new();
+            for p in wave {
+                if sent.len() < MAX_QUANTITIES {
+                    sent.push(p);
+                } else {
+                    rest.push(p);
+                }
+            }
+            let infos: Vec<&CallInfo> = sent.iter().map(|p| &calls[p.index].info).collect();
+            let answer = self.send_quantities(&sent, &infos).await;
+            match answer {
+                Err(e) => {
+                    // The whole request failed: every member's error (the engine retries).
+                    done.extend(sent.into_iter().map(|p| (p, Err(e.clone()))));
+                }
+                Ok(errors) if errors.is_empty() => {
+                    for p in sent {
+                        self.note_level(&p.variant, &p.location, p.quantity);
+                        let outcome = Ok(UpdateInventoryResult {
+                            inventory_item_id: p.variant.inventory_item_id.clone(),
+                            location_id: p.location.clone(),
+                            quantity: p.quantity,
+                            previous_quantity: p.current,
+                        });
+                        done.push((p, outcome));
+                    }
+                }
+                Ok(errors) => {
+                    let by_member = member_errors(&errors, sent.len());
+                    let Some(by_member) = by_member else {
+                        // An error of the request, not of a member: every member's.
+                        let e = user_errors("inventorySetQuantities", &errors);
+                        done.extend(sent.into_iter().map(|p| (p, Err(e.clone()))));
+                        wave = rest;
+                        continue;
+                    };
+                    let mut retry = Vec::new();
+                    let mut stale = Vec::new();
+                    for (p, errs) in sent.into_iter().zip(by_member) {
+                        if errs.is_empty() {
+                            // Not applied (all or nothing): sent again without the refused.
+                            retry.push(p);
+                        } else if errs.iter().all(is_stale)
+                            && p.stale_reads < MAX_STALE_RETRIES
+                        {
+                            stale.push(p);
+                        } else {
+                            let e = user_errors("inventorySetQuantities", &errs);
+                            done.push((p, Err(e)));
+                        }
+                    }
+                    if !stale.is_empty() {
+                        // Read the stale ones again (one search per location) and go on.
+                        for (mut p, reread) in self.reread(stale).await {
+                            match reread {
+                                Ok(current) => {
+                                    p.current = current;
+                                    p.stale_reads += 1;
+                                    retry.push(p);
+                                }
+                                Err(e) => done.push((p, Err(e))),
+                            }
+                        }
+                    }
+                    retry.sort_by_key(|p| p.index);
+                    rest.splice(0..0, retry);
+                }
+            }
+            if round > MAX_STALE_RETRIES * 4 + 8 {
+                // Cannot happen with an API that answers as documented; never loop for ever.
+                let e = CallError::retryable("shopify: the bulk write did not settle");
+                done.extend(rest.into_iter().map(|p| (p, Err(e.clone()))));
+                break;
+            }
+            wave = rest;
+        }
+        done
+    }
+
+    /// The current available quantity of each member, read by SKU search per location.
+    async fn reread(&self, members: Vec<Pending>) -> Vec<(Pending, Result<i64, CallError>)> {
+        let mut by_location: HashMap<String, Vec<Pending>> = HashMap::new();
+        for p in members {
+            by_location.entry(p.location.clone()).or_default().push(p);
+        }
+        let mut out = Vec::new();
+        for (location, members) in by_location {
+            let skus: Vec<String> = members.iter().map(|p| p.variant.sku.clone()).collect();
+            let levels = self.search_levels(&skus, &location).await;
+            for p in members {
+                let current = match &levels {
+                    Err(e) => Err(e.clone()),
+                    Ok(levels) => match levels.get(&p.variant.sku) {
+                        Some(Ok((v, available)))
+                            if v.inventory_item_id == p.variant.inventory_item_id =>
+                        {
+                            Ok(*available)
+                        }
+                        Some(Err(e)) => Err(e.clone()),
+                        _ => {
+                            self.read_available(&p.variant.inventory_item_id, &location)
+                                .await
+                        }
+                    },
+                };
+                out.push((p, current));
+            }
+        }
+        out
+    }
+
+    /// One `inventorySetQuantities` of these members; its `userErrors` (empty: all set).
+    async fn send_quantities(
+        &self,
+        members: &[Pending],
+        infos: &[&CallInfo],
+    ) -> Result<Vec<Json>, CallError> {
+        let change_from = self.config.uses_change_from();
+        let quantities: Vec<Json> = members
+            .iter()
+            .map(|p| {
+                let compare = if change_from {
+                    "changeFromQuantity"
+                } else {
+                    "compareQuantity"
+                };
+                json!({"inventoryItemId": p.variant.inventory_item_id, "locationId": p.location,
+                       "quantity": p.quantity, compare: p.current})
+            })
+            .collect();
+        let reference = match infos {
+            [one] => format!("gid://handled/SyncRun/{}", one.run_id),
+            _ => format!("gid://handled/SyncBatch/{}", request_key(members, infos)),
+        };
+        let input = json!({"name": "available", "reason": "correction",
+                           "referenceDocumentUri": reference, "quantities": quantities});
+        let (query, variables) = if change_from {
+            let key = request_key(members, infos);
+            (queries::SET_QUANTITIES, json!({"input": input, "key": key}))
+        } else {
+            (queries::SET_QUANTITIES_LEGACY, json!({"input": input}))
+        };
+        let data = self.graphql(query, variables).await?;
+        let errors = data["inventorySetQuantities"]["userErrors"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if errors
+            .iter()
+            .any(|e| e["code"].as_str() == Some("IDEMPOTENCY_CONCURRENT_REQUEST"))
+        {
+            return Err(CallError::retryable(
+                "shopify: the same write is still in flight (IDEMPOTENCY_CONCURRENT_REQUEST)",
+            ));
+        }
+        Ok(errors)
+    }
+}
+
+/// Whether a wave already has a member for the same level as `p` (then `p` goes after it).
+fn same_level(wave: &[Pending], p: &Pending) -> bool {
+    wave.iter().any(|q| {
+        q.variant.inventory_item_id == p.variant.inventory_item_id && q.location == p.location
+    })
+}
+
+/// A search term that matches exactly one SKU (`sku:"A-1"`, quotes and backslashes escaped).
+pub(crate) fn sku_term(sku: &str) -> String {
+    format!("sku:\"{}\"", sku.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+fn is_stale(error: &Json) -> bool {
+    matches!(
+        error["code"].as_str(),
+        Some("CHANGE_FROM_QUANTITY_STALE" | "COMPARE_QUANTITY_STALE")
+    )
+}
+
+/// The `userErrors` by member (`field: ["input", "quantities", "N", …]`); None when one of
+/// them concerns the whole request (or names no member of it).
+fn member_errors(errors: &[Json], members: usize) -> Option<Vec<Vec<Json>>> {
+    let mut out: Vec<Vec<Json>> = vec![Vec::new(); members];
+    for e in errors {
+        let field = e["field"].as_array()?;
+        let index = match field.as_slice() {
+            [input, quantities, index, ..] if input == "input" && quantities == "quantities" => {
+                match index {
+                    Json::String(s) => s.parse::<usize>().ok()?,
+                    Json::Number(n) => usize::try_from(n.as_u64()?).ok()?,
+                    _ => return None,
+                }
+            }
+            _ => return None,
+        };
+        out.get_mut(index)?.push(e.clone());
+    }
+    Some(out)
+}
+
+/// The idempotency key of one request: a digest of what it sets, so that the same request
+/// sent again replays, and a different one (a member dropped, a compare read again) is new.
+fn request_key(members: &[Pending], infos: &[&CallInfo]) -> String {
+    let mut text = String::new();
+    for (p, info) in members.iter().zip(infos) {
+        text.push_str(&format!(
+            "{}|{}|{}|{}|{}\n",
+            info.idempotency_key, p.variant.inventory_item_id, p.location, p.current, p.quantity
+        ));
+    }
+    format!(
+        "bulk-{}",
+        &handled_contract::webhook::body_hash(text.as_bytes())[..32]
+    )
+}
