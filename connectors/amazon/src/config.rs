@@ -34,7 +34,14 @@ pub struct AmazonSettings {
     pub feed_poll_interval: Duration,
     /// How long a bulk update waits for its feed before giving up (default 30 min).
     pub feed_timeout: Duration,
+    /// Bulk calls of more SKUs than this go as one `JSON_LISTINGS_FEED`; fewer as one
+    /// Listings Items patch each (`AMAZON_FEED_ABOVE`, default [`DEFAULT_FEED_ABOVE`]).
+    pub feed_above: usize,
 }
+
+/// Above how many SKUs at once a bulk update is a feed: patches go at 5 a second, and a feed
+/// takes at least a few of its 15 s polls, so below about a hundred SKUs patches finish first.
+pub const DEFAULT_FEED_ABOVE: usize = 100;
 
 impl std::fmt::Debug for AmazonSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -67,6 +74,7 @@ impl AmazonSettings {
             marketplace_id: None,
             feed_poll_interval: Duration::from_secs(15),
             feed_timeout: Duration::from_secs(30 * 60),
+            feed_above: DEFAULT_FEED_ABOVE,
         }
     }
 
@@ -79,7 +87,7 @@ impl AmazonSettings {
 
     /// Reads `AMAZON_LWA_CLIENT_ID`, `AMAZON_LWA_CLIENT_SECRET`, `AMAZON_LWA_REFRESH_TOKEN`
     /// (required), `AMAZON_SELLER_ID`, `AMAZON_MARKETPLACE_ID`, `AMAZON_BASE_URL`,
-    /// `AMAZON_LWA_URL` (optional); names every missing variable.
+    /// `AMAZON_LWA_URL`, `AMAZON_FEED_ABOVE` (optional); names every missing or bad variable.
     pub fn from_env(env: &Env) -> Result<Self, Vec<String>> {
         let mut r = EnvReader::new(env);
         let id = r.required("AMAZON_LWA_CLIENT_ID");
@@ -93,10 +101,20 @@ impl AmazonSettings {
             .unwrap_or_else(|| DEFAULT_LWA_URL.to_string());
         let seller = r.optional("AMAZON_SELLER_ID");
         let marketplace = r.optional("AMAZON_MARKETPLACE_ID");
+        let feed_above = match r.optional("AMAZON_FEED_ABOVE") {
+            None => DEFAULT_FEED_ABOVE,
+            Some(text) => text.trim().parse::<usize>().unwrap_or_else(|_| {
+                r.problem(format!(
+                    "AMAZON_FEED_ABOVE: {text:?} is not a number of SKUs (such as 100)"
+                ));
+                DEFAULT_FEED_ABOVE
+            }),
+        };
         r.finish()?;
         let mut s = AmazonSettings::new(&base, &lwa, &id, &secret, &refresh);
         s.seller_id = seller;
         s.marketplace_id = marketplace;
+        s.feed_above = feed_above;
         Ok(s)
     }
 

@@ -423,3 +423,53 @@ fn from_env_names_every_missing_variable() {
         );
     }
 }
+
+#[tokio::test]
+async fn bulk_calls_are_patches_while_few_and_one_feed_when_many() {
+    use handled_contract::{BatchCall, Connector};
+    let (router, handle) =
+        emulator_router(Some(json!({"items": items(150), "feedSteps": 1}))).unwrap();
+    let (url, _task) = handled_connector_core::serve(router).await.unwrap();
+    let mut settings = handle.settings(&url);
+    settings.feed_above = 20;
+    let connector = handled_amazon::AmazonConnector::new(AmazonClient::new(settings).unwrap());
+    assert_eq!(connector.max_batch("updateInventory"), 25_000);
+    let member = |sku: String, quantity: i64, run: usize| BatchCall {
+        params: json!({"sku": sku, "quantity": quantity}),
+        info: CallInfo {
+            idempotency_key: format!("run-{run}:1"),
+            run_id: format!("run-{run}"),
+            attempt: 1,
+        },
+    };
+    // Few: a patch each.
+    let few: Vec<_> = (0..3)
+        .map(|i| member(format!("SKU {i:03}/x"), 1, i))
+        .collect();
+    for r in connector.call_batch("updateInventory", few).await {
+        assert_eq!(r.unwrap()["status"], "ACCEPTED");
+    }
+    assert_eq!(handle.counts("updateInventory").0, 3);
+    assert_eq!(handle.counts("feedMessages").0, 0);
+    // Many: one feed; the same SKU twice goes in a second feed, after the first.
+    let mut many: Vec<_> = (0..150)
+        .map(|i| member(format!("SKU {i:03}/x"), 2 + i as i64, i))
+        .collect();
+    many.push(member("MISSING".into(), 1, 150));
+    many.push(member("SKU 000/x".into(), 99, 151));
+    let results = connector.call_batch("updateInventory", many).await;
+    assert_eq!(results.len(), 152);
+    for r in results.iter().take(150) {
+        assert_eq!(r.as_ref().unwrap()["status"], "ACCEPTED");
+    }
+    assert_eq!(
+        results[150].as_ref().unwrap_err().class,
+        ErrorClass::Permanent
+    );
+    assert!(results[151].is_ok());
+    assert_eq!(handle.counts("updateInventory").0, 3, "no more patches");
+    let state = handle.state();
+    assert_eq!(state["feeds"].as_object().unwrap().len(), 2);
+    assert_eq!(state["items"]["SKU 149/x"]["quantity"], 151);
+    assert_eq!(state["items"]["SKU 000/x"]["quantity"], 99);
+}

@@ -102,8 +102,8 @@ impl AnalyticsConnector {
         resp.json()
     }
 
-    /// Sends one track call.
-    pub async fn track(&self, p: TrackParams, info: &CallInfo) -> Result<TrackResult, CallError> {
+    /// One call's message and its size, or why Segment would refuse it.
+    fn message_of(p: &TrackParams, info: &CallInfo) -> Result<(Json, usize), CallError> {
         if p.event.trim().is_empty() {
             return Err(CallError::permanent(
                 "analytics.track: `event` must not be empty",
@@ -117,14 +117,59 @@ impl AnalyticsConnector {
             &message_id(&info.idempotency_key),
             &now,
         );
-        let body = serde_json::to_vec(&msg)
-            .map_err(|e| CallError::permanent(format!("analytics: {e}")))?;
-        if body.len() > MAX_EVENT_BYTES {
+        let size = serde_json::to_vec(&msg)
+            .map_err(|e| CallError::permanent(format!("analytics: {e}")))?
+            .len();
+        if size > MAX_EVENT_BYTES {
             return Err(CallError::permanent(format!(
-                "analytics.track: the event is {} bytes; Segment takes at most {MAX_EVENT_BYTES}",
-                body.len()
+                "analytics.track: the event is {size} bytes; Segment takes at most {MAX_EVENT_BYTES}"
             )));
         }
+        Ok((msg, size))
+    }
+
+    /// Many track calls as few `/v1/batch` requests (each under [`MAX_BATCH_BYTES`]); one
+    /// result per call, in order. A call Segment would refuse (an empty event, an event over
+    /// 32 KB) fails alone; a request that fails fails its members.
+    pub async fn track_batch(
+        &self,
+        calls: Vec<handled_contract::BatchCall<TrackParams>>,
+    ) -> Vec<Result<TrackResult, CallError>> {
+        let mut results: Vec<Option<Result<TrackResult, CallError>>> =
+            (0..calls.len()).map(|_| None).collect();
+        // The envelope's bytes, and one comma per message, with room to spare.
+        let budget = MAX_BATCH_BYTES - 1024;
+        let mut chunks: Vec<(Vec<usize>, Vec<Json>, usize)> = Vec::new();
+        for (i, call) in calls.iter().enumerate() {
+            match Self::message_of(&call.params, &call.info) {
+                Err(e) => results[i] = Some(Err(e)),
+                Ok((msg, size)) => match chunks.last_mut() {
+                    Some((members, messages, bytes)) if *bytes + size < budget => {
+                        members.push(i);
+                        messages.push(msg);
+                        *bytes += size + 1;
+                    }
+                    _ => chunks.push((vec![i], vec![msg], size)),
+                },
+            }
+        }
+        for (members, messages, _) in chunks {
+            let outcome = self.batch(&messages).await;
+            for i in members {
+                results[i] = Some(outcome.clone().map(|accepted| TrackResult { accepted }));
+            }
+        }
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(CallError::permanent("analytics: no result"))))
+            .collect()
+    }
+
+    /// Sends one track call.
+    pub async fn track(&self, p: TrackParams, info: &CallInfo) -> Result<TrackResult, CallError> {
+        let (msg, _) = Self::message_of(&p, info)?;
+        let body = serde_json::to_vec(&msg)
+            .map_err(|e| CallError::permanent(format!("analytics: {e}")))?;
         let resp = self.post("/v1/track", &body).await?;
         Ok(TrackResult {
             accepted: resp["success"].as_bool().unwrap_or(true),

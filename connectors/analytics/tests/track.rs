@@ -215,3 +215,55 @@ async fn sandbox_factory() {
     );
     assert_eq!(handle.state()["events"][0]["event"], "F");
 }
+
+#[tokio::test]
+async fn bulk_calls_are_batches_under_500_kb_each_member_with_its_own_result() {
+    use handled_contract::BatchCall;
+    let (c, h, _) = start(handled_analytics::emulator::SANDBOX_WRITE_KEY).await;
+    assert_eq!(c.max_batch("track"), 250);
+    let chunk = "y".repeat(30 * 1024);
+    let member = |event: &str, properties: serde_json::Value, i: usize| BatchCall {
+        params: json!({"event": event, "properties": properties}),
+        info: info(&format!("bulk-{i}")),
+    };
+    // 20 events of 30 KB (600 KB: two requests), one empty event, one over 32 KB.
+    let mut calls: Vec<_> = (0..20)
+        .map(|i| member("E", json!({"c": chunk}), i))
+        .collect();
+    calls.push(member("", json!({}), 20));
+    calls.push(member("E", json!({"c": "z".repeat(40 * 1024)}), 21));
+    calls.push(member("E", json!({"i": 22}), 22));
+    let results = c.call_batch("track", calls).await;
+    assert_eq!(results.len(), 23);
+    for r in results.iter().take(20) {
+        assert_eq!(r.as_ref().unwrap(), &json!({"accepted": true}));
+    }
+    assert!(
+        results[20]
+            .as_ref()
+            .unwrap_err()
+            .message
+            .contains("`event` must not be empty")
+    );
+    assert!(
+        results[21]
+            .as_ref()
+            .unwrap_err()
+            .message
+            .contains("bytes; Segment takes at most")
+    );
+    assert!(results[22].is_ok());
+    let state = h.state();
+    assert_eq!(
+        state["ops"]["track"],
+        json!({"received": 21, "applied": 21})
+    );
+    // Each member's messageId is its own idempotency key's.
+    let ids: Vec<&str> = state["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["messageId"].as_str())
+        .collect();
+    assert!(ids.contains(&message_id("bulk-22").as_str()));
+}

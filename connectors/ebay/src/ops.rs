@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use handled_contract::webhook::{IncomingEvent, WebhookError, WebhookRequest};
-use handled_contract::{CallError, CallInfo, Channel, Handles, OpEntry, OpTable, TriggerConfig};
+use handled_contract::{
+    BatchCall, CallError, CallInfo, Channel, Handles, HandlesBatch, OpEntry, OpTable, TriggerConfig,
+};
 
 use crate::api::EbayClient;
 use crate::types::{UpdateInventory, UpdateInventoryParams, UpdateInventoryResult};
@@ -42,9 +44,46 @@ impl Handles<UpdateInventory> for EbayConnector {
     }
 }
 
+/// Many runs' writes as one `bulkUpdatePriceQuantity` of up to 25 SKUs, each SKU with its own
+/// status in the answer. Calls with different static credentials go in requests of their own.
+impl HandlesBatch<UpdateInventory> for EbayConnector {
+    const MAX_BATCH: usize = crate::api::MAX_BULK_ENTRIES;
+
+    async fn handle_batch(
+        &self,
+        calls: Vec<BatchCall<UpdateInventoryParams>>,
+    ) -> Vec<Result<UpdateInventoryResult, CallError>> {
+        let mut results: Vec<Option<Result<UpdateInventoryResult, CallError>>> =
+            (0..calls.len()).map(|_| None).collect();
+        // By credentials (none: the OAuth refresh flow), in the calls' order.
+        let mut groups: Vec<(Option<&crate::types::EbayConfig>, Vec<usize>)> = Vec::new();
+        for (i, call) in calls.iter().enumerate() {
+            let config = call.params.config.as_ref();
+            match groups.iter_mut().find(|(c, _)| *c == config) {
+                Some((_, members)) => members.push(i),
+                None => groups.push((config, vec![i])),
+            }
+        }
+        for (config, members) in groups {
+            let items = members
+                .iter()
+                .map(|&i| (calls[i].params.sku.clone(), calls[i].params.quantity))
+                .collect();
+            let outcome = self.client.bulk_update_with(items, config).await;
+            for (i, (_, result)) in members.into_iter().zip(outcome) {
+                results[i] = Some(result);
+            }
+        }
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(CallError::permanent("ebay: no result"))))
+            .collect()
+    }
+}
+
 /// Every op of the connector.
 pub static OPS: OpTable<EbayConnector> =
-    OpTable::new(crate::NAME, &[OpEntry::of::<UpdateInventory>()]);
+    OpTable::new(crate::NAME, &[OpEntry::batched::<UpdateInventory>()]);
 
 impl Channel for EbayConnector {
     const NAME: &'static str = crate::NAME;

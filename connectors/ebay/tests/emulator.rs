@@ -333,3 +333,36 @@ fn from_env_names_every_missing_variable() {
         );
     }
 }
+
+#[tokio::test]
+async fn bulk_calls_from_many_runs_are_requests_of_25_each_with_its_own_result() {
+    use handled_contract::{BatchCall, Connector};
+    let (client, handle, _) = start(fixture(30)).await;
+    let connector = handled_ebay::EbayConnector::new(client);
+    assert_eq!(connector.max_batch("updateInventory"), 25);
+    let member = |sku: String, quantity: i64, run: usize| BatchCall {
+        params: json!({"sku": sku, "quantity": quantity}),
+        info: CallInfo {
+            idempotency_key: format!("run-{run}:1"),
+            run_id: format!("run-{run}"),
+            attempt: 1,
+        },
+    };
+    let mut calls: Vec<_> = (0..24)
+        .map(|i| member(format!("SKU-{i:03}"), 40 + i as i64, i))
+        .collect();
+    calls.push(member("MISSING".into(), 1, 24));
+    let results = connector.call_batch("updateInventory", calls).await;
+    assert_eq!(results.len(), 25);
+    for (i, r) in results.iter().enumerate().take(24) {
+        assert_eq!(r.as_ref().unwrap()["sku"], format!("SKU-{i:03}"));
+    }
+    // The unknown SKU fails alone.
+    assert_eq!(
+        results[24].as_ref().unwrap_err().class,
+        ErrorClass::Permanent
+    );
+    assert_eq!(handle.state()["items"]["SKU-023"]["quantity"], 63);
+    // One bulkUpdatePriceQuantity for the 25 entries.
+    assert_eq!(handle.counts(), (25, 24));
+}

@@ -289,9 +289,7 @@ impl ShopifyConnector {
                         if errs.is_empty() {
                             // Not applied (all or nothing): sent again without the refused.
                             retry.push(p);
-                        } else if errs.iter().all(is_stale)
-                            && p.stale_reads < MAX_STALE_RETRIES
-                        {
+                        } else if errs.iter().all(is_stale) && p.stale_reads < MAX_STALE_RETRIES {
                             stale.push(p);
                         } else {
                             let e = user_errors("inventorySetQuantities", &errs);

@@ -115,6 +115,12 @@ pub static CONNECTORS: &[ConnectorDef] = &[
                 false,
                 "overrides the token endpoint",
             ),
+            env(
+                "AMAZON_FEED_ABOVE",
+                false,
+                false,
+                "bulk updates of more SKUs than this (default 100) go as one listings feed",
+            ),
         ],
     },
     ConnectorDef {
