@@ -192,6 +192,10 @@ impl App {
             }
         }
 
+        let connectors = connectors
+            .into_iter()
+            .map(|(name, c)| (name, crate::bulk::Coalesced::wrap(c, options.bulk)))
+            .collect();
         let store = open_store(&options.store).await?;
         let (shutdown_tx, shutdown) = watch::channel(false);
         let retry = options.retry.unwrap_or_else(|| RetryPolicy::from_env(&env));
@@ -350,6 +354,8 @@ pub struct Options {
     /// ended run, an echo and PostgreSQL's `NOTIFY` wake workers; this is the fallback, and
     /// what starts a run whose coalescing window or echo wait is over).
     pub poll: std::time::Duration,
+    /// How calls are gathered into bulk requests.
+    pub bulk: crate::bulk::BulkSettings,
 }
 
 impl Options {
@@ -366,6 +372,7 @@ impl Options {
             retry: None,
             inspect_only: false,
             poll: std::time::Duration::from_millis(500),
+            bulk: crate::bulk::BulkSettings::default(),
         }
     }
 }

@@ -35,6 +35,23 @@ struct Cli {
     /// How logs are written (to standard error).
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
+    /// Whether calls of one op from concurrent runs are sent as the API's bulk call where it
+    /// has one (Shopify, Amazon, eBay, Segment writes): `on` (default) or `off`.
+    #[arg(long, global = true, value_enum, default_value_t = Bulk::On)]
+    bulk: Bulk,
+    /// How long the first call of a bulk request waits for others, in milliseconds (default 0:
+    /// calls gather only while earlier requests of their op are in flight).
+    #[arg(long, global = true, value_name = "MS", default_value_t = 0)]
+    bulk_window_ms: u64,
+    /// How many bulk requests of one op may be in flight at once.
+    #[arg(long, global = true, value_name = "N", default_value_t = 4)]
+    bulk_in_flight: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Bulk {
+    On,
+    Off,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -194,6 +211,11 @@ async fn run(app: App, cli: Cli) -> ExitCode {
     options.sandbox = cli.sandbox;
     options.fixture = fixture;
     options.sandbox_url = cli.sandbox_url.clone();
+    options.bulk = crate::bulk::BulkSettings {
+        enabled: cli.bulk == Bulk::On,
+        window: std::time::Duration::from_millis(cli.bulk_window_ms),
+        in_flight: cli.bulk_in_flight.max(1),
+    };
     let event = match &cli.command {
         Command::Exec { workflow, event } => {
             options.only = Some(vec![workflow.clone()]);

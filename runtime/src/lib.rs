@@ -25,6 +25,7 @@
 
 pub mod admin;
 pub mod app;
+pub mod bulk;
 pub mod cli;
 pub use handled_contract::{clock, redact, types};
 
