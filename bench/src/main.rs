@@ -74,6 +74,11 @@ struct Args {
     /// as they are acknowledged: latency below saturation. 0: as fast as acknowledged.
     #[arg(long, default_value_t = 0.0)]
     rate: f64,
+    /// The program's `--bulk`: whether calls of one op from concurrent runs go as the API's
+    /// bulk call (`on`) or each alone (`off`, the default: an event's latency ends at the write
+    /// carrying its own idempotency key, which a bulk request does not).
+    #[arg(long, default_value = "off", value_parser = ["on", "off"])]
+    bulk: String,
     /// The program's `--max-backlog` (unset: answers are never held).
     #[arg(long, value_name = "RUNS")]
     max_backlog: Option<u64>,
@@ -250,6 +255,9 @@ async fn measure(
         if let Some(limit) = args.max_backlog {
             program.args = vec!["--max-backlog".into(), limit.to_string()];
         }
+        program
+            .args
+            .extend(["--bulk".to_string(), args.bulk.clone()]);
         if !args.api_paces {
             for var in LIFTED_PACES {
                 program
@@ -449,7 +457,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let dirty = command_output("git", &["status", "--porcelain"]).is_some_and(|s| !s.is_empty());
     println!(
         "Machine: {}; commit {commit}{}; programs built with hs2rs build{} ({}); \
-         events over {} SKUs, offered {}; pattern 1: {}; --workers {}{}; {}; {}.\n",
+         events over {} SKUs, offered {}; pattern 1: {}; --workers {}{}, --bulk {}; {}; {}.\n",
         machine(),
         if dirty {
             " (with uncommitted changes)"
@@ -471,6 +479,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         args.workers,
         args.max_backlog
             .map_or(String::new(), |n| format!(", --max-backlog {n}")),
+        args.bulk,
         match &args.store {
             Some(_) => "PostgreSQL store (a fresh schema per measurement) on this machine",
             None => "SQLite store (WAL) on local disk",

@@ -556,3 +556,66 @@ pub(crate) fn cost(
     }
     total
 }
+
+/// The actual cost of a selection set whose result is `data`: the requested cost's rules with
+/// each connection counted by the nodes it returned, not by its `first`, and an object that
+/// came back null costing nothing (the bucket is refunded the difference).
+pub(crate) fn actual_cost(
+    sel: &[Selection],
+    data: &Json,
+    vars: &Map<String, Json>,
+    frags: &HashMap<Name, &Node<FragmentDefinition>>,
+    depth: usize,
+) -> f64 {
+    if depth > 30 {
+        return 0.0;
+    }
+    let mut total = 0.0;
+    for s in sel {
+        match s {
+            Selection::Field(f) => {
+                if f.selection_set.is_empty() {
+                    continue;
+                }
+                let key = f.alias.as_ref().unwrap_or(&f.name).as_str();
+                let value = &data[key];
+                if value.is_null() {
+                    continue;
+                }
+                let a = args(f, vars);
+                let is_connection = a.get("first").or_else(|| a.get("last")).is_some();
+                if is_connection {
+                    let mut c = 2.0;
+                    for child in &f.selection_set {
+                        let Selection::Field(cf) = child else {
+                            continue;
+                        };
+                        if cf.name == "pageInfo" {
+                            continue;
+                        }
+                        let child_key = cf.alias.as_ref().unwrap_or(&cf.name).as_str();
+                        for item in value[child_key].as_array().into_iter().flatten() {
+                            c += 1.0 + actual_cost(&cf.selection_set, item, vars, frags, depth + 1);
+                        }
+                    }
+                    total += c;
+                } else {
+                    let one = match value {
+                        Json::Array(items) => items.first().unwrap_or(&Json::Null),
+                        other => other,
+                    };
+                    total += 1.0 + actual_cost(&f.selection_set, one, vars, frags, depth + 1);
+                }
+            }
+            Selection::InlineFragment(fr) => {
+                total += actual_cost(&fr.selection_set, data, vars, frags, depth + 1)
+            }
+            Selection::FragmentSpread(sp) => {
+                if let Some(fr) = frags.get(&sp.fragment_name) {
+                    total += actual_cost(&fr.selection_set, data, vars, frags, depth + 1);
+                }
+            }
+        }
+    }
+    total
+}

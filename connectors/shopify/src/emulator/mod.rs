@@ -31,9 +31,14 @@
 //!                "available": 10, "reserved": 1},
 //!               {"sku": "B-1", "levels": {"24826418": 4, "5": {"available": 2, "reserved": 1}},
 //!                "product": "group-key", "productId": 1, "variantId": 2, "inventoryItemId": 3}],
-//!  "throttle": {"maximumAvailable": 1000, "restoreRate": 100},
+//!  "plan": "standard", "throttle": {"maximumAvailable": 1000, "restoreRate": 100},
 //!  "accessToken": "shpat_sandbox", "webhookSecret": "sandbox-webhook-secret"}
 //! ```
+//!
+//! `plan` (`standard`, `advanced`, `plus`, `enterprise`) sets the cost bucket by Shopify's
+//! restore rates ([`plan_bucket`]); `throttle` overrides either number. Every query is charged
+//! its requested cost (objects 1, connections 2 + `first` × their nodes, mutations 10) and
+//! refunded to its actual cost (connections counted by the nodes they returned).
 //!
 //! `available` puts the quantity at the primary location; `levels` per location id. `items`
 //! with `quantity` is accepted in place of `products` with `available`. Entries with the same
@@ -184,13 +189,43 @@ struct Change {
     triggered_at: String,
 }
 
+/// The cost bucket (size, restore rate a second) of a plan named in the fixture: Shopify's
+/// published restore rates (Standard 100 points a second, Advanced 200, Plus 1,000,
+/// Enterprise 2,000); the bucket sizes for these rates are not published, and are taken as ten
+/// seconds of restore (Standard's documented 1,000 at the older 100). No plan: Standard.
+pub fn plan_bucket(plan: &Json) -> Result<(f64, f64), String> {
+    let rate = match plan {
+        Json::Null => 100.0,
+        Json::String(name) => match name.to_ascii_lowercase().as_str() {
+            "standard" | "basic" => 100.0,
+            "advanced" => 200.0,
+            "plus" => 1000.0,
+            "enterprise" => 2000.0,
+            other => {
+                return Err(format!(
+                    "shopify fixture: plan {other:?} is not one of standard, advanced, plus, enterprise"
+                ));
+            }
+        },
+        other => {
+            return Err(format!(
+                "shopify fixture: plan must be a string, not {other}"
+            ));
+        }
+    };
+    Ok((rate * 10.0, rate))
+}
+
 /// Builds the emulator's router and its handle from a fixture (format in the module doc).
 pub fn emulator_router(fixture: Option<Json>) -> Result<(Router, EmulatorHandle), String> {
     let fixture = fixture.unwrap_or(Json::Null);
     let shop = Shop::from_fixture(&fixture)?;
+    let (plan_maximum, plan_rate) = plan_bucket(&fixture["plan"])?;
     let throttle = &fixture["throttle"];
-    let maximum = throttle["maximumAvailable"].as_f64().unwrap_or(1000.0);
-    let restore_rate = throttle["restoreRate"].as_f64().unwrap_or(100.0);
+    let maximum = throttle["maximumAvailable"]
+        .as_f64()
+        .unwrap_or(plan_maximum);
+    let restore_rate = throttle["restoreRate"].as_f64().unwrap_or(plan_rate);
     let inner = Inner {
         shop: Mutex::new(shop),
         token: fixture["accessToken"].as_str().unwrap_or(SANDBOX_TOKEN).to_string(),
@@ -629,10 +664,21 @@ impl EmulatorHandle {
             }
         }
         self.emit(changes);
-        let status = lock(&self.inner.bucket).status();
+        let data = Json::Object(data);
+        let actual = (exec::actual_cost(&op.selection_set, &data, &vars, &frags, 0)
+            + if is_mutation { 10.0 } else { 0.0 })
+        .ceil()
+        .min(requested);
+        let status = {
+            // Charged the requested cost up front, refunded to the actual cost.
+            let mut b = lock(&self.inner.bucket);
+            b.refill();
+            b.available = (b.available + requested - actual).min(b.maximum);
+            b.status()
+        };
         let mut out = json!({
             "data": data,
-            "extensions": {"cost": {"requestedQueryCost": requested, "actualQueryCost": requested, "throttleStatus": status}}
+            "extensions": {"cost": {"requestedQueryCost": requested, "actualQueryCost": actual, "throttleStatus": status}}
         });
         if !errors.is_empty() {
             out["errors"] = errors_body(&errors);

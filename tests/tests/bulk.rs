@@ -1,0 +1,137 @@
+//! Bulk calls across runs (RUNTIME.md §2), from outside: pattern 1, built with hs2rs and served,
+//! receives a burst of warehouse changes for distinct SKUs while Shopify answers slowly. With
+//! `--bulk on` (the default) the runs' Shopify writes gather into `inventorySetQuantities`
+//! requests of many quantities; every run still completes, and Shopify ends with every SKU at
+//! its event's quantity. With `--bulk off` each write is its own request.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use handled_bench::emulators::{Emulators, fixture};
+use handled_bench::program::{self, Program};
+use handled_bench::webhooks::{self, Sender};
+use serde_json::Value;
+
+const PREFIX: &str = "BK";
+const SKUS: usize = 120;
+
+fn sku(i: usize) -> String {
+    format!("{PREFIX}-{i:04}")
+}
+
+fn program_path() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
+            program::build_pattern1(dir, "bulk-pattern1").unwrap()
+        })
+        .clone()
+}
+
+/// Waits until every one of `expected` runs has ended.
+async fn ended_runs(program: &Program, expected: usize) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let runs = tokio::task::block_in_place(|| program.runs()).unwrap();
+        let ended = runs
+            .iter()
+            .filter(|r| r["status"] != "queued" && r["status"] != "running")
+            .count();
+        if runs.len() >= expected && ended == runs.len() {
+            return runs;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{ended} of {expected} runs ended in 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Serves pattern 1 with `--bulk <bulk>`, sends one warehouse change per SKU at once, and
+/// returns how many `inventorySetQuantities` requests Shopify received, and the program's
+/// count of bulk requests.
+async fn burst(bulk: &str) -> (u64, f64) {
+    let emulators = Emulators::start(&fixture(PREFIX, SKUS)).await.unwrap();
+    // Shopify answers each write 100 ms after applying it: the writes of other runs queue.
+    emulators
+        .recorder
+        .hold_answers("shopify", Duration::from_millis(100));
+    let dir = tempfile::tempdir().unwrap();
+    let mut program = Program::new(
+        &program_path(),
+        &dir.path().join("handled.db"),
+        &emulators.url,
+        SKUS,
+        dir.path(),
+    )
+    .unwrap();
+    program.args = vec!["--bulk".into(), bulk.into()];
+    program.start().await.unwrap();
+    let sender = Sender::new(&program.base_url()).unwrap();
+    let deliveries: Vec<_> = (0..SKUS)
+        .map(|i| {
+            webhooks::wms_stock(
+                &format!("bk-{bulk}-{i}"),
+                &sku(i),
+                10 + i as i64,
+                &webhooks::event_time(i as u64),
+            )
+        })
+        .collect();
+    let sends = deliveries.iter().map(|d| {
+        let sender = sender.clone();
+        async move {
+            sender
+                .deliver(d, Duration::from_millis(50), Duration::from_secs(30))
+                .await
+        }
+    });
+    for ack in futures::future::join_all(sends).await {
+        ack.unwrap();
+    }
+    let runs = ended_runs(&program, SKUS).await;
+    assert_eq!(runs.len(), SKUS);
+    for run in &runs {
+        assert_eq!(run["status"], "completed", "{run}");
+    }
+    let state = emulators.state();
+    for i in 0..SKUS {
+        assert_eq!(
+            state["shopify"]["inventory"][sku(i)]["available"],
+            10 + i as i64,
+            "SKU {} at Shopify (--bulk {bulk})",
+            sku(i)
+        );
+    }
+    let requests = state["shopify"]["ops"]["inventorySetQuantities"]["received"]
+        .as_u64()
+        .unwrap();
+    let bulk_requests = program::metric(
+        &program.base_url(),
+        "handled_connector_bulk_requests_total",
+        None,
+    )
+    .await
+    .unwrap();
+    (requests, bulk_requests)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_runs_writes_go_as_bulk_requests_and_each_run_completes() {
+    let (requests, bulk_requests) = burst("on").await;
+    assert!(
+        requests * 3 <= SKUS as u64,
+        "{requests} inventorySetQuantities requests for {SKUS} writes"
+    );
+    assert!(bulk_requests >= 1.0, "no bulk request counted");
+    let (requests, bulk_requests) = burst("off").await;
+    assert!(
+        requests >= SKUS as u64,
+        "{requests} requests for {SKUS} writes with --bulk off"
+    );
+    assert_eq!(bulk_requests, 0.0);
+}
