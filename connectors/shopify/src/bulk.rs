@@ -1,4 +1,4 @@
-//! `updateInventory` in bulk: the calls of many runs as one `inventorySetQuantities` of up to
+//! `findProduct` and `updateInventory` in bulk. `updateInventory`: the calls of many runs as one `inventorySetQuantities` of up to
 //! 250 quantities, each with its own `changeFromQuantity`, the variants and levels they need
 //! found by one SKU search per location (up to [`SEARCH_CHUNK`] SKUs each).
 //!
@@ -17,7 +17,9 @@ use serde_json::json;
 
 use crate::api::{MAX_STALE_RETRIES, ShopifyConnector, Variant, available_in, gid, user_errors};
 use crate::queries;
-use crate::types::{UpdateInventoryParams, UpdateInventoryResult};
+use crate::types::{
+    FindProductParams, FindProductResult, UpdateInventoryParams, UpdateInventoryResult,
+};
 
 /// The most SKUs one search asks for (its query string stays short; its cost is
 /// `2 + first × nodes`).
@@ -80,6 +82,47 @@ impl ShopifyConnector {
         results
             .into_iter()
             .map(|r| r.unwrap_or_else(|| Err(CallError::permanent("shopify: no result"))))
+            .collect()
+    }
+
+    /// Many `findProduct` calls as one search per [`SEARCH_CHUNK`] SKUs not found moments ago
+    /// (with each variant's level at the primary location, the compare value of the write that
+    /// usually follows); one result per call.
+    pub(crate) async fn find_product_batch(
+        &self,
+        calls: Vec<BatchCall<FindProductParams>>,
+    ) -> Vec<Result<FindProductResult, CallError>> {
+        let skus: Vec<String> = calls.iter().map(|c| c.params.sku.clone()).collect();
+        let mut search: Vec<String> = Vec::new();
+        for sku in &skus {
+            if self.found_variant(sku).is_none() && !search.contains(sku) {
+                search.push(sku.clone());
+            }
+        }
+        let searched = match self.location_id(None).await {
+            Ok(location) => self.search_levels(&search, &location).await,
+            Err(e) => Err(e),
+        };
+        skus.iter()
+            .map(|sku| {
+                let variant = match self.found_variant(sku) {
+                    Some(v) => v,
+                    None => match &searched {
+                        Ok(found) => match found.get(sku) {
+                            Some((v, _)) => v.clone(),
+                            None => return Err(no_such_sku(sku)),
+                        },
+                        Err(e) => return Err(e.clone()),
+                    },
+                };
+                Ok(FindProductResult {
+                    product_id: variant.product_id,
+                    variant_id: variant.variant_id,
+                    inventory_item_id: variant.inventory_item_id,
+                    sku: variant.sku,
+                    title: variant.title,
+                })
+            })
             .collect()
     }
 
@@ -162,11 +205,15 @@ impl ShopifyConnector {
                 let found = match known.get(&sku) {
                     Some(found) => Ok(found.clone()),
                     None => match &searched {
-                        Ok(levels) => levels.get(&sku).cloned().unwrap_or_else(|| {
-                            Err(CallError::permanent(format!(
-                                "shopify: no product variant has SKU \"{sku}\""
-                            )))
-                        }),
+                        Ok(levels) => match levels.get(&sku) {
+                            Some((variant, Ok(available))) => {
+                                // Taken: this write is what it serves.
+                                let _ = self.recent_level(&variant.variant_id, &location);
+                                Ok((variant.clone(), *available))
+                            }
+                            Some((_, Err(e))) => Err(e.clone()),
+                            None => Err(no_such_sku(&sku)),
+                        },
                         Err(e) => Err(e.clone()),
                     },
                 };
@@ -189,12 +236,13 @@ impl ShopifyConnector {
 
     /// The variants with exactly these SKUs and their available quantity at `location`, by
     /// SKU: one search per [`SEARCH_CHUNK`] SKUs, asking for as many variants as it names.
-    /// A SKU not stocked at the location maps to that error.
+    /// A SKU not stocked at the location has that error for its level. Each level read is
+    /// noted as the compare value of a write that follows.
     pub(crate) async fn search_levels(
         &self,
         skus: &[String],
         location: &str,
-    ) -> Result<HashMap<String, Result<(Variant, i64), CallError>>, CallError> {
+    ) -> Result<HashMap<String, (Variant, Result<i64, CallError>)>, CallError> {
         let mut out = HashMap::new();
         for chunk in skus.chunks(SEARCH_CHUNK) {
             let query = chunk
@@ -221,9 +269,11 @@ impl ShopifyConnector {
                     }
                     let variant = self.found_from_search(node)?;
                     let level = &node["inventoryItem"]["inventoryLevel"];
-                    let entry = available_in(level, &variant.inventory_item_id, location)
-                        .map(|available| (variant, available));
-                    out.insert(sku.to_string(), entry);
+                    let available = available_in(level, &variant.inventory_item_id, location);
+                    if let Ok(available) = &available {
+                        self.note_level(&variant, location, *available);
+                    }
+                    out.insert(sku.to_string(), (variant, available));
                 }
                 if chunk.iter().all(|s| out.contains_key(s))
                     || conn["pageInfo"]["hasNextPage"].as_bool() != Some(true)
@@ -338,12 +388,15 @@ impl ShopifyConnector {
                 let current = match &levels {
                     Err(e) => Err(e.clone()),
                     Ok(levels) => match levels.get(&p.variant.sku) {
-                        Some(Ok((v, available)))
+                        Some((v, Ok(available)))
                             if v.inventory_item_id == p.variant.inventory_item_id =>
                         {
+                            let _ = self.recent_level(&v.variant_id, &location);
                             Ok(*available)
                         }
-                        Some(Err(e)) => Err(e.clone()),
+                        Some((v, Err(e))) if v.inventory_item_id == p.variant.inventory_item_id => {
+                            Err(e.clone())
+                        }
                         _ => {
                             self.read_available(&p.variant.inventory_item_id, &location)
                                 .await
@@ -409,6 +462,11 @@ fn same_level(wave: &[Pending], p: &Pending) -> bool {
     wave.iter().any(|q| {
         q.variant.inventory_item_id == p.variant.inventory_item_id && q.location == p.location
     })
+}
+
+/// The error of a SKU no variant has.
+pub(crate) fn no_such_sku(sku: &str) -> CallError {
+    CallError::permanent(format!("shopify: no product variant has SKU \"{sku}\""))
 }
 
 /// A search term that matches exactly one SKU (`sku:"A-1"`, quotes and backslashes escaped).

@@ -48,6 +48,18 @@ impl Handles<UpdateInventory> for ShopifyConnector {
     }
 }
 
+/// Many runs' lookups as one search per 50 SKUs (see [`crate::bulk`]).
+impl HandlesBatch<FindProduct> for ShopifyConnector {
+    const MAX_BATCH: usize = 250;
+
+    async fn handle_batch(
+        &self,
+        calls: Vec<BatchCall<FindProductParams>>,
+    ) -> Vec<Result<FindProductResult, CallError>> {
+        self.find_product_batch(calls).await
+    }
+}
+
 /// Many runs' writes as one `inventorySetQuantities` (see [`crate::bulk`]).
 impl HandlesBatch<UpdateInventory> for ShopifyConnector {
     const MAX_BATCH: usize = crate::bulk::MAX_QUANTITIES;
@@ -94,7 +106,7 @@ impl Handles<UpdateProduct> for ShopifyConnector {
 pub static OPS: OpTable<ShopifyConnector> = OpTable::new(
     crate::NAME,
     &[
-        OpEntry::of::<FindProduct>(),
+        OpEntry::batched::<FindProduct>(),
         OpEntry::batched::<UpdateInventory>(),
         OpEntry::of::<GetInventoryLevels>(),
         OpEntry::of::<GetAllInventory>(),

@@ -70,7 +70,7 @@ fn ops(h: &EmulatorHandle, op: &str) -> Value {
 async fn many_writes_are_one_search_and_one_mutation() {
     let (c, h) = start(fixture(120)).await;
     assert_eq!(c.max_batch("updateInventory"), 250);
-    assert_eq!(c.max_batch("findProduct"), 1);
+    assert_eq!(c.max_batch("getAllInventory"), 1);
     let calls: Vec<_> = (0..120)
         .map(|i| set(&format!("S-{i}"), i, &format!("run-{i}")))
         .collect();
@@ -213,4 +213,40 @@ async fn a_bulk_write_sent_again_after_a_restart_changes_nothing() {
     for i in 0..3 {
         assert_eq!(state["inventory"][format!("S-{i}")]["available"], 2);
     }
+}
+
+#[tokio::test]
+async fn many_lookups_are_one_search_and_the_writes_after_them_read_nothing() {
+    let (c, h) = start(fixture(60)).await;
+    assert_eq!(c.max_batch("findProduct"), 250);
+    let mut calls: Vec<_> = (0..60)
+        .map(|i| member(json!({"sku": format!("S-{i}")}), &format!("f{i}")))
+        .collect();
+    calls.push(member(json!({"sku": "NO-SUCH"}), "missing"));
+    let found = c.call_batch("findProduct", calls).await;
+    for (i, r) in found.iter().enumerate().take(60) {
+        assert_eq!(r.as_ref().unwrap()["sku"], format!("S-{i}"));
+    }
+    assert!(found[60].as_ref().unwrap_err().message.contains("NO-SUCH"));
+    // The primary location's lookup aside, two searches (50 and 11 SKUs).
+    assert_eq!(ops(&h, "productVariants")["received"], 2);
+    // The writes by id that follow compare with the levels the searches read.
+    let writes: Vec<_> = found
+        .iter()
+        .take(60)
+        .enumerate()
+        .map(|(i, r)| {
+            let r = r.as_ref().unwrap();
+            let id = |v: &Value| v.as_str().unwrap().rsplit('/').next().unwrap().to_string();
+            member(
+                json!({"productId": id(&r["productId"]), "variantId": id(&r["variantId"]), "quantity": 3}),
+                &format!("w{i}"),
+            )
+        })
+        .collect();
+    for r in c.call_batch("updateInventory", writes).await {
+        assert_eq!(r.unwrap()["previousQuantity"], 10);
+    }
+    assert_eq!(ops(&h, "productVariant")["received"], Value::Null);
+    assert_eq!(ops(&h, "inventorySetQuantities")["received"], 1);
 }
