@@ -41,6 +41,8 @@ const MAX_PAGES: usize = 100_000;
 pub enum Operation {
     /// `getListingsItem`: 5 / 10.
     GetListingsItem,
+    /// `searchListingsItems`: 5 / 5.
+    SearchListingsItems,
     /// `patchListingsItem`: 5 / 5.
     PatchListingsItem,
     /// `getInventorySummaries`: 2 / 2.
@@ -57,8 +59,9 @@ pub enum Operation {
 
 impl Operation {
     /// Every operation.
-    pub const ALL: [Operation; 7] = [
+    pub const ALL: [Operation; 8] = [
         Operation::GetListingsItem,
+        Operation::SearchListingsItems,
         Operation::PatchListingsItem,
         Operation::GetInventorySummaries,
         Operation::CreateFeedDocument,
@@ -71,6 +74,7 @@ impl Operation {
     pub fn usage_plan(self) -> (f64, u32) {
         match self {
             Operation::GetListingsItem => (5.0, 10),
+            Operation::SearchListingsItems => (5.0, 5),
             Operation::PatchListingsItem => (5.0, 5),
             Operation::GetInventorySummaries => (2.0, 2),
             Operation::CreateFeedDocument => (0.5, 15),
@@ -84,6 +88,7 @@ impl Operation {
     pub fn name(self) -> &'static str {
         match self {
             Operation::GetListingsItem => "getListingsItem",
+            Operation::SearchListingsItems => "searchListingsItems",
             Operation::PatchListingsItem => "patchListingsItem",
             Operation::GetInventorySummaries => "getInventorySummaries",
             Operation::CreateFeedDocument => "createFeedDocument",
@@ -204,8 +209,32 @@ pub struct AmazonClient {
 #[serde(rename_all = "camelCase")]
 struct ItemSummaries {
     #[serde(default)]
+    sku: Option<String>,
+    #[serde(default)]
     summaries: Vec<ItemSummary>,
 }
+
+impl ItemSummaries {
+    /// The product type in `marketplace_id` (else the first summary's).
+    fn product_type(&self, marketplace_id: &str) -> Option<String> {
+        self.summaries
+            .iter()
+            .find(|s| s.marketplace_id.as_deref() == Some(marketplace_id))
+            .or_else(|| self.summaries.first())
+            .and_then(|s| s.product_type.clone())
+    }
+}
+
+/// `searchListingsItems`' answer.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SearchResponse {
+    #[serde(default)]
+    items: Vec<ItemSummaries>,
+}
+
+/// The most SKUs one `searchListingsItems` takes as `identifiers`.
+pub const MAX_SEARCH_IDENTIFIERS: usize = 20;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -492,19 +521,96 @@ impl AmazonClient {
                 }
             })?;
         let item: ItemSummaries = response.json()?;
-        let found = item
-            .summaries
-            .iter()
-            .find(|s| s.marketplace_id.as_deref() == Some(marketplace_id))
-            .or_else(|| item.summaries.first())
-            .and_then(|s| s.product_type.clone());
-        let Some(product_type) = found else {
+        let Some(product_type) = item.product_type(marketplace_id) else {
             return Err(CallError::permanent(format!(
                 "amazon: the listing {sku:?} has no product type"
             )));
         };
         lock(&self.product_types).insert(key, product_type.clone());
         Ok(product_type)
+    }
+
+    /// The product types of many listings, from the cache or `searchListingsItems` of up to 20
+    /// SKUs each (a SKU with a comma, which the list cannot carry, is looked up alone); a SKU
+    /// with no listing gets that error.
+    pub async fn product_types(
+        &self,
+        seller_id: &str,
+        marketplace_id: &str,
+        skus: &[String],
+    ) -> HashMap<String, Result<String, CallError>> {
+        let mut out = HashMap::new();
+        let mut wanted: Vec<&String> = Vec::new();
+        for sku in skus {
+            if out.contains_key(sku) || wanted.contains(&sku) {
+                continue;
+            }
+            let cached = lock(&self.product_types)
+                .get(&(seller_id.to_string(), sku.clone()))
+                .cloned();
+            match cached {
+                Some(t) => {
+                    out.insert(sku.clone(), Ok(t));
+                }
+                None if sku.contains(',') => {
+                    let t = self.product_type(seller_id, marketplace_id, sku).await;
+                    out.insert(sku.clone(), t);
+                }
+                None => wanted.push(sku),
+            }
+        }
+        let url = format!(
+            "{}/listings/2021-08-01/items/{}",
+            self.settings.base_url,
+            encode_segment(seller_id)
+        );
+        for chunk in wanted.chunks(MAX_SEARCH_IDENTIFIERS) {
+            let identifiers = chunk
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(",");
+            let answer = self
+                .send(Operation::SearchListingsItems, |_| {
+                    self.http.get(&url).query(&[
+                        ("marketplaceIds", marketplace_id),
+                        ("identifiers", identifiers.as_str()),
+                        ("identifiersType", "SKU"),
+                        ("includedData", "summaries"),
+                        ("pageSize", "20"),
+                    ])
+                })
+                .await
+                .and_then(|r| r.json::<SearchResponse>());
+            match answer {
+                Ok(found) => {
+                    for item in found.items {
+                        let (Some(sku), Some(t)) =
+                            (item.sku.clone(), item.product_type(marketplace_id))
+                        else {
+                            continue;
+                        };
+                        lock(&self.product_types)
+                            .insert((seller_id.to_string(), sku.clone()), t.clone());
+                        out.insert(sku, Ok(t));
+                    }
+                    for sku in chunk {
+                        out.entry((*sku).clone()).or_insert_with(|| {
+                            Err(CallError::permanent(format!(
+                                "amazon: no listing with SKU {sku:?} for seller {seller_id}"
+                            ))
+                            .with_status(404))
+                        });
+                    }
+                }
+                Err(e) => {
+                    for sku in chunk {
+                        out.insert((*sku).clone(), Err(e.clone()));
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Sets a listing's merchant-fulfilled (`DEFAULT`) quantity with a Listings Items patch.
@@ -647,15 +753,23 @@ impl AmazonClient {
             vec![None; items.len()];
         let mut messages = Vec::new();
         let mut message_index: HashMap<i64, usize> = HashMap::new();
+        let skus: Vec<String> = items.iter().map(|(sku, _)| sku.clone()).collect();
+        let types = self.product_types(&seller, &marketplace, &skus).await;
         for (i, (sku, quantity)) in items.iter().enumerate() {
             if let Err(e) = params::non_negative("amazon.updateInventory: quantity", *quantity) {
                 outcomes[i] = Some(Err(e));
                 continue;
             }
-            let product_type = match self.product_type(&seller, &marketplace, sku).await {
-                Ok(t) => t,
-                Err(e) => {
-                    outcomes[i] = Some(Err(e));
+            let product_type = match types.get(sku) {
+                Some(Ok(t)) => t.clone(),
+                Some(Err(e)) => {
+                    outcomes[i] = Some(Err(e.clone()));
+                    continue;
+                }
+                None => {
+                    outcomes[i] = Some(Err(CallError::permanent(format!(
+                        "amazon: no product type for {sku:?}"
+                    ))));
                     continue;
                 }
             };

@@ -21,7 +21,8 @@
 //! - Feeds 2021-06-30: `POST /feeds/2021-06-30/documents` → an upload URL served here
 //!   (`PUT /_documents/{id}`, same content type required); `POST /feeds/2021-06-30/feeds`
 //!   (`JSON_LISTINGS_FEED`); `GET /feeds/2021-06-30/feeds/{id}` moves IN_QUEUE → IN_PROGRESS →
-//!   DONE, `feedSteps` (1) polls each, and at DONE applies every valid message and writes a
+//!   DONE, `feedSteps` (1) polls each and not before `feedDelayMs` (0) after its creation (Amazon
+//!   takes minutes), and at DONE applies every valid message and writes a
 //!   processing report; `GET /feeds/2021-06-30/documents/{id}` → its URL (`GET /_documents/{id}`,
 //!   GZIP-compressed when `gzipReports` is true). A feed that is not a listings feed ends FATAL.
 //! - `GET /_state` ([`EmulatorHandle::state`]) and `/_faults` (fault injection; injected errors
@@ -30,7 +31,7 @@
 //! Fixture (all optional): `{"sellerId": "A1SANDBOXSELLER", "marketplaceId": "ATVPDKIKX0DER",
 //! "items": [{"sku": "A-1", "quantity": 10, "fbaQuantity": 4, "productType": "LUGGAGE"}],
 //! "clientId": …, "clientSecret": …, "refreshToken": …, "tokenTtl": 3600, "applyDelayMs": 0,
-//! "pageSize": 50, "nextTokenTtlSecs": 30, "feedSteps": 1, "gzipReports": false,
+//! "pageSize": 50, "nextTokenTtlSecs": 30, "feedSteps": 1, "feedDelayMs": 0, "gzipReports": false,
 //! "enforceSeller": true, "rateLimits": {"patchListingsItem": {"rate": 5, "burst": 5}}}`.
 //! `quantity` is the merchant-fulfilled (`DEFAULT`) quantity that patches set; the FBA
 //! summaries report `fbaQuantity`, or the merchant quantity when it is not given (so a sandbox
@@ -112,6 +113,8 @@ struct Fixture {
     #[serde(default)]
     feed_steps: Option<u32>,
     #[serde(default)]
+    feed_delay_ms: Option<u64>,
+    #[serde(default)]
     gzip_reports: Option<bool>,
     #[serde(default)]
     enforce_seller: Option<bool>,
@@ -186,6 +189,8 @@ struct Feed {
     document_id: String,
     marketplace_ids: Vec<String>,
     created: String,
+    /// When it was created, for `feedDelayMs`.
+    created_at: Instant,
     polls: u32,
     status: &'static str,
     started: Option<String>,
@@ -225,6 +230,7 @@ struct Inner {
     page_size: usize,
     next_token_ttl: Duration,
     feed_steps: u32,
+    feed_delay: std::time::Duration,
     gzip_reports: bool,
     prefix: String,
     rates: HashMap<&'static str, (f64, u32)>,
@@ -413,6 +419,7 @@ pub fn emulator_router_at(
         page_size: fixture.page_size.unwrap_or(50).max(1),
         next_token_ttl: Duration::from_secs(fixture.next_token_ttl_secs.unwrap_or(30)),
         feed_steps: fixture.feed_steps.unwrap_or(1).max(1),
+        feed_delay: std::time::Duration::from_millis(fixture.feed_delay_ms.unwrap_or(0)),
         gzip_reports: fixture.gzip_reports.unwrap_or(false),
         prefix: prefix.trim_end_matches('/').to_string(),
         rates,
@@ -430,6 +437,10 @@ pub fn emulator_router_at(
         .route(
             "/listings/2021-08-01/items/{seller_id}/{sku}",
             get(get_listing).patch(patch_listing),
+        )
+        .route(
+            "/listings/2021-08-01/items/{seller_id}",
+            get(search_listings),
         )
         .route("/fba/inventory/v1/summaries", get(summaries))
         .route("/feeds/2021-06-30/documents", post(create_document))
@@ -546,6 +557,74 @@ async fn lwa_token(State(h): State<EmulatorHandle>, body: Bytes) -> Response {
 struct ListingQuery {
     marketplace_ids: Option<String>,
     included_data: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SearchQuery {
+    marketplace_ids: Option<String>,
+    identifiers: Option<String>,
+    identifiers_type: Option<String>,
+    included_data: Option<String>,
+}
+
+/// `searchListingsItems` by SKU identifiers (at most 20): each listing found, with its
+/// summaries (the only search the connector makes).
+async fn search_listings(
+    State(h): State<EmulatorHandle>,
+    headers: HeaderMap,
+    Path(seller): Path<String>,
+    Query(q): Query<SearchQuery>,
+) -> Response {
+    let op = Operation::SearchListingsItems;
+    let id = match gate(&h, &headers, op) {
+        Ok(id) => id,
+        Err(r) => return *r,
+    };
+    if let Err((status, code, msg)) =
+        check_seller_and_marketplace(&h, &seller, q.marketplace_ids.as_deref())
+    {
+        return with_rate(&h, op, errors(status, code, &msg), id);
+    }
+    let bad = |msg: &str| errors(StatusCode::BAD_REQUEST, "InvalidInput", msg);
+    let Some(identifiers) = q.identifiers.as_deref().filter(|i| !i.is_empty()) else {
+        return with_rate(&h, op, bad("the emulator searches by identifiers only"), id);
+    };
+    if q.identifiers_type.as_deref() != Some("SKU") {
+        return with_rate(
+            &h,
+            op,
+            bad("identifiersType is required with identifiers (the emulator knows SKU)"),
+            id,
+        );
+    }
+    let skus: Vec<&str> = identifiers.split(',').collect();
+    if skus.len() > 20 {
+        return with_rate(&h, op, bad("identifiers takes at most 20 values"), id);
+    }
+    let with_summaries = q
+        .included_data
+        .as_deref()
+        .is_none_or(|d| d.split(',').any(|p| p == "summaries"));
+    let st = lock(&h.inner.state);
+    let items: Vec<Json> = skus
+        .iter()
+        .filter_map(|sku| {
+            let item = st.items.get(*sku)?;
+            let mut body = json!({"sku": sku});
+            if with_summaries {
+                body["summaries"] = json!([{
+                    "marketplaceId": h.inner.marketplace_id, "asin": item.asin, "productType": item.product_type,
+                    "conditionType": "new_new", "status": ["BUYABLE", "DISCOVERABLE"], "itemName": item.title,
+                    "createdDate": "2026-01-01T00:00:00Z", "lastUpdatedDate": now_iso(),
+                }]);
+            }
+            Some(body)
+        })
+        .collect();
+    drop(st);
+    let body = json!({"numberOfResults": items.len(), "items": items});
+    with_rate(&h, op, axum::Json(body).into_response(), id)
 }
 
 fn check_seller_and_marketplace(
@@ -1108,6 +1187,7 @@ async fn create_feed(State(h): State<EmulatorHandle>, headers: HeaderMap, body: 
             document_id: spec.input_feed_document_id,
             marketplace_ids: spec.marketplace_ids,
             created: now_iso(),
+            created_at: Instant::now(),
             polls: 0,
             status: "IN_QUEUE",
             started: None,
@@ -1151,7 +1231,10 @@ async fn get_feed(
         feed.status = "IN_PROGRESS";
         feed.started = Some(now_iso());
     }
-    if feed.status == "IN_PROGRESS" && polls > 2 * steps {
+    if feed.status == "IN_PROGRESS"
+        && polls > 2 * steps
+        && feed.created_at.elapsed() >= h.inner.feed_delay
+    {
         let document_id = feed.document_id.clone();
         process_feed(&h, &mut st, &feed_id, &document_id);
     }

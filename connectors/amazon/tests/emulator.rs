@@ -473,3 +473,20 @@ async fn bulk_calls_are_patches_while_few_and_one_feed_when_many() {
     assert_eq!(state["items"]["SKU 149/x"]["quantity"], 151);
     assert_eq!(state["items"]["SKU 000/x"]["quantity"], 99);
 }
+
+#[tokio::test]
+async fn a_feed_is_done_no_sooner_than_its_delay() {
+    let (client, handle, _) = start(json!({"items": items(2), "feedDelayMs": 400})).await;
+    let started = std::time::Instant::now();
+    let results = client
+        .bulk_update(vec![("SKU 000/x".into(), 5), ("SKU 001/x".into(), 6)], None)
+        .await
+        .unwrap();
+    assert!(results.iter().all(|(_, r)| r.is_ok()));
+    assert!(
+        started.elapsed() >= Duration::from_millis(400),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(handle.state()["items"]["SKU 001/x"]["quantity"], 6);
+}

@@ -20,13 +20,15 @@
 //!   succeeded, 207 otherwise, `{"responses":[{statusCode, sku, offerId?, errors, warnings}]}`.
 //!   The listing quantity is min(item quantity, offer quantity).
 //! - Every `/sell` route needs `Authorization: Bearer <user token>`: a token issued by the
-//!   token endpoint or listed in the fixture's `userTokens` (else 401 errorId 1001).
+//!   token endpoint or listed in the fixture's `userTokens` (else 401 errorId 1001). Each counts
+//!   against the application's calls a day (`callsPerDay`, [`DEFAULT_CALLS_PER_DAY`]); beyond
+//!   it, 429 errorId 2001 until the next UTC day.
 //! - `GET /_state` ([`EmulatorHandle::state`]) and `/_faults` (fault injection; an injected 429
 //!   carries errorId 2001, a 5xx errorId 25001).
 //!
 //! Fixture (all optional): `{"items": [{"sku": "A-1", "quantity": 10, "offers":
 //! [{"offerId": "5001", "availableQuantity": 10}]}], "clientId": …, "clientSecret": …,
-//! "refreshToken": …, "userTokens": ["sandbox-user-token"], "revisionsPerDay": 250,
+//! "refreshToken": …, "userTokens": ["sandbox-user-token"], "revisionsPerDay": 250, "callsPerDay": 2000000,
 //! "tokenTtl": 7200}`. Credentials default to [`DEFAULT_CLIENT_ID`], [`DEFAULT_CLIENT_SECRET`],
 //! [`DEFAULT_REFRESH_TOKEN`], and [`DEFAULT_USER_TOKEN`] is accepted as a static token.
 
@@ -82,6 +84,8 @@ struct Fixture {
     #[serde(default)]
     revisions_per_day: Option<u32>,
     #[serde(default)]
+    calls_per_day: Option<u64>,
+    #[serde(default)]
     token_ttl: Option<u64>,
 }
 
@@ -136,6 +140,8 @@ struct Mutable {
     items: BTreeMap<String, ItemState>,
     tokens: BTreeMap<String, Token>,
     seq: u64,
+    /// The day (since the epoch) and the `/sell` calls made on it.
+    calls: (u64, u64),
 }
 
 #[derive(Debug)]
@@ -145,6 +151,7 @@ struct Inner {
     refresh_token: String,
     static_tokens: HashSet<String>,
     revisions_per_day: u32,
+    calls_per_day: u64,
     token_ttl: u64,
     state: Mutex<Mutable>,
     counters: OpCounters,
@@ -156,6 +163,10 @@ struct Inner {
 pub struct EmulatorHandle {
     inner: Arc<Inner>,
 }
+
+/// The Sell Inventory API's calls a day for one application (eBay's default application call
+/// limit; a seller's app may have a raised one): `callsPerDay` in the fixture.
+pub const DEFAULT_CALLS_PER_DAY: u64 = 2_000_000;
 
 fn today() -> u64 {
     handled_contract::clock::wall_now()
@@ -191,7 +202,9 @@ impl EmulatorHandle {
                 (sku.clone(), json!({"quantity": item.quantity, "offers": offers}))
             })
             .collect();
-        json!({"items": items, "ops": self.inner.counters.to_json(), "tokensIssued": st.seq})
+        let calls_today = if st.calls.0 == day { st.calls.1 } else { 0 };
+        json!({"items": items, "ops": self.inner.counters.to_json(), "tokensIssued": st.seq,
+               "calls": {"today": calls_today, "perDay": self.inner.calls_per_day}})
     }
 
     /// Connector settings that authenticate against this emulator at `base_url`.
@@ -286,6 +299,7 @@ pub fn emulator_router(fixture: Option<Json>) -> Result<(Router, EmulatorHandle)
             .into_iter()
             .collect(),
         revisions_per_day: fixture.revisions_per_day.unwrap_or(250),
+        calls_per_day: fixture.calls_per_day.unwrap_or(DEFAULT_CALLS_PER_DAY),
         token_ttl: fixture.token_ttl.unwrap_or(7200),
         state: Mutex::new(Mutable {
             items,
@@ -410,12 +424,30 @@ fn authorize(h: &EmulatorHandle, headers: &HeaderMap) -> Result<(), Box<Response
     let Some(bearer) = bearer else {
         return Err(Box::new(invalid()));
     };
-    if h.inner.static_tokens.contains(bearer) {
+    let mut st = lock(&h.inner.state);
+    let known = h.inner.static_tokens.contains(bearer)
+        || st
+            .tokens
+            .get(bearer)
+            .is_some_and(|t| t.expires > Instant::now() && t.user);
+    if known {
+        // The application's daily call limit: every authorized `/sell` call counts.
+        let day = today();
+        if st.calls.0 != day {
+            st.calls = (day, 0);
+        }
+        if st.calls.1 >= h.inner.calls_per_day {
+            return Err(Box::new(errors(
+                StatusCode::TOO_MANY_REQUESTS,
+                2001,
+                "REQUEST",
+                "Too many requests. The request limit has been reached for the resource.",
+            )));
+        }
+        st.calls.1 += 1;
         return Ok(());
     }
-    let st = lock(&h.inner.state);
     match st.tokens.get(bearer) {
-        Some(t) if t.expires > Instant::now() && t.user => Ok(()),
         Some(t) if t.expires > Instant::now() => Err(Box::new(errors(
             StatusCode::FORBIDDEN,
             1100,

@@ -366,3 +366,22 @@ async fn bulk_calls_from_many_runs_are_requests_of_25_each_with_its_own_result()
     // One bulkUpdatePriceQuantity for the 25 entries.
     assert_eq!(handle.counts(), (25, 24));
 }
+
+#[tokio::test]
+async fn the_daily_call_limit_is_enforced() {
+    let (client, handle, _) = start(json!({"callsPerDay": 3, "items": [
+        {"sku": "A", "quantity": 1}, {"sku": "B", "quantity": 1}]}))
+    .await;
+    // The first write of A looks its offers up (one call) and sets it (another).
+    assert!(client.bulk_update(vec![("A".into(), 2)]).await[0].1.is_ok());
+    assert!(client.bulk_update(vec![("A".into(), 3)]).await[0].1.is_ok());
+    let refused = client
+        .bulk_update(vec![("A".into(), 4), ("B".into(), 4)])
+        .await;
+    let e = refused[0].1.as_ref().unwrap_err();
+    assert_eq!(e.class, ErrorClass::Throttled, "{}", e.message);
+    assert_eq!(e.status, Some(429));
+    let state = handle.state();
+    assert_eq!(state["calls"], json!({"today": 3, "perDay": 3}));
+    assert_eq!(state["items"]["A"]["quantity"], 3);
+}
