@@ -5,4 +5,5 @@
 
 pub mod emulators;
 pub mod program;
+pub mod recount;
 pub mod webhooks;

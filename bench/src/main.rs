@@ -79,6 +79,17 @@ struct Args {
     /// carrying its own idempotency key, which a bulk request does not).
     #[arg(long, default_value = "off", value_parser = ["on", "off"])]
     bulk: String,
+    /// The recount instead of the patterns: this many SKUs change in the warehouse at once and
+    /// pattern 2 writes them to Shopify, Amazon and eBay under the APIs' own limits (see
+    /// `handled_bench::recount`). 0: no recount.
+    #[arg(long, default_value_t = 0)]
+    recount: usize,
+    /// The recount's Shopify plans, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "standard,plus")]
+    recount_plans: Vec<String>,
+    /// The recount's `--bulk` settings, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "on,off")]
+    recount_bulk: Vec<String>,
     /// The program's `--max-backlog` (unset: answers are never held).
     #[arg(long, value_name = "RUNS")]
     max_backlog: Option<u64>,
@@ -383,6 +394,58 @@ async fn measure(
     })
 }
 
+/// `--recount N`: pattern 2 for each plan and bulk setting.
+async fn run_recounts(args: &Args, out_dir: &Path) -> anyhow::Result<()> {
+    let binary = match &args.pattern2_program {
+        Some(path) => path.clone(),
+        None => {
+            let path = out_dir.join("pattern2");
+            eprintln!("building pattern 2 ({})", profile(args));
+            program::build(
+                &["examples/pattern2_multichannel_distribution.hs"],
+                &path,
+                !args.debug,
+            )?;
+            path
+        }
+    };
+    let mut outcomes = Vec::new();
+    for plan in &args.recount_plans {
+        for bulk in &args.recount_bulk {
+            let recount = handled_bench::recount::Recount {
+                skus: args.recount,
+                plan: plan.clone(),
+                bulk: bulk == "on",
+                senders: 64,
+                workers: args.workers,
+                timeout: Duration::from_secs(args.timeout),
+            };
+            eprintln!(
+                "recount of {} SKUs, Shopify {plan}, --bulk {bulk}",
+                args.recount
+            );
+            let dir = out_dir.join(format!("recount-{plan}-{bulk}"));
+            let _ = std::fs::remove_dir_all(&dir);
+            let outcome = handled_bench::recount::measure(&recount, &binary, &dir).await?;
+            eprintln!("  {outcome:?}");
+            outcomes.push(outcome);
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
+    let commit = command_output("git", &["rev-parse", "--short", "HEAD"])
+        .unwrap_or_else(|| "unknown".to_string());
+    println!(
+        "Machine: {}; commit {commit}; pattern 2 built with hs2rs build{} ({}); --workers {}; \
+         the APIs' own limits; SQLite store (WAL) on local disk.\n",
+        machine(),
+        if args.debug { "" } else { " --release" },
+        profile(args),
+        args.workers
+    );
+    print!("{}", handled_bench::recount::table(&outcomes));
+    Ok(())
+}
+
 fn command_output(cmd: &str, args: &[&str]) -> Option<String> {
     let out = std::process::Command::new(cmd)
         .args(args)
@@ -415,6 +478,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let root = program::workspace_root();
     let out_dir = root.join("target/bench");
     std::fs::create_dir_all(&out_dir)?;
+    if args.recount > 0 {
+        return run_recounts(&args, &out_dir).await;
+    }
     let mut binaries = HashMap::new();
     for &pattern in &args.patterns {
         let (given, file) = match pattern {

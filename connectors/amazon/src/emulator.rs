@@ -208,6 +208,9 @@ struct Mutable {
     feeds: BTreeMap<String, Feed>,
     pending: u64,
     seq: u64,
+    /// Per operation, the requests it answered (refused ones included) and those refused
+    /// with 429.
+    requests: BTreeMap<&'static str, (u64, u64)>,
 }
 
 impl Mutable {
@@ -281,6 +284,7 @@ impl EmulatorHandle {
             "pending": st.pending,
             "feeds": feeds,
             "ops": self.inner.counters.to_json(),
+            "requests": st.requests.iter().map(|(op, (n, refused))| (op.to_string(), json!({"received": n, "throttled": refused}))).collect::<serde_json::Map<String, Json>>(),
             "tokensIssued": st.tokens.len(),
         })
     }
@@ -496,6 +500,11 @@ fn gate(h: &EmulatorHandle, headers: &HeaderMap, op: Operation) -> Result<u64, B
         return Err(Box::new(with_rate(h, op, resp, id)));
     }
     let allowed = st.buckets.get_mut(op.name()).is_none_or(Bucket::take);
+    let counted = st.requests.entry(op.name()).or_default();
+    counted.0 += 1;
+    if !allowed {
+        counted.1 += 1;
+    }
     drop(st);
     if !allowed {
         let resp = errors(

@@ -37,14 +37,18 @@ pub struct CostBucket {
     reported: tokio::sync::Notify,
 }
 
+/// A document and its `first` argument: what its requested cost depends on.
+type CostKey = (&'static str, u64);
+
 #[derive(Debug)]
 struct BucketState {
     maximum: f64,
     available: f64,
     restore_rate: f64,
     at: Instant,
-    /// The last requested cost of each document.
-    costs: HashMap<&'static str, f64>,
+    /// The last requested cost of each document, by its `first` (a search of 51 costs ten
+    /// times one of 5).
+    costs: HashMap<CostKey, f64>,
 }
 
 impl Default for CostBucket {
@@ -71,7 +75,7 @@ impl CostBucket {
     /// Waits until the bucket (as last reported, refilled since) holds the query's cost, then
     /// books that cost. A caller that has to wait looks again whenever a response reports the
     /// bucket (the first responses replace the assumed plan with the shop's real one).
-    pub async fn reserve(&self, query: &'static str) {
+    pub async fn reserve(&self, query: CostKey) {
         self.pause.wait().await;
         loop {
             let reported = self.reported.notified();
@@ -81,7 +85,12 @@ impl CostBucket {
                 let mut s = self.lock();
                 // A margin for other clients of the same app and shop spending from the bucket.
                 let margin = (s.maximum * 0.02).max(10.0);
-                let cost = s.costs.get(query).copied().unwrap_or(DEFAULT_COST);
+                // Unknown yet: a page costs about 5 points a node (the connector's searches).
+                let cost = s
+                    .costs
+                    .get(&query)
+                    .copied()
+                    .unwrap_or(DEFAULT_COST.max(2.0 + 5.0 * query.1 as f64));
                 let need = (cost + margin).min(s.maximum);
                 let now = Instant::now();
                 let refilled = (s.available
@@ -110,7 +119,7 @@ impl CostBucket {
     }
 
     /// Takes in a response's `extensions.cost`.
-    pub fn observe(&self, query: &'static str, cost: &Json) {
+    pub fn observe(&self, query: CostKey, cost: &Json) {
         let mut s = self.lock();
         if let Some(requested) = cost.get("requestedQueryCost").and_then(Json::as_f64) {
             s.costs.insert(query, requested);
@@ -163,6 +172,10 @@ pub struct ShopifyConnector {
 /// of the next write. A value that changed meanwhile only costs the write a stale compare, a
 /// read and a second attempt.
 const LEVEL_FRESH_FOR: Duration = Duration::from_secs(2);
+
+/// How long a throttled document keeps waiting for the bucket before the throttle is
+/// reported to the engine (which waits again, within the action's timeout).
+const THROTTLE_PATIENCE: Duration = Duration::from_secs(300);
 
 /// How many variants an exact SKU search asks for: the SKU's own and a few whose SKU contains
 /// it (the search matches words, the connector compares exactly), not a page of 25 with their
@@ -222,22 +235,37 @@ impl ShopifyConnector {
     /// Sends one GraphQL document and returns its `data`, with errors classified: HTTP
     /// statuses as usual, `THROTTLED` as Throttled with the restore wait, other GraphQL
     /// errors as Permanent (`ACCESS_DENIED` as Auth, `INTERNAL_SERVER_ERROR` as Retryable).
+    ///
+    /// A throttled document waits for the bucket and is sent again, for up to
+    /// [`THROTTLE_PATIENCE`]: a throttle is the API's pace, not a failure of the call.
     pub async fn graphql(&self, query: &'static str, variables: Json) -> Result<Json, CallError> {
-        self.bucket.reserve(query).await;
-        let request = self
-            .http
-            .post(self.graphql_url.clone())
-            .header("X-Shopify-Access-Token", &self.config.access_token)
-            .json(&json!({"query": query, "variables": variables}));
-        let response = self.http.send(request).await?;
-        let mut body: Json = response.json()?;
-        let cost = &body["extensions"]["cost"];
-        if cost.is_object() {
-            self.bucket.observe(query, cost);
-        }
-        if let Some(errors) = body.get("errors").filter(|e| !e.is_null()) {
-            return Err(self.graphql_error(errors, cost));
-        }
+        let key = (query, variables["first"].as_u64().unwrap_or(0));
+        let started = Instant::now();
+        let mut body: Json = loop {
+            self.bucket.reserve(key).await;
+            let request = self
+                .http
+                .post(self.graphql_url.clone())
+                .header("X-Shopify-Access-Token", &self.config.access_token)
+                .json(&json!({"query": query, "variables": &variables}));
+            let response = self.http.send(request).await?;
+            let body: Json = response.json()?;
+            let cost = &body["extensions"]["cost"];
+            if cost.is_object() {
+                self.bucket.observe(key, cost);
+            }
+            match body.get("errors").filter(|e| !e.is_null()) {
+                Some(errors) => {
+                    let e = self.graphql_error(errors, cost);
+                    if e.class == ErrorClass::Throttled && started.elapsed() < THROTTLE_PATIENCE {
+                        // graphql_error paused the bucket for the refill; reserve waits.
+                        continue;
+                    }
+                    return Err(e);
+                }
+                None => break body,
+            }
+        };
         match body.get_mut("data") {
             Some(data) if !data.is_null() => Ok(data.take()),
             _ => Err(CallError::permanent("shopify: the response has no data")),

@@ -161,6 +161,8 @@ struct Inner {
     stats: Mutex<WebhookStats>,
     http: Option<HttpClient>,
     interfere: Mutex<Vec<(String, i64)>>,
+    /// Cost points charged so far (requested and actual), and the queries refused THROTTLED.
+    spent: Mutex<(f64, f64, u64)>,
     /// Parsed GraphQL documents by their text: clients send the same few documents again and
     /// again, and parsing is most of the cost of a small request.
     documents: Mutex<HashMap<String, Arc<Document>>>,
@@ -242,6 +244,7 @@ pub fn emulator_router(fixture: Option<Json>) -> Result<(Router, EmulatorHandle)
         stats: Mutex::new(WebhookStats::default()),
         http: HttpClient::with_timeouts("shopify-emulator", Duration::from_secs(1), Duration::from_secs(5)).ok(),
         interfere: Mutex::new(Vec::new()),
+        spent: Mutex::new((0.0, 0.0, 0)),
         documents: Mutex::new(HashMap::new()),
     };
     let handle = EmulatorHandle {
@@ -274,6 +277,16 @@ impl EmulatorHandle {
             obj.insert(
                 "idempotencyKeys".into(),
                 json!(self.inner.idempotency.len()),
+            );
+            let (requested, actual, throttled) = *lock(&self.inner.spent);
+            obj.insert(
+                "cost".into(),
+                json!({"requested": requested, "actual": actual, "throttled": throttled}),
+            );
+            let bucket = lock(&self.inner.bucket);
+            obj.insert(
+                "bucket".into(),
+                json!({"maximumAvailable": bucket.maximum, "restoreRate": bucket.restore_rate}),
             );
         }
         state
@@ -618,6 +631,7 @@ impl EmulatorHandle {
             }
         };
         if let Some((code, message, status)) = throttle {
+            lock(&self.inner.spent).2 += 1;
             return axum::Json(json!({
                 "errors": [{"message": message, "extensions": {"code": code, "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
                 "extensions": {"cost": {"requestedQueryCost": requested, "actualQueryCost": null, "throttleStatus": status}}
@@ -676,6 +690,11 @@ impl EmulatorHandle {
             b.available = (b.available + requested - actual).min(b.maximum);
             b.status()
         };
+        {
+            let mut spent = lock(&self.inner.spent);
+            spent.0 += requested;
+            spent.1 += actual;
+        }
         let mut out = json!({
             "data": data,
             "extensions": {"cost": {"requestedQueryCost": requested, "actualQueryCost": actual, "throttleStatus": status}}
