@@ -22,6 +22,7 @@ use super::{
     from_text, index_slot, slot_index, to_text,
 };
 use crate::connector::{BoxFuture, Json};
+use crate::state::{RunEvent, sql};
 
 /// The versioned migrations, applied in order; `schema_migrations` records those applied.
 const MIGRATIONS: &[(i32, &str)] = &[
@@ -318,13 +319,12 @@ async fn heartbeat(pool: Pool, owner: String, lease_ms: i64, held: Arc<Mutex<Has
         }
         let renewed = async {
             let client = pool.get().await?;
-            let rows = client
-                .query(
-                    "UPDATE runs SET lease_until = now() + $2::bigint * interval '1 millisecond'
-                     WHERE owner = $1 AND status = 'running' AND id = ANY($3) RETURNING id",
-                    &[&owner, &lease_ms, &ids],
-                )
-                .await?;
+            let sql = format!(
+                "UPDATE runs SET lease_until = now() + $2::bigint * interval '1 millisecond'
+                 WHERE owner = $1 AND {} AND id = ANY($3) RETURNING id",
+                sql::one_of("status", &[RunStatus::Running])
+            );
+            let rows = client.query(&sql, &[&owner, &lease_ms, &ids]).await?;
             Ok::<_, StoreError>(
                 rows.iter()
                     .map(|r| r.get::<_, String>(0))
@@ -366,8 +366,6 @@ fn run_row(row: &Row) -> RunRecord {
     }
 }
 
-/// A run that may be taken: queued, or running under a lease that ran out; and no earlier run
-/// of its key is queued or running, and no run of its key is running under a live lease.
 /// Ends a run just claimed for the first time as `skipped` when its event is stale by now: an
 /// event of its key that happened later was applied first (runs of one key run in the order
 /// their events happened, whichever workflow they belong to), or its channel reported our own
@@ -410,13 +408,14 @@ async fn end_if_stale(
         return Ok(false);
     };
     let error = serde_json::json!({ "message": format!("stale: {reason}"), "stale": true });
-    tx.execute(
-        "UPDATE runs SET status = 'skipped', finished_at_ms = $2, error = $3, owner = NULL,
-            lease_until = NULL
-         WHERE id = $1",
-        &[&run.id, &now_ms, &error.to_string()],
-    )
-    .await?;
+    let sql = format!(
+        "UPDATE runs SET {}, finished_at_ms = $2, error = $3, owner = NULL, lease_until = NULL
+         WHERE id = $1 AND {}",
+        sql::set(RunEvent::FoundStale),
+        sql::applies("status", RunEvent::FoundStale)
+    );
+    tx.execute(&sql, &[&run.id, &now_ms, &error.to_string()])
+        .await?;
     tx.execute(
         "UPDATE events SET status = 'stale' WHERE run_id = $1",
         &[&run.id],
@@ -435,23 +434,39 @@ const NOT_AWAITING_ECHO: &str = "(r.attempt > 0 OR r.echo_channel IS NULL OR r.c
         OR NOT EXISTS (SELECT 1 FROM echo_channels c WHERE c.channel = r.echo_channel
                        AND c.last_echo_ms >= $5))";
 
-const CLAIMABLE: &str = "r.status IN ('queued', 'running')
-    AND (r.status = 'queued' OR r.lease_until < now())
+/// A run (`r`) that may be taken: queued (`Claim`), or running under a lease that ran out
+/// (`TakeOver`); and no earlier run of its key is queued or running, and no run of its key is
+/// running under a live lease.
+fn claimable() -> String {
+    let states: Vec<RunStatus> = [RunEvent::Claim, RunEvent::TakeOver]
+        .into_iter()
+        .flat_map(RunEvent::sources)
+        .collect();
+    format!(
+        "{states} AND ({queued} OR r.lease_until < now())
     AND (r.key IS NULL OR NOT EXISTS (
         SELECT 1 FROM runs o WHERE o.key = r.key AND o.seq <> r.seq
-        AND o.status IN ('queued', 'running')
+        AND {active}
         AND (o.seq < r.seq
-             OR (o.status = 'running' AND o.lease_until >= now()))))";
+             OR ({running} AND o.lease_until >= now()))))",
+        states = sql::one_of("r.status", &states),
+        queued = sql::applies("r.status", RunEvent::Claim),
+        active = sql::one_of("o.status", &RunStatus::ACTIVE),
+        running = sql::one_of("o.status", &[RunStatus::Running]),
+    )
+}
 
 /// Marks a run running under this store's lease (`$1` id, `$2` now ms, `$3` owner, `$4` lease
 /// ms) if it is claimable.
 fn start_sql() -> String {
     format!(
-        "UPDATE runs SET status = 'running', attempt = attempt + 1,
+        "UPDATE runs SET {claimed}, attempt = attempt + 1,
             started_at_ms = COALESCE(started_at_ms, $2), owner = $3,
             lease_until = now() + $4::bigint * interval '1 millisecond'
-         WHERE id = (SELECT r.id FROM runs r WHERE r.id = $1 AND {CLAIMABLE} FOR UPDATE)
-         RETURNING {RUN_COLUMNS}"
+         WHERE id = (SELECT r.id FROM runs r WHERE r.id = $1 AND {claimable} FOR UPDATE)
+         RETURNING {RUN_COLUMNS}",
+        claimed = sql::set(RunEvent::Claim),
+        claimable = claimable(),
     )
 }
 
@@ -482,8 +497,6 @@ async fn start_if_runnable(
     }
 }
 
-/// A journal write that changed nothing: another process holds the run (this one's lease ran
-/// out and the run was taken over), so this process must stop running it.
 /// Writes one journal entry, call or echo record; a step or call only while this process
 /// holds the run (`owner`).
 async fn write_journal_op(
@@ -574,6 +587,8 @@ async fn write_journal_op(
     }
 }
 
+/// A journal write that changed nothing: another process holds the run (this one's lease ran
+/// out and the run was taken over), so this process must stop running it.
 fn fenced(written: u64, run_id: &str) -> StoreResult<()> {
     if written == 0 {
         return Err(StoreError(format!(
@@ -759,13 +774,15 @@ impl Store for PostgresStore {
             // database the planner would sort every queued run on each claim).
             tx.batch_execute("SET LOCAL enable_sort = off").await?;
             let sql = format!(
-                "UPDATE runs SET status = 'running', attempt = attempt + 1,
+                "UPDATE runs SET {claimed}, attempt = attempt + 1,
                     started_at_ms = COALESCE(started_at_ms, $1), owner = $2,
                     lease_until = now() + $3::bigint * interval '1 millisecond'
-                 WHERE seq = (SELECT r.seq FROM runs r WHERE {CLAIMABLE} AND r.run_at_ms <= $1
+                 WHERE seq = (SELECT r.seq FROM runs r WHERE {claimable} AND r.run_at_ms <= $1
                               AND {NOT_AWAITING_ECHO}
                               ORDER BY r.seq LIMIT 1 FOR UPDATE SKIP LOCKED)
-                 RETURNING {RUN_COLUMNS}"
+                 RETURNING {RUN_COLUMNS}",
+                claimed = sql::set(RunEvent::Claim),
+                claimable = claimable(),
             );
             let (wrote_since, echoing_since) = crate::echo::awaiting_since(now_ms);
             let mut run = None;
@@ -844,7 +861,8 @@ impl Store for PostgresStore {
         Box::pin(async move {
             let client = self.inner.pool.get().await?;
             let sql = format!(
-                "SELECT {RUN_COLUMNS} FROM runs WHERE dead AND status = 'failed' ORDER BY seq"
+                "SELECT {RUN_COLUMNS} FROM runs WHERE dead AND {} ORDER BY seq",
+                sql::one_of("status", &[RunStatus::Failed])
             );
             let rows = client.query(&sql, &[]).await?;
             Ok(rows.iter().map(run_row).collect())
@@ -948,14 +966,21 @@ impl Store for PostgresStore {
             for op in &journal {
                 write_journal_op(&tx, &self.inner.owner, op).await?;
             }
+            let Some(event) = RunEvent::ending_in(status) else {
+                return Err(StoreError(format!("run {run_id} cannot end running")));
+            };
             let dead = status == RunStatus::Failed;
             let finished = status.is_final().then_some(at_ms);
             // Only the holder ends a run: one taken over by another process is theirs now.
+            let sql = format!(
+                "UPDATE runs SET status = $2, error = $3, finished_at_ms = $4, dead = $5,
+                    owner = NULL, lease_until = NULL
+                 WHERE id = $1 AND (owner = $6 OR owner IS NULL) AND {}",
+                sql::applies("status", event)
+            );
             let n = tx
                 .execute(
-                    "UPDATE runs SET status = $2, error = $3, finished_at_ms = $4, dead = $5,
-                        owner = NULL, lease_until = NULL
-                     WHERE id = $1 AND (owner = $6 OR owner IS NULL)",
+                    &sql,
                     &[
                         &run_id,
                         &status.as_str(),
@@ -984,14 +1009,14 @@ impl Store for PostgresStore {
         Box::pin(async move {
             let mut client = self.inner.pool.get().await?;
             let tx = client.transaction().await?;
-            let n = tx
-                .execute(
-                    "UPDATE runs SET status = 'queued', dead = FALSE, error = NULL,
-                        finished_at_ms = NULL, owner = NULL, lease_until = NULL
-                     WHERE id = $1 AND status <> 'running'",
-                    &[&run_id],
-                )
-                .await?;
+            let sql = format!(
+                "UPDATE runs SET {}, dead = FALSE, error = NULL, finished_at_ms = NULL,
+                    owner = NULL, lease_until = NULL
+                 WHERE id = $1 AND {}",
+                sql::set(RunEvent::Requeue),
+                sql::applies("status", RunEvent::Requeue)
+            );
+            let n = tx.execute(&sql, &[&run_id]).await?;
             if n == 0 {
                 tx.commit().await?;
                 return Ok(None);
@@ -1018,10 +1043,11 @@ impl Store for PostgresStore {
     fn queue_depth(&self) -> BoxFuture<'_, StoreResult<u64>> {
         Box::pin(async move {
             let client = self.inner.pool.get().await?;
-            let n: i64 = client
-                .query_one("SELECT COUNT(*) FROM runs WHERE status = 'queued'", &[])
-                .await?
-                .get(0);
+            let sql = format!(
+                "SELECT COUNT(*) FROM runs WHERE {}",
+                sql::one_of("status", &[RunStatus::Queued])
+            );
+            let n: i64 = client.query_one(&sql, &[]).await?.get(0);
             Ok(n.max(0) as u64)
         })
     }
@@ -1046,21 +1072,23 @@ impl Store for PostgresStore {
             let tx = client.transaction().await?;
             tx.execute("DELETE FROM writes WHERE at_ms < $1", &[&writes_before_ms])
                 .await?;
-            const OLD: &str = "SELECT id FROM runs WHERE finished_at_ms < $1 AND NOT dead
-                               AND status IN ('completed', 'skipped', 'partial', 'failed')";
+            let old = format!(
+                "SELECT id FROM runs WHERE finished_at_ms < $1 AND NOT dead AND {}",
+                sql::ended("status")
+            );
             tx.execute(
-                &format!("DELETE FROM steps WHERE run_id IN ({OLD})"),
+                &format!("DELETE FROM steps WHERE run_id IN ({old})"),
                 &[&before_ms],
             )
             .await?;
             tx.execute(
-                &format!("DELETE FROM calls WHERE run_id IN ({OLD})"),
+                &format!("DELETE FROM calls WHERE run_id IN ({old})"),
                 &[&before_ms],
             )
             .await?;
             let runs = tx
                 .execute(
-                    &format!("DELETE FROM runs WHERE id IN ({OLD})"),
+                    &format!("DELETE FROM runs WHERE id IN ({old})"),
                     &[&before_ms],
                 )
                 .await?;

@@ -26,6 +26,16 @@ use super::{
     from_text, index_slot, slot_index, to_text,
 };
 use crate::connector::{BoxFuture, Json};
+use crate::state::{RunEvent, sql};
+
+/// A statement built once, from the lifecycle table's names (`crate::state::sql`), and kept
+/// for the life of the process (the statement cache finds it by its text).
+macro_rules! statement {
+    ($($format:tt)*) => {{
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| format!($($format)*));
+        SQL.as_str()
+    }};
+}
 
 /// One request to the writer thread: statements to run in the batch's transaction, and an
 /// answer to send once that transaction is committed (or not).
@@ -206,14 +216,22 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE runs ADD COLUMN ready INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX runs_ready ON runs (seq) WHERE status = 'queued' AND ready = 1;",
     // A key's active runs only: finished runs leave the index, which stays a few pages however
-    // many runs a key has had. A statement uses it when its condition repeats `ACTIVE` word for
+    // many runs a key has had. A statement uses it when its condition repeats `active()` word for
     // word (SQLite matches a partial index's condition by form).
     "DROP INDEX runs_key;
     CREATE INDEX runs_active ON runs (key, seq) WHERE status IN ('queued', 'running');",
 ];
 
-/// The condition of the `runs_active` index, to be repeated in any statement that should use it.
-const ACTIVE: &str = "status IN ('queued', 'running')";
+/// The condition of the `runs_active` index (`status IN ('queued', 'running')`), to be repeated
+/// word for word in any statement that should use it.
+fn active() -> String {
+    sql::one_of("status", &RunStatus::ACTIVE)
+}
+
+/// `status = 'NAME'`.
+fn is(state: RunStatus) -> String {
+    sql::one_of("status", &[state])
+}
 
 /// The SQLite store.
 #[derive(Clone)]
@@ -570,12 +588,20 @@ fn write_journal(conn: &Connection, ops: &[JournalOp]) -> StoreResult<()> {
 /// Writes a run's last journal entries and its status.
 fn end_run(conn: &Connection, end: &RunEnd) -> StoreResult<()> {
     write_journal(conn, &end.journal)?;
+    let Some(event) = RunEvent::ending_in(end.status) else {
+        return Err(StoreError(format!("run {} cannot end running", end.run_id)));
+    };
     let dead = end.status == RunStatus::Failed;
     let finished = end.status.is_final().then_some(end.at_ms);
+    let sql = format!(
+        "UPDATE runs SET status = ?2, error = ?3, finished_at_ms = ?4, dead = ?5
+         WHERE id = ?1 AND {}
+         RETURNING key",
+        sql::applies("status", event)
+    );
     let key: Option<Option<String>> = query_row(
         conn,
-        "UPDATE runs SET status = ?2, error = ?3, finished_at_ms = ?4, dead = ?5 WHERE id = ?1
-         RETURNING key",
+        &sql,
         params![
             end.run_id,
             end.status.as_str(),
@@ -605,15 +631,19 @@ fn refresh_key(conn: &Connection, key: &str) -> rusqlite::Result<()> {
 /// The run of workflow `?1` and key `?2` still waiting out its coalesce window at `?3`.
 static COALESCING: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!(
-        "SELECT id, payload FROM runs WHERE key = ?2 AND {ACTIVE} AND workflow = ?1
-         AND status = 'queued' AND attempt = 0 AND run_at_ms > ?3 ORDER BY seq DESC LIMIT 1"
+        "SELECT id, payload FROM runs WHERE key = ?2 AND {active} AND workflow = ?1
+         AND {queued} AND attempt = 0 AND run_at_ms > ?3 ORDER BY seq DESC LIMIT 1",
+        active = active(),
+        queued = is(RunStatus::Queued),
     )
 });
 
 /// Unmarks the queued runs of key `?1` (see [`refresh_key`]).
 static UNMARK_READY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!(
-        "UPDATE runs SET ready = 0 WHERE key = ?1 AND {ACTIVE} AND status = 'queued' AND ready = 1"
+        "UPDATE runs SET ready = 0 WHERE key = ?1 AND {active} AND {queued} AND ready = 1",
+        active = active(),
+        queued = is(RunStatus::Queued),
     )
 });
 
@@ -621,23 +651,24 @@ static UNMARK_READY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
 static MARK_READY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!(
         "UPDATE runs SET ready = 1
-         WHERE seq = (SELECT MIN(seq) FROM runs WHERE key = ?1 AND {ACTIVE})
-           AND status = 'queued'
-           AND NOT EXISTS (SELECT 1 FROM runs WHERE key = ?1 AND {ACTIVE} AND status = 'running')"
+         WHERE seq = (SELECT MIN(seq) FROM runs WHERE key = ?1 AND {active})
+           AND {queued}
+           AND NOT EXISTS (SELECT 1 FROM runs WHERE key = ?1 AND {active} AND {running})",
+        active = active(),
+        queued = is(RunStatus::Queued),
+        running = is(RunStatus::Running),
     )
 });
 
 /// Recomputes `runs.ready` for every queued run (at start, after interrupted runs are queued
 /// again).
 fn refresh_all(conn: &Connection) -> rusqlite::Result<()> {
-    exec(
-        conn,
-        &format!(
-            "UPDATE runs AS r SET ready = CASE WHEN {RUNNABLE} THEN 1 ELSE 0 END
-             WHERE r.status = 'queued'"
-        ),
-        [],
-    )?;
+    let sql = statement!(
+        "UPDATE runs AS r SET ready = CASE WHEN {runnable} THEN 1 ELSE 0 END WHERE {queued}",
+        runnable = runnable(),
+        queued = sql::one_of("r.status", &[RunStatus::Queued]),
+    );
+    exec(conn, sql, [])?;
     Ok(())
 }
 
@@ -648,15 +679,17 @@ fn claim_next(
     now_ms: i64,
     more: &std::sync::atomic::AtomicBool,
 ) -> StoreResult<Option<RunRecord>> {
-    // `ready` finds the candidates (one per key, by index); the order rule itself, `RUNNABLE`,
+    // `ready` finds the candidates (one per key, by index); the order rule itself, `runnable()`,
     // is still checked on them, so that a wrong mark can delay a run but never reorder a key.
     static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         format!(
             "SELECT r.id, r.workflow, r.key, r.attempt, r.occurred_at_ms
              FROM runs AS r INDEXED BY runs_ready
-             WHERE r.status = 'queued' AND r.ready = 1 AND {RUNNABLE} AND r.run_at_ms <= ?1
+             WHERE {queued} AND r.ready = 1 AND {runnable} AND r.run_at_ms <= ?1
                AND {NOT_AWAITING_ECHO}
-             ORDER BY r.seq LIMIT 2"
+             ORDER BY r.seq LIMIT 2",
+            queued = sql::one_of("r.status", &[RunStatus::Queued]),
+            runnable = runnable(),
         )
     });
     let (wrote_since, echoing_since) = crate::echo::awaiting_since(now_ms);
@@ -716,10 +749,12 @@ fn load_run(conn: &Connection, id: &str) -> StoreResult<Option<RunRecord>> {
 fn start(conn: &Connection, id: &str, now_ms: i64) -> StoreResult<Option<RunRecord>> {
     static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         format!(
-            "UPDATE runs SET status = 'running', attempt = attempt + 1,
+            "UPDATE runs SET {claimed}, attempt = attempt + 1,
                     started_at_ms = COALESCE(started_at_ms, ?2)
-             WHERE id = ?1 AND status = 'queued'
-             RETURNING {RUN_COLUMNS}"
+             WHERE id = ?1 AND {claimable}
+             RETURNING {RUN_COLUMNS}",
+            claimed = sql::set(RunEvent::Claim),
+            claimable = sql::applies("status", RunEvent::Claim),
         )
     });
     match query_row(conn, &SQL, params![id, now_ms], run_row).optional()? {
@@ -732,8 +767,8 @@ fn start(conn: &Connection, id: &str, now_ms: i64) -> StoreResult<Option<RunReco
 
 /// Starts a queued run if it is runnable; returns the run as it then is.
 fn start_if_runnable(conn: &Connection, id: &str, now_ms: i64) -> StoreResult<Option<RunRecord>> {
-    let sql = format!("SELECT r.id FROM runs r WHERE r.id = ?1 AND {RUNNABLE}");
-    let runnable: Option<String> = query_row(conn, &sql, [id], |r| r.get(0)).optional()?;
+    let sql = statement!("SELECT r.id FROM runs r WHERE r.id = ?1 AND {}", runnable());
+    let runnable: Option<String> = query_row(conn, sql, [id], |r| r.get(0)).optional()?;
     match runnable {
         Some(id) => start(conn, &id, now_ms),
         None => load_run(conn, id),
@@ -782,11 +817,12 @@ fn end_if_stale(
         return Ok(false);
     };
     let error = serde_json::json!({ "message": format!("stale: {reason}"), "stale": true });
-    exec(
-        conn,
-        "UPDATE runs SET status = 'skipped', finished_at_ms = ?2, error = ?3 WHERE id = ?1",
-        params![id, now_ms, to_text(&error)],
-    )?;
+    let sql = statement!(
+        "UPDATE runs SET {}, finished_at_ms = ?2, error = ?3 WHERE id = ?1 AND {}",
+        sql::set(RunEvent::FoundStale),
+        sql::applies("status", RunEvent::FoundStale)
+    );
+    exec(conn, sql, params![id, now_ms, to_text(&error)])?;
     refresh_key(conn, key)?;
     exec(
         conn,
@@ -806,10 +842,17 @@ const NOT_AWAITING_ECHO: &str = "(r.attempt > 0 OR r.echo_channel IS NULL OR r.c
         OR NOT EXISTS (SELECT 1 FROM echo_channels c WHERE c.channel = r.echo_channel
                        AND c.last_echo_ms >= ?3))";
 
-/// A queued run is runnable when no earlier queued or running run has its key.
-const RUNNABLE: &str = "r.status = 'queued' AND (r.key IS NULL OR NOT EXISTS (
-        SELECT 1 FROM runs o WHERE o.key = r.key AND o.status IN ('queued', 'running')
-        AND (o.status = 'running' OR o.seq < r.seq)))";
+/// A queued run (`r`) is runnable when no earlier queued or running run has its key.
+fn runnable() -> String {
+    format!(
+        "{queued} AND (r.key IS NULL OR NOT EXISTS (
+        SELECT 1 FROM runs o WHERE o.key = r.key AND {active}
+        AND ({running} OR o.seq < r.seq)))",
+        queued = sql::applies("r.status", RunEvent::Claim),
+        active = sql::one_of("o.status", &RunStatus::ACTIVE),
+        running = sql::one_of("o.status", &[RunStatus::Running]),
+    )
+}
 
 impl Store for SqliteStore {
     fn record_event(&self, event: NewEvent) -> BoxFuture<'_, StoreResult<EventOutcome>> {
@@ -972,10 +1015,11 @@ impl Store for SqliteStore {
 
     fn dead_runs(&self) -> BoxFuture<'_, StoreResult<Vec<RunRecord>>> {
         self.with(move |conn| {
-            let sql = format!(
-                "SELECT {RUN_COLUMNS} FROM runs WHERE dead = 1 AND status = 'failed' ORDER BY seq"
+            let sql = statement!(
+                "SELECT {RUN_COLUMNS} FROM runs WHERE dead = 1 AND {} ORDER BY seq",
+                is(RunStatus::Failed)
             );
-            let mut stmt = conn.prepare_cached(&sql)?;
+            let mut stmt = conn.prepare_cached(sql)?;
             let rows = stmt.query_map([], run_row)?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
@@ -1061,15 +1105,15 @@ impl Store for SqliteStore {
     ) -> BoxFuture<'_, StoreResult<Option<RunRecord>>> {
         let run_id = run_id.to_string();
         self.with(move |conn| {
-            let key: Option<Option<String>> = query_row(
-                conn,
-                "UPDATE runs SET status = 'queued', dead = 0, error = NULL, finished_at_ms = NULL
-                 WHERE id = ?1 AND status <> 'running'
+            let sql = statement!(
+                "UPDATE runs SET {}, dead = 0, error = NULL, finished_at_ms = NULL
+                 WHERE id = ?1 AND {}
                  RETURNING key",
-                [&run_id],
-                |r| r.get(0),
-            )
-            .optional()?;
+                sql::set(RunEvent::Requeue),
+                sql::applies("status", RunEvent::Requeue)
+            );
+            let key: Option<Option<String>> =
+                query_row(conn, sql, [&run_id], |r| r.get(0)).optional()?;
             let Some(key) = key else {
                 return Ok(None);
             };
@@ -1088,11 +1132,12 @@ impl Store for SqliteStore {
 
     fn recover_interrupted(&self) -> BoxFuture<'_, StoreResult<usize>> {
         self.with(move |conn| {
-            let n = exec(
-                conn,
-                "UPDATE runs SET status = 'queued' WHERE status = 'running'",
-                [],
-            )?;
+            let sql = statement!(
+                "UPDATE runs SET {} WHERE {}",
+                sql::set(RunEvent::Interrupt),
+                sql::applies("status", RunEvent::Interrupt)
+            );
+            let n = exec(conn, sql, [])?;
             refresh_all(conn)?;
             Ok(n)
         })
@@ -1100,12 +1145,8 @@ impl Store for SqliteStore {
 
     fn queue_depth(&self) -> BoxFuture<'_, StoreResult<u64>> {
         self.with(move |conn| {
-            let n: i64 = query_row(
-                conn,
-                "SELECT COUNT(*) FROM runs WHERE status = 'queued'",
-                [],
-                |r| r.get(0),
-            )?;
+            let sql = statement!("SELECT COUNT(*) FROM runs WHERE {}", is(RunStatus::Queued));
+            let n: i64 = query_row(conn, sql, [], |r| r.get(0))?;
             Ok(n.max(0) as u64)
         })
     }
@@ -1130,21 +1171,25 @@ impl Store for SqliteStore {
                 "DELETE FROM writes WHERE at_ms < ?1",
                 [writes_before_ms],
             )?;
-            const OLD: &str = "SELECT id FROM runs WHERE finished_at_ms < ?1 AND dead = 0
-                               AND status IN ('completed', 'skipped', 'partial', 'failed')";
+            static OLD: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+                format!(
+                    "SELECT id FROM runs WHERE finished_at_ms < ?1 AND dead = 0 AND {}",
+                    sql::ended("status")
+                )
+            });
             exec(
                 conn,
-                &format!("DELETE FROM steps WHERE run_id IN ({OLD})"),
+                statement!("DELETE FROM steps WHERE run_id IN ({})", &*OLD),
                 [before_ms],
             )?;
             exec(
                 conn,
-                &format!("DELETE FROM calls WHERE run_id IN ({OLD})"),
+                statement!("DELETE FROM calls WHERE run_id IN ({})", &*OLD),
                 [before_ms],
             )?;
             let runs = exec(
                 conn,
-                &format!("DELETE FROM runs WHERE id IN ({OLD})"),
+                statement!("DELETE FROM runs WHERE id IN ({})", &*OLD),
                 [before_ms],
             )?;
             exec(
@@ -1425,7 +1470,7 @@ mod tests {
     fn key_lookups_use_the_index_of_active_runs() {
         let conn = Connection::open_in_memory().unwrap();
         migrate(&conn).unwrap();
-        let runnable = format!("SELECT 1 FROM runs AS r WHERE r.id = ?1 AND {RUNNABLE}");
+        let runnable = format!("SELECT 1 FROM runs AS r WHERE r.id = ?1 AND {}", runnable());
         for sql in [&*COALESCING, &runnable, &*UNMARK_READY, &*MARK_READY] {
             let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
             let nulls = vec![rusqlite::types::Null; stmt.parameter_count()];

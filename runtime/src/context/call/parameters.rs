@@ -7,6 +7,7 @@ use std::time::Instant;
 use super::super::{CallOutcome, RunContext, Scope, StepError, slot_name};
 use super::Call;
 use crate::connector::{Json, Op};
+use crate::state::{CallEvent, next_call};
 use crate::store::{CallRecord, CallStatus, StepSlot, StepStatus};
 use crate::workflow::{StepInfo, StepKind};
 
@@ -63,7 +64,8 @@ impl RunContext {
     }
 
     /// The params to send and the attempts already made: those of a call of the same op that
-    /// the journal holds unfinished, or else `f` evaluated (no attempts yet).
+    /// the journal holds and that may be sent again (not one that succeeded), or else `f`
+    /// evaluated (no attempts yet).
     fn params<O: Op, F>(
         &mut self,
         slot: StepSlot,
@@ -77,7 +79,7 @@ impl RunContext {
         let journaled = self
             .calls
             .get(&slot)
-            .filter(|c| c.status != CallStatus::Ok && c.op == op)
+            .filter(|c| c.op == op && next_call(c.status, CallEvent::Send).is_ok())
             .map(|c| (self.engine.redactor.restore(&c.params), c.attempts));
         if let Some(found) = journaled {
             return Ok(found);
@@ -126,7 +128,7 @@ impl RunContext {
             op: op.to_string(),
             idempotency_key: idempotency_key(&self.run_id, slot),
             params: stored_params,
-            status: CallStatus::Intent,
+            status: CallStatus::FIRST,
             result: None,
             error: None,
             attempts,

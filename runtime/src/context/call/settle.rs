@@ -5,7 +5,8 @@
 use super::super::{CallOutcome, RunContext, class_name, slot_name};
 use super::Call;
 use crate::connector::{CallError, Json, Op};
-use crate::store::{CallStatus, JournalOp, StepStatus};
+use crate::state::CallEvent;
+use crate::store::{JournalOp, StepStatus};
 use crate::workflow::StepKind;
 
 impl RunContext {
@@ -33,7 +34,7 @@ impl RunContext {
         };
         let (result, result_redacted) = self.engine.redactor.json(&json);
         let learnt = self.echo_after::<O>(&mut call, &json);
-        call.record.status = CallStatus::Ok;
+        call.record.status = CallEvent::Succeed.target();
         call.record.result = Some(result);
         call.record.redacted |= result_redacted;
         let step = self.step_record(
@@ -99,7 +100,7 @@ impl RunContext {
 
     /// Journals a call that failed for good (`error` as stored) and fails its step.
     fn fail_call<T>(&mut self, mut call: Call, error: Json, message: String) -> CallOutcome<T> {
-        call.record.status = CallStatus::Failed;
+        call.record.status = CallEvent::Fail.target();
         call.record.error = Some(error);
         self.journal_call(call.record);
         let location = call.info.location;
