@@ -451,26 +451,6 @@ fn index_slot(v: i64) -> Option<usize> {
 const RUN_COLUMNS: &str = "seq, id, workflow, key, status, attempt, payload, created_at_ms, \
                            started_at_ms, finished_at_ms, error, dead";
 
-/// The payload of a coalesced run: the newest event's, with the payloads it replaces in
-/// `conflicts`, oldest first.
-fn coalesce(older: Json, newest: Json) -> Json {
-    let mut conflicts = Vec::new();
-    let mut older = older;
-    if let Json::Object(map) = &mut older
-        && let Some(Json::Array(earlier)) = map.remove("conflicts")
-    {
-        conflicts.extend(earlier);
-    }
-    conflicts.push(older);
-    match newest {
-        Json::Object(mut map) => {
-            map.insert("conflicts".to_string(), Json::Array(conflicts));
-            Json::Object(map)
-        }
-        other => other,
-    }
-}
-
 /// Counts an event found stale when its queued run came up (`handled_events_stale_total`, as
 /// for one found stale on arrival).
 fn count_stale(workflow: String) {

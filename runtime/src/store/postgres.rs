@@ -18,9 +18,10 @@ use tokio_postgres::{AsyncMessage, NoTls, Row};
 
 use super::{
     CallRecord, CallStatus, EventOutcome, JournalOp, NewEvent, RUN_COLUMNS, RunEnd, RunRecord,
-    RunStatus, StepRecord, StepSlot, StepStatus, Store, StoreError, StoreResult, coalesce,
-    from_text, index_slot, slot_index, to_text,
+    RunStatus, StepRecord, StepSlot, StepStatus, Store, StoreError, StoreResult, from_text,
+    index_slot, slot_index, to_text,
 };
+use crate::admission::{self, Admission, Facts, WaitingRun};
 use crate::connector::{BoxFuture, Json};
 use crate::state::{RunEvent, sql};
 
@@ -393,11 +394,7 @@ async fn end_if_stale(
     let Some(at) = at else {
         return Ok(false);
     };
-    let reason = if echo.is_some_and(|echo| at < echo) {
-        "before this run started, its channel reported our own write of a newer state for its key"
-    } else if applied.is_some_and(|applied| at < applied) {
-        "an event of its key that happened later was applied first"
-    } else {
+    let Some(reason) = admission::stale_when_claimed(at, echo, applied) else {
         tx.execute(
             "INSERT INTO key_applied (key, applied_ms) VALUES ($1, $2)
              ON CONFLICT (key) DO UPDATE SET
@@ -407,7 +404,7 @@ async fn end_if_stale(
         .await?;
         return Ok(false);
     };
-    let error = serde_json::json!({ "message": format!("stale: {reason}"), "stale": true });
+    let error = admission::stale_error(reason);
     let sql = format!(
         "UPDATE runs SET {}, finished_at_ms = $2, error = $3, owner = NULL, lease_until = NULL
          WHERE id = $1 AND {}",
@@ -417,8 +414,8 @@ async fn end_if_stale(
     tx.execute(&sql, &[&run.id, &now_ms, &error.to_string()])
         .await?;
     tx.execute(
-        "UPDATE events SET status = 'stale' WHERE run_id = $1",
-        &[&run.id],
+        "UPDATE events SET status = $2 WHERE run_id = $1",
+        &[&run.id, &admission::STALE],
     )
     .await?;
     super::count_stale(run.workflow.clone());
@@ -599,22 +596,25 @@ fn fenced(written: u64, run_id: &str) -> StoreResult<()> {
 }
 
 impl PostgresStore {
+    /// Records an event as [`admission::admit`] decides, one key at a time across every
+    /// process (a transaction-scoped advisory lock on the key).
     async fn record(&self, event: NewEvent) -> StoreResult<EventOutcome> {
         let mut client = self.inner.pool.get().await?;
         let tx = client.transaction().await?;
         tx.batch_execute(DURABLE).await?;
         if let Some(key) = &event.key {
-            // Events of one key are recorded one at a time across every process.
             tx.execute(
                 "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
                 &[key],
             )
             .await?;
         }
+        // Inserted first: the unique (workflow, event_id) is the dedupe across processes, also
+        // for events without a key.
         let inserted = tx
             .query_opt(
                 "INSERT INTO events (workflow, event_id, key, occurred_at_ms, received_at_ms, status)
-                 VALUES ($1, $2, $3, $4, $5, 'queued')
+                 VALUES ($1, $2, $3, $4, $5, $6)
                  ON CONFLICT (workflow, event_id) DO NOTHING RETURNING id",
                 &[
                     &event.workflow,
@@ -622,30 +622,44 @@ impl PostgresStore {
                     &event.key,
                     &event.occurred_at_ms,
                     &event.received_at_ms,
+                    &admission::QUEUED,
                 ],
             )
             .await?;
-        let Some(row) = inserted else {
-            tx.commit().await?;
-            return Ok(EventOutcome::Duplicate);
-        };
-        let event_row: i64 = row.get(0);
-        if let Some((channel, sku, quantity)) = &event.echo {
-            let write = tx
-                .query_opt(
-                    "DELETE FROM writes WHERE id = (
-                        SELECT id FROM writes WHERE channel = $1 AND sku = $2 AND quantity = $3
-                        AND at_ms >= $4 ORDER BY at_ms DESC LIMIT 1 FOR UPDATE)
-                     RETURNING id",
-                    &[channel, sku, quantity, &event.echo_since_ms],
-                )
-                .await?;
-            if write.is_some() {
-                tx.execute(
-                    "UPDATE events SET status = 'echo' WHERE id = $1",
-                    &[&event_row],
-                )
-                .await?;
+        let event_row: Option<i64> = inserted.map(|row| row.get(0));
+        let facts = read_facts(&tx, &event, event_row.is_none()).await?;
+        let admission = admission::admit(&event, facts);
+        let mut started = None;
+        if let (Some(event_row), Some(status)) = (event_row, admission.event_status()) {
+            tx.execute(
+                "UPDATE events SET status = $2, run_id = $3 WHERE id = $1",
+                &[&event_row, &status, &admission.run_id(&event)],
+            )
+            .await?;
+            started = self.admit(&tx, &event, &admission).await?;
+        }
+        tx.commit().await?;
+        self.hold(&started);
+        Ok(admission.outcome(&event))
+    }
+
+    /// Applies what admission decided for a new event (recorded already); returns the run it
+    /// started, if any.
+    async fn admit(
+        &self,
+        tx: &deadpool_postgres::Transaction<'_>,
+        event: &NewEvent,
+        admission: &Admission,
+    ) -> StoreResult<Option<RunRecord>> {
+        match admission {
+            Admission::Duplicate | Admission::Stale => Ok(None),
+            Admission::Echo {
+                write,
+                channel,
+                key_at,
+            } => {
+                tx.execute("DELETE FROM writes WHERE id = $1", &[write])
+                    .await?;
                 tx.execute(
                     "INSERT INTO echo_channels (channel, last_echo_ms) VALUES ($1, $2)
                      ON CONFLICT (channel) DO UPDATE SET
@@ -653,111 +667,135 @@ impl PostgresStore {
                     &[channel, &event.received_at_ms],
                 )
                 .await?;
-                // The channel now holds what we wrote, as of this echo: events of the key that
-                // happened before it are stale, queued or yet to come.
-                if let (Some(key), Some(at)) = (&event.key, event.occurred_at_ms) {
+                if let Some((key, at)) = key_at {
                     tx.execute(
                         "INSERT INTO key_state (workflow, key, last_occurred_ms, echo_ms)
                          VALUES ($1, $2, $3, $3)
                          ON CONFLICT (workflow, key) DO UPDATE SET
                            last_occurred_ms = GREATEST(key_state.last_occurred_ms, excluded.last_occurred_ms),
                            echo_ms = GREATEST(key_state.echo_ms, excluded.echo_ms)",
-                        &[&event.workflow, key, &at],
+                        &[&event.workflow, key, at],
                     )
                     .await?;
                 }
                 // A run waiting for this echo may start now, in any process.
                 tx.batch_execute(&self.notify_sql()).await?;
-                tx.commit().await?;
-                return Ok(EventOutcome::Echo);
+                Ok(None)
             }
-        }
-        if let (Some(key), Some(at)) = (&event.key, event.occurred_at_ms) {
-            let last = tx
-                .query_opt(
-                    "SELECT last_occurred_ms FROM key_state WHERE workflow = $1 AND key = $2",
-                    &[&event.workflow, key],
-                )
-                .await?
-                .map(|r| r.get::<_, i64>(0));
-            if last.is_some_and(|last| at < last) {
-                tx.execute(
-                    "UPDATE events SET status = 'stale' WHERE id = $1",
-                    &[&event_row],
-                )
-                .await?;
-                tx.commit().await?;
-                return Ok(EventOutcome::Stale);
-            }
-            tx.execute(
-                "INSERT INTO key_state (workflow, key, last_occurred_ms) VALUES ($1, $2, $3)
-                 ON CONFLICT (workflow, key) DO UPDATE SET last_occurred_ms = excluded.last_occurred_ms",
-                &[&event.workflow, key, &at],
-            )
-            .await?;
-        }
-        if let (Some(_), Some(key)) = (event.coalesce_ms, &event.key) {
-            // A run of this key still waiting out its window takes the newest payload.
-            let waiting = tx
-                .query_opt(
-                    "SELECT id, payload FROM runs WHERE workflow = $1 AND key = $2 AND status = 'queued'
-                     AND attempt = 0 AND run_at_ms > $3 ORDER BY seq DESC LIMIT 1 FOR UPDATE",
-                    &[&event.workflow, key, &event.received_at_ms],
-                )
-                .await?;
-            if let Some(row) = waiting {
-                let id: String = row.get(0);
-                let older: String = row.get(1);
-                let merged = coalesce(
-                    serde_json::from_str(&older).unwrap_or(Json::Null),
-                    event.payload.clone(),
-                );
+            Admission::Coalesce {
+                run_id,
+                payload,
+                key_at,
+            } => {
+                record_order(tx, event, key_at).await?;
                 tx.execute(
                     "UPDATE runs SET payload = $2 WHERE id = $1",
-                    &[&id, &to_text(&merged)],
+                    &[run_id, &to_text(payload)],
                 )
                 .await?;
+                Ok(None)
+            }
+            Admission::Queue { run_at_ms, key_at } => {
+                record_order(tx, event, key_at).await?;
+                let sql = format!(
+                    "INSERT INTO runs (id, workflow, key, status, payload, created_at_ms, run_at_ms,
+                        echo_channel, echo_sku)
+                     VALUES ($1, $2, $3, '{}', $4, $5, $6, $7, $8)",
+                    RunStatus::FIRST.as_str()
+                );
                 tx.execute(
-                    "UPDATE events SET run_id = $2 WHERE id = $1",
-                    &[&event_row, &id],
+                    &sql,
+                    &[
+                        &event.run_id,
+                        &event.workflow,
+                        &event.key,
+                        &to_text(&event.payload),
+                        &event.received_at_ms,
+                        run_at_ms,
+                        &event.echo.as_ref().map(|e| &e.0),
+                        &event.echo.as_ref().map(|e| &e.1),
+                    ],
                 )
                 .await?;
-                tx.commit().await?;
-                return Ok(EventOutcome::Queued(id));
+                if event.start_now {
+                    return start_if_runnable(self, tx, &event.run_id, event.received_at_ms).await;
+                }
+                tx.batch_execute(&self.notify_sql()).await?;
+                Ok(None)
             }
         }
-        tx.execute(
-            "UPDATE events SET run_id = $2 WHERE id = $1",
-            &[&event_row, &event.run_id],
-        )
-        .await?;
-        let run_at = event.received_at_ms + event.coalesce_ms.unwrap_or(0);
-        tx.execute(
-            "INSERT INTO runs (id, workflow, key, status, payload, created_at_ms, run_at_ms,
-                echo_channel, echo_sku)
-             VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8)",
-            &[
-                &event.run_id,
-                &event.workflow,
-                &event.key,
-                &to_text(&event.payload),
-                &event.received_at_ms,
-                &run_at,
-                &event.echo.as_ref().map(|e| &e.0),
-                &event.echo.as_ref().map(|e| &e.1),
-            ],
-        )
-        .await?;
-        let mut started = None;
-        if event.start_now {
-            started = start_if_runnable(self, &tx, &event.run_id, event.received_at_ms).await?;
-        } else {
-            tx.batch_execute(&self.notify_sql()).await?;
-        }
-        tx.commit().await?;
-        self.hold(&started);
-        Ok(EventOutcome::Queued(event.run_id))
     }
+}
+
+/// What [`admission::admit`] needs to know about `event`, read as [`admission::reads`] asks
+/// (`seen`: its id was recorded before). The rows an admission may change are locked.
+async fn read_facts(
+    tx: &deadpool_postgres::Transaction<'_>,
+    event: &NewEvent,
+    seen: bool,
+) -> StoreResult<Facts> {
+    let reads = admission::reads(event);
+    let echoed_write = match reads.echo {
+        Some((channel, sku, quantity)) => tx
+            .query_opt(
+                "SELECT id FROM writes WHERE channel = $1 AND sku = $2 AND quantity = $3
+                 AND at_ms >= $4 ORDER BY at_ms DESC LIMIT 1 FOR UPDATE",
+                &[&channel, &sku, &quantity, &event.echo_since_ms],
+            )
+            .await?
+            .map(|r| r.get(0)),
+        None => None,
+    };
+    let last_occurred_ms = match reads.order {
+        Some((key, _)) => tx
+            .query_opt(
+                "SELECT last_occurred_ms FROM key_state WHERE workflow = $1 AND key = $2",
+                &[&event.workflow, &key],
+            )
+            .await?
+            .map(|r| r.get(0)),
+        None => None,
+    };
+    let waiting = match reads.coalesce {
+        Some(key) => {
+            let sql = format!(
+                "SELECT id, payload FROM runs WHERE workflow = $1 AND key = $2 AND {}
+                 AND attempt = 0 AND run_at_ms > $3 ORDER BY seq DESC LIMIT 1 FOR UPDATE",
+                sql::one_of("status", &[RunStatus::Queued])
+            );
+            tx.query_opt(&sql, &[&event.workflow, &key, &event.received_at_ms])
+                .await?
+                .map(|row| WaitingRun {
+                    run_id: row.get(0),
+                    payload: serde_json::from_str(row.get(1)).unwrap_or(Json::Null),
+                })
+        }
+        None => None,
+    };
+    Ok(Facts {
+        seen,
+        echoed_write,
+        last_occurred_ms,
+        waiting,
+    })
+}
+
+/// Records when the newest event of a key happened (an event that was not stale).
+async fn record_order(
+    tx: &deadpool_postgres::Transaction<'_>,
+    event: &NewEvent,
+    key_at: &Option<(String, i64)>,
+) -> StoreResult<()> {
+    let Some((key, at)) = key_at else {
+        return Ok(());
+    };
+    tx.execute(
+        "INSERT INTO key_state (workflow, key, last_occurred_ms) VALUES ($1, $2, $3)
+         ON CONFLICT (workflow, key) DO UPDATE SET last_occurred_ms = excluded.last_occurred_ms",
+        &[&event.workflow, key, at],
+    )
+    .await?;
+    Ok(())
 }
 
 impl Store for PostgresStore {

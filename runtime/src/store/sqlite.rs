@@ -22,9 +22,10 @@ use tokio::sync::oneshot;
 
 use super::{
     CallRecord, CallStatus, EventOutcome, JournalOp, NewEvent, RUN_COLUMNS, RunEnd, RunRecord,
-    RunStatus, StepRecord, StepSlot, StepStatus, Store, StoreError, StoreResult, coalesce,
-    from_text, index_slot, slot_index, to_text,
+    RunStatus, StepRecord, StepSlot, StepStatus, Store, StoreError, StoreResult, from_text,
+    index_slot, slot_index, to_text,
 };
+use crate::admission::{self, Admission, Facts, WaitingRun};
 use crate::connector::{BoxFuture, Json};
 use crate::state::{RunEvent, sql};
 
@@ -803,11 +804,7 @@ fn end_if_stale(
         |r| r.get(0),
     )
     .optional()?;
-    let reason = if echo.is_some_and(|echo| at < echo) {
-        "before this run started, its channel reported our own write of a newer state for its key"
-    } else if applied.is_some_and(|applied| at < applied) {
-        "an event of its key that happened later was applied first"
-    } else {
+    let Some(reason) = admission::stale_when_claimed(at, echo, applied) else {
         exec(
             conn,
             "INSERT INTO key_applied (key, applied_ms) VALUES (?1, ?2)
@@ -816,7 +813,7 @@ fn end_if_stale(
         )?;
         return Ok(false);
     };
-    let error = serde_json::json!({ "message": format!("stale: {reason}"), "stale": true });
+    let error = admission::stale_error(reason);
     let sql = statement!(
         "UPDATE runs SET {}, finished_at_ms = ?2, error = ?3 WHERE id = ?1 AND {}",
         sql::set(RunEvent::FoundStale),
@@ -826,8 +823,8 @@ fn end_if_stale(
     refresh_key(conn, key)?;
     exec(
         conn,
-        "UPDATE events SET status = 'stale' WHERE run_id = ?1",
-        [id],
+        "UPDATE events SET status = ?2 WHERE run_id = ?1",
+        params![id, admission::STALE],
     )?;
     STALE.with_borrow_mut(|stale| stale.push(workflow));
     Ok(true)
@@ -854,125 +851,172 @@ fn runnable() -> String {
     )
 }
 
+/// What [`admission::admit`] needs to know about `event`, read as [`admission::reads`] asks.
+fn read_facts(conn: &Connection, event: &NewEvent) -> StoreResult<Facts> {
+    let reads = admission::reads(event);
+    let seen = query_row(
+        conn,
+        "SELECT id FROM events WHERE workflow = ?1 AND event_id = ?2",
+        params![event.workflow, event.event_id],
+        |r| r.get::<_, i64>(0),
+    )
+    .optional()?
+    .is_some();
+    let echoed_write = match reads.echo {
+        Some((channel, sku, quantity)) => query_row(
+            conn,
+            "SELECT id FROM writes WHERE channel = ?1 AND sku = ?2 AND quantity = ?3
+             AND at_ms >= ?4 ORDER BY at_ms DESC LIMIT 1",
+            params![channel, sku, quantity, event.echo_since_ms],
+            |r| r.get(0),
+        )
+        .optional()?,
+        None => None,
+    };
+    let last_occurred_ms = match reads.order {
+        Some((key, _)) => query_row(
+            conn,
+            "SELECT last_occurred_ms FROM key_state WHERE workflow = ?1 AND key = ?2",
+            params![event.workflow, key],
+            |r| r.get(0),
+        )
+        .optional()?,
+        None => None,
+    };
+    let waiting = match reads.coalesce {
+        Some(key) => query_row(
+            conn,
+            &COALESCING,
+            params![event.workflow, key, event.received_at_ms],
+            |r| Ok((r.get(0)?, r.get::<_, String>(1)?)),
+        )
+        .optional()?
+        .map(|(run_id, payload)| WaitingRun {
+            run_id,
+            payload: serde_json::from_str(&payload).unwrap_or(Json::Null),
+        }),
+        None => None,
+    };
+    Ok(Facts {
+        seen,
+        echoed_write,
+        last_occurred_ms,
+        waiting,
+    })
+}
+
+/// Records `event` as `admission` decided.
+fn admit(conn: &Connection, event: &NewEvent, admission: &Admission) -> StoreResult<()> {
+    let Some(status) = admission.event_status() else {
+        return Ok(());
+    };
+    match admission {
+        Admission::Duplicate | Admission::Stale => {}
+        Admission::Echo {
+            write,
+            channel,
+            key_at,
+        } => {
+            exec(conn, "DELETE FROM writes WHERE id = ?1", [write])?;
+            exec(
+                conn,
+                "INSERT INTO echo_channels (channel, last_echo_ms) VALUES (?1, ?2)
+                 ON CONFLICT (channel) DO UPDATE SET last_echo_ms = MAX(last_echo_ms, excluded.last_echo_ms)",
+                params![channel, event.received_at_ms],
+            )?;
+            if let Some((key, at)) = key_at {
+                exec(
+                    conn,
+                    "INSERT INTO key_state (workflow, key, last_occurred_ms, echo_ms) VALUES (?1, ?2, ?3, ?3)
+                     ON CONFLICT (workflow, key) DO UPDATE SET
+                       last_occurred_ms = MAX(last_occurred_ms, excluded.last_occurred_ms),
+                       echo_ms = MAX(COALESCE(echo_ms, 0), excluded.echo_ms)",
+                    params![event.workflow, key, at],
+                )?;
+            }
+        }
+        Admission::Coalesce { key_at, .. } | Admission::Queue { key_at, .. } => {
+            if let Some((key, at)) = key_at {
+                exec(
+                    conn,
+                    "INSERT INTO key_state (workflow, key, last_occurred_ms) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (workflow, key) DO UPDATE SET last_occurred_ms = excluded.last_occurred_ms",
+                    params![event.workflow, key, at],
+                )?;
+            }
+        }
+    }
+    exec(
+        conn,
+        "INSERT INTO events (workflow, event_id, key, occurred_at_ms, received_at_ms, status, run_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            event.workflow,
+            event.event_id,
+            event.key,
+            event.occurred_at_ms,
+            event.received_at_ms,
+            status,
+            admission.run_id(event)
+        ],
+    )?;
+    match admission {
+        Admission::Coalesce {
+            run_id, payload, ..
+        } => {
+            exec(
+                conn,
+                "UPDATE runs SET payload = ?2, occurred_at_ms = CASE WHEN ?3 IS NULL THEN occurred_at_ms
+                   ELSE MAX(COALESCE(occurred_at_ms, ?3), ?3) END
+                 WHERE id = ?1",
+                params![run_id, to_text(payload), event.occurred_at_ms],
+            )?;
+        }
+        Admission::Queue { run_at_ms, .. } => queue_run(conn, event, *run_at_ms)?,
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Queues the run of an admitted event (and starts it when the event asks and it may start).
+fn queue_run(conn: &Connection, event: &NewEvent, run_at_ms: i64) -> StoreResult<()> {
+    let sql = statement!(
+        "INSERT INTO runs (id, workflow, key, status, payload, created_at_ms, run_at_ms, echo_channel, echo_sku,
+           occurred_at_ms, ready)
+         VALUES (?1, ?2, ?3, '{}', ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        RunStatus::FIRST.as_str()
+    );
+    exec(
+        conn,
+        sql,
+        params![
+            event.run_id,
+            event.workflow,
+            event.key,
+            to_text(&event.payload),
+            event.received_at_ms,
+            run_at_ms,
+            event.echo.as_ref().map(|e| &e.0),
+            event.echo.as_ref().map(|e| &e.1),
+            event.occurred_at_ms,
+            i64::from(event.key.is_none()),
+        ],
+    )?;
+    if let Some(key) = &event.key {
+        refresh_key(conn, key)?;
+    }
+    if event.start_now {
+        start_if_runnable(conn, &event.run_id, event.received_at_ms)?;
+    }
+    Ok(())
+}
+
 impl Store for SqliteStore {
     fn record_event(&self, event: NewEvent) -> BoxFuture<'_, StoreResult<EventOutcome>> {
         self.with_durable(move |conn| {
-            let seen: Option<i64> = query_row(
-                conn,
-                    "SELECT id FROM events WHERE workflow = ?1 AND event_id = ?2",
-                    params![event.workflow, event.event_id],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if seen.is_some() {
-                return Ok(EventOutcome::Duplicate);
-            }
-            if let Some((channel, sku, quantity)) = &event.echo {
-                let write: Option<i64> = query_row(
-                    conn,
-                        "SELECT id FROM writes WHERE channel = ?1 AND sku = ?2 AND quantity = ?3
-                         AND at_ms >= ?4 ORDER BY at_ms DESC LIMIT 1",
-                        params![channel, sku, quantity, event.echo_since_ms],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
-                if let Some(id) = write {
-                    exec(conn, "DELETE FROM writes WHERE id = ?1", [id])?;
-                    exec(conn,
-                        "INSERT INTO echo_channels (channel, last_echo_ms) VALUES (?1, ?2)
-                         ON CONFLICT (channel) DO UPDATE SET last_echo_ms = MAX(last_echo_ms, excluded.last_echo_ms)",
-                        params![channel, event.received_at_ms],
-                    )?;
-                    // The channel now holds what we wrote, as of this echo: events of the key
-                    // that happened before it are stale, queued or yet to come.
-                    if let (Some(key), Some(at)) = (&event.key, event.occurred_at_ms) {
-                        exec(conn,
-                            "INSERT INTO key_state (workflow, key, last_occurred_ms, echo_ms) VALUES (?1, ?2, ?3, ?3)
-                             ON CONFLICT (workflow, key) DO UPDATE SET
-                               last_occurred_ms = MAX(last_occurred_ms, excluded.last_occurred_ms),
-                               echo_ms = MAX(COALESCE(echo_ms, 0), excluded.echo_ms)",
-                            params![event.workflow, key, at],
-                        )?;
-                    }
-                    exec(conn,
-                        "INSERT INTO events (workflow, event_id, key, occurred_at_ms, received_at_ms, status)
-                         VALUES (?1, ?2, ?3, ?4, ?5, 'echo')",
-                        params![event.workflow, event.event_id, event.key, event.occurred_at_ms, event.received_at_ms],
-                    )?;
-                    return Ok(EventOutcome::Echo);
-                }
-            }
-            let mut stale = false;
-            if let (Some(key), Some(at)) = (&event.key, event.occurred_at_ms) {
-                let last: Option<i64> = query_row(
-                    conn,
-                        "SELECT last_occurred_ms FROM key_state WHERE workflow = ?1 AND key = ?2",
-                        params![event.workflow, key],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
-                stale = last.is_some_and(|last| at < last);
-                if !stale {
-                    exec(conn,
-                        "INSERT INTO key_state (workflow, key, last_occurred_ms) VALUES (?1, ?2, ?3)
-                         ON CONFLICT (workflow, key) DO UPDATE SET last_occurred_ms = excluded.last_occurred_ms",
-                        params![event.workflow, key, at],
-                    )?;
-                }
-            }
-            let status = if stale { "stale" } else { "queued" };
-            let run_id = if stale { None } else { Some(event.run_id.clone()) };
-            exec(conn,
-                "INSERT INTO events (workflow, event_id, key, occurred_at_ms, received_at_ms, status, run_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![event.workflow, event.event_id, event.key, event.occurred_at_ms, event.received_at_ms, status, run_id],
-            )?;
-            if stale {
-                return Ok(EventOutcome::Stale);
-            }
-            if let (Some(_), Some(key)) = (event.coalesce_ms, &event.key) {
-                // A run of this key still waiting out its window takes the newest payload; the
-                // payloads it replaces go to `conflicts`, oldest first.
-                let waiting: Option<(String, String)> = query_row(
-                    conn,
-                        &COALESCING,
-                        params![event.workflow, key, event.received_at_ms],
-                        |r| Ok((r.get(0)?, r.get(1)?)),
-                    )
-                    .optional()?;
-                if let Some((id, older)) = waiting {
-                    let merged = coalesce(serde_json::from_str(&older).unwrap_or(Json::Null), event.payload.clone());
-                    exec(conn,
-                        "UPDATE runs SET payload = ?2, occurred_at_ms = CASE WHEN ?3 IS NULL THEN occurred_at_ms
-                           ELSE MAX(COALESCE(occurred_at_ms, ?3), ?3) END
-                         WHERE id = ?1",
-                        params![id, to_text(&merged), event.occurred_at_ms],
-                    )?;
-                    exec(conn,
-                        "UPDATE events SET run_id = ?3 WHERE workflow = ?1 AND event_id = ?2",
-                        params![event.workflow, event.event_id, id],
-                    )?;
-                    return Ok(EventOutcome::Queued(id));
-                }
-            }
-            let run_at = event.received_at_ms + event.coalesce_ms.unwrap_or(0);
-            exec(conn,
-                "INSERT INTO runs (id, workflow, key, status, payload, created_at_ms, run_at_ms, echo_channel, echo_sku,
-                   occurred_at_ms, ready)
-                 VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                params![
-                    event.run_id, event.workflow, event.key, to_text(&event.payload), event.received_at_ms, run_at,
-                    event.echo.as_ref().map(|e| &e.0), event.echo.as_ref().map(|e| &e.1), event.occurred_at_ms,
-                    i64::from(event.key.is_none()),
-                ],
-            )?;
-            if let Some(key) = &event.key {
-                refresh_key(conn, key)?;
-            }
-            if event.start_now {
-                start_if_runnable(conn, &event.run_id, event.received_at_ms)?;
-            }
-            Ok(EventOutcome::Queued(event.run_id.clone()))
+            let admission = admission::admit(&event, read_facts(conn, &event)?);
+            admit(conn, &event, &admission)?;
+            Ok(admission.outcome(&event))
         })
     }
 
