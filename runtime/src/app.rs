@@ -192,7 +192,7 @@ impl App {
             }
         }
 
-        let store = open_store(&options.store).await?;
+        let store = open_store(&options.store, &env).await?;
         let (shutdown_tx, shutdown) = watch::channel(false);
         let retry = options.retry.unwrap_or_else(|| RetryPolicy::from_env(&env));
         let redactor = Redactor::new(&env);
@@ -228,7 +228,7 @@ impl App {
         selected: Vec<Workflow>,
         env: Env,
     ) -> Result<Runtime, StartError> {
-        let store = open_store(&options.store).await?;
+        let store = open_store(&options.store, &env).await?;
         let (shutdown_tx, shutdown) = watch::channel(false);
         let engine = Arc::new(Engine {
             store,
@@ -253,9 +253,9 @@ impl App {
     }
 }
 
-async fn open_store(choice: &StoreChoice) -> Result<Arc<dyn Store>, StartError> {
+async fn open_store(choice: &StoreChoice, env: &Env) -> Result<Arc<dyn Store>, StartError> {
     Ok(match choice {
-        StoreChoice::Spec(spec) => crate::store::open_any(spec)
+        StoreChoice::Spec(spec) => crate::store::open_any(spec, env)
             .await
             .map_err(|e| StartError::Config(e.to_string()))?,
         StoreChoice::Given(store) => Arc::clone(store),

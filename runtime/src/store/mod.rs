@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::connector::{BoxFuture, Json};
+use crate::connector::{BoxFuture, Env, Json};
 pub use crate::state::{CallStatus, RunStatus};
 
 /// A store operation that failed (I/O, a full disk, a corrupt file).
@@ -396,11 +396,15 @@ pub fn is_postgres(spec: &str) -> bool {
 
 /// Opens the store a `--store` value names: `postgres://…` / `postgresql://…` (a shared
 /// PostgreSQL database), or a SQLite `PATH`, `sqlite:PATH` or `:memory:`.
-/// For PostgreSQL, `HANDLED_STORE_LEASE_MS` sets the lease of a claimed run (default 30 s).
-pub async fn open_any(spec: &str) -> StoreResult<Arc<dyn Store>> {
+/// For PostgreSQL, `HANDLED_STORE_LEASE_MS` in `env` sets the lease of a claimed run (default
+/// 30 s), and `HOSTNAME` names this host in the owner of the runs it claims.
+pub async fn open_any(spec: &str, env: &Env) -> StoreResult<Arc<dyn Store>> {
     if is_postgres(spec) {
         let mut options = PostgresOptions::default();
-        if let Ok(text) = std::env::var(LEASE_VAR) {
+        if let Some(host) = env.get("HOSTNAME") {
+            options.host = host.to_string();
+        }
+        if let Some(text) = env.get(LEASE_VAR) {
             let ms: u64 = text.trim().parse().map_err(|_| {
                 StoreError(format!(
                     "{LEASE_VAR} must be a number of milliseconds, not `{text}`"

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod};
 use futures::StreamExt;
+use handled_contract::lock;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_postgres::{AsyncMessage, NoTls, Row};
@@ -58,6 +59,8 @@ pub struct PostgresOptions {
     pub lease: Duration,
     /// Connections in the pool.
     pub pool_size: usize,
+    /// This host's name, the first part of the owner id of the runs this store claims.
+    pub host: String,
 }
 
 impl Default for PostgresOptions {
@@ -66,6 +69,7 @@ impl Default for PostgresOptions {
             schema: None,
             lease: Duration::from_secs(30),
             pool_size: 16,
+            host: "host".to_string(),
         }
     }
 }
@@ -173,7 +177,7 @@ impl PostgresStore {
             .max(1);
         let owner = format!(
             "{}:{}:{}",
-            std::env::var("HOSTNAME").unwrap_or_else(|_| "host".to_string()),
+            options.host,
             std::process::id(),
             uuid::Uuid::new_v4()
         );
@@ -209,16 +213,13 @@ impl PostgresStore {
     fn hold(&self, run: &Option<RunRecord>) {
         if let Some(run) = run
             && run.status == RunStatus::Running
-            && let Ok(mut held) = self.inner.held.lock()
         {
-            held.insert(run.id.clone());
+            lock(&self.inner.held).insert(run.id.clone());
         }
     }
 
     fn unhold(&self, run_id: &str) {
-        if let Ok(mut held) = self.inner.held.lock() {
-            held.remove(run_id);
-        }
+        lock(&self.inner.held).remove(run_id);
     }
 
     fn notify_sql(&self) -> String {
@@ -311,10 +312,7 @@ async fn heartbeat(pool: Pool, owner: String, lease_ms: i64, held: Arc<Mutex<Has
     let every = Duration::from_millis((lease_ms / 3).max(1) as u64);
     loop {
         tokio::time::sleep(every).await;
-        let ids: Vec<String> = match held.lock() {
-            Ok(held) => held.iter().cloned().collect(),
-            Err(_) => return,
-        };
+        let ids: Vec<String> = lock(&held).iter().cloned().collect();
         if ids.is_empty() {
             continue;
         }
@@ -336,10 +334,9 @@ async fn heartbeat(pool: Pool, owner: String, lease_ms: i64, held: Arc<Mutex<Has
         match renewed {
             Ok(renewed) => {
                 // A run no longer ours (taken over after our lease lapsed, or ended) is let go.
-                if let Ok(mut held) = held.lock() {
-                    for id in ids.iter().filter(|id| !renewed.contains(*id)) {
-                        held.remove(id);
-                    }
+                let mut held = lock(&held);
+                for id in ids.iter().filter(|id| !renewed.contains(*id)) {
+                    held.remove(id);
                 }
             }
             Err(e) => tracing::warn!(error = %e, "the leases of running runs could not be renewed"),
