@@ -119,6 +119,8 @@ impl Sender {
     /// A sender to the program listening at `base` (`http://127.0.0.1:PORT`).
     pub fn new(base: &str) -> anyhow::Result<Sender> {
         handled_connector_core::http::install_crypto_provider();
+        // The senders are clients from outside the program, not a connector.
+        #[allow(clippy::disallowed_methods)]
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .pool_max_idle_per_host(64)
