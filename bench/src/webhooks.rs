@@ -121,6 +121,8 @@ impl Sender {
     #[allow(clippy::disallowed_methods)]
     pub fn new(base: &str) -> anyhow::Result<Sender> {
         handled_connector_core::http::install_crypto_provider();
+        // The senders are clients from outside the program, not a connector.
+        #[allow(clippy::disallowed_methods)]
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .pool_max_idle_per_host(64)

@@ -59,10 +59,10 @@ fn the_forwarder_refuses_a_forged_webhook() {
             .unwrap(),
     );
     let url = format!("http://127.0.0.1:{port}");
-    handled_connector_core::http::install_crypto_provider();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let status = rt.block_on(async {
-        let client = reqwest::Client::new();
+        let http = handled_connector_core::http::HttpClient::new("smoke").unwrap();
+        let client = http.client();
         let deadline = Instant::now() + Duration::from_secs(20);
         while client.get(format!("{url}/healthz")).send().await.is_err() {
             assert!(Instant::now() < deadline, "the forwarder did not come up");

@@ -196,7 +196,7 @@ impl App {
             .into_iter()
             .map(|(name, c)| (name, crate::bulk::Coalesced::wrap(c, options.bulk)))
             .collect();
-        let store = open_store(&options.store).await?;
+        let store = open_store(&options.store, &env).await?;
         let (shutdown_tx, shutdown) = watch::channel(false);
         let retry = options.retry.unwrap_or_else(|| RetryPolicy::from_env(&env));
         let redactor = Redactor::new(&env);
@@ -232,7 +232,7 @@ impl App {
         selected: Vec<Workflow>,
         env: Env,
     ) -> Result<Runtime, StartError> {
-        let store = open_store(&options.store).await?;
+        let store = open_store(&options.store, &env).await?;
         let (shutdown_tx, shutdown) = watch::channel(false);
         let engine = Arc::new(Engine {
             store,
@@ -257,9 +257,9 @@ impl App {
     }
 }
 
-async fn open_store(choice: &StoreChoice) -> Result<Arc<dyn Store>, StartError> {
+async fn open_store(choice: &StoreChoice, env: &Env) -> Result<Arc<dyn Store>, StartError> {
     Ok(match choice {
-        StoreChoice::Spec(spec) => crate::store::open_any(spec)
+        StoreChoice::Spec(spec) => crate::store::open_any(spec, env)
             .await
             .map_err(|e| StartError::Config(e.to_string()))?,
         StoreChoice::Given(store) => Arc::clone(store),

@@ -152,12 +152,10 @@ pub fn main(register: fn(&mut App)) -> ExitCode {
 fn init_logging(format: LogFormat, serving: bool) {
     use tracing_subscriber::EnvFilter;
     let default = if serving { "info" } else { "warn" };
-    #[allow(clippy::disallowed_methods)]
-    let filter = std::env::var("HANDLED_LOG")
-        .ok()
-        .or_else(|| std::env::var("RUST_LOG").ok());
-    let filter = EnvFilter::try_new(filter.as_deref().unwrap_or(default))
-        .unwrap_or_else(|_| EnvFilter::new(default));
+    let env = Env::from_process();
+    let filter = env.get("HANDLED_LOG").or_else(|| env.get("RUST_LOG"));
+    let filter =
+        EnvFilter::try_new(filter.unwrap_or(default)).unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

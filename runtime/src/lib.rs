@@ -13,6 +13,8 @@
 //! - [`context`]: [`RunContext`], the contract with generated code; each step is journaled
 //!   when it completes and reused when a run resumes. `engine` (private) runs one claimed run
 //!   to its final status and renders run reports.
+//! - [`admission`]: the rules that admit an incoming event (dedupe, echo, stale, coalesce).
+//! - [`state`]: the lifecycles of a run and of a call, as tables of legal transitions.
 //! - [`store`]: the [`Store`] trait (events, runs, journal, calls, dedupe, per-key queue, cron
 //!   ticks, echo writes) and its SQLite implementation (one writer thread, batched commits).
 //! - [`server`]: webhooks, workers, the cron scheduler, metrics and health; [`webhook`]: hook
@@ -24,6 +26,7 @@
 //! store, a log or the output.
 
 pub mod admin;
+pub mod admission;
 pub mod app;
 pub mod bulk;
 pub mod cli;
@@ -46,6 +49,7 @@ pub mod retry;
 pub mod rt;
 pub mod schedule;
 pub mod server;
+pub mod state;
 pub mod store;
 pub mod webhook;
 pub mod workflow;

@@ -183,9 +183,8 @@ pub fn is_undefined(v: &Value) -> bool {
 
 /// Milliseconds since the epoch, for `new Date()` outside a run (trigger configuration).
 pub fn now_ms() -> f64 {
-    #[allow(clippy::disallowed_methods)]
-    let now = std::time::SystemTime::now();
-    now.duration_since(std::time::UNIX_EPOCH)
+    crate::clock::wall_now()
+        .duration_since(std::time::UNIX_EPOCH)
         .map_or(0.0, |d| d.as_millis() as f64)
 }
 

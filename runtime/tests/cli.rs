@@ -10,11 +10,15 @@ use serde_json::{Value as Json, json};
 const PROGRAM: &str = env!("CARGO_BIN_EXE_handled-runtime-test-program");
 const SECRET: &str = "sekret-value-123";
 
+/// The `PATH` the program is started with (the rest of its environment is cleared).
+fn path() -> String {
+    let env = handled_runtime::Env::from_process();
+    env.get("PATH").unwrap_or_default().to_string()
+}
+
 fn program(dir: &std::path::Path) -> Command {
     let mut cmd = Command::new(PROGRAM);
-    cmd.current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd.current_dir(dir).env_clear().env("PATH", path());
     cmd
 }
 

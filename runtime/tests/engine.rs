@@ -7,6 +7,7 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
+use handled_contract::lock;
 use handled_runtime::{
     App, CallOptions, ManualClock, Options, RetryPolicy, RunStatus, StartError, StepInfo,
     StoreChoice,
@@ -68,10 +69,7 @@ async fn exec_reports_steps_calls_and_sandbox_state() {
     assert_eq!(r["state"]["fake"]["stock"]["A-1-mirror"], 7);
     // The idempotency keys: run id and step.
     let run_id = r["runId"].as_str().unwrap();
-    let keys: Vec<String> = state
-        .received
-        .lock()
-        .unwrap()
+    let keys: Vec<String> = lock(&state.received)
         .iter()
         .map(|c| c.key.clone())
         .collect();
@@ -237,7 +235,7 @@ async fn skipped_failed_and_partial_runs() {
     ] });
     let out = rt.exec("Fanout", Some(items)).await.unwrap();
     assert_eq!(out.status, RunStatus::Partial, "{}", out.report);
-    assert_eq!(*state.stock.lock().unwrap().get("P-4").unwrap(), 4);
+    assert_eq!(*lock(&state.stock).get("P-4").unwrap(), 4);
     let run_id = out.report["runId"].as_str().unwrap();
     let keys: Vec<String> = state
         .calls_for("P-4")
@@ -324,7 +322,7 @@ async fn an_interrupted_run_resumes_at_its_first_unfinished_step() {
     let state = Arc::new(FakeState::default());
     let (_dir, path) = temp_db();
     let app = app(&state);
-    state.hang.lock().unwrap().push("C-1-mirror".into());
+    lock(&state.hang).push("C-1-mirror".into());
     {
         let rt = start(&app, StoreChoice::Spec(path.clone()), None).await;
         rt.record_event(
@@ -344,7 +342,7 @@ async fn an_interrupted_run_resumes_at_its_first_unfinished_step() {
         worker.abort();
         let _ = worker.await;
     }
-    state.hang.lock().unwrap().clear();
+    lock(&state.hang).clear();
     let rt = start(&app, StoreChoice::Spec(path), None).await;
     assert_eq!(rt.drain().await.unwrap(), 1);
     let runs = rt.store().runs(None, 10).await.unwrap();
@@ -410,7 +408,7 @@ async fn an_attempt_over_the_actions_timeout_is_abandoned_and_retried() {
         timeout_ms: Some(50),
     };
     let rt = start(&app_with_call_options(&state, options), memory(), None).await;
-    state.hang.lock().unwrap().push("H-1".into());
+    lock(&state.hang).push("H-1".into());
     let started = std::time::Instant::now();
     let out = rt
         .exec("Sync", Some(json!({ "sku": "H-1", "quantity": 2 })))
@@ -425,7 +423,7 @@ async fn an_attempt_over_the_actions_timeout_is_abandoned_and_retried() {
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
 
     // Without the hang the same action completes.
-    state.hang.lock().unwrap().clear();
+    lock(&state.hang).clear();
     let out = rt
         .exec("Sync", Some(json!({ "sku": "H-2", "quantity": 2 })))
         .await

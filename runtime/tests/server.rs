@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
+use handled_contract::lock;
 use handled_runtime::server::MAX_BODY;
 use handled_runtime::webhook::sign_hex;
 use handled_runtime::{ManualClock, Options, RetryPolicy, RunStatus, Runtime, StoreChoice};
@@ -461,7 +462,7 @@ async fn runs_of_one_key_run_in_event_order() {
             });
         assert_eq!(applied, vec![1, 2, 3, 4, 5, 6], "{sku}");
     }
-    assert_eq!(*state.stock.lock().unwrap().get("O-1").unwrap(), 6);
+    assert_eq!(*lock(&state.stock).get("O-1").unwrap(), 6);
     server.stop().await;
 }
 
@@ -521,7 +522,7 @@ async fn cron_ticks_fire_once_and_a_missed_tick_runs_once_at_start() {
     assert_eq!(fired, vec![("Nightly".to_string(), 1_773_037_800_000)]);
     assert!(rt.fire_due_ticks().await.unwrap().is_empty());
     assert_eq!(rt.drain().await.unwrap(), 1);
-    let calls = state.received.lock().unwrap().clone();
+    let calls = lock(&state.received).clone();
     assert_eq!(calls.len(), 1);
     assert_eq!(calls[0].params["sku"], "tick-2026-03-09T06:30:00.000Z");
 }

@@ -15,7 +15,8 @@ fn root() -> PathBuf {
 #[test]
 fn generated_code_matches_the_examples() {
     let root = root();
-    let update = std::env::var_os("UPDATE_GENERATED").is_some() && std::env::var_os("CI").is_none();
+    let env = handled_contract::Env::from_process();
+    let update = env.get("UPDATE_GENERATED").is_some() && env.get("CI").is_none();
     let mut examples: Vec<PathBuf> = std::fs::read_dir(root.join("examples"))
         .unwrap()
         .map(|e| e.unwrap().path())

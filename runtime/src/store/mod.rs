@@ -12,7 +12,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::connector::{BoxFuture, Json};
+use crate::connector::{BoxFuture, Env, Json};
+pub use crate::state::{CallStatus, RunStatus};
 
 /// A store operation that failed (I/O, a full disk, a corrupt file).
 #[derive(Clone, Debug, thiserror::Error)]
@@ -27,61 +28,6 @@ impl From<rusqlite::Error> for StoreError {
 
 /// Result of a store operation.
 pub type StoreResult<T> = Result<T, StoreError>;
-
-/// The states of a run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RunStatus {
-    /// Waiting for a worker.
-    Queued,
-    /// A worker is running it.
-    Running,
-    /// Every step finished.
-    Completed,
-    /// A validate rule failed, or every action was skipped.
-    Skipped,
-    /// An expression threw, a value did not convert, or a call failed for good.
-    Failed,
-    /// A forEach where some items failed and the others completed.
-    Partial,
-}
-
-impl RunStatus {
-    /// The name stored and printed (`completed`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RunStatus::Queued => "queued",
-            RunStatus::Running => "running",
-            RunStatus::Completed => "completed",
-            RunStatus::Skipped => "skipped",
-            RunStatus::Failed => "failed",
-            RunStatus::Partial => "partial",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "queued" => RunStatus::Queued,
-            "running" => RunStatus::Running,
-            "completed" => RunStatus::Completed,
-            "skipped" => RunStatus::Skipped,
-            "failed" => RunStatus::Failed,
-            "partial" => RunStatus::Partial,
-            _ => return None,
-        })
-    }
-
-    /// Whether the run has ended.
-    pub fn is_final(self) -> bool {
-        !matches!(self, RunStatus::Queued | RunStatus::Running)
-    }
-
-    /// Whether the program's `exec` exits 0 for it.
-    pub fn is_success(self) -> bool {
-        matches!(self, RunStatus::Completed | RunStatus::Skipped)
-    }
-}
 
 /// An event to record, as a trigger produced it.
 #[derive(Clone, Debug)]
@@ -251,36 +197,6 @@ pub struct StepRecord {
     pub error: Option<Json>,
     /// Whether a secret was replaced in what was stored (the output cannot be reused as is).
     pub redacted: bool,
-}
-
-/// The states of a connector call.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CallStatus {
-    /// About to be sent (the params are the intent; a retry sends them again byte for byte).
-    Intent,
-    /// Succeeded.
-    Ok,
-    /// Failed for good.
-    Failed,
-}
-
-impl CallStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            CallStatus::Intent => "intent",
-            CallStatus::Ok => "ok",
-            CallStatus::Failed => "failed",
-        }
-    }
-
-    fn parse(s: &str) -> Self {
-        match s {
-            "ok" => CallStatus::Ok,
-            "failed" => CallStatus::Failed,
-            _ => CallStatus::Intent,
-        }
-    }
 }
 
 /// One connector call.
@@ -480,11 +396,15 @@ pub fn is_postgres(spec: &str) -> bool {
 
 /// Opens the store a `--store` value names: `postgres://…` / `postgresql://…` (a shared
 /// PostgreSQL database), or a SQLite `PATH`, `sqlite:PATH` or `:memory:`.
-/// For PostgreSQL, `HANDLED_STORE_LEASE_MS` sets the lease of a claimed run (default 30 s).
-pub async fn open_any(spec: &str) -> StoreResult<Arc<dyn Store>> {
+/// For PostgreSQL, `HANDLED_STORE_LEASE_MS` in `env` sets the lease of a claimed run (default
+/// 30 s), and `HOSTNAME` names this host in the owner of the runs it claims.
+pub async fn open_any(spec: &str, env: &Env) -> StoreResult<Arc<dyn Store>> {
     if is_postgres(spec) {
         let mut options = PostgresOptions::default();
-        if let Ok(text) = std::env::var(LEASE_VAR) {
+        if let Some(host) = env.get("HOSTNAME") {
+            options.host = host.to_string();
+        }
+        if let Some(text) = env.get(LEASE_VAR) {
             let ms: u64 = text.trim().parse().map_err(|_| {
                 StoreError(format!(
                     "{LEASE_VAR} must be a number of milliseconds, not `{text}`"
@@ -534,26 +454,6 @@ fn index_slot(v: i64) -> Option<usize> {
 
 const RUN_COLUMNS: &str = "seq, id, workflow, key, status, attempt, payload, created_at_ms, \
                            started_at_ms, finished_at_ms, error, dead";
-
-/// The payload of a coalesced run: the newest event's, with the payloads it replaces in
-/// `conflicts`, oldest first.
-fn coalesce(older: Json, newest: Json) -> Json {
-    let mut conflicts = Vec::new();
-    let mut older = older;
-    if let Json::Object(map) = &mut older
-        && let Some(Json::Array(earlier)) = map.remove("conflicts")
-    {
-        conflicts.extend(earlier);
-    }
-    conflicts.push(older);
-    match newest {
-        Json::Object(mut map) => {
-            map.insert("conflicts".to_string(), Json::Array(conflicts));
-            Json::Object(map)
-        }
-        other => other,
-    }
-}
 
 /// Counts an event found stale when its queued run came up (`handled_events_stale_total`, as
 /// for one found stale on arrival).

@@ -12,16 +12,19 @@ use std::time::Duration;
 
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod};
 use futures::StreamExt;
+use handled_contract::lock;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_postgres::{AsyncMessage, NoTls, Row};
 
 use super::{
     CallRecord, CallStatus, EventOutcome, JournalOp, NewEvent, RUN_COLUMNS, RunEnd, RunRecord,
-    RunStatus, StepRecord, StepSlot, StepStatus, Store, StoreError, StoreResult, coalesce,
-    from_text, index_slot, slot_index, to_text,
+    RunStatus, StepRecord, StepSlot, StepStatus, Store, StoreError, StoreResult, from_text,
+    index_slot, slot_index, to_text,
 };
+use crate::admission::{self, Admission, Facts, WaitingRun};
 use crate::connector::{BoxFuture, Json};
+use crate::state::{RunEvent, sql};
 
 /// The versioned migrations, applied in order; `schema_migrations` records those applied.
 const MIGRATIONS: &[(i32, &str)] = &[
@@ -56,6 +59,8 @@ pub struct PostgresOptions {
     pub lease: Duration,
     /// Connections in the pool.
     pub pool_size: usize,
+    /// This host's name, the first part of the owner id of the runs this store claims.
+    pub host: String,
 }
 
 impl Default for PostgresOptions {
@@ -64,6 +69,7 @@ impl Default for PostgresOptions {
             schema: None,
             lease: Duration::from_secs(30),
             pool_size: 16,
+            host: "host".to_string(),
         }
     }
 }
@@ -171,7 +177,7 @@ impl PostgresStore {
             .max(1);
         let owner = format!(
             "{}:{}:{}",
-            std::env::var("HOSTNAME").unwrap_or_else(|_| "host".to_string()),
+            options.host,
             std::process::id(),
             uuid::Uuid::new_v4()
         );
@@ -207,16 +213,13 @@ impl PostgresStore {
     fn hold(&self, run: &Option<RunRecord>) {
         if let Some(run) = run
             && run.status == RunStatus::Running
-            && let Ok(mut held) = self.inner.held.lock()
         {
-            held.insert(run.id.clone());
+            lock(&self.inner.held).insert(run.id.clone());
         }
     }
 
     fn unhold(&self, run_id: &str) {
-        if let Ok(mut held) = self.inner.held.lock() {
-            held.remove(run_id);
-        }
+        lock(&self.inner.held).remove(run_id);
     }
 
     fn notify_sql(&self) -> String {
@@ -309,22 +312,18 @@ async fn heartbeat(pool: Pool, owner: String, lease_ms: i64, held: Arc<Mutex<Has
     let every = Duration::from_millis((lease_ms / 3).max(1) as u64);
     loop {
         tokio::time::sleep(every).await;
-        let ids: Vec<String> = match held.lock() {
-            Ok(held) => held.iter().cloned().collect(),
-            Err(_) => return,
-        };
+        let ids: Vec<String> = lock(&held).iter().cloned().collect();
         if ids.is_empty() {
             continue;
         }
         let renewed = async {
             let client = pool.get().await?;
-            let rows = client
-                .query(
-                    "UPDATE runs SET lease_until = now() + $2::bigint * interval '1 millisecond'
-                     WHERE owner = $1 AND status = 'running' AND id = ANY($3) RETURNING id",
-                    &[&owner, &lease_ms, &ids],
-                )
-                .await?;
+            let sql = format!(
+                "UPDATE runs SET lease_until = now() + $2::bigint * interval '1 millisecond'
+                 WHERE owner = $1 AND {} AND id = ANY($3) RETURNING id",
+                sql::one_of("status", &[RunStatus::Running])
+            );
+            let rows = client.query(&sql, &[&owner, &lease_ms, &ids]).await?;
             Ok::<_, StoreError>(
                 rows.iter()
                     .map(|r| r.get::<_, String>(0))
@@ -335,10 +334,9 @@ async fn heartbeat(pool: Pool, owner: String, lease_ms: i64, held: Arc<Mutex<Has
         match renewed {
             Ok(renewed) => {
                 // A run no longer ours (taken over after our lease lapsed, or ended) is let go.
-                if let Ok(mut held) = held.lock() {
-                    for id in ids.iter().filter(|id| !renewed.contains(*id)) {
-                        held.remove(id);
-                    }
+                let mut held = lock(&held);
+                for id in ids.iter().filter(|id| !renewed.contains(*id)) {
+                    held.remove(id);
                 }
             }
             Err(e) => tracing::warn!(error = %e, "the leases of running runs could not be renewed"),
@@ -366,8 +364,6 @@ fn run_row(row: &Row) -> RunRecord {
     }
 }
 
-/// A run that may be taken: queued, or running under a lease that ran out; and no earlier run
-/// of its key is queued or running, and no run of its key is running under a live lease.
 /// Ends a run just claimed for the first time as `skipped` when its event is stale by now: an
 /// event of its key that happened later was applied first (runs of one key run in the order
 /// their events happened, whichever workflow they belong to), or its channel reported our own
@@ -395,11 +391,7 @@ async fn end_if_stale(
     let Some(at) = at else {
         return Ok(false);
     };
-    let reason = if echo.is_some_and(|echo| at < echo) {
-        "before this run started, its channel reported our own write of a newer state for its key"
-    } else if applied.is_some_and(|applied| at < applied) {
-        "an event of its key that happened later was applied first"
-    } else {
+    let Some(reason) = admission::stale_when_claimed(at, echo, applied) else {
         tx.execute(
             "INSERT INTO key_applied (key, applied_ms) VALUES ($1, $2)
              ON CONFLICT (key) DO UPDATE SET
@@ -409,17 +401,18 @@ async fn end_if_stale(
         .await?;
         return Ok(false);
     };
-    let error = serde_json::json!({ "message": format!("stale: {reason}"), "stale": true });
+    let error = admission::stale_error(reason);
+    let sql = format!(
+        "UPDATE runs SET {}, finished_at_ms = $2, error = $3, owner = NULL, lease_until = NULL
+         WHERE id = $1 AND {}",
+        sql::set(RunEvent::FoundStale),
+        sql::applies("status", RunEvent::FoundStale)
+    );
+    tx.execute(&sql, &[&run.id, &now_ms, &error.to_string()])
+        .await?;
     tx.execute(
-        "UPDATE runs SET status = 'skipped', finished_at_ms = $2, error = $3, owner = NULL,
-            lease_until = NULL
-         WHERE id = $1",
-        &[&run.id, &now_ms, &error.to_string()],
-    )
-    .await?;
-    tx.execute(
-        "UPDATE events SET status = 'stale' WHERE run_id = $1",
-        &[&run.id],
+        "UPDATE events SET status = $2 WHERE run_id = $1",
+        &[&run.id, &admission::STALE],
     )
     .await?;
     super::count_stale(run.workflow.clone());
@@ -435,23 +428,39 @@ const NOT_AWAITING_ECHO: &str = "(r.attempt > 0 OR r.echo_channel IS NULL OR r.c
         OR NOT EXISTS (SELECT 1 FROM echo_channels c WHERE c.channel = r.echo_channel
                        AND c.last_echo_ms >= $5))";
 
-const CLAIMABLE: &str = "r.status IN ('queued', 'running')
-    AND (r.status = 'queued' OR r.lease_until < now())
+/// A run (`r`) that may be taken: queued (`Claim`), or running under a lease that ran out
+/// (`TakeOver`); and no earlier run of its key is queued or running, and no run of its key is
+/// running under a live lease.
+fn claimable() -> String {
+    let states: Vec<RunStatus> = [RunEvent::Claim, RunEvent::TakeOver]
+        .into_iter()
+        .flat_map(RunEvent::sources)
+        .collect();
+    format!(
+        "{states} AND ({queued} OR r.lease_until < now())
     AND (r.key IS NULL OR NOT EXISTS (
         SELECT 1 FROM runs o WHERE o.key = r.key AND o.seq <> r.seq
-        AND o.status IN ('queued', 'running')
+        AND {active}
         AND (o.seq < r.seq
-             OR (o.status = 'running' AND o.lease_until >= now()))))";
+             OR ({running} AND o.lease_until >= now()))))",
+        states = sql::one_of("r.status", &states),
+        queued = sql::applies("r.status", RunEvent::Claim),
+        active = sql::one_of("o.status", &RunStatus::ACTIVE),
+        running = sql::one_of("o.status", &[RunStatus::Running]),
+    )
+}
 
 /// Marks a run running under this store's lease (`$1` id, `$2` now ms, `$3` owner, `$4` lease
 /// ms) if it is claimable.
 fn start_sql() -> String {
     format!(
-        "UPDATE runs SET status = 'running', attempt = attempt + 1,
+        "UPDATE runs SET {claimed}, attempt = attempt + 1,
             started_at_ms = COALESCE(started_at_ms, $2), owner = $3,
             lease_until = now() + $4::bigint * interval '1 millisecond'
-         WHERE id = (SELECT r.id FROM runs r WHERE r.id = $1 AND {CLAIMABLE} FOR UPDATE)
-         RETURNING {RUN_COLUMNS}"
+         WHERE id = (SELECT r.id FROM runs r WHERE r.id = $1 AND {claimable} FOR UPDATE)
+         RETURNING {RUN_COLUMNS}",
+        claimed = sql::set(RunEvent::Claim),
+        claimable = claimable(),
     )
 }
 
@@ -482,8 +491,6 @@ async fn start_if_runnable(
     }
 }
 
-/// A journal write that changed nothing: another process holds the run (this one's lease ran
-/// out and the run was taken over), so this process must stop running it.
 /// Writes one journal entry, call or echo record; a step or call only while this process
 /// holds the run (`owner`).
 async fn write_journal_op(
@@ -574,6 +581,8 @@ async fn write_journal_op(
     }
 }
 
+/// A journal write that changed nothing: another process holds the run (this one's lease ran
+/// out and the run was taken over), so this process must stop running it.
 fn fenced(written: u64, run_id: &str) -> StoreResult<()> {
     if written == 0 {
         return Err(StoreError(format!(
@@ -584,22 +593,25 @@ fn fenced(written: u64, run_id: &str) -> StoreResult<()> {
 }
 
 impl PostgresStore {
+    /// Records an event as [`admission::admit`] decides, one key at a time across every
+    /// process (a transaction-scoped advisory lock on the key).
     async fn record(&self, event: NewEvent) -> StoreResult<EventOutcome> {
         let mut client = self.inner.pool.get().await?;
         let tx = client.transaction().await?;
         tx.batch_execute(DURABLE).await?;
         if let Some(key) = &event.key {
-            // Events of one key are recorded one at a time across every process.
             tx.execute(
                 "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
                 &[key],
             )
             .await?;
         }
+        // Inserted first: the unique (workflow, event_id) is the dedupe across processes, also
+        // for events without a key.
         let inserted = tx
             .query_opt(
                 "INSERT INTO events (workflow, event_id, key, occurred_at_ms, received_at_ms, status)
-                 VALUES ($1, $2, $3, $4, $5, 'queued')
+                 VALUES ($1, $2, $3, $4, $5, $6)
                  ON CONFLICT (workflow, event_id) DO NOTHING RETURNING id",
                 &[
                     &event.workflow,
@@ -607,30 +619,44 @@ impl PostgresStore {
                     &event.key,
                     &event.occurred_at_ms,
                     &event.received_at_ms,
+                    &admission::QUEUED,
                 ],
             )
             .await?;
-        let Some(row) = inserted else {
-            tx.commit().await?;
-            return Ok(EventOutcome::Duplicate);
-        };
-        let event_row: i64 = row.get(0);
-        if let Some((channel, sku, quantity)) = &event.echo {
-            let write = tx
-                .query_opt(
-                    "DELETE FROM writes WHERE id = (
-                        SELECT id FROM writes WHERE channel = $1 AND sku = $2 AND quantity = $3
-                        AND at_ms >= $4 ORDER BY at_ms DESC LIMIT 1 FOR UPDATE)
-                     RETURNING id",
-                    &[channel, sku, quantity, &event.echo_since_ms],
-                )
-                .await?;
-            if write.is_some() {
-                tx.execute(
-                    "UPDATE events SET status = 'echo' WHERE id = $1",
-                    &[&event_row],
-                )
-                .await?;
+        let event_row: Option<i64> = inserted.map(|row| row.get(0));
+        let facts = read_facts(&tx, &event, event_row.is_none()).await?;
+        let admission = admission::admit(&event, facts);
+        let mut started = None;
+        if let (Some(event_row), Some(status)) = (event_row, admission.event_status()) {
+            tx.execute(
+                "UPDATE events SET status = $2, run_id = $3 WHERE id = $1",
+                &[&event_row, &status, &admission.run_id(&event)],
+            )
+            .await?;
+            started = self.admit(&tx, &event, &admission).await?;
+        }
+        tx.commit().await?;
+        self.hold(&started);
+        Ok(admission.outcome(&event))
+    }
+
+    /// Applies what admission decided for a new event (recorded already); returns the run it
+    /// started, if any.
+    async fn admit(
+        &self,
+        tx: &deadpool_postgres::Transaction<'_>,
+        event: &NewEvent,
+        admission: &Admission,
+    ) -> StoreResult<Option<RunRecord>> {
+        match admission {
+            Admission::Duplicate | Admission::Stale => Ok(None),
+            Admission::Echo {
+                write,
+                channel,
+                key_at,
+            } => {
+                tx.execute("DELETE FROM writes WHERE id = $1", &[write])
+                    .await?;
                 tx.execute(
                     "INSERT INTO echo_channels (channel, last_echo_ms) VALUES ($1, $2)
                      ON CONFLICT (channel) DO UPDATE SET
@@ -638,111 +664,135 @@ impl PostgresStore {
                     &[channel, &event.received_at_ms],
                 )
                 .await?;
-                // The channel now holds what we wrote, as of this echo: events of the key that
-                // happened before it are stale, queued or yet to come.
-                if let (Some(key), Some(at)) = (&event.key, event.occurred_at_ms) {
+                if let Some((key, at)) = key_at {
                     tx.execute(
                         "INSERT INTO key_state (workflow, key, last_occurred_ms, echo_ms)
                          VALUES ($1, $2, $3, $3)
                          ON CONFLICT (workflow, key) DO UPDATE SET
                            last_occurred_ms = GREATEST(key_state.last_occurred_ms, excluded.last_occurred_ms),
                            echo_ms = GREATEST(key_state.echo_ms, excluded.echo_ms)",
-                        &[&event.workflow, key, &at],
+                        &[&event.workflow, key, at],
                     )
                     .await?;
                 }
                 // A run waiting for this echo may start now, in any process.
                 tx.batch_execute(&self.notify_sql()).await?;
-                tx.commit().await?;
-                return Ok(EventOutcome::Echo);
+                Ok(None)
             }
-        }
-        if let (Some(key), Some(at)) = (&event.key, event.occurred_at_ms) {
-            let last = tx
-                .query_opt(
-                    "SELECT last_occurred_ms FROM key_state WHERE workflow = $1 AND key = $2",
-                    &[&event.workflow, key],
-                )
-                .await?
-                .map(|r| r.get::<_, i64>(0));
-            if last.is_some_and(|last| at < last) {
-                tx.execute(
-                    "UPDATE events SET status = 'stale' WHERE id = $1",
-                    &[&event_row],
-                )
-                .await?;
-                tx.commit().await?;
-                return Ok(EventOutcome::Stale);
-            }
-            tx.execute(
-                "INSERT INTO key_state (workflow, key, last_occurred_ms) VALUES ($1, $2, $3)
-                 ON CONFLICT (workflow, key) DO UPDATE SET last_occurred_ms = excluded.last_occurred_ms",
-                &[&event.workflow, key, &at],
-            )
-            .await?;
-        }
-        if let (Some(_), Some(key)) = (event.coalesce_ms, &event.key) {
-            // A run of this key still waiting out its window takes the newest payload.
-            let waiting = tx
-                .query_opt(
-                    "SELECT id, payload FROM runs WHERE workflow = $1 AND key = $2 AND status = 'queued'
-                     AND attempt = 0 AND run_at_ms > $3 ORDER BY seq DESC LIMIT 1 FOR UPDATE",
-                    &[&event.workflow, key, &event.received_at_ms],
-                )
-                .await?;
-            if let Some(row) = waiting {
-                let id: String = row.get(0);
-                let older: String = row.get(1);
-                let merged = coalesce(
-                    serde_json::from_str(&older).unwrap_or(Json::Null),
-                    event.payload.clone(),
-                );
+            Admission::Coalesce {
+                run_id,
+                payload,
+                key_at,
+            } => {
+                record_order(tx, event, key_at).await?;
                 tx.execute(
                     "UPDATE runs SET payload = $2 WHERE id = $1",
-                    &[&id, &to_text(&merged)],
+                    &[run_id, &to_text(payload)],
                 )
                 .await?;
+                Ok(None)
+            }
+            Admission::Queue { run_at_ms, key_at } => {
+                record_order(tx, event, key_at).await?;
+                let sql = format!(
+                    "INSERT INTO runs (id, workflow, key, status, payload, created_at_ms, run_at_ms,
+                        echo_channel, echo_sku)
+                     VALUES ($1, $2, $3, '{}', $4, $5, $6, $7, $8)",
+                    RunStatus::FIRST.as_str()
+                );
                 tx.execute(
-                    "UPDATE events SET run_id = $2 WHERE id = $1",
-                    &[&event_row, &id],
+                    &sql,
+                    &[
+                        &event.run_id,
+                        &event.workflow,
+                        &event.key,
+                        &to_text(&event.payload),
+                        &event.received_at_ms,
+                        run_at_ms,
+                        &event.echo.as_ref().map(|e| &e.0),
+                        &event.echo.as_ref().map(|e| &e.1),
+                    ],
                 )
                 .await?;
-                tx.commit().await?;
-                return Ok(EventOutcome::Queued(id));
+                if event.start_now {
+                    return start_if_runnable(self, tx, &event.run_id, event.received_at_ms).await;
+                }
+                tx.batch_execute(&self.notify_sql()).await?;
+                Ok(None)
             }
         }
-        tx.execute(
-            "UPDATE events SET run_id = $2 WHERE id = $1",
-            &[&event_row, &event.run_id],
-        )
-        .await?;
-        let run_at = event.received_at_ms + event.coalesce_ms.unwrap_or(0);
-        tx.execute(
-            "INSERT INTO runs (id, workflow, key, status, payload, created_at_ms, run_at_ms,
-                echo_channel, echo_sku)
-             VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8)",
-            &[
-                &event.run_id,
-                &event.workflow,
-                &event.key,
-                &to_text(&event.payload),
-                &event.received_at_ms,
-                &run_at,
-                &event.echo.as_ref().map(|e| &e.0),
-                &event.echo.as_ref().map(|e| &e.1),
-            ],
-        )
-        .await?;
-        let mut started = None;
-        if event.start_now {
-            started = start_if_runnable(self, &tx, &event.run_id, event.received_at_ms).await?;
-        } else {
-            tx.batch_execute(&self.notify_sql()).await?;
-        }
-        tx.commit().await?;
-        self.hold(&started);
-        Ok(EventOutcome::Queued(event.run_id))
     }
+}
+
+/// What [`admission::admit`] needs to know about `event`, read as [`admission::reads`] asks
+/// (`seen`: its id was recorded before). The rows an admission may change are locked.
+async fn read_facts(
+    tx: &deadpool_postgres::Transaction<'_>,
+    event: &NewEvent,
+    seen: bool,
+) -> StoreResult<Facts> {
+    let reads = admission::reads(event);
+    let echoed_write = match reads.echo {
+        Some((channel, sku, quantity)) => tx
+            .query_opt(
+                "SELECT id FROM writes WHERE channel = $1 AND sku = $2 AND quantity = $3
+                 AND at_ms >= $4 ORDER BY at_ms DESC LIMIT 1 FOR UPDATE",
+                &[&channel, &sku, &quantity, &event.echo_since_ms],
+            )
+            .await?
+            .map(|r| r.get(0)),
+        None => None,
+    };
+    let last_occurred_ms = match reads.order {
+        Some((key, _)) => tx
+            .query_opt(
+                "SELECT last_occurred_ms FROM key_state WHERE workflow = $1 AND key = $2",
+                &[&event.workflow, &key],
+            )
+            .await?
+            .map(|r| r.get(0)),
+        None => None,
+    };
+    let waiting = match reads.coalesce {
+        Some(key) => {
+            let sql = format!(
+                "SELECT id, payload FROM runs WHERE workflow = $1 AND key = $2 AND {}
+                 AND attempt = 0 AND run_at_ms > $3 ORDER BY seq DESC LIMIT 1 FOR UPDATE",
+                sql::one_of("status", &[RunStatus::Queued])
+            );
+            tx.query_opt(&sql, &[&event.workflow, &key, &event.received_at_ms])
+                .await?
+                .map(|row| WaitingRun {
+                    run_id: row.get(0),
+                    payload: serde_json::from_str(row.get(1)).unwrap_or(Json::Null),
+                })
+        }
+        None => None,
+    };
+    Ok(Facts {
+        seen,
+        echoed_write,
+        last_occurred_ms,
+        waiting,
+    })
+}
+
+/// Records when the newest event of a key happened (an event that was not stale).
+async fn record_order(
+    tx: &deadpool_postgres::Transaction<'_>,
+    event: &NewEvent,
+    key_at: &Option<(String, i64)>,
+) -> StoreResult<()> {
+    let Some((key, at)) = key_at else {
+        return Ok(());
+    };
+    tx.execute(
+        "INSERT INTO key_state (workflow, key, last_occurred_ms) VALUES ($1, $2, $3)
+         ON CONFLICT (workflow, key) DO UPDATE SET last_occurred_ms = excluded.last_occurred_ms",
+        &[&event.workflow, key, at],
+    )
+    .await?;
+    Ok(())
 }
 
 impl Store for PostgresStore {
@@ -759,13 +809,15 @@ impl Store for PostgresStore {
             // database the planner would sort every queued run on each claim).
             tx.batch_execute("SET LOCAL enable_sort = off").await?;
             let sql = format!(
-                "UPDATE runs SET status = 'running', attempt = attempt + 1,
+                "UPDATE runs SET {claimed}, attempt = attempt + 1,
                     started_at_ms = COALESCE(started_at_ms, $1), owner = $2,
                     lease_until = now() + $3::bigint * interval '1 millisecond'
-                 WHERE seq = (SELECT r.seq FROM runs r WHERE {CLAIMABLE} AND r.run_at_ms <= $1
+                 WHERE seq = (SELECT r.seq FROM runs r WHERE {claimable} AND r.run_at_ms <= $1
                               AND {NOT_AWAITING_ECHO}
                               ORDER BY r.seq LIMIT 1 FOR UPDATE SKIP LOCKED)
-                 RETURNING {RUN_COLUMNS}"
+                 RETURNING {RUN_COLUMNS}",
+                claimed = sql::set(RunEvent::Claim),
+                claimable = claimable(),
             );
             let (wrote_since, echoing_since) = crate::echo::awaiting_since(now_ms);
             let mut run = None;
@@ -844,7 +896,8 @@ impl Store for PostgresStore {
         Box::pin(async move {
             let client = self.inner.pool.get().await?;
             let sql = format!(
-                "SELECT {RUN_COLUMNS} FROM runs WHERE dead AND status = 'failed' ORDER BY seq"
+                "SELECT {RUN_COLUMNS} FROM runs WHERE dead AND {} ORDER BY seq",
+                sql::one_of("status", &[RunStatus::Failed])
             );
             let rows = client.query(&sql, &[]).await?;
             Ok(rows.iter().map(run_row).collect())
@@ -948,14 +1001,21 @@ impl Store for PostgresStore {
             for op in &journal {
                 write_journal_op(&tx, &self.inner.owner, op).await?;
             }
+            let Some(event) = RunEvent::ending_in(status) else {
+                return Err(StoreError(format!("run {run_id} cannot end running")));
+            };
             let dead = status == RunStatus::Failed;
             let finished = status.is_final().then_some(at_ms);
             // Only the holder ends a run: one taken over by another process is theirs now.
+            let sql = format!(
+                "UPDATE runs SET status = $2, error = $3, finished_at_ms = $4, dead = $5,
+                    owner = NULL, lease_until = NULL
+                 WHERE id = $1 AND (owner = $6 OR owner IS NULL) AND {}",
+                sql::applies("status", event)
+            );
             let n = tx
                 .execute(
-                    "UPDATE runs SET status = $2, error = $3, finished_at_ms = $4, dead = $5,
-                        owner = NULL, lease_until = NULL
-                     WHERE id = $1 AND (owner = $6 OR owner IS NULL)",
+                    &sql,
                     &[
                         &run_id,
                         &status.as_str(),
@@ -984,14 +1044,14 @@ impl Store for PostgresStore {
         Box::pin(async move {
             let mut client = self.inner.pool.get().await?;
             let tx = client.transaction().await?;
-            let n = tx
-                .execute(
-                    "UPDATE runs SET status = 'queued', dead = FALSE, error = NULL,
-                        finished_at_ms = NULL, owner = NULL, lease_until = NULL
-                     WHERE id = $1 AND status <> 'running'",
-                    &[&run_id],
-                )
-                .await?;
+            let sql = format!(
+                "UPDATE runs SET {}, dead = FALSE, error = NULL, finished_at_ms = NULL,
+                    owner = NULL, lease_until = NULL
+                 WHERE id = $1 AND {}",
+                sql::set(RunEvent::Requeue),
+                sql::applies("status", RunEvent::Requeue)
+            );
+            let n = tx.execute(&sql, &[&run_id]).await?;
             if n == 0 {
                 tx.commit().await?;
                 return Ok(None);
@@ -1018,10 +1078,11 @@ impl Store for PostgresStore {
     fn queue_depth(&self) -> BoxFuture<'_, StoreResult<u64>> {
         Box::pin(async move {
             let client = self.inner.pool.get().await?;
-            let n: i64 = client
-                .query_one("SELECT COUNT(*) FROM runs WHERE status = 'queued'", &[])
-                .await?
-                .get(0);
+            let sql = format!(
+                "SELECT COUNT(*) FROM runs WHERE {}",
+                sql::one_of("status", &[RunStatus::Queued])
+            );
+            let n: i64 = client.query_one(&sql, &[]).await?.get(0);
             Ok(n.max(0) as u64)
         })
     }
@@ -1046,21 +1107,23 @@ impl Store for PostgresStore {
             let tx = client.transaction().await?;
             tx.execute("DELETE FROM writes WHERE at_ms < $1", &[&writes_before_ms])
                 .await?;
-            const OLD: &str = "SELECT id FROM runs WHERE finished_at_ms < $1 AND NOT dead
-                               AND status IN ('completed', 'skipped', 'partial', 'failed')";
+            let old = format!(
+                "SELECT id FROM runs WHERE finished_at_ms < $1 AND NOT dead AND {}",
+                sql::ended("status")
+            );
             tx.execute(
-                &format!("DELETE FROM steps WHERE run_id IN ({OLD})"),
+                &format!("DELETE FROM steps WHERE run_id IN ({old})"),
                 &[&before_ms],
             )
             .await?;
             tx.execute(
-                &format!("DELETE FROM calls WHERE run_id IN ({OLD})"),
+                &format!("DELETE FROM calls WHERE run_id IN ({old})"),
                 &[&before_ms],
             )
             .await?;
             let runs = tx
                 .execute(
-                    &format!("DELETE FROM runs WHERE id IN ({OLD})"),
+                    &format!("DELETE FROM runs WHERE id IN ({old})"),
                     &[&before_ms],
                 )
                 .await?;

@@ -22,10 +22,21 @@ use tokio::sync::oneshot;
 
 use super::{
     CallRecord, CallStatus, EventOutcome, JournalOp, NewEvent, RUN_COLUMNS, RunEnd, RunRecord,
-    RunStatus, StepRecord, StepSlot, StepStatus, Store, StoreError, StoreResult, coalesce,
-    from_text, index_slot, slot_index, to_text,
+    RunStatus, StepRecord, StepSlot, StepStatus, Store, StoreError, StoreResult, from_text,
+    index_slot, slot_index, to_text,
 };
+use crate::admission::{self, Admission, Facts, WaitingRun};
 use crate::connector::{BoxFuture, Json};
+use crate::state::{RunEvent, sql};
+
+/// A statement built once, from the lifecycle table's names (`crate::state::sql`), and kept
+/// for the life of the process (the statement cache finds it by its text).
+macro_rules! statement {
+    ($($format:tt)*) => {{
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| format!($($format)*));
+        SQL.as_str()
+    }};
+}
 
 /// One request to the writer thread: statements to run in the batch's transaction, and an
 /// answer to send once that transaction is committed (or not).
@@ -206,14 +217,22 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE runs ADD COLUMN ready INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX runs_ready ON runs (seq) WHERE status = 'queued' AND ready = 1;",
     // A key's active runs only: finished runs leave the index, which stays a few pages however
-    // many runs a key has had. A statement uses it when its condition repeats `ACTIVE` word for
+    // many runs a key has had. A statement uses it when its condition repeats `active()` word for
     // word (SQLite matches a partial index's condition by form).
     "DROP INDEX runs_key;
     CREATE INDEX runs_active ON runs (key, seq) WHERE status IN ('queued', 'running');",
 ];
 
-/// The condition of the `runs_active` index, to be repeated in any statement that should use it.
-const ACTIVE: &str = "status IN ('queued', 'running')";
+/// The condition of the `runs_active` index (`status IN ('queued', 'running')`), to be repeated
+/// word for word in any statement that should use it.
+fn active() -> String {
+    sql::one_of("status", &RunStatus::ACTIVE)
+}
+
+/// `status = 'NAME'`.
+fn is(state: RunStatus) -> String {
+    sql::one_of("status", &[state])
+}
 
 /// The SQLite store.
 #[derive(Clone)]
@@ -570,12 +589,20 @@ fn write_journal(conn: &Connection, ops: &[JournalOp]) -> StoreResult<()> {
 /// Writes a run's last journal entries and its status.
 fn end_run(conn: &Connection, end: &RunEnd) -> StoreResult<()> {
     write_journal(conn, &end.journal)?;
+    let Some(event) = RunEvent::ending_in(end.status) else {
+        return Err(StoreError(format!("run {} cannot end running", end.run_id)));
+    };
     let dead = end.status == RunStatus::Failed;
     let finished = end.status.is_final().then_some(end.at_ms);
+    let sql = format!(
+        "UPDATE runs SET status = ?2, error = ?3, finished_at_ms = ?4, dead = ?5
+         WHERE id = ?1 AND {}
+         RETURNING key",
+        sql::applies("status", event)
+    );
     let key: Option<Option<String>> = query_row(
         conn,
-        "UPDATE runs SET status = ?2, error = ?3, finished_at_ms = ?4, dead = ?5 WHERE id = ?1
-         RETURNING key",
+        &sql,
         params![
             end.run_id,
             end.status.as_str(),
@@ -605,15 +632,19 @@ fn refresh_key(conn: &Connection, key: &str) -> rusqlite::Result<()> {
 /// The run of workflow `?1` and key `?2` still waiting out its coalesce window at `?3`.
 static COALESCING: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!(
-        "SELECT id, payload FROM runs WHERE key = ?2 AND {ACTIVE} AND workflow = ?1
-         AND status = 'queued' AND attempt = 0 AND run_at_ms > ?3 ORDER BY seq DESC LIMIT 1"
+        "SELECT id, payload FROM runs WHERE key = ?2 AND {active} AND workflow = ?1
+         AND {queued} AND attempt = 0 AND run_at_ms > ?3 ORDER BY seq DESC LIMIT 1",
+        active = active(),
+        queued = is(RunStatus::Queued),
     )
 });
 
 /// Unmarks the queued runs of key `?1` (see [`refresh_key`]).
 static UNMARK_READY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!(
-        "UPDATE runs SET ready = 0 WHERE key = ?1 AND {ACTIVE} AND status = 'queued' AND ready = 1"
+        "UPDATE runs SET ready = 0 WHERE key = ?1 AND {active} AND {queued} AND ready = 1",
+        active = active(),
+        queued = is(RunStatus::Queued),
     )
 });
 
@@ -621,23 +652,24 @@ static UNMARK_READY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
 static MARK_READY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!(
         "UPDATE runs SET ready = 1
-         WHERE seq = (SELECT MIN(seq) FROM runs WHERE key = ?1 AND {ACTIVE})
-           AND status = 'queued'
-           AND NOT EXISTS (SELECT 1 FROM runs WHERE key = ?1 AND {ACTIVE} AND status = 'running')"
+         WHERE seq = (SELECT MIN(seq) FROM runs WHERE key = ?1 AND {active})
+           AND {queued}
+           AND NOT EXISTS (SELECT 1 FROM runs WHERE key = ?1 AND {active} AND {running})",
+        active = active(),
+        queued = is(RunStatus::Queued),
+        running = is(RunStatus::Running),
     )
 });
 
 /// Recomputes `runs.ready` for every queued run (at start, after interrupted runs are queued
 /// again).
 fn refresh_all(conn: &Connection) -> rusqlite::Result<()> {
-    exec(
-        conn,
-        &format!(
-            "UPDATE runs AS r SET ready = CASE WHEN {RUNNABLE} THEN 1 ELSE 0 END
-             WHERE r.status = 'queued'"
-        ),
-        [],
-    )?;
+    let sql = statement!(
+        "UPDATE runs AS r SET ready = CASE WHEN {runnable} THEN 1 ELSE 0 END WHERE {queued}",
+        runnable = runnable(),
+        queued = sql::one_of("r.status", &[RunStatus::Queued]),
+    );
+    exec(conn, sql, [])?;
     Ok(())
 }
 
@@ -648,15 +680,17 @@ fn claim_next(
     now_ms: i64,
     more: &std::sync::atomic::AtomicBool,
 ) -> StoreResult<Option<RunRecord>> {
-    // `ready` finds the candidates (one per key, by index); the order rule itself, `RUNNABLE`,
+    // `ready` finds the candidates (one per key, by index); the order rule itself, `runnable()`,
     // is still checked on them, so that a wrong mark can delay a run but never reorder a key.
     static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         format!(
             "SELECT r.id, r.workflow, r.key, r.attempt, r.occurred_at_ms
              FROM runs AS r INDEXED BY runs_ready
-             WHERE r.status = 'queued' AND r.ready = 1 AND {RUNNABLE} AND r.run_at_ms <= ?1
+             WHERE {queued} AND r.ready = 1 AND {runnable} AND r.run_at_ms <= ?1
                AND {NOT_AWAITING_ECHO}
-             ORDER BY r.seq LIMIT 2"
+             ORDER BY r.seq LIMIT 2",
+            queued = sql::one_of("r.status", &[RunStatus::Queued]),
+            runnable = runnable(),
         )
     });
     let (wrote_since, echoing_since) = crate::echo::awaiting_since(now_ms);
@@ -716,10 +750,12 @@ fn load_run(conn: &Connection, id: &str) -> StoreResult<Option<RunRecord>> {
 fn start(conn: &Connection, id: &str, now_ms: i64) -> StoreResult<Option<RunRecord>> {
     static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         format!(
-            "UPDATE runs SET status = 'running', attempt = attempt + 1,
+            "UPDATE runs SET {claimed}, attempt = attempt + 1,
                     started_at_ms = COALESCE(started_at_ms, ?2)
-             WHERE id = ?1 AND status = 'queued'
-             RETURNING {RUN_COLUMNS}"
+             WHERE id = ?1 AND {claimable}
+             RETURNING {RUN_COLUMNS}",
+            claimed = sql::set(RunEvent::Claim),
+            claimable = sql::applies("status", RunEvent::Claim),
         )
     });
     match query_row(conn, &SQL, params![id, now_ms], run_row).optional()? {
@@ -732,8 +768,8 @@ fn start(conn: &Connection, id: &str, now_ms: i64) -> StoreResult<Option<RunReco
 
 /// Starts a queued run if it is runnable; returns the run as it then is.
 fn start_if_runnable(conn: &Connection, id: &str, now_ms: i64) -> StoreResult<Option<RunRecord>> {
-    let sql = format!("SELECT r.id FROM runs r WHERE r.id = ?1 AND {RUNNABLE}");
-    let runnable: Option<String> = query_row(conn, &sql, [id], |r| r.get(0)).optional()?;
+    let sql = statement!("SELECT r.id FROM runs r WHERE r.id = ?1 AND {}", runnable());
+    let runnable: Option<String> = query_row(conn, sql, [id], |r| r.get(0)).optional()?;
     match runnable {
         Some(id) => start(conn, &id, now_ms),
         None => load_run(conn, id),
@@ -768,11 +804,7 @@ fn end_if_stale(
         |r| r.get(0),
     )
     .optional()?;
-    let reason = if echo.is_some_and(|echo| at < echo) {
-        "before this run started, its channel reported our own write of a newer state for its key"
-    } else if applied.is_some_and(|applied| at < applied) {
-        "an event of its key that happened later was applied first"
-    } else {
+    let Some(reason) = admission::stale_when_claimed(at, echo, applied) else {
         exec(
             conn,
             "INSERT INTO key_applied (key, applied_ms) VALUES (?1, ?2)
@@ -781,17 +813,18 @@ fn end_if_stale(
         )?;
         return Ok(false);
     };
-    let error = serde_json::json!({ "message": format!("stale: {reason}"), "stale": true });
-    exec(
-        conn,
-        "UPDATE runs SET status = 'skipped', finished_at_ms = ?2, error = ?3 WHERE id = ?1",
-        params![id, now_ms, to_text(&error)],
-    )?;
+    let error = admission::stale_error(reason);
+    let sql = statement!(
+        "UPDATE runs SET {}, finished_at_ms = ?2, error = ?3 WHERE id = ?1 AND {}",
+        sql::set(RunEvent::FoundStale),
+        sql::applies("status", RunEvent::FoundStale)
+    );
+    exec(conn, sql, params![id, now_ms, to_text(&error)])?;
     refresh_key(conn, key)?;
     exec(
         conn,
-        "UPDATE events SET status = 'stale' WHERE run_id = ?1",
-        [id],
+        "UPDATE events SET status = ?2 WHERE run_id = ?1",
+        params![id, admission::STALE],
     )?;
     STALE.with_borrow_mut(|stale| stale.push(workflow));
     Ok(true)
@@ -806,130 +839,184 @@ const NOT_AWAITING_ECHO: &str = "(r.attempt > 0 OR r.echo_channel IS NULL OR r.c
         OR NOT EXISTS (SELECT 1 FROM echo_channels c WHERE c.channel = r.echo_channel
                        AND c.last_echo_ms >= ?3))";
 
-/// A queued run is runnable when no earlier queued or running run has its key.
-const RUNNABLE: &str = "r.status = 'queued' AND (r.key IS NULL OR NOT EXISTS (
-        SELECT 1 FROM runs o WHERE o.key = r.key AND o.status IN ('queued', 'running')
-        AND (o.status = 'running' OR o.seq < r.seq)))";
+/// A queued run (`r`) is runnable when no earlier queued or running run has its key.
+fn runnable() -> String {
+    format!(
+        "{queued} AND (r.key IS NULL OR NOT EXISTS (
+        SELECT 1 FROM runs o WHERE o.key = r.key AND {active}
+        AND ({running} OR o.seq < r.seq)))",
+        queued = sql::applies("r.status", RunEvent::Claim),
+        active = sql::one_of("o.status", &RunStatus::ACTIVE),
+        running = sql::one_of("o.status", &[RunStatus::Running]),
+    )
+}
+
+/// What [`admission::admit`] needs to know about `event`, read as [`admission::reads`] asks.
+fn read_facts(conn: &Connection, event: &NewEvent) -> StoreResult<Facts> {
+    let reads = admission::reads(event);
+    let seen = query_row(
+        conn,
+        "SELECT id FROM events WHERE workflow = ?1 AND event_id = ?2",
+        params![event.workflow, event.event_id],
+        |r| r.get::<_, i64>(0),
+    )
+    .optional()?
+    .is_some();
+    let echoed_write = match reads.echo {
+        Some((channel, sku, quantity)) => query_row(
+            conn,
+            "SELECT id FROM writes WHERE channel = ?1 AND sku = ?2 AND quantity = ?3
+             AND at_ms >= ?4 ORDER BY at_ms DESC LIMIT 1",
+            params![channel, sku, quantity, event.echo_since_ms],
+            |r| r.get(0),
+        )
+        .optional()?,
+        None => None,
+    };
+    let last_occurred_ms = match reads.order {
+        Some((key, _)) => query_row(
+            conn,
+            "SELECT last_occurred_ms FROM key_state WHERE workflow = ?1 AND key = ?2",
+            params![event.workflow, key],
+            |r| r.get(0),
+        )
+        .optional()?,
+        None => None,
+    };
+    let waiting = match reads.coalesce {
+        Some(key) => query_row(
+            conn,
+            &COALESCING,
+            params![event.workflow, key, event.received_at_ms],
+            |r| Ok((r.get(0)?, r.get::<_, String>(1)?)),
+        )
+        .optional()?
+        .map(|(run_id, payload)| WaitingRun {
+            run_id,
+            payload: serde_json::from_str(&payload).unwrap_or(Json::Null),
+        }),
+        None => None,
+    };
+    Ok(Facts {
+        seen,
+        echoed_write,
+        last_occurred_ms,
+        waiting,
+    })
+}
+
+/// Records `event` as `admission` decided.
+fn admit(conn: &Connection, event: &NewEvent, admission: &Admission) -> StoreResult<()> {
+    let Some(status) = admission.event_status() else {
+        return Ok(());
+    };
+    match admission {
+        Admission::Duplicate | Admission::Stale => {}
+        Admission::Echo {
+            write,
+            channel,
+            key_at,
+        } => {
+            exec(conn, "DELETE FROM writes WHERE id = ?1", [write])?;
+            exec(
+                conn,
+                "INSERT INTO echo_channels (channel, last_echo_ms) VALUES (?1, ?2)
+                 ON CONFLICT (channel) DO UPDATE SET last_echo_ms = MAX(last_echo_ms, excluded.last_echo_ms)",
+                params![channel, event.received_at_ms],
+            )?;
+            if let Some((key, at)) = key_at {
+                exec(
+                    conn,
+                    "INSERT INTO key_state (workflow, key, last_occurred_ms, echo_ms) VALUES (?1, ?2, ?3, ?3)
+                     ON CONFLICT (workflow, key) DO UPDATE SET
+                       last_occurred_ms = MAX(last_occurred_ms, excluded.last_occurred_ms),
+                       echo_ms = MAX(COALESCE(echo_ms, 0), excluded.echo_ms)",
+                    params![event.workflow, key, at],
+                )?;
+            }
+        }
+        Admission::Coalesce { key_at, .. } | Admission::Queue { key_at, .. } => {
+            if let Some((key, at)) = key_at {
+                exec(
+                    conn,
+                    "INSERT INTO key_state (workflow, key, last_occurred_ms) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (workflow, key) DO UPDATE SET last_occurred_ms = excluded.last_occurred_ms",
+                    params![event.workflow, key, at],
+                )?;
+            }
+        }
+    }
+    exec(
+        conn,
+        "INSERT INTO events (workflow, event_id, key, occurred_at_ms, received_at_ms, status, run_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            event.workflow,
+            event.event_id,
+            event.key,
+            event.occurred_at_ms,
+            event.received_at_ms,
+            status,
+            admission.run_id(event)
+        ],
+    )?;
+    match admission {
+        Admission::Coalesce {
+            run_id, payload, ..
+        } => {
+            exec(
+                conn,
+                "UPDATE runs SET payload = ?2, occurred_at_ms = CASE WHEN ?3 IS NULL THEN occurred_at_ms
+                   ELSE MAX(COALESCE(occurred_at_ms, ?3), ?3) END
+                 WHERE id = ?1",
+                params![run_id, to_text(payload), event.occurred_at_ms],
+            )?;
+        }
+        Admission::Queue { run_at_ms, .. } => queue_run(conn, event, *run_at_ms)?,
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Queues the run of an admitted event (and starts it when the event asks and it may start).
+fn queue_run(conn: &Connection, event: &NewEvent, run_at_ms: i64) -> StoreResult<()> {
+    let sql = statement!(
+        "INSERT INTO runs (id, workflow, key, status, payload, created_at_ms, run_at_ms, echo_channel, echo_sku,
+           occurred_at_ms, ready)
+         VALUES (?1, ?2, ?3, '{}', ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        RunStatus::FIRST.as_str()
+    );
+    exec(
+        conn,
+        sql,
+        params![
+            event.run_id,
+            event.workflow,
+            event.key,
+            to_text(&event.payload),
+            event.received_at_ms,
+            run_at_ms,
+            event.echo.as_ref().map(|e| &e.0),
+            event.echo.as_ref().map(|e| &e.1),
+            event.occurred_at_ms,
+            i64::from(event.key.is_none()),
+        ],
+    )?;
+    if let Some(key) = &event.key {
+        refresh_key(conn, key)?;
+    }
+    if event.start_now {
+        start_if_runnable(conn, &event.run_id, event.received_at_ms)?;
+    }
+    Ok(())
+}
 
 impl Store for SqliteStore {
     fn record_event(&self, event: NewEvent) -> BoxFuture<'_, StoreResult<EventOutcome>> {
         self.with_durable(move |conn| {
-            let seen: Option<i64> = query_row(
-                conn,
-                    "SELECT id FROM events WHERE workflow = ?1 AND event_id = ?2",
-                    params![event.workflow, event.event_id],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if seen.is_some() {
-                return Ok(EventOutcome::Duplicate);
-            }
-            if let Some((channel, sku, quantity)) = &event.echo {
-                let write: Option<i64> = query_row(
-                    conn,
-                        "SELECT id FROM writes WHERE channel = ?1 AND sku = ?2 AND quantity = ?3
-                         AND at_ms >= ?4 ORDER BY at_ms DESC LIMIT 1",
-                        params![channel, sku, quantity, event.echo_since_ms],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
-                if let Some(id) = write {
-                    exec(conn, "DELETE FROM writes WHERE id = ?1", [id])?;
-                    exec(conn,
-                        "INSERT INTO echo_channels (channel, last_echo_ms) VALUES (?1, ?2)
-                         ON CONFLICT (channel) DO UPDATE SET last_echo_ms = MAX(last_echo_ms, excluded.last_echo_ms)",
-                        params![channel, event.received_at_ms],
-                    )?;
-                    // The channel now holds what we wrote, as of this echo: events of the key
-                    // that happened before it are stale, queued or yet to come.
-                    if let (Some(key), Some(at)) = (&event.key, event.occurred_at_ms) {
-                        exec(conn,
-                            "INSERT INTO key_state (workflow, key, last_occurred_ms, echo_ms) VALUES (?1, ?2, ?3, ?3)
-                             ON CONFLICT (workflow, key) DO UPDATE SET
-                               last_occurred_ms = MAX(last_occurred_ms, excluded.last_occurred_ms),
-                               echo_ms = MAX(COALESCE(echo_ms, 0), excluded.echo_ms)",
-                            params![event.workflow, key, at],
-                        )?;
-                    }
-                    exec(conn,
-                        "INSERT INTO events (workflow, event_id, key, occurred_at_ms, received_at_ms, status)
-                         VALUES (?1, ?2, ?3, ?4, ?5, 'echo')",
-                        params![event.workflow, event.event_id, event.key, event.occurred_at_ms, event.received_at_ms],
-                    )?;
-                    return Ok(EventOutcome::Echo);
-                }
-            }
-            let mut stale = false;
-            if let (Some(key), Some(at)) = (&event.key, event.occurred_at_ms) {
-                let last: Option<i64> = query_row(
-                    conn,
-                        "SELECT last_occurred_ms FROM key_state WHERE workflow = ?1 AND key = ?2",
-                        params![event.workflow, key],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
-                stale = last.is_some_and(|last| at < last);
-                if !stale {
-                    exec(conn,
-                        "INSERT INTO key_state (workflow, key, last_occurred_ms) VALUES (?1, ?2, ?3)
-                         ON CONFLICT (workflow, key) DO UPDATE SET last_occurred_ms = excluded.last_occurred_ms",
-                        params![event.workflow, key, at],
-                    )?;
-                }
-            }
-            let status = if stale { "stale" } else { "queued" };
-            let run_id = if stale { None } else { Some(event.run_id.clone()) };
-            exec(conn,
-                "INSERT INTO events (workflow, event_id, key, occurred_at_ms, received_at_ms, status, run_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![event.workflow, event.event_id, event.key, event.occurred_at_ms, event.received_at_ms, status, run_id],
-            )?;
-            if stale {
-                return Ok(EventOutcome::Stale);
-            }
-            if let (Some(_), Some(key)) = (event.coalesce_ms, &event.key) {
-                // A run of this key still waiting out its window takes the newest payload; the
-                // payloads it replaces go to `conflicts`, oldest first.
-                let waiting: Option<(String, String)> = query_row(
-                    conn,
-                        &COALESCING,
-                        params![event.workflow, key, event.received_at_ms],
-                        |r| Ok((r.get(0)?, r.get(1)?)),
-                    )
-                    .optional()?;
-                if let Some((id, older)) = waiting {
-                    let merged = coalesce(serde_json::from_str(&older).unwrap_or(Json::Null), event.payload.clone());
-                    exec(conn,
-                        "UPDATE runs SET payload = ?2, occurred_at_ms = CASE WHEN ?3 IS NULL THEN occurred_at_ms
-                           ELSE MAX(COALESCE(occurred_at_ms, ?3), ?3) END
-                         WHERE id = ?1",
-                        params![id, to_text(&merged), event.occurred_at_ms],
-                    )?;
-                    exec(conn,
-                        "UPDATE events SET run_id = ?3 WHERE workflow = ?1 AND event_id = ?2",
-                        params![event.workflow, event.event_id, id],
-                    )?;
-                    return Ok(EventOutcome::Queued(id));
-                }
-            }
-            let run_at = event.received_at_ms + event.coalesce_ms.unwrap_or(0);
-            exec(conn,
-                "INSERT INTO runs (id, workflow, key, status, payload, created_at_ms, run_at_ms, echo_channel, echo_sku,
-                   occurred_at_ms, ready)
-                 VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                params![
-                    event.run_id, event.workflow, event.key, to_text(&event.payload), event.received_at_ms, run_at,
-                    event.echo.as_ref().map(|e| &e.0), event.echo.as_ref().map(|e| &e.1), event.occurred_at_ms,
-                    i64::from(event.key.is_none()),
-                ],
-            )?;
-            if let Some(key) = &event.key {
-                refresh_key(conn, key)?;
-            }
-            if event.start_now {
-                start_if_runnable(conn, &event.run_id, event.received_at_ms)?;
-            }
-            Ok(EventOutcome::Queued(event.run_id.clone()))
+            let admission = admission::admit(&event, read_facts(conn, &event)?);
+            admit(conn, &event, &admission)?;
+            Ok(admission.outcome(&event))
         })
     }
 
@@ -972,10 +1059,11 @@ impl Store for SqliteStore {
 
     fn dead_runs(&self) -> BoxFuture<'_, StoreResult<Vec<RunRecord>>> {
         self.with(move |conn| {
-            let sql = format!(
-                "SELECT {RUN_COLUMNS} FROM runs WHERE dead = 1 AND status = 'failed' ORDER BY seq"
+            let sql = statement!(
+                "SELECT {RUN_COLUMNS} FROM runs WHERE dead = 1 AND {} ORDER BY seq",
+                is(RunStatus::Failed)
             );
-            let mut stmt = conn.prepare_cached(&sql)?;
+            let mut stmt = conn.prepare_cached(sql)?;
             let rows = stmt.query_map([], run_row)?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
@@ -1061,15 +1149,15 @@ impl Store for SqliteStore {
     ) -> BoxFuture<'_, StoreResult<Option<RunRecord>>> {
         let run_id = run_id.to_string();
         self.with(move |conn| {
-            let key: Option<Option<String>> = query_row(
-                conn,
-                "UPDATE runs SET status = 'queued', dead = 0, error = NULL, finished_at_ms = NULL
-                 WHERE id = ?1 AND status <> 'running'
+            let sql = statement!(
+                "UPDATE runs SET {}, dead = 0, error = NULL, finished_at_ms = NULL
+                 WHERE id = ?1 AND {}
                  RETURNING key",
-                [&run_id],
-                |r| r.get(0),
-            )
-            .optional()?;
+                sql::set(RunEvent::Requeue),
+                sql::applies("status", RunEvent::Requeue)
+            );
+            let key: Option<Option<String>> =
+                query_row(conn, sql, [&run_id], |r| r.get(0)).optional()?;
             let Some(key) = key else {
                 return Ok(None);
             };
@@ -1088,11 +1176,12 @@ impl Store for SqliteStore {
 
     fn recover_interrupted(&self) -> BoxFuture<'_, StoreResult<usize>> {
         self.with(move |conn| {
-            let n = exec(
-                conn,
-                "UPDATE runs SET status = 'queued' WHERE status = 'running'",
-                [],
-            )?;
+            let sql = statement!(
+                "UPDATE runs SET {} WHERE {}",
+                sql::set(RunEvent::Interrupt),
+                sql::applies("status", RunEvent::Interrupt)
+            );
+            let n = exec(conn, sql, [])?;
             refresh_all(conn)?;
             Ok(n)
         })
@@ -1100,12 +1189,8 @@ impl Store for SqliteStore {
 
     fn queue_depth(&self) -> BoxFuture<'_, StoreResult<u64>> {
         self.with(move |conn| {
-            let n: i64 = query_row(
-                conn,
-                "SELECT COUNT(*) FROM runs WHERE status = 'queued'",
-                [],
-                |r| r.get(0),
-            )?;
+            let sql = statement!("SELECT COUNT(*) FROM runs WHERE {}", is(RunStatus::Queued));
+            let n: i64 = query_row(conn, sql, [], |r| r.get(0))?;
             Ok(n.max(0) as u64)
         })
     }
@@ -1130,21 +1215,25 @@ impl Store for SqliteStore {
                 "DELETE FROM writes WHERE at_ms < ?1",
                 [writes_before_ms],
             )?;
-            const OLD: &str = "SELECT id FROM runs WHERE finished_at_ms < ?1 AND dead = 0
-                               AND status IN ('completed', 'skipped', 'partial', 'failed')";
+            static OLD: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+                format!(
+                    "SELECT id FROM runs WHERE finished_at_ms < ?1 AND dead = 0 AND {}",
+                    sql::ended("status")
+                )
+            });
             exec(
                 conn,
-                &format!("DELETE FROM steps WHERE run_id IN ({OLD})"),
+                statement!("DELETE FROM steps WHERE run_id IN ({})", &*OLD),
                 [before_ms],
             )?;
             exec(
                 conn,
-                &format!("DELETE FROM calls WHERE run_id IN ({OLD})"),
+                statement!("DELETE FROM calls WHERE run_id IN ({})", &*OLD),
                 [before_ms],
             )?;
             let runs = exec(
                 conn,
-                &format!("DELETE FROM runs WHERE id IN ({OLD})"),
+                statement!("DELETE FROM runs WHERE id IN ({})", &*OLD),
                 [before_ms],
             )?;
             exec(
@@ -1425,7 +1514,7 @@ mod tests {
     fn key_lookups_use_the_index_of_active_runs() {
         let conn = Connection::open_in_memory().unwrap();
         migrate(&conn).unwrap();
-        let runnable = format!("SELECT 1 FROM runs AS r WHERE r.id = ?1 AND {RUNNABLE}");
+        let runnable = format!("SELECT 1 FROM runs AS r WHERE r.id = ?1 AND {}", runnable());
         for sql in [&*COALESCING, &runnable, &*UNMARK_READY, &*MARK_READY] {
             let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
             let nulls = vec![rusqlite::types::Null; stmt.parameter_count()];

@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use handled_contract::lock;
+
 use handled_runtime::{
     App, BoxFuture, CallError, CallInfo, Connector, ConnectorFactory, Env, ErrorClass,
     IncomingEvent, Json, Location, Op, RunContext, Sandboxed, StepError, StepInfo, StepKind, Stop,
@@ -66,16 +68,11 @@ pub struct FakeState {
 
 impl FakeState {
     pub fn fail(&self, sku: &str, errors: Vec<CallError>) {
-        self.failures
-            .lock()
-            .unwrap()
-            .insert(sku.to_string(), errors.into());
+        lock(&self.failures).insert(sku.to_string(), errors.into());
     }
 
     pub fn calls_for(&self, sku: &str) -> Vec<Received> {
-        self.received
-            .lock()
-            .unwrap()
+        lock(&self.received)
             .iter()
             .filter(|r| r.params["sku"] == sku)
             .cloned()
@@ -100,32 +97,24 @@ impl Connector for FakeConnector {
     ) -> BoxFuture<'a, Result<Json, CallError>> {
         Box::pin(async move {
             let sku = params["sku"].as_str().unwrap_or_default().to_string();
-            self.state.received.lock().unwrap().push(Received {
+            lock(&self.state.received).push(Received {
                 op: op.to_string(),
                 params: params.clone(),
                 key: info.idempotency_key.clone(),
                 attempt: info.attempt,
             });
-            if self.state.hang.lock().unwrap().contains(&sku) {
+            if lock(&self.state.hang).contains(&sku) {
                 self.state.hung.notify_one();
                 std::future::pending::<()>().await;
             }
-            let planned = self
-                .state
-                .failures
-                .lock()
-                .unwrap()
+            let planned = lock(&self.state.failures)
                 .get_mut(&sku)
                 .and_then(VecDeque::pop_front);
             if let Some(e) = planned {
                 return Err(e);
             }
             let quantity = params["quantity"].as_i64().unwrap_or_default();
-            let previous = self
-                .state
-                .stock
-                .lock()
-                .unwrap()
+            let previous = lock(&self.state.stock)
                 .insert(sku.clone(), quantity)
                 .unwrap_or(0);
             Ok(serde_json::json!({ "sku": sku, "quantity": quantity, "previous": previous }))
@@ -195,7 +184,7 @@ impl ConnectorFactory for FakeFactory {
         let state = Arc::clone(&self.state);
         Box::pin(async move {
             if let Some(Json::Object(stock)) = fixture.as_ref().and_then(|f| f.get("stock")) {
-                let mut s = state.stock.lock().unwrap();
+                let mut s = lock(&state.stock);
                 for (sku, q) in stock {
                     s.insert(sku.clone(), q.as_i64().unwrap_or_default());
                 }
@@ -203,9 +192,7 @@ impl ConnectorFactory for FakeFactory {
             let for_state = Arc::clone(&state);
             Ok(Sandboxed {
                 connector: Arc::new(FakeConnector { state }),
-                state: Arc::new(
-                    move || serde_json::json!({ "stock": *for_state.stock.lock().unwrap() }),
-                ),
+                state: Arc::new(move || serde_json::json!({ "stock": *lock(&for_state.stock) })),
                 base_url: "http://127.0.0.1:0".to_string(),
             })
         })
@@ -225,7 +212,7 @@ pub fn evaluations() -> &'static Mutex<HashMap<String, usize>> {
 }
 
 pub fn evaluated(sku: &str) -> usize {
-    evaluations().lock().unwrap().get(sku).copied().unwrap_or(0)
+    lock(evaluations()).get(sku).copied().unwrap_or(0)
 }
 
 const FILE: &str = "sync.hs";
@@ -286,11 +273,7 @@ async fn sync_run(ctx: &mut RunContext) -> Result<(), Stop> {
             let input = scope.payload().clone();
             let p = input.to_json();
             let sku = p["sku"].as_str().unwrap_or_default().to_string();
-            *evaluations()
-                .lock()
-                .unwrap()
-                .entry(sku.clone())
-                .or_default() += 1;
+            *lock(evaluations()).entry(sku.clone()).or_default() += 1;
             if sku.is_empty() {
                 return Ok(Transformed::Skipped {
                     input,
