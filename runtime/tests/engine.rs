@@ -174,6 +174,15 @@ async fn throttled_and_server_errors_are_retried_permanent_ones_are_not() {
     let attempts: Vec<u32> = state.calls_for("T-1").iter().map(|c| c.attempt).collect();
     assert_eq!(attempts, vec![1, 2, 3, 4]);
 
+    // A throttle spends no attempt: ten of them, more than the six attempts, still complete.
+    state.fail("T-4", (0..10).map(|_| throttled(1)).collect());
+    let out = rt
+        .exec("Sync", Some(json!({ "sku": "T-4", "quantity": 2 })))
+        .await
+        .unwrap();
+    assert_eq!(out.status, RunStatus::Completed);
+    assert_eq!(state.calls_for("T-4").len(), 11);
+
     state.fail("T-2", (0..10).map(|_| server_error()).collect());
     let out = rt
         .exec("Sync", Some(json!({ "sku": "T-2", "quantity": 2 })))

@@ -1,12 +1,16 @@
 //! Send: the call with its retries. A retryable failure is sent again after the policy's delay
 //! (the channel's `retry-after` when it gave one) until the action's attempts run out; a
 //! write's attempts are journaled before each wait, and the process stopping ends the wait.
+//!
+//! A throttle is not a failure: the API says when to come back, and the call waits and is
+//! sent again without spending an attempt, for as long as it takes (within the action's
+//! `timeout`, counted from the first attempt, when one is set).
 
 use std::time::{Duration, Instant};
 
 use super::super::{RunContext, Stop, class_name};
 use super::Call;
-use crate::connector::{CallError, CallInfo, Json, Op};
+use crate::connector::{CallError, CallInfo, ErrorClass, Json, Op};
 
 impl RunContext {
     /// Sends the call until it succeeds, fails for good or runs out of attempts, and returns
@@ -18,11 +22,26 @@ impl RunContext {
     ) -> Result<Result<Json, CallError>, Stop> {
         let options = call.options();
         let policy = options.policy(self.engine.retry);
+        let started = Instant::now();
         let mut attempt_here = 0u32;
+        let mut throttles = 0u32;
         loop {
             attempt_here += 1;
             call.record.attempts += 1;
             match self.attempt::<O>(call, options.timeout_ms).await {
+                Err(e) if e.class == ErrorClass::Throttled => {
+                    throttles += 1;
+                    let delay = policy.delay(throttles.min(8), &e);
+                    let out_of_time = options.timeout_ms.is_some_and(|ms| {
+                        started.elapsed() + delay > Duration::from_millis(ms)
+                    });
+                    if out_of_time {
+                        return Ok(Err(e));
+                    }
+                    // Not an attempt spent: the same attempt, later.
+                    attempt_here -= 1;
+                    self.wait_to_retry(call, &e, delay).await?;
+                }
                 Err(e) if e.class.is_retryable() && attempt_here < policy.attempts => {
                     let delay = policy.delay(attempt_here, &e);
                     self.wait_to_retry(call, &e, delay).await?;
