@@ -33,7 +33,7 @@ mod workflow;
 
 pub use diagnostic::{Diagnostic, Label, Severity};
 pub use source::SourceFile;
-pub use workflow::{check_cron, parse_duration};
+pub use workflow::check_cron;
 
 use proc_macro2::TokenStream;
 use quote::quote;
