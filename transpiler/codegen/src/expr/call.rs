@@ -5,8 +5,8 @@ use super::code::Code;
 use super::compile;
 use super::function::{global_call, math_call, static_call};
 use super::method::method_call;
+use crate::builtins::{self, On};
 use crate::cx::{Cx, Site};
-use crate::methods::*;
 use crate::ty::Ty;
 use handled_parser::{ArrayElem, Expr, ExprKind, Span};
 use proc_macro2::TokenStream;
@@ -24,7 +24,7 @@ pub(super) fn call(
     }
     match &callee.kind {
         ExprKind::Ident(name)
-            if cx.local(name).is_none() && GLOBAL_FUNCTIONS.contains(&name.as_str()) =>
+            if cx.local(name).is_none() && builtins::function(On::Global, name).is_some() =>
         {
             global_call(cx, name, args, e.span)
         }
@@ -39,8 +39,8 @@ pub(super) fn call(
                 if root == "Math" {
                     return math_call(cx, &property.name, args, property.span);
                 }
-                if let Some((_, fns)) = STATIC_FUNCTIONS.iter().find(|(o, _)| o == root) {
-                    return static_call(cx, root, &property.name, fns, args, property.span, e.span);
+                if let Some(root) = builtins::static_objects().find(|o| o == root) {
+                    return static_call(cx, root, &property.name, args, property.span, e.span);
                 }
             }
             let recv = chain_object(cx, callee, object);

@@ -5,9 +5,9 @@ use super::call::{now_ms, plain_args};
 use super::code::{Code, str_value};
 use super::compile;
 use super::operator::num_kind;
+use crate::builtins::{self, MATH_UNARY_NATIVE, On};
 use crate::cx::Cx;
 use crate::diagnostic::did_you_mean;
-use crate::methods::*;
 use crate::ty::{NumKind, Repr, Ty};
 use handled_parser::{ArrayElem, Span};
 use proc_macro2::TokenStream;
@@ -72,14 +72,12 @@ pub(super) fn global_call(cx: &mut Cx<'_>, name: &str, args: &[ArrayElem], span:
 }
 
 pub(super) fn math_call(cx: &mut Cx<'_>, name: &str, args: &[ArrayElem], span: Span) -> Code {
-    if !MATH_FUNCTIONS.contains(&name) {
+    if builtins::function(On::Static("Math"), name).is_none() {
+        let functions = builtins::function_names(On::Static("Math"));
         let d = cx.error("E0216", span, format!("`Math.{name}` is not supported"));
-        d.help = match did_you_mean(name, MATH_FUNCTIONS.iter().copied()) {
+        d.help = match did_you_mean(name, functions.iter().copied()) {
             Some(s) => Some(format!("did you mean `Math.{s}`?")),
-            None => Some(format!(
-                "supported: Math.{}",
-                MATH_FUNCTIONS.join(", Math.")
-            )),
+            None => Some(format!("supported: Math.{}", functions.join(", Math."))),
         };
         return Code::error();
     }
@@ -165,14 +163,14 @@ pub(super) fn math_call(cx: &mut Cx<'_>, name: &str, args: &[ArrayElem], span: S
 
 pub(super) fn static_call(
     cx: &mut Cx<'_>,
-    root: &str,
+    root: &'static str,
     name: &str,
-    fns: &[&str],
     args: &[ArrayElem],
     name_span: Span,
     span: Span,
 ) -> Code {
-    if !fns.contains(&name) {
+    if builtins::function(On::Static(root), name).is_none() {
+        let fns = builtins::function_names(On::Static(root));
         let d = cx.error(
             "E0216",
             name_span,
@@ -281,6 +279,11 @@ pub(super) fn static_call(
             )
         }
         ("JSON", _) => Code::value_of(q!(::handled_runtime::js::json_parse(#a0)#at), Ty::Json),
+        ("Date", "parse") => Code::temp(
+            q!(::handled_runtime::js::date_parse(#a0)),
+            Ty::Num(NumKind::Dyn),
+            Repr::F64,
+        ),
         _ => {
             let now = now_ms(cx, span);
             Code::temp(

@@ -1,11 +1,12 @@
-//! Method calls on strings, arrays, dates and numbers, with and without a callback.
+//! Method calls on strings, arrays, dates, numbers, booleans and objects, with and without a
+//! callback, as the table of built-ins (`crate::builtins`) allows and types them.
 
 use super::arrow::arrow;
 use super::call::plain_args;
 use super::code::Code;
+use crate::builtins::{self, Args, Callback, On, Returns};
 use crate::cx::Cx;
 use crate::diagnostic::did_you_mean;
-use crate::methods::*;
 use crate::ty::{NumKind, Ty};
 use handled_parser::{ArrayElem, Expr, ExprKind, Span};
 use proc_macro2::TokenStream;
@@ -22,7 +23,7 @@ pub(super) fn method_call(
         return Code::error();
     }
     let base = recv.ty.strip_maybe().clone();
-    let is_callback = ARRAY_CALLBACK_METHODS.contains(&name)
+    let is_callback = builtins::is_callback_method(name)
         && matches!(
             args.first(),
             Some(ArrayElem::Expr(Expr {
@@ -30,37 +31,29 @@ pub(super) fn method_call(
                 ..
             }))
         );
-    let known: Option<Ty> = match &base {
-        Ty::Str => STRING_METHODS
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, r)| r.ty()),
-        Ty::Array(_) if is_callback => Some(Ty::Json),
-        Ty::Array(elem) => ARRAY_METHODS
-            .contains(&name)
-            .then(|| array_method_ty(name, elem)),
-        Ty::Date => DATE_METHODS.contains(&name).then(|| {
-            if name == "toISOString" || name == "toJSON" {
-                Ty::Str
-            } else {
-                Ty::Num(NumKind::Int)
-            }
-        }),
-        Ty::Num(_) => NUMBER_METHODS.contains(&name).then_some(Ty::Str),
-        Ty::Json | Ty::Error => all_method_names().any(|m| m == name).then_some(Ty::Json),
+    let on = match &base {
+        Ty::Str => Some(On::String),
+        Ty::Array(_) => Some(On::Array),
+        Ty::Date => Some(On::Date),
+        Ty::Num(_) => Some(On::Number),
+        Ty::Bool => Some(On::Boolean),
+        Ty::Object(_) => Some(On::Object),
+        _ => None,
+    };
+    let known: Option<Ty> = match (&base, on) {
+        (Ty::Array(_), _) if is_callback => Some(Ty::Json),
+        (_, Some(on)) => builtins::method(on, name, false).and_then(|m| m.result(&base)),
+        (Ty::Json | Ty::Error, None) => builtins::all_method_names()
+            .any(|m| m == name)
+            .then_some(Ty::Json),
         _ => None,
     };
     let Some(result_ty) = known else {
-        let candidates: Vec<&str> = match &base {
-            Ty::Str => STRING_METHODS.iter().map(|(n, _)| *n).collect(),
-            Ty::Array(_) => ARRAY_METHODS
-                .iter()
-                .chain(ARRAY_CALLBACK_METHODS)
-                .copied()
-                .collect(),
-            Ty::Date => DATE_METHODS.to_vec(),
-            Ty::Num(_) => NUMBER_METHODS.to_vec(),
-            _ => all_method_names().collect(),
+        let candidates: Vec<&str> = match on {
+            Some(on @ (On::String | On::Array | On::Date | On::Number)) => {
+                builtins::method_names(on).collect()
+            }
+            _ => builtins::all_method_names().collect(),
         };
         let d = cx.error(
             "E0216",
@@ -72,23 +65,22 @@ pub(super) fn method_call(
             did_you_mean(name, candidates.iter().copied()).map(|s| format!("did you mean `{s}`?"));
         return Code::error();
     };
-    if ARRAY_CALLBACK_METHODS.contains(&name) && !(name == "sort" && args.is_empty()) {
+    // A method that also exists without a callback (`sort`) may be called with no argument.
+    let also_plain = builtins::method(On::Array, name, false).is_some();
+    if builtins::is_callback_method(name) && !(also_plain && args.is_empty()) {
         if !is_callback {
-            if name != "sort" || !args.is_empty() {
-                let sp = args.first().map_or(span, |a| match a {
-                    ArrayElem::Expr(e) | ArrayElem::Spread(e, _) => e.span,
-                });
-                cx.error(
-                    "E0004",
-                    sp,
-                    format!("`{name}` needs an arrow function as its first argument"),
-                )
-                .help = Some(format!("write `.{name}(x => …)`"));
-                return Code::error();
-            }
-        } else {
-            return callback_call(cx, recv, name, args, span);
+            let sp = args.first().map_or(span, |a| match a {
+                ArrayElem::Expr(e) | ArrayElem::Spread(e, _) => e.span,
+            });
+            cx.error(
+                "E0004",
+                sp,
+                format!("`{name}` needs an arrow function as its first argument"),
+            )
+            .help = Some(format!("write `.{name}(x => …)`"));
+            return Code::error();
         }
+        return callback_call(cx, recv, name, args, span);
     }
     let args = plain_args(cx, args);
     let vals: Vec<TokenStream> = args.iter().map(Code::value).collect();
@@ -114,30 +106,27 @@ pub(super) fn callback_call(
     else {
         return Code::error();
     };
+    let Some(method) = builtins::method(On::Array, name, true) else {
+        return Code::error();
+    };
     let elem = recv.ty.element();
     let rest = plain_args(cx, &args[1..]);
-    let reduce = name == "reduce" || name == "reduceRight";
-    let param_tys: Vec<Ty> = if reduce {
-        let acc = rest.first().map_or(elem.clone(), |c| c.ty.clone());
-        vec![acc, elem.clone(), Ty::Num(NumKind::Int), recv.ty.clone()]
-    } else if name == "sort" {
-        vec![elem.clone(), elem.clone()]
-    } else {
-        vec![elem.clone(), Ty::Num(NumKind::Int), recv.ty.clone()]
+    let param_tys: Vec<Ty> = match method.args {
+        Args::Callback(Callback::Reducer) => {
+            let acc = rest.first().map_or(elem.clone(), |c| c.ty.clone());
+            vec![acc, elem.clone(), Ty::Num(NumKind::Int), recv.ty.clone()]
+        }
+        Args::Callback(Callback::Comparator) => vec![elem.clone(), elem.clone()],
+        _ => vec![elem.clone(), Ty::Num(NumKind::Int), recv.ty.clone()],
     };
     let (closure, ret_ty) = arrow(cx, params, body, &param_tys);
-    let result_ty = match name {
-        "map" => Ty::Array(Box::new(ret_ty)),
-        "filter" | "sort" => Ty::Array(Box::new(elem.clone())),
-        "find" | "findLast" => Ty::Maybe(Box::new(elem.clone())),
-        "findIndex" | "findLastIndex" => Ty::Num(NumKind::Int),
-        "some" | "every" => Ty::Bool,
-        "forEach" => Ty::Undefined,
-        "flatMap" => Ty::Array(Box::new(match ret_ty {
+    let result_ty = match method.returns {
+        Returns::Mapped => Ty::Array(Box::new(ret_ty)),
+        Returns::FlatMapped => Ty::Array(Box::new(match ret_ty {
             Ty::Array(inner) => *inner,
             other => other,
         })),
-        _ => {
+        Returns::Accumulated => {
             let acc = rest.first().map_or(elem.clone(), |c| c.ty.clone());
             if acc.is_num() && ret_ty.is_num() {
                 acc.join(&ret_ty)
@@ -147,6 +136,7 @@ pub(super) fn callback_call(
                 Ty::Json
             }
         }
+        _ => method.result(&recv.ty).unwrap_or(Ty::Json),
     };
     let vals: Vec<TokenStream> = rest.iter().map(Code::value).collect();
     let r = recv.value_ref();

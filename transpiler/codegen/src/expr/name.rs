@@ -2,9 +2,9 @@
 //! are values.
 
 use super::code::{Code, Place};
+use crate::builtins::GLOBAL_NAMES;
 use crate::cx::{Cx, Site};
 use crate::diagnostic::did_you_mean;
-use crate::methods::*;
 use crate::ty::{NumKind, Repr, Ty};
 use handled_parser::Span;
 

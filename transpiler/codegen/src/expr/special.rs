@@ -1,9 +1,9 @@
 //! Names that are not values: `env.X`, `trigger.X`, `transform.X`, `action.X.Y`, `Math.PI`, …
 
 use super::code::{Code, Place};
+use crate::builtins::CONSTANTS;
 use crate::cx::{Cx, Site};
 use crate::diagnostic::did_you_mean;
-use crate::methods::*;
 use crate::ty::{NumKind, Repr, Ty};
 use handled_parser::{Expr, ExprKind, Span};
 use proc_macro2::TokenStream;
