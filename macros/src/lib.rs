@@ -99,7 +99,8 @@ pub fn workflow(input: TokenStream) -> TokenStream {
     let local_file = call.local_file();
     let file = local_file.as_ref().map(|_| call.file());
     let literal_positions = positions(input.clone());
-    let fallback_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+    let fallback_dir = handled_contract::Env::from_process()
+        .get("CARGO_MANIFEST_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_default();
     let site = expand::CallSite {
