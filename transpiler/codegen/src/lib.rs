@@ -57,6 +57,12 @@ pub struct Output {
     pub diagnostics: Vec<Diagnostic>,
     /// The generated code, unformatted (absent when there are errors).
     pub tokens: Option<TokenStream>,
+    /// When there are errors: the public items the generated code would define (`register`,
+    /// and each workflow's module with `NAME`, `Payload`, `exec`, `STEPS`, `workflow()` and the
+    /// transforms' output structs), with bodies that type-check but run no step. The
+    /// `workflow!` macro emits them beside its `compile_error!`s, so that the code using them
+    /// sees the program's errors and not a cascade of unresolved names.
+    pub skeleton: Option<TokenStream>,
     /// The connector crates the generated code names (`handled_shopify`, …).
     pub connector_crates: Vec<&'static str>,
     /// The same code in top-level pieces (the registration function, then one module per
@@ -160,9 +166,11 @@ fn compile_inner(files: &[SourceFile], options: &Options<'_>) -> Output {
         Vec::new()
     };
     let tokens = (!has_errors && emitting()).then(|| parts.iter().cloned().collect());
+    let skeleton = (has_errors && emitting()).then(|| skeleton(&modules));
     Output {
         diagnostics,
         tokens,
+        skeleton,
         connector_crates: crates.into_iter().collect(),
         parts,
     }
@@ -194,6 +202,25 @@ fn syntax_diagnostic(file: usize, err: handled_parser::SyntaxError) -> Diagnosti
     Diagnostic::error(code, file, err.span, err.message)
         .label(label)
         .maybe_help(err.help)
+}
+
+/// The skeleton of a program with errors: `register` and each workflow's skeleton module
+/// (once per module name: a workflow defined twice is one of the errors).
+fn skeleton(modules: &[workflow::CompiledWorkflow]) -> TokenStream {
+    let mut seen = BTreeSet::new();
+    let modules: Vec<&TokenStream> = modules
+        .iter()
+        .filter(|m| seen.insert(m.module_name.to_string()))
+        .map(|m| &m.skeleton)
+        .collect();
+    quote! {
+        /// Registers every workflow of this program with the app (the program has errors, so
+        /// this registers nothing).
+        pub fn register(app: &mut ::handled_runtime::App) {
+            let _ = app;
+        }
+        #(#modules)*
+    }
 }
 
 fn program_parts(

@@ -38,6 +38,11 @@ use trigger::payload_type;
 pub struct CompiledWorkflow {
     /// The workflow's module (`pub mod name { … }`).
     pub module: TokenStream,
+    /// The module's public items alone (`NAME`, `Payload`, `exec`, `STEPS`, `workflow()`, the
+    /// transforms' output structs), with bodies that compile whatever the steps hold: what a
+    /// program with errors stands on, so that the code naming these items sees only the
+    /// program's own errors.
+    pub skeleton: TokenStream,
     /// The module's name.
     pub module_name: Ident,
     /// The connector crates its actions and trigger use (`handled_shopify`, …).

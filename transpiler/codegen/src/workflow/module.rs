@@ -1,5 +1,6 @@
 //! The workflow's module: its constants, its `workflow()` description, the `run` function that
-//! calls each step in order, and the items the steps compiled to.
+//! calls each step in order, and the items the steps compiled to; and its skeleton, the same
+//! public names for a program with errors.
 
 use super::CompiledWorkflow;
 use super::WorkflowCompiler;
@@ -133,6 +134,62 @@ impl<'a, 'o> WorkflowCompiler<'a, 'o> {
                 #(#items)*
             }
         };
+        let skeleton = q! {
+            #[doc = #doc]
+            #[allow(dead_code)]
+            pub mod #module_name {
+                /// The workflow's name.
+                pub const NAME: &str = #name;
+                const FILE: &str = #file_name;
+
+                #[doc = #payload_doc]
+                pub type Payload = #payload_ty;
+
+                /// Runs one event of this workflow to the end in the foreground.
+                pub async fn exec(runtime: &::handled_runtime::Runtime, payload: &Payload) -> ::std::result::Result<::handled_runtime::ExecOutcome, ::handled_runtime::RuntimeError> {
+                    ::handled_runtime::rt::exec(runtime, NAME, payload).await
+                }
+
+                /// The workflow's steps, in order.
+                pub static STEPS: [::handled_runtime::StepInfo; #n_steps] = [#(#step_infos),*];
+
+                /// The workflow, for `App::add_workflow`: its steps are not compiled, since the
+                /// program has errors.
+                pub fn workflow() -> ::handled_runtime::Workflow {
+                    ::handled_runtime::Workflow {
+                        name: NAME,
+                        file: FILE,
+                        location: #wf_loc,
+                        trigger_connector: #tc,
+                        trigger_event: #te,
+                        trigger,
+                        key: None,
+                        natural_key: #natural_key,
+                        steps: &STEPS,
+                        connectors: &[#(#connectors),*],
+                        env_vars: &[],
+                        run: run_boxed,
+                    }
+                }
+
+                fn run_boxed(
+                    _ctx: &mut ::handled_runtime::RunContext,
+                ) -> ::handled_runtime::BoxFuture<'_, ::std::result::Result<(), ::handled_runtime::Stop>> {
+                    ::std::boxed::Box::pin(async { Ok(()) })
+                }
+
+                fn trigger(_env: &::handled_runtime::Env) -> ::std::result::Result<::handled_runtime::TriggerConfig, ::handled_runtime::JsError> {
+                    Err(::handled_runtime::JsError::type_error("the program has errors"))
+                }
+
+                /// A position in this workflow's `.hs` file.
+                const fn loc(line: u32, column: u32) -> ::handled_runtime::Location {
+                    ::handled_runtime::Location { file: FILE, line, column }
+                }
+
+                #(#structs)*
+            }
+        };
         let mut connectors_used = BTreeSet::new();
         for c in &connectors {
             if let Some(def) = catalog::connector(c) {
@@ -145,6 +202,7 @@ impl<'a, 'o> WorkflowCompiler<'a, 'o> {
         self.connectors.extend(connectors_used);
         CompiledWorkflow {
             module,
+            skeleton,
             module_name,
             connectors: std::mem::take(&mut self.connectors),
         }
