@@ -1,6 +1,6 @@
 //! The checked-in output of `hs2rs` for every program in `examples/`, compiled as part of the
 //! workspace with warnings denied. A test regenerates each file and fails on any difference
-//! (`UPDATE_GENERATED=1` rewrites them locally; never under CI).
+//! (`UPDATE_EXPECT=1` rewrites them locally; never under CI).
 
 #![deny(warnings)]
 

@@ -288,6 +288,12 @@ fn expand_inner(input: TokenStream, site: &CallSite) -> Result<TokenStream, Toke
         }
     }
     if failed {
+        // Beside the errors, the items the program would define, so that the code naming them
+        // sees these errors alone rather than a cascade of unresolved names.
+        if let Some(skeleton) = output.skeleton {
+            let items = respan_items(skeleton, &loaded);
+            out.extend(wrap(args.module.as_ref(), None, items));
+        }
         return Err(out);
     }
     let Some(tokens) = output.tokens else {
@@ -300,19 +306,25 @@ fn expand_inner(input: TokenStream, site: &CallSite) -> Result<TokenStream, Toke
     };
     let (header, items) = split_inner_doc(tokens);
     let items = respan_items(items, &loaded);
-    match args.module {
+    out.extend(wrap(args.module.as_ref(), header, items));
+    Ok(out)
+}
+
+/// The items, inside `pub mod name { … }` (with the header as its doc) when `module = name`
+/// is given.
+fn wrap(module: Option<&Ident>, header: Option<TokenStream>, items: TokenStream) -> TokenStream {
+    match module {
         Some(name) => {
             let doc = header.map(|h| quote!(#![doc = #h]));
-            out.extend(quote! {
+            quote! {
                 pub mod #name {
                     #doc
                     #items
                 }
-            });
+            }
         }
-        None => out.extend(items),
+        None => items,
     }
-    Ok(out)
 }
 
 /// Reads one argument's program text.
@@ -667,6 +679,40 @@ mod tests {
         assert!(expanded.contains("compile_error"), "{expanded}");
         assert!(expanded.contains("E0101"), "{expanded}");
         assert!(expanded.contains("examples/demo.rs:2:9"), "{expanded}");
+    }
+
+    #[test]
+    fn errors_come_with_the_programs_names() {
+        let source = "workflow A {\ntrigger wms.inventoryChanged { endpoint: \"/a\", events: [\"stock.updated\"] }\ntransform t {\noutput: { n: missing }\n}\n}\nworkflow A {\ntrigger wms.inventoryChanged { endpoint: \"/b\", events: [\"stock.updated\"] }\n}\n";
+        let input = quote!(module = flows, source = #source);
+        let tokens = expand(input, &site_in_examples());
+        let text = tokens.to_string();
+        assert!(text.contains("E0104") && text.contains("E0109"), "{text}");
+        // Everything but the errors parses as items: `register`, and one module `a` (the
+        // duplicate is one of the errors) with its output struct.
+        let file: syn::File = syn::parse2(tokens).expect("the expansion parses as a file");
+        let syn::Item::Mod(flows) = file.items.last().expect("an item") else {
+            panic!("no module `flows`: {text}");
+        };
+        let items = &flows.content.as_ref().expect("a body").1;
+        let names: Vec<String> = items
+            .iter()
+            .filter_map(|i| match i {
+                syn::Item::Fn(f) => Some(f.sig.ident.to_string()),
+                syn::Item::Mod(m) => Some(m.ident.to_string()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(names, ["register", "a"], "{text}");
+        let skeleton = format(quote!(#flows));
+        for item in [
+            "pub const NAME: &str = \"A\";",
+            "pub static STEPS: [::handled_runtime::StepInfo; 1usize]",
+            "pub fn workflow() -> ::handled_runtime::Workflow",
+            "pub struct T {",
+        ] {
+            assert!(skeleton.contains(item), "{item} in {skeleton}");
+        }
     }
 
     #[test]

@@ -75,6 +75,11 @@
 //! source line shown is the Rust line. On a compiler that gives sub-spans of literals
 //! (nightly), the error points at the exact place inside the literal.
 //!
+//! Beside its errors, a program with errors still defines the names listed above (`register`,
+//! each workflow's module with `NAME`, `Payload`, `exec`, `STEPS`, `workflow()` and the
+//! transforms' output structs), with bodies that run no step, so that the code naming them
+//! shows the program's errors and not a cascade of unresolved names.
+//!
 //! Warnings (`W0001`…) are shown as rustc warnings: each is the use of a
 //! `#[deprecated]` item whose note is the rendered diagnostic, attached to the literal, so
 //! `#[allow(deprecated)]` on a module around the call silences them and `-D warnings` refuses
@@ -99,7 +104,8 @@ pub fn workflow(input: TokenStream) -> TokenStream {
     let local_file = call.local_file();
     let file = local_file.as_ref().map(|_| call.file());
     let literal_positions = positions(input.clone());
-    let fallback_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+    let fallback_dir = handled_contract::Env::from_process()
+        .get("CARGO_MANIFEST_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_default();
     let site = expand::CallSite {

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// What a crate of ours is, for the dependency rules.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Role {
-    /// Depends on nothing of ours: parser, catalog, handled-js, handled-alloc.
+    /// Depends on nothing of ours: parser, catalog, handled-js, handled-alloc, handled-expect.
     Leaf,
     /// The connector contract: the catalog only.
     Contract,
@@ -50,7 +50,8 @@ fn role(krate: &str) -> Option<Role> {
         return Some(Role::Connector);
     }
     Some(match krate {
-        "handled-parser" | "handled-catalog" | "handled-js" | "handled-alloc" => Role::Leaf,
+        "handled-parser" | "handled-catalog" | "handled-js" | "handled-alloc"
+        | "handled-expect" => Role::Leaf,
         "handled-contract" => Role::Contract,
         "handled-codegen" => Role::Codegen,
         "hs2rs" | "handled-macros" => Role::FrontEnd,

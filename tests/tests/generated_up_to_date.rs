@@ -2,7 +2,8 @@
 //! each example again and fails on any difference, so the checked-in code (which the workspace
 //! compiles with warnings denied) is always what hs2rs produces today.
 //!
-//! `UPDATE_GENERATED=1` rewrites the files (never under CI).
+//! `UPDATE_EXPECT=1` rewrites the files, never under CI (`handled_expect`, as for every golden
+//! file).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -15,8 +16,7 @@ fn root() -> PathBuf {
 #[test]
 fn generated_code_matches_the_examples() {
     let root = root();
-    let env = handled_contract::Env::from_process();
-    let update = env.get("UPDATE_GENERATED").is_some() && env.get("CI").is_none();
+    let mode = handled_expect::Mode::from_env();
     let mut examples: Vec<PathBuf> = std::fs::read_dir(root.join("examples"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -37,13 +37,8 @@ fn generated_code_matches_the_examples() {
         assert!(!out.has_errors(), "{name} does not compile");
         let rust = out.rust().unwrap();
         let target = root.join("generated/src").join(format!("{stem}.rs"));
-        let current = std::fs::read_to_string(&target).unwrap_or_default();
-        if current != rust {
-            if update {
-                std::fs::write(&target, &rust).unwrap();
-            } else {
-                stale.push(target.display().to_string());
-            }
+        if let Err(e) = mode.check(&target, &rust) {
+            stale.push(e);
         }
         modules.push(stem);
     }
@@ -64,7 +59,7 @@ fn generated_code_matches_the_examples() {
     }
     assert!(
         stale.is_empty(),
-        "out of date (run `UPDATE_GENERATED=1 cargo test -p handled-tests`):\n{}",
+        "out of date (run `UPDATE_EXPECT=1 cargo test -p handled-tests --test generated_up_to_date`):\n{}",
         stale.join("\n")
     );
 }

@@ -1,6 +1,7 @@
 //! Global functions and namespaces: `Math`, `Number`, `String`, `Boolean`,
 //! `parseInt`, `parseFloat`, `isNaN`, `Array.isArray`, `Object.*`, `JSON.*`,
-//! `Date`, and template literals.
+//! `Date`, and template literals; [`FUNCTIONS`] lists them by their JavaScript names and
+//! [`call_function`] calls one by name.
 
 use crate::error::JsError;
 use crate::number::{parse_float_str, parse_int_str};
@@ -249,4 +250,94 @@ pub fn template(parts: &[Value]) -> Value {
         u.extend_from_slice(&s.units());
     }
     Value::String(JsString::from_utf16(&u))
+}
+
+/// Every built-in function, by its JavaScript spelling: what [`call_function`] answers, and
+/// what compiled expressions call (each through the Rust function named beside it in
+/// [`call_function`]). The checker's table of built-ins (handled-codegen) is tested against it.
+pub const FUNCTIONS: &[&str] = &[
+    "parseInt",
+    "parseFloat",
+    "isNaN",
+    "isFinite",
+    "Number",
+    "String",
+    "Boolean",
+    "Math.max",
+    "Math.min",
+    "Math.floor",
+    "Math.ceil",
+    "Math.round",
+    "Math.trunc",
+    "Math.abs",
+    "Math.sign",
+    "Math.pow",
+    "Math.sqrt",
+    "Number.isInteger",
+    "Number.isFinite",
+    "Number.isNaN",
+    "Number.isSafeInteger",
+    "Number.parseFloat",
+    "Number.parseInt",
+    "Object.keys",
+    "Object.values",
+    "Object.entries",
+    "Array.isArray",
+    "JSON.stringify",
+    "JSON.parse",
+    "Date.now",
+    "Date.parse",
+    "new Date",
+];
+
+/// Calls the built-in function spelled `name` in JavaScript (`"Math.max"`, `"parseInt"`,
+/// `"new Date"`) with `args`, for callers that hold the name rather than the Rust function;
+/// `now_ms` is the clock of `Date.now()` and `new Date()`. A name not in [`FUNCTIONS`] is a
+/// `TypeError`, as calling a missing function is in JavaScript.
+pub fn call_function(name: &str, args: &[Value], now_ms: f64) -> Result<Value, JsError> {
+    if !FUNCTIONS.contains(&name) {
+        return Err(JsError::not_a_function(name));
+    }
+    let undefined = Value::Undefined;
+    let a0 = args.first().unwrap_or(&undefined);
+    let a1 = args.get(1).unwrap_or(&undefined);
+    let x = to_number(a0);
+    let numbers = || args.iter().map(to_number).collect::<Vec<f64>>();
+    let number = |n: f64| Ok(Value::Number(n));
+    let boolean = |b: bool| Ok(Value::Bool(b));
+    match name {
+        "parseInt" | "Number.parseInt" => number(parse_int(a0, a1)),
+        "parseFloat" | "Number.parseFloat" => number(parse_float(a0)),
+        "isNaN" => boolean(is_nan(a0)),
+        "isFinite" => boolean(is_finite(a0)),
+        "Number" if args.is_empty() => number(0.0),
+        "Number" => number(number_fn(a0)),
+        "String" if args.is_empty() => Ok(Value::string(String::new())),
+        "String" => Ok(Value::String(string_fn(a0))),
+        "Boolean" => boolean(boolean_fn(a0)),
+        "Math.max" => number(math_max(&numbers())),
+        "Math.min" => number(math_min(&numbers())),
+        "Math.floor" => number(math_floor(x)),
+        "Math.ceil" => number(math_ceil(x)),
+        "Math.round" => number(math_round(x)),
+        "Math.trunc" => number(math_trunc(x)),
+        "Math.abs" => number(math_abs(x)),
+        "Math.sign" => number(math_sign(x)),
+        "Math.pow" => number(math_pow(x, to_number(a1))),
+        "Math.sqrt" => number(math_sqrt(x)),
+        "Number.isInteger" => boolean(number_is_integer(a0)),
+        "Number.isFinite" => boolean(number_is_finite(a0)),
+        "Number.isNaN" => boolean(number_is_nan(a0)),
+        "Number.isSafeInteger" => boolean(number_is_safe_integer(a0)),
+        "Object.keys" => object_keys(a0),
+        "Object.values" => object_values(a0),
+        "Object.entries" => object_entries(a0),
+        "Array.isArray" => boolean(array_is_array(a0)),
+        "JSON.stringify" => Ok(json_stringify(a0, args.get(2))),
+        "JSON.parse" => json_parse(a0),
+        "Date.now" => number(date_now(now_ms)),
+        "Date.parse" => number(date_parse(a0)),
+        "new Date" => Ok(date_new(args, now_ms)),
+        _ => Err(JsError::not_a_function(name)),
+    }
 }

@@ -29,6 +29,125 @@ fn kind_name(v: &Value) -> &'static str {
     }
 }
 
+/// What a method is called on, in [`METHODS`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Receiver {
+    /// A string.
+    String,
+    /// An array.
+    Array,
+    /// A number.
+    Number,
+    /// A date.
+    Date,
+    /// A boolean.
+    Boolean,
+    /// An object.
+    Object,
+}
+
+impl Receiver {
+    /// The receiver kind of a value (`None` for `undefined` and `null`, which have no methods).
+    pub fn of(v: &Value) -> Option<Receiver> {
+        Some(match v {
+            Value::Undefined | Value::Null => return None,
+            Value::Bool(_) => Receiver::Boolean,
+            Value::Number(_) => Receiver::Number,
+            Value::String(_) => Receiver::String,
+            Value::Array(_) => Receiver::Array,
+            Value::Object(_) => Receiver::Object,
+            Value::Date(_) => Receiver::Date,
+        })
+    }
+}
+
+/// Every method [`call_method`] answers, by receiver: any other name is a `TypeError` (`… is
+/// not a function`), so this list is exactly what works at run time. The checker's table of
+/// built-ins (handled-codegen) is tested against it.
+pub const METHODS: &[(Receiver, &[&str])] = &[
+    (
+        Receiver::String,
+        &[
+            "includes",
+            "indexOf",
+            "startsWith",
+            "endsWith",
+            "lastIndexOf",
+            "slice",
+            "substring",
+            "at",
+            "charAt",
+            "charCodeAt",
+            "split",
+            "trim",
+            "trimStart",
+            "trimEnd",
+            "toLowerCase",
+            "toUpperCase",
+            "padStart",
+            "padEnd",
+            "repeat",
+            "replace",
+            "replaceAll",
+            "concat",
+            "toString",
+            "valueOf",
+        ],
+    ),
+    (
+        Receiver::Array,
+        &[
+            "includes",
+            "indexOf",
+            "lastIndexOf",
+            "join",
+            "toString",
+            "slice",
+            "concat",
+            "flat",
+            "reverse",
+            "toReversed",
+            "sort",
+            "toSorted",
+            "at",
+            "valueOf",
+        ],
+    ),
+    (Receiver::Number, &["toFixed", "toString", "valueOf"]),
+    (
+        Receiver::Date,
+        &["toISOString", "toJSON", "getTime", "valueOf", "toString"],
+    ),
+    (Receiver::Boolean, &["toString", "valueOf"]),
+    (Receiver::Object, &["toString", "valueOf"]),
+];
+
+/// Every method [`call_method_fn`] answers (arrays only, with a callback): any other name is a
+/// `TypeError`.
+pub const CALLBACK_METHODS: &[&str] = &[
+    "map",
+    "filter",
+    "forEach",
+    "flatMap",
+    "find",
+    "findIndex",
+    "findLast",
+    "findLastIndex",
+    "some",
+    "every",
+    "reduce",
+    "reduceRight",
+    "sort",
+    "toSorted",
+];
+
+/// Whether [`call_method`] answers `name` on this kind of receiver.
+pub fn has_method(on: Receiver, name: &str) -> bool {
+    METHODS
+        .iter()
+        .any(|(r, names)| *r == on && names.contains(&name))
+}
+
 fn not_a_function(recv: &Value, name: &str) -> JsError {
     JsError::not_a_function(&format!("{}.{name}", kind_name(recv)))
 }
@@ -64,6 +183,11 @@ fn str_value(units: &[u16]) -> Value {
 
 /// `recv.name(...args)` for the methods without a callback.
 pub fn call_method(recv: &Value, name: &str, args: &[Value]) -> Result<Value, JsError> {
+    if let Some(on) = Receiver::of(recv)
+        && !has_method(on, name)
+    {
+        return Err(not_a_function(recv, name));
+    }
     match recv {
         Value::Undefined | Value::Null => Err(JsError::cannot_read(kind_name(recv), name)),
         Value::String(s) => string_method(recv, s, name, args),
@@ -651,6 +775,9 @@ pub fn call_method_fn(
         Value::Undefined | Value::Null => return Err(JsError::cannot_read(kind_name(recv), name)),
         _ => return Err(not_a_function(recv, name)),
     };
+    if !CALLBACK_METHODS.contains(&name) {
+        return Err(not_a_function(recv, name));
+    }
     let call = |f: &mut dyn FnMut(&[Value]) -> Result<Value, JsError>, i: usize| {
         f(&[a[i].clone(), Value::Number(i as f64), recv.clone()])
     };

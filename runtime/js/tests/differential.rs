@@ -280,17 +280,10 @@ fn run_cases(text: &str) -> (usize, Vec<String>) {
     (cases.len(), bad)
 }
 
-/// A variable of the test's environment.
-// handled-js depends on nothing of ours, so not on the contract's `Env`.
-#[allow(clippy::disallowed_methods)]
-fn env_var(name: &str) -> Option<std::ffi::OsString> {
-    std::env::var_os(name)
-}
-
 #[test]
 fn node_cases_match() {
     // HANDLED_JS_CASES points at another generated file (e.g. another GEN_SEED).
-    let path = env_var("HANDLED_JS_CASES").map_or_else(data_path, PathBuf::from);
+    let path = env("HANDLED_JS_CASES").map_or_else(data_path, PathBuf::from);
     let text = std::fs::read_to_string(path).expect("read cases.json");
     let (count, bad) = run_cases(&text);
     for b in &bad {
@@ -318,7 +311,7 @@ fn checked_in_cases_are_current() {
         println!("note: `node` is not on PATH; not checking tests/data/cases.json");
         return;
     }
-    let update = env_var("UPDATE_NODE_CASES").is_some_and(|v| v == "1");
+    let update = env("UPDATE_NODE_CASES").is_some_and(|v| v == "1");
     let out = if update {
         data_path()
     } else {
@@ -341,4 +334,10 @@ fn checked_in_cases_are_current() {
         fresh == checked_in,
         "tests/data/cases.json is stale; rerun with UPDATE_NODE_CASES=1"
     );
+}
+
+/// A variable of the test's environment (`HANDLED_JS_CASES`, `UPDATE_NODE_CASES`).
+#[allow(clippy::disallowed_methods)] // handled-js depends on nothing of ours, so not on handled_contract::Env
+fn env(name: &str) -> Option<std::ffi::OsString> {
+    std::env::var_os(name)
 }

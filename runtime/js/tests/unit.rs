@@ -309,3 +309,52 @@ fn spreads() {
         s("qty=3 [object Object]")
     );
 }
+
+/// A value of each receiver kind, for calling every listed method.
+fn sample(on: methods::Receiver) -> Value {
+    match on {
+        methods::Receiver::String => s("a,b"),
+        methods::Receiver::Array => Value::array(vec![n(2.0), n(1.0)]),
+        methods::Receiver::Number => n(1.5),
+        methods::Receiver::Date => date_new(&[n(0.0)], 0.0),
+        methods::Receiver::Boolean => Value::Bool(true),
+        methods::Receiver::Object => Value::object(vec![(JsString::from("k"), n(1.0))]),
+    }
+}
+
+fn is_not_a_function(r: &Result<Value, JsError>) -> bool {
+    matches!(r, Err(e) if e.to_string().contains("is not a function"))
+}
+
+#[test]
+fn every_listed_method_and_function_is_implemented_and_nothing_else() {
+    for (on, names) in methods::METHODS {
+        let recv = sample(*on);
+        for name in *names {
+            let r = call_method(&recv, name, &[]);
+            assert!(!is_not_a_function(&r), "{on:?}.{name}: {r:?}");
+        }
+        assert!(is_not_a_function(&call_method(&recv, "noSuchMethod", &[])));
+        assert_eq!(methods::Receiver::of(&recv), Some(*on));
+    }
+    let list = sample(methods::Receiver::Array);
+    for name in methods::CALLBACK_METHODS {
+        let r = call_method_fn(&list, name, &mut |_| Ok(n(0.0)), &[n(0.0)]);
+        assert!(!is_not_a_function(&r), "{name}: {r:?}");
+    }
+    assert!(is_not_a_function(&call_method_fn(
+        &list,
+        "noSuchMethod",
+        &mut |_| Ok(n(0.0)),
+        &[]
+    )));
+    for name in FUNCTIONS {
+        let r = call_function(name, &[s("1")], 0.0);
+        assert!(!is_not_a_function(&r), "{name}: {r:?}");
+    }
+    assert!(is_not_a_function(&call_function("Math.cbrt", &[], 0.0)));
+    assert_eq!(
+        str_of(&call_function("Math.max", &[n(1.0), s("3")], 0.0).unwrap()),
+        "3"
+    );
+}

@@ -157,7 +157,7 @@ fn the_corpus_is_what_the_generator_produces() {
             .unwrap();
         assert!(status.success(), "node/gen.mjs failed");
     };
-    if std::env::var_os("UPDATE_NODE_CASES").is_some_and(|v| v == "1") {
+    if update_node_cases() {
         generate(&checked_in);
         println!("rewrote {}", checked_in.display());
         return;
@@ -171,4 +171,10 @@ fn the_corpus_is_what_the_generator_produces() {
         fresh == current,
         "data/cases.json is not what node/gen.mjs produces: run UPDATE_NODE_CASES=1 cargo test -p handled-differential --test expressions"
     );
+}
+
+/// Whether `UPDATE_NODE_CASES=1` asks for `data/cases.json` to be generated again.
+#[allow(clippy::disallowed_methods)] // the test's one switch, read where it is used
+fn update_node_cases() -> bool {
+    std::env::var_os("UPDATE_NODE_CASES").is_some_and(|v| v == "1")
 }

@@ -2,11 +2,12 @@
 //! refused with the diagnostics in its `.stderr` golden file, every file in `warn/` compiles
 //! with the warnings in its golden file, and every example program checks cleanly.
 //!
-//! Golden files are written on first run (not under CI) and rewritten with `UPDATE_EXPECT=1`;
-//! a golden file without its program fails the test.
+//! Golden files go through `handled_expect`: written on first run (not under CI) and rewritten
+//! with `UPDATE_EXPECT=1` (never under CI); a golden file without its program fails the test.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use handled_expect::expect_file;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -33,27 +34,6 @@ fn relative(path: &Path) -> String {
         .unwrap()
         .display()
         .to_string()
-}
-
-/// Compares `actual` with the golden file, writing it when asked to (or when missing, outside CI).
-fn expect_file(golden: &Path, actual: &str) -> Result<(), String> {
-    let update = std::env::var_os("UPDATE_EXPECT").is_some();
-    let ci = std::env::var_os("CI").is_some();
-    match std::fs::read_to_string(golden) {
-        Ok(expected) if expected == actual => Ok(()),
-        Ok(_) | Err(_) if update || (!golden.exists() && !ci) => {
-            std::fs::write(golden, actual).unwrap();
-            Ok(())
-        }
-        Ok(expected) => Err(format!(
-            "{} differs:\n--- expected\n{expected}\n--- actual\n{actual}",
-            golden.display()
-        )),
-        Err(_) => Err(format!(
-            "{} is missing (run with UPDATE_EXPECT=1)",
-            golden.display()
-        )),
-    }
 }
 
 fn orphans(dir: &str, ext: &str) -> Vec<String> {

@@ -37,7 +37,10 @@ fn program() -> &'static Path {
             .arg("-o")
             .arg(&out)
             .current_dir(&root);
-        if std::env::var_os("HANDLED_TARGET_DIR").is_none() {
+        if handled_contract::Env::from_process()
+            .get("HANDLED_TARGET_DIR")
+            .is_none()
+        {
             cmd.env("HANDLED_TARGET_DIR", root.join("target/programs"));
         }
         let status = cmd.status().unwrap();

@@ -22,18 +22,18 @@ fn emitting() -> bool {
     EMIT.with(std::cell::Cell::get)
 }
 
+pub mod builtins;
 pub mod codes;
 mod cx;
 pub mod diagnostic;
 mod expr;
-mod methods;
 pub mod source;
 mod ty;
 mod workflow;
 
 pub use diagnostic::{Diagnostic, Label, Severity};
 pub use source::SourceFile;
-pub use workflow::{check_cron, parse_duration};
+pub use workflow::check_cron;
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -57,6 +57,12 @@ pub struct Output {
     pub diagnostics: Vec<Diagnostic>,
     /// The generated code, unformatted (absent when there are errors).
     pub tokens: Option<TokenStream>,
+    /// When there are errors: the public items the generated code would define (`register`,
+    /// and each workflow's module with `NAME`, `Payload`, `exec`, `STEPS`, `workflow()` and the
+    /// transforms' output structs), with bodies that type-check but run no step. The
+    /// `workflow!` macro emits them beside its `compile_error!`s, so that the code using them
+    /// sees the program's errors and not a cascade of unresolved names.
+    pub skeleton: Option<TokenStream>,
     /// The connector crates the generated code names (`handled_shopify`, …).
     pub connector_crates: Vec<&'static str>,
     /// The same code in top-level pieces (the registration function, then one module per
@@ -160,9 +166,11 @@ fn compile_inner(files: &[SourceFile], options: &Options<'_>) -> Output {
         Vec::new()
     };
     let tokens = (!has_errors && emitting()).then(|| parts.iter().cloned().collect());
+    let skeleton = (has_errors && emitting()).then(|| skeleton(&modules));
     Output {
         diagnostics,
         tokens,
+        skeleton,
         connector_crates: crates.into_iter().collect(),
         parts,
     }
@@ -194,6 +202,25 @@ fn syntax_diagnostic(file: usize, err: handled_parser::SyntaxError) -> Diagnosti
     Diagnostic::error(code, file, err.span, err.message)
         .label(label)
         .maybe_help(err.help)
+}
+
+/// The skeleton of a program with errors: `register` and each workflow's skeleton module
+/// (once per module name: a workflow defined twice is one of the errors).
+fn skeleton(modules: &[workflow::CompiledWorkflow]) -> TokenStream {
+    let mut seen = BTreeSet::new();
+    let modules: Vec<&TokenStream> = modules
+        .iter()
+        .filter(|m| seen.insert(m.module_name.to_string()))
+        .map(|m| &m.skeleton)
+        .collect();
+    quote! {
+        /// Registers every workflow of this program with the app (the program has errors, so
+        /// this registers nothing).
+        pub fn register(app: &mut ::handled_runtime::App) {
+            let _ = app;
+        }
+        #(#modules)*
+    }
 }
 
 fn program_parts(
@@ -239,6 +266,21 @@ fn program_parts(
 /// `fn NAME(input: &Value) -> Result<Value, JsError>`. Used to check expressions against
 /// Node.js (the differential tests) and by tools that evaluate single expressions.
 pub fn compile_expression(name: &str, source: &str) -> Result<TokenStream, Vec<Diagnostic>> {
+    let code = check_expression(source)?;
+    let value = code.value();
+    let name = quote::format_ident!("{}", name);
+    Ok(quote! {
+        /// A compiled expression.
+        #[allow(clippy::approx_constant, clippy::excessive_precision, clippy::neg_multiply, clippy::nonminimal_bool, clippy::double_parens, clippy::eq_op, clippy::identity_op, clippy::zero_divided_by_zero, clippy::overly_complex_bool_expr, clippy::useless_conversion, clippy::redundant_closure_call, unused_parens, unreachable_code, clippy::let_unit_value, clippy::needless_question_mark, clippy::neg_cmp_op_on_partial_ord, unused_variables)]
+        pub fn #name(input: &::handled_runtime::Value) -> ::std::result::Result<::handled_runtime::Value, ::handled_runtime::JsError> {
+            let input = input.clone();
+            Ok(#value)
+        }
+    })
+}
+
+/// Checks and compiles one expression with `input` bound to a JSON value.
+fn check_expression(source: &str) -> Result<expr::Code, Vec<Diagnostic>> {
     let file = SourceFile::new("<expression>", source);
     let expr = match handled_parser::parse_expression(source, 0) {
         Ok(e) => e,
@@ -271,17 +313,30 @@ pub fn compile_expression(name: &str, source: &str) -> Result<TokenStream, Vec<D
         uses_scope: false,
     };
     let code = expr::compile(&mut cx, &expr);
+    drop(cx);
     if diags.iter().any(Diagnostic::is_error) {
         return Err(diags);
     }
-    let value = code.value();
-    let name = quote::format_ident!("{}", name);
-    Ok(quote! {
-        /// A compiled expression.
-        #[allow(clippy::approx_constant, clippy::excessive_precision, clippy::neg_multiply, clippy::nonminimal_bool, clippy::double_parens, clippy::eq_op, clippy::identity_op, clippy::zero_divided_by_zero, clippy::overly_complex_bool_expr, clippy::useless_conversion, clippy::redundant_closure_call, unused_parens, unreachable_code, clippy::let_unit_value, clippy::needless_question_mark, clippy::neg_cmp_op_on_partial_ord, unused_variables)]
-        pub fn #name(input: &::handled_runtime::Value) -> ::std::result::Result<::handled_runtime::Value, ::handled_runtime::JsError> {
-            let input = input.clone();
-            Ok(#value)
+    Ok(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The generator types each function call as the table of built-ins says, where the table
+    /// alone decides the type.
+    #[test]
+    fn functions_are_typed_as_the_table_says() {
+        for f in builtins::BUILTINS.iter().filter(|b| !b.on.is_method()) {
+            let Some(want) = f.result(&ty::Ty::Json) else {
+                continue;
+            };
+            let args = vec!["input"; usize::from(f.arity.0)].join(", ");
+            let source = format!("{}({args})", f.full_name());
+            let code = check_expression(&source)
+                .unwrap_or_else(|d| panic!("{source} is refused: {}", d[0].message));
+            assert_eq!(code.ty, want, "{source}");
         }
-    })
+    }
 }

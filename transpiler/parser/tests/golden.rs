@@ -1,7 +1,7 @@
 //! Data-driven golden tests: every `test_data/ok/*.hs` must parse without errors and dump to
 //! its `.expected` tree; every `test_data/err/*.hs` must report the errors in its `.expected`.
-//! `UPDATE_EXPECT=1` rewrites the expected files; a missing one is written on the first run
-//! unless `CI` is set.
+//! Expected files go through `handled_expect`: `UPDATE_EXPECT=1` rewrites them and a missing
+//! one is written on the first run, never under `CI`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -23,8 +23,7 @@ fn run(kind: &str) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("test_data")
         .join(kind);
-    let update = std::env::var_os("UPDATE_EXPECT").is_some_and(|v| v == "1");
-    let ci = std::env::var_os("CI").is_some();
+    let mode = handled_expect::Mode::from_env();
     let mut failures = Vec::new();
     let inputs = files(&dir, "hs");
     assert!(!inputs.is_empty(), "no inputs in {}", dir.display());
@@ -49,17 +48,8 @@ fn run(kind: &str) {
             common::dump_errors(&parsed.errors)
         };
         let expected_path = input.with_extension("expected");
-        match fs::read_to_string(&expected_path) {
-            _ if update => fs::write(&expected_path, &actual).unwrap(),
-            Ok(expected) => {
-                if expected != actual {
-                    failures.push(format!(
-                        "{name}: output differs (UPDATE_EXPECT=1 to accept)\n--- expected\n{expected}\n--- actual\n{actual}"
-                    ));
-                }
-            }
-            Err(_) if ci => failures.push(format!("{name}: missing {}", expected_path.display())),
-            Err(_) => fs::write(&expected_path, &actual).unwrap(),
+        if let Err(e) = mode.check(&expected_path, &actual) {
+            failures.push(format!("{name}: {e}"));
         }
     }
     for expected in files(&dir, "expected") {
