@@ -104,6 +104,8 @@ codes! {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::expect_used)]
+
     /// E0101's explanation lists the connectors by hand; it must be the catalog's list, in the
     /// catalog's order, so that adding a connector to the catalog fails here until the text
     /// says so.

@@ -32,9 +32,9 @@ impl RunContext {
                 Err(e) if e.class == ErrorClass::Throttled => {
                     throttles += 1;
                     let delay = policy.delay(throttles.min(8), &e);
-                    let out_of_time = options.timeout_ms.is_some_and(|ms| {
-                        started.elapsed() + delay > Duration::from_millis(ms)
-                    });
+                    let out_of_time = options
+                        .timeout_ms
+                        .is_some_and(|ms| started.elapsed() + delay > Duration::from_millis(ms));
                     if out_of_time {
                         return Ok(Err(e));
                     }
