@@ -5,8 +5,8 @@
 //! same requests), then answers. Nothing is stored: an event in flight when it stops is lost,
 //! a failed write is not retried, and two events of one SKU may overtake each other.
 //!
-//! It takes a program's `serve` command line (`--store` and `--workers` are accepted and
-//! ignored), so that `handled-bench --pattern1-program target/release/handled-forwarder`
+//! It takes a program's `serve` command line (`--store`, `--workers` and `--bulk` are accepted
+//! and ignored: every call is sent alone), so that `handled-bench --pattern1-program target/release/handled-forwarder`
 //! measures it exactly as it measures a program. It answers `{"runId": …}` after the write,
 //! and writes with the idempotency key `{runId}:2`, as pattern 1's second step does.
 
@@ -43,6 +43,9 @@ enum Command {
         /// Accepted for a program's command line; every request is served as it comes.
         #[arg(long)]
         workers: Option<usize>,
+        /// Accepted for a program's command line; every call is sent alone.
+        #[arg(long)]
+        bulk: Option<String>,
     },
 }
 
@@ -134,6 +137,7 @@ fn main() -> ExitCode {
         sandbox_url,
         store: _,
         workers: _,
+        bulk: _,
     } = Command::parse();
     let result = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
