@@ -213,8 +213,9 @@ impl Emulators {
                 .map_err(anyhow::Error::msg)?;
         let (wms_router, wms) =
             handled_wms::emulator::emulator_router(entry("wms")).map_err(anyhow::Error::msg)?;
-        let (amazon_router, amazon) = handled_amazon::emulator::emulator_router(entry("amazon"))
-            .map_err(anyhow::Error::msg)?;
+        let (amazon_router, amazon) =
+            handled_amazon::emulator::emulator_router_at(entry("amazon"), "/amazon")
+                .map_err(anyhow::Error::msg)?;
         let (ebay_router, ebay) =
             handled_ebay::emulator::emulator_router(entry("ebay")).map_err(anyhow::Error::msg)?;
         let (analytics_router, analytics) =

@@ -10,6 +10,7 @@
 //! none of them, and on no database, HTTP stack or async runtime: compiling a connector does
 //! not compile the engine. The catalog of every op and trigger ([`catalog`]) is its data.
 
+pub mod batch;
 pub mod call;
 pub mod clock;
 pub mod conformance;

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use handled_contract::batch::{Results, groups_by, waves_by};
 use handled_contract::webhook::{IncomingEvent, WebhookError, WebhookRequest};
 use handled_contract::{
     BatchCall, CallError, CallInfo, Channel, Handles, HandlesBatch, OpEntry, OpTable, TriggerConfig,
@@ -60,37 +61,16 @@ impl HandlesBatch<UpdateInventory> for AmazonConnector {
         &self,
         calls: Vec<BatchCall<UpdateInventoryParams>>,
     ) -> Vec<Result<UpdateInventoryResult, CallError>> {
-        let mut results: Vec<Option<Result<UpdateInventoryResult, CallError>>> =
-            (0..calls.len()).map(|_| None).collect();
-        let mut groups: Vec<(Option<&crate::types::AmazonConfig>, Vec<usize>)> = Vec::new();
-        for (i, call) in calls.iter().enumerate() {
-            let config = call.params.config.as_ref();
-            match groups.iter_mut().find(|(c, _)| *c == config) {
-                Some((_, members)) => members.push(i),
-                None => groups.push((config, vec![i])),
-            }
-        }
-        for (config, members) in groups {
+        let mut results = Results::new(calls.len());
+        for (config, members) in groups_by(&calls, |c| c.params.config.as_ref()) {
             if members.len() <= self.client.settings().feed_above {
                 for i in members {
-                    results[i] = Some(self.client.update_inventory(&calls[i].params).await);
+                    results.set(i, self.client.update_inventory(&calls[i].params).await);
                 }
                 continue;
             }
             // Feeds in which each SKU appears once, in the calls' order.
-            let mut feeds: Vec<Vec<usize>> = Vec::new();
-            for i in members {
-                let sku = &calls[i].params.sku;
-                let after = feeds
-                    .iter()
-                    .rposition(|f| f.iter().any(|&j| calls[j].params.sku == *sku))
-                    .map_or(0, |f| f + 1);
-                match feeds.get_mut(after) {
-                    Some(feed) => feed.push(i),
-                    None => feeds.push(vec![i]),
-                }
-            }
-            for feed in feeds {
+            for feed in waves_by(&members, |i| calls[i].params.sku.as_str()) {
                 let items = feed
                     .iter()
                     .map(|&i| (calls[i].params.sku.clone(), calls[i].params.quantity))
@@ -98,21 +78,18 @@ impl HandlesBatch<UpdateInventory> for AmazonConnector {
                 match self.client.bulk_update(items, config).await {
                     Ok(outcomes) => {
                         for (i, (_, outcome)) in feed.into_iter().zip(outcomes) {
-                            results[i] = Some(outcome);
+                            results.set(i, outcome);
                         }
                     }
                     Err(e) => {
                         for i in feed {
-                            results[i] = Some(Err(e.clone()));
+                            results.set(i, Err(e.clone()));
                         }
                     }
                 }
             }
         }
-        results
-            .into_iter()
-            .map(|r| r.unwrap_or_else(|| Err(CallError::permanent("amazon: no result"))))
-            .collect()
+        results.finish("amazon")
     }
 }
 

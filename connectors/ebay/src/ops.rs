@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use handled_contract::batch::{Results, groups_by};
 use handled_contract::webhook::{IncomingEvent, WebhookError, WebhookRequest};
 use handled_contract::{
     BatchCall, CallError, CallInfo, Channel, Handles, HandlesBatch, OpEntry, OpTable, TriggerConfig,
@@ -53,31 +54,19 @@ impl HandlesBatch<UpdateInventory> for EbayConnector {
         &self,
         calls: Vec<BatchCall<UpdateInventoryParams>>,
     ) -> Vec<Result<UpdateInventoryResult, CallError>> {
-        let mut results: Vec<Option<Result<UpdateInventoryResult, CallError>>> =
-            (0..calls.len()).map(|_| None).collect();
+        let mut results = Results::new(calls.len());
         // By credentials (none: the OAuth refresh flow), in the calls' order.
-        let mut groups: Vec<(Option<&crate::types::EbayConfig>, Vec<usize>)> = Vec::new();
-        for (i, call) in calls.iter().enumerate() {
-            let config = call.params.config.as_ref();
-            match groups.iter_mut().find(|(c, _)| *c == config) {
-                Some((_, members)) => members.push(i),
-                None => groups.push((config, vec![i])),
-            }
-        }
-        for (config, members) in groups {
+        for (config, members) in groups_by(&calls, |c| c.params.config.as_ref()) {
             let items = members
                 .iter()
                 .map(|&i| (calls[i].params.sku.clone(), calls[i].params.quantity))
                 .collect();
             let outcome = self.client.bulk_update_with(items, config).await;
             for (i, (_, result)) in members.into_iter().zip(outcome) {
-                results[i] = Some(result);
+                results.set(i, result);
             }
         }
-        results
-            .into_iter()
-            .map(|r| r.unwrap_or_else(|| Err(CallError::permanent("ebay: no result"))))
-            .collect()
+        results.finish("ebay")
     }
 }
 
