@@ -135,14 +135,13 @@ impl AnalyticsConnector {
         &self,
         calls: Vec<handled_contract::BatchCall<TrackParams>>,
     ) -> Vec<Result<TrackResult, CallError>> {
-        let mut results: Vec<Option<Result<TrackResult, CallError>>> =
-            (0..calls.len()).map(|_| None).collect();
+        let mut results = handled_contract::batch::Results::new(calls.len());
         // The envelope's bytes, and one comma per message, with room to spare.
         let budget = MAX_BATCH_BYTES - 1024;
         let mut chunks: Vec<(Vec<usize>, Vec<Json>, usize)> = Vec::new();
         for (i, call) in calls.iter().enumerate() {
             match Self::message_of(&call.params, &call.info) {
-                Err(e) => results[i] = Some(Err(e)),
+                Err(e) => results.set(i, Err(e)),
                 Ok((msg, size)) => match chunks.last_mut() {
                     Some((members, messages, bytes)) if *bytes + size < budget => {
                         members.push(i);
@@ -156,13 +155,10 @@ impl AnalyticsConnector {
         for (members, messages, _) in chunks {
             let outcome = self.batch(&messages).await;
             for i in members {
-                results[i] = Some(outcome.clone().map(|accepted| TrackResult { accepted }));
+                results.set(i, outcome.clone().map(|accepted| TrackResult { accepted }));
             }
         }
-        results
-            .into_iter()
-            .map(|r| r.unwrap_or_else(|| Err(CallError::permanent("analytics: no result"))))
-            .collect()
+        results.finish("analytics")
     }
 
     /// Sends one track call.

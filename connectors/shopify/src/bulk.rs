@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 
 use handled_connector_core::params;
+use handled_contract::batch::{Results, waves_by};
 use handled_contract::{BatchCall, CallError, CallInfo, Json};
 use serde_json::json;
 
@@ -46,20 +47,22 @@ impl ShopifyConnector {
         &self,
         calls: Vec<BatchCall<UpdateInventoryParams>>,
     ) -> Vec<Outcome> {
-        let mut results: Vec<Option<Outcome>> = (0..calls.len()).map(|_| None).collect();
+        let mut results = Results::new(calls.len());
         let pending = self.resolve(&calls, &mut results).await;
         // Two calls for the same item and location go in successive requests, in their order.
-        let mut waves: Vec<Vec<Pending>> = Vec::new();
-        for p in pending {
-            let after = waves
-                .iter()
-                .rposition(|w| same_level(w, &p))
-                .map_or(0, |w| w + 1);
-            match waves.get_mut(after) {
-                Some(wave) => wave.push(p),
-                None => waves.push(vec![p]),
-            }
-        }
+        let indices: Vec<usize> = (0..pending.len()).collect();
+        let level = |i: usize| {
+            (
+                pending[i].variant.inventory_item_id.as_str(),
+                pending[i].location.as_str(),
+            )
+        };
+        let order = waves_by(&indices, level);
+        let mut slots: Vec<Option<Pending>> = pending.into_iter().map(Some).collect();
+        let waves: Vec<Vec<Pending>> = order
+            .into_iter()
+            .map(|wave| wave.into_iter().filter_map(|i| slots[i].take()).collect())
+            .collect();
         let mut carried: HashMap<(String, String), i64> = HashMap::new();
         for mut wave in waves {
             // A level an earlier wave set is what this wave compares with.
@@ -76,13 +79,10 @@ impl ShopifyConnector {
                         done.quantity,
                     );
                 }
-                results[p.index] = Some(outcome);
+                results.set(p.index, outcome);
             }
         }
-        results
-            .into_iter()
-            .map(|r| r.unwrap_or_else(|| Err(CallError::permanent("shopify: no result"))))
-            .collect()
+        results.finish("shopify")
     }
 
     /// Many `findProduct` calls as one search per [`SEARCH_CHUNK`] SKUs not found moments ago
@@ -131,7 +131,7 @@ impl ShopifyConnector {
     async fn resolve(
         &self,
         calls: &[BatchCall<UpdateInventoryParams>],
-        results: &mut [Option<Outcome>],
+        results: &mut Results<UpdateInventoryResult>,
     ) -> Vec<Pending> {
         let mut pending = Vec::new();
         // By location, the SKUs to look up.
@@ -139,13 +139,13 @@ impl ShopifyConnector {
         for (index, call) in calls.iter().enumerate() {
             let p = &call.params;
             if let Err(e) = params::non_negative("quantity", p.quantity) {
-                results[index] = Some(Err(e));
+                results.set(index, Err(e));
                 continue;
             }
             let location = match self.location_id(p.location.as_deref()).await {
                 Ok(location) => location,
                 Err(e) => {
-                    results[index] = Some(Err(e));
+                    results.set(index, Err(e));
                     continue;
                 }
             };
@@ -171,13 +171,16 @@ impl ShopifyConnector {
                             current,
                             stale_reads: 0,
                         }),
-                        Err(e) => results[index] = Some(Err(e)),
+                        Err(e) => results.set(index, Err(e)),
                     }
                 }
                 _ => {
-                    results[index] = Some(Err(CallError::permanent(
-                        "shopify.updateInventory needs `sku`, or `productId` and `variantId`",
-                    )));
+                    results.set(
+                        index,
+                        Err(CallError::permanent(
+                            "shopify.updateInventory needs `sku`, or `productId` and `variantId`",
+                        )),
+                    );
                 }
             }
         }
@@ -226,7 +229,7 @@ impl ShopifyConnector {
                         current,
                         stale_reads: 0,
                     }),
-                    Err(e) => results[index] = Some(Err(e)),
+                    Err(e) => results.set(index, Err(e)),
                 }
             }
         }
@@ -455,13 +458,6 @@ impl ShopifyConnector {
         }
         Ok(errors)
     }
-}
-
-/// Whether a wave already has a member for the same level as `p` (then `p` goes after it).
-fn same_level(wave: &[Pending], p: &Pending) -> bool {
-    wave.iter().any(|q| {
-        q.variant.inventory_item_id == p.variant.inventory_item_id && q.location == p.location
-    })
 }
 
 /// The error of a SKU no variant has.
