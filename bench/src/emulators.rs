@@ -26,9 +26,10 @@ use tokio::task::JoinHandle;
 /// One write request as an emulator answered it.
 #[derive(Clone, Debug)]
 pub struct Write {
-    /// The connector (`shopify`, `wms`, `analytics`).
+    /// The connector (`shopify`, `wms`, `analytics`, `ebay`, `amazon`).
     pub connector: &'static str,
-    /// The idempotency key as sent (shopify may add `/N` after a stale compare-and-set).
+    /// The idempotency key as sent (shopify may add `/N` after a stale compare-and-set; empty
+    /// where the API takes none: eBay, Amazon).
     pub key: String,
     /// The HTTP status answered.
     pub status: u16,
@@ -135,6 +136,22 @@ fn write_key(connector: &'static str, request: &Request, body: &[u8]) -> Option<
         "analytics" if request.uri().path().ends_with("/track") => {
             let v: Value = serde_json::from_slice(body).ok()?;
             Some(v["messageId"].as_str().unwrap_or("").to_string())
+        }
+        // No key to read: eBay's bulk quantity updates, Amazon's patches and feeds.
+        "ebay"
+            if request
+                .uri()
+                .path()
+                .ends_with("/bulk_update_price_quantity") =>
+        {
+            Some(String::new())
+        }
+        "amazon"
+            if request.method() == axum::http::Method::PATCH
+                || (request.method() == axum::http::Method::POST
+                    && request.uri().path().ends_with("/feeds")) =>
+        {
+            Some(String::new())
         }
         _ => None,
     }

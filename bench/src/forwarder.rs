@@ -83,6 +83,7 @@ async fn webhook(
         idempotency_key: format!("{run}:{step}"),
         run_id: run.clone(),
         attempt: 1,
+        maybe_sent: false,
     };
     let found = match f
         .shopify

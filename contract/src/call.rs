@@ -111,4 +111,10 @@ pub struct CallInfo {
     pub run_id: String,
     /// 1 for the first attempt.
     pub attempt: u32,
+    /// An earlier attempt of this call may have reached the API without its answer reaching
+    /// the engine: its intent was journaled by an earlier start of the run (the process
+    /// stopped while it was on its way), or it ended with an error that does not say it was
+    /// refused (a timeout, a 5xx). A write the API cannot recognise by its key reads the target
+    /// first and skips what is already there.
+    pub maybe_sent: bool,
 }

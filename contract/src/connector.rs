@@ -55,6 +55,21 @@ pub trait Connector: Send + Sync {
         1
     }
 
+    /// Whether calls of `op` made at once are gathered into the API's bulk form (the engine's
+    /// wrapper says so when bulk calls are on): a forEach entry of such an op makes its items'
+    /// calls together. False by default.
+    fn gathers(&self, op: &str) -> bool {
+        let _ = op;
+        false
+    }
+
+    /// How long a bulk request of `op` of more than one call waits for the next call while
+    /// calls keep coming (see [`crate::ops::HandlesBatch::LINGER`]); none by default.
+    fn batch_linger(&self, op: &str) -> std::time::Duration {
+        let _ = op;
+        std::time::Duration::ZERO
+    }
+
     /// Performs many calls of one op, as the API's bulk form where it has one; one result per
     /// call, in order, each the member's own (see [`crate::ops::HandlesBatch`]). The default
     /// makes the calls one after another.

@@ -64,6 +64,12 @@ pub trait HandlesBatch<O: Op>: Handles<O> {
     /// The most calls one bulk request may carry (the API's limit).
     const MAX_BATCH: usize;
 
+    /// How long a bulk request of more than one call waits for the next call while calls keep
+    /// coming (none by default). Worth it where the bulk form is slow anyway and a second one
+    /// costs much more than a wait: Amazon's listings feed, processed in minutes, of which only
+    /// a few may be created an hour.
+    const LINGER: std::time::Duration = std::time::Duration::ZERO;
+
     /// Performs `calls` at once; gives one result per call, in the same order.
     fn handle_batch(
         &self,
@@ -92,6 +98,7 @@ pub struct OpEntry<C: 'static> {
     name: &'static str,
     call: CallFn<C>,
     batch: Option<(BatchFn<C>, usize)>,
+    linger: std::time::Duration,
     written: WrittenFn<C>,
     changed_nothing: UnchangedFn<C>,
     connector: &'static str,
@@ -108,6 +115,7 @@ impl<C: 'static> OpEntry<C> {
             name: O::NAME,
             call: call_typed::<C, O>,
             batch: None,
+            linger: std::time::Duration::ZERO,
             written: written_typed::<C, O>,
             changed_nothing: unchanged_typed::<C, O>,
             connector: O::CONNECTOR,
@@ -122,6 +130,7 @@ impl<C: 'static> OpEntry<C> {
     {
         let mut entry = Self::of::<O>();
         entry.batch = Some((batch_typed::<C, O>, C::MAX_BATCH));
+        entry.linger = C::LINGER;
         entry
     }
 
@@ -272,6 +281,14 @@ impl<C: Sync + 'static> OpTable<C> {
         self.entry(op)
             .and_then(|e| e.batch)
             .map_or(1, |(_, max)| max.max(1))
+    }
+
+    /// How long a bulk request of `op` waits for more calls while they keep coming
+    /// ([`HandlesBatch::LINGER`]; none when the op has no bulk form).
+    pub fn batch_linger(&self, op: &str) -> std::time::Duration {
+        self.entry(op)
+            .filter(|e| e.batch.is_some())
+            .map_or(std::time::Duration::ZERO, |e| e.linger)
     }
 
     /// Performs many calls of `op` as its bulk form (one call at a time when it has none); one
@@ -511,6 +528,10 @@ impl<C: Channel> Connector for C {
         C::ops().max_batch(op)
     }
 
+    fn batch_linger(&self, op: &str) -> std::time::Duration {
+        C::ops().batch_linger(op)
+    }
+
     fn call_batch<'a>(
         &'a self,
         op: &'a str,
@@ -609,6 +630,7 @@ mod tests {
             idempotency_key: "r:1".into(),
             run_id: "r".into(),
             attempt: 1,
+            maybe_sent: false,
         }
     }
 
@@ -704,6 +726,7 @@ mod tests {
                 idempotency_key: key.into(),
                 run_id: key.into(),
                 attempt: 1,
+                maybe_sent: false,
             },
         }
     }

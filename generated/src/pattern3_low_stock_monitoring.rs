@@ -126,43 +126,86 @@ pub mod low_stock_monitoring {
         let list = ctx
             .for_each(2usize, |scope| step_2_for_each(scope, &t1_identify_low_stock))
             .await?;
-        for (i, item) in list.iter().enumerate() {
-            if ctx
-                .item_action::<
+        if ctx
+            .gathers(
+                &[
+                    ("slack", "sendMessage"),
+                    ("supplier", "createPurchaseOrder"),
+                    ("shopify", "updateProduct"),
+                ],
+            )
+        {
+            let mut items: ::std::vec::Vec<usize> = (0..list.len()).collect();
+            items = ctx
+                .item_actions::<
                     ::handled_slack::SendMessage,
                     _,
-                >(2usize, i, 0usize, |scope| step_2_0_slack_send_message(scope, item))
+                >(2usize, 0usize, &list, &items, step_2_0_slack_send_message)
                 .await
-                .is_err()
-            {
-                continue;
-            }
-            if ctx
-                .item_action::<
+                .into_iter()
+                .filter(|(_, outcome)| outcome.is_ok())
+                .map(|(i, _)| i)
+                .collect();
+            items = ctx
+                .item_actions::<
                     ::handled_supplier::CreatePurchaseOrder,
                     _,
-                >(
-                    2usize,
-                    i,
-                    1usize,
-                    |scope| step_2_1_supplier_create_purchase_order(scope, item),
-                )
+                >(2usize, 1usize, &list, &items, step_2_1_supplier_create_purchase_order)
                 .await
-                .is_err()
-            {
-                continue;
-            }
+                .into_iter()
+                .filter(|(_, outcome)| outcome.is_ok())
+                .map(|(i, _)| i)
+                .collect();
             let _ = ctx
-                .item_action::<
+                .item_actions::<
                     ::handled_shopify::UpdateProduct,
                     _,
-                >(
-                    2usize,
-                    i,
-                    2usize,
-                    |scope| step_2_2_shopify_update_product(scope, item),
-                )
+                >(2usize, 2usize, &list, &items, step_2_2_shopify_update_product)
                 .await;
+        } else {
+            for (i, item) in list.iter().enumerate() {
+                if ctx
+                    .item_action::<
+                        ::handled_slack::SendMessage,
+                        _,
+                    >(
+                        2usize,
+                        i,
+                        0usize,
+                        |scope| step_2_0_slack_send_message(scope, item),
+                    )
+                    .await
+                    .is_err()
+                {
+                    continue;
+                }
+                if ctx
+                    .item_action::<
+                        ::handled_supplier::CreatePurchaseOrder,
+                        _,
+                    >(
+                        2usize,
+                        i,
+                        1usize,
+                        |scope| step_2_1_supplier_create_purchase_order(scope, item),
+                    )
+                    .await
+                    .is_err()
+                {
+                    continue;
+                }
+                let _ = ctx
+                    .item_action::<
+                        ::handled_shopify::UpdateProduct,
+                        _,
+                    >(
+                        2usize,
+                        i,
+                        2usize,
+                        |scope| step_2_2_shopify_update_product(scope, item),
+                    )
+                    .await;
+            }
         }
         ctx.end_for_each(2usize)?;
         Ok(())

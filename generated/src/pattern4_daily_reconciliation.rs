@@ -173,33 +173,54 @@ pub mod daily_inventory_reconciliation {
         let list = ctx
             .for_each(5usize, |scope| step_5_for_each(scope, &t3_find_discrepancies))
             .await?;
-        for (i, item) in list.iter().enumerate() {
-            if ctx
-                .item_action::<
+        if ctx.gathers(&[("shopify", "updateInventory"), ("amazon", "updateInventory")])
+        {
+            let mut items: ::std::vec::Vec<usize> = (0..list.len()).collect();
+            items = ctx
+                .item_actions::<
                     ::handled_shopify::UpdateInventory,
                     _,
-                >(
-                    5usize,
-                    i,
-                    0usize,
-                    |scope| step_5_0_shopify_update_inventory(scope, item),
-                )
+                >(5usize, 0usize, &list, &items, step_5_0_shopify_update_inventory)
                 .await
-                .is_err()
-            {
-                continue;
-            }
+                .into_iter()
+                .filter(|(_, outcome)| outcome.is_ok())
+                .map(|(i, _)| i)
+                .collect();
             let _ = ctx
-                .item_action::<
+                .item_actions::<
                     ::handled_amazon::UpdateInventory,
                     _,
-                >(
-                    5usize,
-                    i,
-                    1usize,
-                    |scope| step_5_1_amazon_update_inventory(scope, item),
-                )
+                >(5usize, 1usize, &list, &items, step_5_1_amazon_update_inventory)
                 .await;
+        } else {
+            for (i, item) in list.iter().enumerate() {
+                if ctx
+                    .item_action::<
+                        ::handled_shopify::UpdateInventory,
+                        _,
+                    >(
+                        5usize,
+                        i,
+                        0usize,
+                        |scope| step_5_0_shopify_update_inventory(scope, item),
+                    )
+                    .await
+                    .is_err()
+                {
+                    continue;
+                }
+                let _ = ctx
+                    .item_action::<
+                        ::handled_amazon::UpdateInventory,
+                        _,
+                    >(
+                        5usize,
+                        i,
+                        1usize,
+                        |scope| step_5_1_amazon_update_inventory(scope, item),
+                    )
+                    .await;
+            }
         }
         ctx.end_for_each(5usize)?;
         Ok(())

@@ -5,7 +5,8 @@
 //! [`Coalesced`] wraps a connector whose ops have a bulk form. For each such op it keeps a
 //! queue and a task: the task takes the first call waiting, then (after the window, if one is
 //! set) every call that queued meanwhile, up to the op's [`Connector::max_batch`], and sends
-//! them as one request. At most [`BulkSettings::in_flight`] requests of one op are on their way
+//! them as one request; an op whose bulk form is slow ([`Connector::batch_linger`]) keeps
+//! taking a burst's calls while they keep coming. At most [`BulkSettings::in_flight`] requests of one op are on their way
 //! at once; while they are (waiting for the connector's limiter or for the API's answer), the
 //! calls that arrive gather for the next one. A lone call is sent at once: with no window and
 //! nothing in flight, nothing waits.
@@ -59,6 +60,8 @@ pub struct Coalesced {
     inner: Arc<dyn Connector>,
     settings: BulkSettings,
     queues: Mutex<HashMap<String, mpsc::UnboundedSender<Member>>>,
+    /// Held while a batch of calls is queued, so that a request takes all of them or none.
+    queuing: Arc<Mutex<()>>,
 }
 
 impl std::fmt::Debug for Coalesced {
@@ -81,6 +84,7 @@ impl Coalesced {
             inner,
             settings,
             queues: Mutex::new(HashMap::new()),
+            queuing: Arc::new(Mutex::new(())),
         })
     }
 
@@ -95,11 +99,26 @@ impl Coalesced {
             self.inner.clone(),
             op.to_string(),
             max,
+            self.inner.batch_linger(op),
             self.settings,
+            Arc::clone(&self.queuing),
             rx,
         ));
         queues.insert(op.to_string(), tx.clone());
         tx
+    }
+}
+
+/// The longest a bulk request lingers for a burst's calls ([`Connector::batch_linger`]).
+const LINGER_CAP: Duration = Duration::from_secs(30);
+
+/// Moves what is queued into `members`, up to `max`.
+fn take_queued(queue: &mut mpsc::UnboundedReceiver<Member>, members: &mut Vec<Member>, max: usize) {
+    while members.len() < max {
+        match queue.try_recv() {
+            Ok(member) => members.push(member),
+            Err(_) => break,
+        }
     }
 }
 
@@ -108,7 +127,9 @@ async fn gather(
     connector: Arc<dyn Connector>,
     op: String,
     max: usize,
+    linger: Duration,
     settings: BulkSettings,
+    queuing: Arc<Mutex<()>>,
     mut queue: mpsc::UnboundedReceiver<Member>,
 ) {
     let in_flight = Arc::new(Semaphore::new(settings.in_flight.max(1)));
@@ -121,11 +142,22 @@ async fn gather(
         if !settings.window.is_zero() {
             tokio::time::sleep(settings.window).await;
         }
+        // A batch being queued (a forEach's items) goes whole into this request.
+        drop(lock(&queuing));
         let mut members = vec![first];
-        while members.len() < max {
-            match queue.try_recv() {
-                Ok(member) => members.push(member),
-                Err(_) => break,
+        take_queued(&mut queue, &mut members, max);
+        if members.len() > 1 && !linger.is_zero() {
+            // A burst: wait for its next calls while they keep coming (at most LINGER_CAP).
+            let until = tokio::time::Instant::now() + LINGER_CAP;
+            while members.len() < max {
+                let wait = linger.min(until.saturating_duration_since(tokio::time::Instant::now()));
+                match tokio::time::timeout(wait, queue.recv()).await {
+                    Ok(Some(member)) => {
+                        members.push(member);
+                        take_queued(&mut queue, &mut members, max);
+                    }
+                    Ok(None) | Err(_) => break,
+                }
             }
         }
         // A member whose run gave up (its action's timeout) is not sent.
@@ -207,12 +239,67 @@ impl Connector for Coalesced {
         self.inner.max_batch(op)
     }
 
+    fn batch_linger(&self, op: &str) -> Duration {
+        self.inner.batch_linger(op)
+    }
+
+    fn gathers(&self, op: &str) -> bool {
+        self.inner.max_batch(op) > 1
+    }
+
+    /// The calls queued at once (they go in the same request, with other runs' calls that
+    /// queued meanwhile, up to the op's limit); one answer each, in order.
     fn call_batch<'a>(
         &'a self,
         op: &'a str,
         calls: Vec<BatchCall<Json>>,
     ) -> BoxFuture<'a, Vec<Result<Json, CallError>>> {
-        self.inner.call_batch(op, calls)
+        let max = self.inner.max_batch(op);
+        if max <= 1 {
+            return self.inner.call_batch(op, calls);
+        }
+        Box::pin(async move {
+            let queue = self.queue(op, max);
+            let mut answers = Vec::with_capacity(calls.len());
+            let mut refused = Vec::new();
+            {
+                let _queuing = lock(&self.queuing);
+                for call in calls {
+                    let (answer, answered) = oneshot::channel();
+                    let member = Member {
+                        params: call.params,
+                        info: call.info,
+                        answer,
+                    };
+                    match queue.send(member) {
+                        Ok(()) => answers.push(Some(answered)),
+                        Err(back) => {
+                            refused.push((answers.len(), back.0));
+                            answers.push(None);
+                        }
+                    }
+                }
+            }
+            let mut out = Vec::with_capacity(answers.len());
+            let mut refused = refused.into_iter().peekable();
+            for (at, answered) in answers.into_iter().enumerate() {
+                let result = match answered {
+                    Some(answered) => answered.await.unwrap_or_else(|_| {
+                        Err(CallError::retryable(format!(
+                            "{}.{op}: the bulk request was dropped before it answered",
+                            self.inner.name()
+                        )))
+                    }),
+                    None => match refused.next_if(|(k, _)| *k == at) {
+                        // The op's task is gone (the runtime is shutting down): sent alone.
+                        Some((_, m)) => self.inner.call(op, m.params, &m.info).await,
+                        None => Err(CallError::retryable("not queued")),
+                    },
+                };
+                out.push(result);
+            }
+            out
+        })
     }
 
     fn accept_webhook(
@@ -258,6 +345,7 @@ mod tests {
     struct Slow {
         sizes: Mutex<Vec<usize>>,
         singles: AtomicUsize,
+        linger: Duration,
     }
 
     impl Connector for Slow {
@@ -280,6 +368,10 @@ mod tests {
 
         fn max_batch(&self, op: &str) -> usize {
             if op == "set" { 10 } else { 1 }
+        }
+
+        fn batch_linger(&self, _op: &str) -> Duration {
+            self.linger
         }
 
         fn call_batch<'a>(
@@ -306,6 +398,7 @@ mod tests {
             idempotency_key: format!("r{n}:1"),
             run_id: format!("r{n}"),
             attempt: 1,
+            maybe_sent: false,
         }
     }
 
@@ -399,5 +492,55 @@ mod tests {
                 .all(|(i, r)| (i + 1) % 7 == 3 || r.is_ok())
         );
         assert_eq!(lock(&slow.sizes).clone(), vec![1, 9]);
+    }
+
+    #[tokio::test]
+    async fn a_slow_bulk_form_lingers_for_a_bursts_calls_but_not_for_a_lone_one() {
+        let slow = Arc::new(Slow {
+            linger: Duration::from_millis(60),
+            ..Slow::default()
+        });
+        let c = Coalesced::wrap(slow.clone(), BulkSettings::default());
+        // A lone call goes at once.
+        let started = tokio::time::Instant::now();
+        c.call("set", serde_json::json!({"n": 0}), &info(0))
+            .await
+            .unwrap();
+        assert!(started.elapsed() < Duration::from_millis(55));
+        // A burst: two at once, then one every 20 ms; all 8 go together.
+        let burst = (1..9).map(|n| {
+            let c = c.clone();
+            async move {
+                if n > 2 {
+                    tokio::time::sleep(Duration::from_millis(20 * (n as u64 - 2))).await;
+                }
+                c.call("set", serde_json::json!({"n": n}), &info(n)).await
+            }
+        });
+        for r in futures::future::join_all(burst).await {
+            assert!(r.is_ok() || r.unwrap_err().message.contains("refused"));
+        }
+        let sizes = lock(&slow.sizes).clone();
+        assert_eq!(sizes, vec![1, 8], "{sizes:?}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn calls_queued_as_one_batch_go_in_one_request() {
+        let slow = Arc::new(Slow::default());
+        let c = Coalesced::wrap(slow.clone(), BulkSettings::default());
+        for round in 0..20 {
+            let calls = (0..8)
+                .map(|n| BatchCall {
+                    params: serde_json::json!({"n": n}),
+                    info: info(n),
+                })
+                .collect();
+            let results = c.call_batch("set", calls).await;
+            assert_eq!(results.len(), 8);
+            assert_eq!(results[0].as_ref().unwrap()["n"], 0);
+            assert!(results[3].is_err(), "3 is refused, alone");
+            assert_eq!(lock(&slow.sizes).last(), Some(&8), "round {round}");
+        }
+        assert_eq!(slow.singles.load(Ordering::Relaxed), 0);
     }
 }

@@ -2,7 +2,7 @@
 //! FBA inventory summaries, JSON listings feeds).
 
 use handled_contract::lock;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Read as _;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -16,9 +16,10 @@ use serde_json::json;
 
 use crate::config::{AmazonSettings, DEFAULT_MARKETPLACE_ID};
 use crate::types::{
-    AmazonConfig, ErrorList, FeedHeader, FeedMessage, GetAllInventoryParams, GetAllInventoryResult,
-    ListingsFeed, ListingsItemPatchRequest, ListingsItemSubmissionResponse, LwaTokenResponse,
-    PatchOperation, ProcessingReport, UpdateInventoryParams, UpdateInventoryResult,
+    AmazonConfig, DEFAULT_FULFILLMENT_CHANNEL, ErrorList, FeedHeader, FeedMessage,
+    GetAllInventoryParams, GetAllInventoryResult, ListingsFeed, ListingsItemPatchRequest,
+    ListingsItemSubmissionResponse, LwaTokenResponse, PatchOperation, ProcessingReport,
+    UpdateInventoryParams, UpdateInventoryResult,
 };
 
 /// The access-token header of every SP-API call.
@@ -53,13 +54,15 @@ pub enum Operation {
     CreateFeed,
     /// `getFeed`: 2 / 15.
     GetFeed,
+    /// `getFeeds`: 0.0222 / 10.
+    GetFeeds,
     /// `getFeedDocument`: 0.0222 / 10.
     GetFeedDocument,
 }
 
 impl Operation {
     /// Every operation.
-    pub const ALL: [Operation; 8] = [
+    pub const ALL: [Operation; 9] = [
         Operation::GetListingsItem,
         Operation::SearchListingsItems,
         Operation::PatchListingsItem,
@@ -67,6 +70,7 @@ impl Operation {
         Operation::CreateFeedDocument,
         Operation::CreateFeed,
         Operation::GetFeed,
+        Operation::GetFeeds,
         Operation::GetFeedDocument,
     ];
 
@@ -80,6 +84,7 @@ impl Operation {
             Operation::CreateFeedDocument => (0.5, 15),
             Operation::CreateFeed => (0.0083, 15),
             Operation::GetFeed => (2.0, 15),
+            Operation::GetFeeds => (0.0222, 10),
             Operation::GetFeedDocument => (0.0222, 10),
         }
     }
@@ -94,6 +99,7 @@ impl Operation {
             Operation::CreateFeedDocument => "createFeedDocument",
             Operation::CreateFeed => "createFeed",
             Operation::GetFeed => "getFeed",
+            Operation::GetFeeds => "getFeeds",
             Operation::GetFeedDocument => "getFeedDocument",
         }
     }
@@ -212,6 +218,24 @@ struct ItemSummaries {
     sku: Option<String>,
     #[serde(default)]
     summaries: Vec<ItemSummary>,
+    #[serde(default)]
+    fulfillment_availability: Vec<FulfillmentAvailability>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FulfillmentAvailability {
+    #[serde(default)]
+    fulfillment_channel_code: Option<String>,
+    #[serde(default)]
+    quantity: Option<i64>,
+}
+
+/// `getFeeds`' answer (the fields read).
+#[derive(Deserialize)]
+struct FeedsPage {
+    #[serde(default)]
+    feeds: Vec<Json>,
 }
 
 impl ItemSummaries {
@@ -355,7 +379,7 @@ impl AmazonClient {
         &self.settings
     }
 
-    fn seller_and_marketplace(
+    pub(crate) fn seller_and_marketplace(
         &self,
         config: Option<&AmazonConfig>,
     ) -> Result<(String, String), CallError> {
@@ -492,6 +516,9 @@ impl AmazonClient {
         marketplace_id: &str,
         sku: &str,
     ) -> Result<String, CallError> {
+        if let Some(t) = &self.settings.product_type {
+            return Ok(t.clone());
+        }
         let key = (seller_id.to_string(), sku.to_string());
         if let Some(t) = lock(&self.product_types).get(&key) {
             return Ok(t.clone());
@@ -540,6 +567,12 @@ impl AmazonClient {
         skus: &[String],
     ) -> HashMap<String, Result<String, CallError>> {
         let mut out = HashMap::new();
+        if let Some(t) = &self.settings.product_type {
+            for sku in skus {
+                out.insert(sku.clone(), Ok(t.clone()));
+            }
+            return out;
+        }
         let mut wanted: Vec<&String> = Vec::new();
         for sku in skus {
             if out.contains_key(sku) || wanted.contains(&sku) {
@@ -611,6 +644,103 @@ impl AmazonClient {
             }
         }
         out
+    }
+
+    /// Of these writes, those whose listing holds the quantity already: the writes an earlier
+    /// attempt may have made unanswered (a process stopped while a patch or a feed was on its
+    /// way) are not made twice. First waits for this seller's listings feeds still queued or in
+    /// progress (`getFeeds`), which may carry them, then reads the listings' merchant quantity
+    /// (`searchListingsItems`, 20 SKUs a request, with `fulfillmentAvailability`). A failed read
+    /// holds nothing: the write is made (the stock ends right either way).
+    pub async fn already_held(
+        &self,
+        seller_id: &str,
+        marketplace_id: &str,
+        items: &[(String, i64)],
+    ) -> HashSet<String> {
+        let mut held = HashSet::new();
+        if items.is_empty() {
+            return held;
+        }
+        self.wait_for_feeds(marketplace_id).await;
+        let url = format!(
+            "{}/listings/2021-08-01/items/{}",
+            self.settings.base_url,
+            encode_segment(seller_id)
+        );
+        let searchable: Vec<&(String, i64)> =
+            items.iter().filter(|(sku, _)| !sku.contains(',')).collect();
+        for chunk in searchable.chunks(MAX_SEARCH_IDENTIFIERS) {
+            let identifiers = chunk
+                .iter()
+                .map(|(sku, _)| sku.as_str())
+                .collect::<Vec<_>>()
+                .join(",");
+            let answer = self
+                .send(Operation::SearchListingsItems, |_| {
+                    self.http.get(&url).query(&[
+                        ("marketplaceIds", marketplace_id),
+                        ("identifiers", identifiers.as_str()),
+                        ("identifiersType", "SKU"),
+                        ("includedData", "fulfillmentAvailability"),
+                        ("pageSize", "20"),
+                    ])
+                })
+                .await
+                .and_then(|r| r.json::<SearchResponse>());
+            let Ok(found) = answer else { continue };
+            for item in found.items {
+                let Some(sku) = item.sku else { continue };
+                let now = item
+                    .fulfillment_availability
+                    .iter()
+                    .find(|f| {
+                        f.fulfillment_channel_code.as_deref() == Some(DEFAULT_FULFILLMENT_CHANNEL)
+                    })
+                    .and_then(|f| f.quantity);
+                if chunk.iter().any(|(s, q)| *s == sku && Some(*q) == now) {
+                    held.insert(sku);
+                }
+            }
+        }
+        held
+    }
+
+    /// Waits (up to the feed timeout) until no listings feed of this seller in `marketplace_id`
+    /// is queued or in progress.
+    async fn wait_for_feeds(&self, marketplace_id: &str) {
+        let url = format!("{}/feeds/2021-06-30/feeds", self.settings.base_url);
+        let started = tokio::time::Instant::now();
+        loop {
+            let answer = self
+                .send(Operation::GetFeeds, |_| {
+                    self.http.get(&url).query(&[
+                        ("feedTypes", "JSON_LISTINGS_FEED"),
+                        ("processingStatuses", "IN_QUEUE,IN_PROGRESS"),
+                        ("marketplaceIds", marketplace_id),
+                    ])
+                })
+                .await
+                .and_then(|r| r.json::<FeedsPage>());
+            match answer {
+                Ok(page) if !page.feeds.is_empty() => {}
+                _ => return,
+            }
+            if started.elapsed() >= self.settings.feed_timeout {
+                return;
+            }
+            // getFeeds allows a burst of 10, then one every 45 s: at most one a second.
+            tokio::time::sleep(self.poll_wait(started).max(Duration::from_secs(1))).await;
+        }
+    }
+
+    /// How long to wait before asking again about a feed created `started` ago: a quarter of
+    /// its age, from a second (or the poll interval, when shorter) to the poll interval.
+    fn poll_wait(&self, started: tokio::time::Instant) -> Duration {
+        let most = self.settings.feed_poll_interval;
+        (started.elapsed() / 4)
+            .min(most)
+            .max(most.min(Duration::from_secs(1)))
     }
 
     /// Sets a listing's merchant-fulfilled (`DEFAULT`) quantity with a Listings Items patch.
@@ -906,7 +1036,9 @@ impl AmazonClient {
                     status.processing_status, self.settings.feed_timeout
                 )));
             }
-            tokio::time::sleep(self.settings.feed_poll_interval).await;
+            // A feed done in seconds is seen within a second or so; an old one every
+            // `feed_poll_interval` (getFeed allows 2 a second).
+            tokio::time::sleep(self.poll_wait(started)).await;
         };
         if status.processing_status == "CANCELLED" {
             return Err(CallError::permanent(format!(

@@ -30,14 +30,23 @@ pub struct AmazonSettings {
     pub seller_id: Option<String>,
     /// `AMAZON_MARKETPLACE_ID`: the default marketplace (else [`DEFAULT_MARKETPLACE_ID`]).
     pub marketplace_id: Option<String>,
-    /// How often a bulk update polls its feed (default 15 s; feeds take minutes).
+    /// How often, at most, a bulk update polls its feed (default 15 s; feeds take minutes).
+    /// A young feed is polled sooner: every quarter of its age, from one second on.
     pub feed_poll_interval: Duration,
     /// How long a bulk update waits for its feed before giving up (default 30 min).
     pub feed_timeout: Duration,
     /// Bulk calls of more SKUs than this go as one `JSON_LISTINGS_FEED`; fewer as one
     /// Listings Items patch each (`AMAZON_FEED_ABOVE`, default [`DEFAULT_FEED_ABOVE`]).
     pub feed_above: usize,
+    /// The product type a quantity patch names (`AMAZON_PRODUCT_TYPE`): by default
+    /// [`GENERIC_PRODUCT_TYPE`], which Amazon takes for a patch of a listing that exists
+    /// whatever its own type; None (`lookup`) reads each listing's type first (one
+    /// `searchListingsItems` per 20 SKUs, kept).
+    pub product_type: Option<String>,
 }
+
+/// The product type Amazon's patch examples name for an existing listing of any type.
+pub const GENERIC_PRODUCT_TYPE: &str = "PRODUCT";
 
 /// Above how many SKUs at once a bulk update is a feed: patches go at 5 a second, and a feed
 /// takes at least a few of its 15 s polls, so below about a hundred SKUs patches finish first.
@@ -75,6 +84,7 @@ impl AmazonSettings {
             feed_poll_interval: Duration::from_secs(15),
             feed_timeout: Duration::from_secs(30 * 60),
             feed_above: DEFAULT_FEED_ABOVE,
+            product_type: Some(GENERIC_PRODUCT_TYPE.to_string()),
         }
     }
 
@@ -87,7 +97,8 @@ impl AmazonSettings {
 
     /// Reads `AMAZON_LWA_CLIENT_ID`, `AMAZON_LWA_CLIENT_SECRET`, `AMAZON_LWA_REFRESH_TOKEN`
     /// (required), `AMAZON_SELLER_ID`, `AMAZON_MARKETPLACE_ID`, `AMAZON_BASE_URL`,
-    /// `AMAZON_LWA_URL`, `AMAZON_FEED_ABOVE` (optional); names every missing or bad variable.
+    /// `AMAZON_LWA_URL`, `AMAZON_FEED_ABOVE`, `AMAZON_PRODUCT_TYPE` (optional); names every
+    /// missing or bad variable.
     pub fn from_env(env: &Env) -> Result<Self, Vec<String>> {
         let mut r = EnvReader::new(env);
         let id = r.required("AMAZON_LWA_CLIENT_ID");
@@ -110,8 +121,18 @@ impl AmazonSettings {
                 DEFAULT_FEED_ABOVE
             }),
         };
+        let product_type = match r.optional("AMAZON_PRODUCT_TYPE") {
+            None => Some(GENERIC_PRODUCT_TYPE.to_string()),
+            Some(t) if t.trim() == "lookup" => None,
+            Some(t) if !t.trim().is_empty() => Some(t.trim().to_string()),
+            Some(_) => {
+                r.problem("AMAZON_PRODUCT_TYPE: empty (give a product type, or `lookup`)");
+                None
+            }
+        };
         r.finish()?;
         let mut s = AmazonSettings::new(&base, &lwa, &id, &secret, &refresh);
+        s.product_type = product_type;
         s.seller_id = seller;
         s.marketplace_id = marketplace;
         s.feed_above = feed_above;

@@ -148,6 +148,8 @@ struct RateSpec {
 #[derive(Debug)]
 struct Item {
     quantity: i64,
+    /// Quantity updates applied to it (patches and feed messages).
+    writes: u64,
     fba_quantity: Option<i64>,
     product_type: String,
     asin: String,
@@ -260,7 +262,8 @@ impl EmulatorHandle {
     /// {"received","applied"},"feedMessages":{…},"getAllInventory":{…}},"tokensIssued":n}`.
     /// `pending` counts accepted patches not applied yet.
     pub fn state(&self) -> Json {
-        let st = lock(&self.inner.state);
+        let mut st = lock(&self.inner.state);
+        process_due(self, &mut st);
         let items: serde_json::Map<String, Json> = st
             .items
             .iter()
@@ -268,7 +271,7 @@ impl EmulatorHandle {
                 (
                     sku.clone(),
                     json!({"quantity": i.quantity, "fbaQuantity": i.fba_quantity.unwrap_or(i.quantity),
-                           "productType": i.product_type}),
+                           "productType": i.product_type, "writes": i.writes}),
                 )
             })
             .collect();
@@ -376,6 +379,7 @@ pub fn emulator_router_at(
         .map(|(n, i)| {
             let item = Item {
                 quantity: i.quantity,
+                writes: 0,
                 fba_quantity: i.fba_quantity,
                 product_type: i.product_type.unwrap_or_else(|| "PRODUCT".into()),
                 asin: i.asin.unwrap_or_else(|| format!("B0SANDBOX{n:03}")),
@@ -449,7 +453,7 @@ pub fn emulator_router_at(
         .route("/fba/inventory/v1/summaries", get(summaries))
         .route("/feeds/2021-06-30/documents", post(create_document))
         .route("/feeds/2021-06-30/documents/{id}", get(get_document))
-        .route("/feeds/2021-06-30/feeds", post(create_feed))
+        .route("/feeds/2021-06-30/feeds", post(create_feed).get(get_feeds))
         .route("/feeds/2021-06-30/feeds/{id}", get(get_feed))
         .route(
             "/_documents/{id}",
@@ -615,7 +619,12 @@ async fn search_listings(
         .included_data
         .as_deref()
         .is_none_or(|d| d.split(',').any(|p| p == "summaries"));
-    let st = lock(&h.inner.state);
+    let with_availability = q
+        .included_data
+        .as_deref()
+        .is_some_and(|d| d.split(',').any(|p| p == "fulfillmentAvailability"));
+    let mut st = lock(&h.inner.state);
+    process_due(&h, &mut st);
     let items: Vec<Json> = skus
         .iter()
         .filter_map(|sku| {
@@ -627,6 +636,9 @@ async fn search_listings(
                     "conditionType": "new_new", "status": ["BUYABLE", "DISCOVERABLE"], "itemName": item.title,
                     "createdDate": "2026-01-01T00:00:00Z", "lastUpdatedDate": now_iso(),
                 }]);
+            }
+            if with_availability {
+                body["fulfillmentAvailability"] = json!([{"fulfillmentChannelCode": DEFAULT_FULFILLMENT_CHANNEL, "quantity": item.quantity}]);
             }
             Some(body)
         })
@@ -681,7 +693,8 @@ async fn get_listing(
     {
         return with_rate(&h, op, errors(status, code, &msg), id);
     }
-    let st = lock(&h.inner.state);
+    let mut st = lock(&h.inner.state);
+    process_due(&h, &mut st);
     let Some(item) = st.items.get(&sku) else {
         drop(st);
         return with_rate(
@@ -744,7 +757,8 @@ fn check_patch(
         )]);
     };
     let mut problems = Vec::new();
-    if product_type != item.product_type {
+    // `PRODUCT` patches a listing of any type (Amazon's own patch examples use it).
+    if product_type != item.product_type && product_type != "PRODUCT" {
         problems.push(issue(
             "4000003",
             &format!(
@@ -897,6 +911,7 @@ async fn patch_listing(
     if h.inner.apply_delay.is_zero() {
         if let Some(item) = st.items.get_mut(&sku) {
             item.quantity = quantity;
+            item.writes += 1;
         }
         h.inner.counters.applied("updateInventory");
     } else {
@@ -909,6 +924,7 @@ async fn patch_listing(
             st.pending = st.pending.saturating_sub(1);
             if let Some(item) = st.items.get_mut(&sku) {
                 item.quantity = quantity;
+                item.writes += 1;
             }
             later.inner.counters.applied("updateInventory");
         });
@@ -1225,6 +1241,7 @@ async fn get_feed(
     };
     let steps = h.inner.feed_steps;
     let mut st = lock(&h.inner.state);
+    process_due(&h, &mut st);
     let Some(feed) = st.feeds.get_mut(&feed_id) else {
         drop(st);
         return with_rate(
@@ -1272,6 +1289,96 @@ async fn get_feed(
 }
 
 /// Applies a feed's valid messages and writes its processing report.
+/// How long after its `feedDelayMs` a feed nobody polls is processed anyway (Amazon processes
+/// a feed whether or not its submitter is still there to ask).
+const UNPOLLED_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Processes every feed whose time has come, polled or not.
+fn process_due(h: &EmulatorHandle, st: &mut Mutable) {
+    let due: Vec<(String, String)> = st
+        .feeds
+        .iter()
+        .filter(|(_, f)| {
+            matches!(f.status, "IN_QUEUE" | "IN_PROGRESS")
+                && f.created_at.elapsed() >= h.inner.feed_delay + UNPOLLED_GRACE
+        })
+        .map(|(id, f)| (id.clone(), f.document_id.clone()))
+        .collect();
+    for (feed_id, document_id) in due {
+        if let Some(feed) = st.feeds.get_mut(&feed_id)
+            && feed.started.is_none()
+        {
+            feed.started = Some(now_iso());
+        }
+        process_feed(h, st, &feed_id, &document_id);
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FeedsQuery {
+    feed_types: Option<String>,
+    processing_statuses: Option<String>,
+    marketplace_ids: Option<String>,
+}
+
+/// `getFeeds`: the feeds of the given types (required unless paging) and statuses, newest
+/// first, one page.
+async fn get_feeds(
+    State(h): State<EmulatorHandle>,
+    headers: HeaderMap,
+    Query(q): Query<FeedsQuery>,
+) -> Response {
+    let op = Operation::GetFeeds;
+    let id = match gate(&h, &headers, op) {
+        Ok(id) => id,
+        Err(r) => return *r,
+    };
+    let Some(types) = q.feed_types.as_deref().filter(|t| !t.is_empty()) else {
+        return with_rate(
+            &h,
+            op,
+            errors(
+                StatusCode::BAD_REQUEST,
+                "InvalidInput",
+                "feedTypes is required when nextToken is not given",
+            ),
+            id,
+        );
+    };
+    let mut st = lock(&h.inner.state);
+    process_due(&h, &mut st);
+    let statuses: Option<Vec<&str>> = q
+        .processing_statuses
+        .as_deref()
+        .map(|s| s.split(',').collect());
+    let marketplaces: Option<Vec<&str>> =
+        q.marketplace_ids.as_deref().map(|s| s.split(',').collect());
+    let feeds: Vec<Json> = st
+        .feeds
+        .iter()
+        .rev()
+        .filter(|_| types.split(',').any(|t| t == "JSON_LISTINGS_FEED"))
+        .filter(|(_, f)| statuses.as_ref().is_none_or(|s| s.contains(&f.status)))
+        .filter(|(_, f)| {
+            marketplaces
+                .as_ref()
+                .is_none_or(|m| f.marketplace_ids.iter().any(|id| m.contains(&id.as_str())))
+        })
+        .map(|(feed_id, f)| {
+            json!({"feedId": feed_id, "feedType": "JSON_LISTINGS_FEED", "marketplaceIds": f.marketplace_ids,
+                   "createdTime": f.created, "processingStatus": f.status})
+        })
+        .collect();
+    drop(st);
+    with_rate(
+        &h,
+        op,
+        axum::Json(json!({"feeds": feeds})).into_response(),
+        id,
+    )
+}
+
 fn process_feed(h: &EmulatorHandle, st: &mut Mutable, feed_id: &str, document_id: &str) {
     let bytes = st
         .documents
@@ -1327,6 +1434,7 @@ fn process_feed(h: &EmulatorHandle, st: &mut Mutable, feed_id: &str, document_id
                 if problems.is_empty() {
                     if let (Some(q), Some(item)) = (new_quantity, st.items.get_mut(&m.sku)) {
                         item.quantity = q;
+                        item.writes += 1;
                     }
                     accepted += 1;
                     h.inner.counters.applied("feedMessages");

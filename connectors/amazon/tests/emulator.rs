@@ -1,6 +1,7 @@
 //! The amazon connector against its emulator over loopback HTTP.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use handled_amazon::emulator::{EmulatorHandle, emulator_router};
@@ -16,6 +17,7 @@ fn info() -> CallInfo {
         idempotency_key: "run-1:amazon:0".into(),
         run_id: "run-1".into(),
         attempt: 1,
+        maybe_sent: false,
     }
 }
 
@@ -34,6 +36,13 @@ async fn start(fixture: Value) -> (AmazonClient, EmulatorHandle, String) {
         handle,
         url,
     )
+}
+
+/// A client that reads each listing's product type (`AMAZON_PRODUCT_TYPE=lookup`).
+fn looking_up(handle: &EmulatorHandle, url: &str) -> AmazonClient {
+    let mut settings = handle.settings(url);
+    settings.product_type = None;
+    AmazonClient::new(settings).unwrap()
 }
 
 fn update(sku: &str, quantity: i64) -> UpdateInventoryParams {
@@ -99,7 +108,7 @@ async fn sandbox_updates_and_reads() {
         .await
         .unwrap_err();
     assert_eq!(e.class, ErrorClass::Permanent);
-    assert_eq!(e.status, Some(404));
+    assert!(e.message.contains("No listing exists"), "{e}");
 }
 
 #[tokio::test]
@@ -129,7 +138,8 @@ async fn accepted_is_applied_later_and_skus_are_encoded() {
 
 #[tokio::test]
 async fn invalid_patch_is_permanent_with_the_issues() {
-    let (client, _handle, _) = start(json!({"items": items(1)})).await;
+    let (_, handle, url) = start(json!({"items": items(1)})).await;
+    let client = looking_up(&handle, &url);
     client.set_product_type("A1SANDBOXSELLER", "SKU 000/x", "SHOES");
     let e = client
         .update_inventory(&update("SKU 000/x", 1))
@@ -311,8 +321,9 @@ async fn tokens_are_cached_refreshed_and_refused() {
 #[tokio::test]
 async fn bulk_update_through_a_feed_maps_results_per_sku() {
     for gzip in [false, true] {
-        let (client, handle, _) =
+        let (_, handle, url) =
             start(json!({"items": items(4), "gzipReports": gzip, "feedSteps": 2})).await;
+        let client = looking_up(&handle, &url);
         client.set_product_type("A1SANDBOXSELLER", "SKU 002/x", "SHOES");
         let results = client
             .bulk_update(
@@ -440,6 +451,7 @@ async fn bulk_calls_are_patches_while_few_and_one_feed_when_many() {
             idempotency_key: format!("run-{run}:1"),
             run_id: format!("run-{run}"),
             attempt: 1,
+            maybe_sent: false,
         },
     };
     // Few: a patch each.
@@ -489,4 +501,57 @@ async fn a_feed_is_done_no_sooner_than_its_delay() {
         started.elapsed()
     );
     assert_eq!(handle.state()["items"]["SKU 001/x"]["quantity"], 6);
+}
+
+#[tokio::test]
+async fn a_resumed_write_waits_for_the_feed_it_may_be_in_and_is_not_made_twice() {
+    use handled_contract::{BatchCall, Connector};
+    let (router, handle) =
+        emulator_router(Some(json!({"items": items(30), "feedDelayMs": 300}))).unwrap();
+    let (url, _task) = handled_connector_core::serve(router).await.unwrap();
+    let mut settings = handle.settings(&url);
+    settings.feed_above = 5;
+    let connector = Arc::new(handled_amazon::AmazonConnector::new(
+        AmazonClient::new(settings).unwrap(),
+    ));
+    let member = |i: usize, maybe_sent: bool| BatchCall {
+        params: json!({"sku": format!("SKU {i:03}/x"), "quantity": 40 + i as i64}),
+        info: CallInfo {
+            idempotency_key: format!("run-{i}:1"),
+            run_id: format!("run-{i}"),
+            attempt: 1,
+            maybe_sent,
+        },
+    };
+    // A feed of 20 on its way when the process stops: its task ends before the feed is done.
+    let first = {
+        let connector = Arc::clone(&connector);
+        let calls: Vec<_> = (0..20).map(|i| member(i, false)).collect();
+        tokio::spawn(async move { connector.call_batch("updateInventory", calls).await })
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while handle.state()["feeds"]
+        .as_object()
+        .is_none_or(|f| f.is_empty())
+    {
+        assert!(std::time::Instant::now() < deadline, "no feed was created");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    first.abort();
+    // Resumed: the 20 may have been sent, 10 more are new. The 20 wait for the feed (processed
+    // without its submitter) and are not sent again; the 10 go in a feed of their own.
+    let calls: Vec<_> = (0..30).map(|i| member(i, i < 20)).collect();
+    let results = connector.call_batch("updateInventory", calls).await;
+    for (i, r) in results.iter().enumerate() {
+        let r = r.as_ref().unwrap();
+        assert_eq!(r["status"], "ACCEPTED");
+        assert_eq!(r["submissionId"] == "", i < 20, "{i}: {r}");
+    }
+    let state = handle.state();
+    for i in 0..30 {
+        let item = &state["items"][format!("SKU {i:03}/x")];
+        assert_eq!(item["quantity"], 40 + i as i64);
+        assert_eq!(item["writes"], 1, "SKU {i}");
+    }
+    assert_eq!(state["feeds"].as_object().unwrap().len(), 2);
 }

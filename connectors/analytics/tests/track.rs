@@ -35,6 +35,7 @@ fn info(key: &str) -> CallInfo {
         idempotency_key: key.into(),
         run_id: "r".into(),
         attempt: 1,
+        maybe_sent: false,
     }
 }
 

@@ -16,8 +16,9 @@ use handled_contract::{CallError, ErrorClass};
 use crate::config::{EbaySettings, SELL_INVENTORY_SCOPE};
 use crate::types::{
     BulkPriceQuantity, BulkPriceQuantityResponse, EbayConfig, EbayError, ErrorEnvelope,
-    InventoryItemsPage, OfferPriceQuantity, OffersPage, PriceQuantity, PriceQuantityResponse,
-    ShipToLocationAvailability, TokenResponse, UpdateInventoryParams, UpdateInventoryResult,
+    InventoryItemsPage, Offer, OfferPriceQuantity, OffersPage, PriceQuantity,
+    PriceQuantityResponse, ShipToLocationAvailability, TokenResponse, UpdateInventoryParams,
+    UpdateInventoryResult,
 };
 
 /// At most this many SKUs per `bulk_update_price_quantity` call.
@@ -201,6 +202,13 @@ impl EbayClient {
         if let Some(ids) = lock(&self.offers).get(sku) {
             return Ok(ids.clone());
         }
+        let offers = self.offers_now(sku, auth).await?;
+        Ok(offers.into_iter().map(|o| o.offer_id).collect())
+    }
+
+    /// The published offers of `sku` as eBay holds them now (`GET /offer?sku=`); their ids are
+    /// kept.
+    async fn offers_now(&self, sku: &str, auth: Auth<'_>) -> Result<Vec<Offer>, CallError> {
         let url = self.api_url("/offer");
         let response = self
             .send_authed(auth, |t| {
@@ -210,20 +218,35 @@ impl EbayClient {
                     .query(&[("sku", sku), ("limit", "100")])
             })
             .await?;
-        let ids = match response.status {
+        let offers: Vec<Offer> = match response.status {
             404 => Vec::new(),
             s if (200..300).contains(&s) => {
                 let page: OffersPage = response.json()?;
                 page.offers
                     .into_iter()
                     .filter(|o| o.status.as_deref().is_none_or(|s| s == "PUBLISHED"))
-                    .map(|o| o.offer_id)
                     .collect()
             }
             _ => return Err(self.failure(&format!("getOffers for {sku}"), &response)),
         };
-        lock(&self.offers).insert(sku.to_string(), ids.clone());
-        Ok(ids)
+        let ids = offers.iter().map(|o| o.offer_id.clone()).collect();
+        lock(&self.offers).insert(sku.to_string(), ids);
+        Ok(offers)
+    }
+
+    /// Whether `sku`'s published offers all hold `quantity` already (read now): a write an
+    /// earlier attempt may have made is not made twice (each one spends one of the listing's
+    /// daily revisions). A SKU without offers is written.
+    async fn holds_already(&self, sku: &str, quantity: i64, auth: Auth<'_>) -> bool {
+        match self.offers_now(sku, auth).await {
+            Ok(offers) => {
+                !offers.is_empty()
+                    && offers
+                        .iter()
+                        .all(|o| o.available_quantity == Some(quantity))
+            }
+            Err(_) => false,
+        }
     }
 
     /// Sets each SKU's quantity (its inventory item and every published offer) with
@@ -243,6 +266,19 @@ impl EbayClient {
         items: Vec<(String, i64)>,
         config: Option<&EbayConfig>,
     ) -> Vec<(String, Result<UpdateInventoryResult, CallError>)> {
+        let fresh = vec![false; items.len()];
+        self.bulk_update_resuming(items, config, &fresh).await
+    }
+
+    /// [`EbayClient::bulk_update_with`], where `maybe_sent[i]` says that an earlier attempt of
+    /// item `i` may have been applied unanswered: its offers are read first, and when they hold
+    /// its quantity already it is not sent again (eBay has no idempotency key).
+    pub async fn bulk_update_resuming(
+        &self,
+        items: Vec<(String, i64)>,
+        config: Option<&EbayConfig>,
+        maybe_sent: &[bool],
+    ) -> Vec<(String, Result<UpdateInventoryResult, CallError>)> {
         let auth = match config {
             Some(c) => Auth::Static(c.token.as_str()),
             None => Auth::Refresh,
@@ -260,6 +296,15 @@ impl EbayClient {
                 results[i] = Some(Err(CallError::permanent(format!(
                     "ebay.updateInventory: a SKU has 1 to 50 characters (got {sku:?})"
                 ))));
+                continue;
+            }
+            if maybe_sent.get(i).copied().unwrap_or(false)
+                && self.holds_already(sku, *quantity, auth).await
+            {
+                results[i] = Some(Ok(UpdateInventoryResult {
+                    sku: sku.clone(),
+                    status_code: 200,
+                }));
                 continue;
             }
             let fits = |b: &Vec<usize>| {
@@ -408,10 +453,21 @@ impl EbayClient {
         &self,
         params: &UpdateInventoryParams,
     ) -> Result<UpdateInventoryResult, CallError> {
+        self.update_inventory_resuming(params, false).await
+    }
+
+    /// [`EbayClient::update_inventory`], read first when an earlier attempt may have set it
+    /// (see [`EbayClient::bulk_update_resuming`]).
+    pub async fn update_inventory_resuming(
+        &self,
+        params: &UpdateInventoryParams,
+        maybe_sent: bool,
+    ) -> Result<UpdateInventoryResult, CallError> {
         let mut results = self
-            .bulk_update_with(
+            .bulk_update_resuming(
                 vec![(params.sku.clone(), params.quantity)],
                 params.config.as_ref(),
+                &[maybe_sent],
             )
             .await;
         match results.pop() {

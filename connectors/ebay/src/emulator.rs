@@ -125,6 +125,8 @@ struct OfferState {
 #[derive(Debug)]
 struct ItemState {
     quantity: i64,
+    /// Bulk update entries applied to it.
+    writes: u64,
     title: String,
     offers: BTreeMap<String, OfferState>,
 }
@@ -199,7 +201,7 @@ impl EmulatorHandle {
                         )
                     })
                     .collect();
-                (sku.clone(), json!({"quantity": item.quantity, "offers": offers}))
+                (sku.clone(), json!({"quantity": item.quantity, "offers": offers, "writes": item.writes}))
             })
             .collect();
         let calls_today = if st.calls.0 == day { st.calls.1 } else { 0 };
@@ -267,6 +269,7 @@ pub fn emulator_router(fixture: Option<Json>) -> Result<(Router, EmulatorHandle)
             it.sku,
             ItemState {
                 quantity: it.quantity,
+                writes: 0,
                 title,
                 offers,
             },
@@ -719,6 +722,7 @@ async fn bulk_update(State(h): State<EmulatorHandle>, headers: HeaderMap, body: 
             responses.extend(problems);
             continue;
         }
+        item.writes += 1;
         if let Some(s) = &entry.ship_to_location_availability {
             item.quantity = s.quantity;
             responses.push(PriceQuantityResponse {

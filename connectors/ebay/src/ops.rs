@@ -35,9 +35,11 @@ impl Handles<UpdateInventory> for EbayConnector {
     async fn handle(
         &self,
         p: UpdateInventoryParams,
-        _call: &CallInfo,
+        call: &CallInfo,
     ) -> Result<UpdateInventoryResult, CallError> {
-        self.client.update_inventory(&p).await
+        self.client
+            .update_inventory_resuming(&p, call.maybe_sent)
+            .await
     }
 
     fn written(&self, p: &UpdateInventoryParams) -> Option<(String, i64)> {
@@ -61,7 +63,11 @@ impl HandlesBatch<UpdateInventory> for EbayConnector {
                 .iter()
                 .map(|&i| (calls[i].params.sku.clone(), calls[i].params.quantity))
                 .collect();
-            let outcome = self.client.bulk_update_with(items, config).await;
+            let maybe_sent: Vec<bool> = members.iter().map(|&i| calls[i].info.maybe_sent).collect();
+            let outcome = self
+                .client
+                .bulk_update_resuming(items, config, &maybe_sent)
+                .await;
             for (i, (_, result)) in members.into_iter().zip(outcome) {
                 results.set(i, result);
             }

@@ -13,6 +13,7 @@ fn info() -> CallInfo {
         idempotency_key: "run-1:ebay:0".into(),
         run_id: "run-1".into(),
         attempt: 1,
+        maybe_sent: false,
     }
 }
 
@@ -346,6 +347,7 @@ async fn bulk_calls_from_many_runs_are_requests_of_25_each_with_its_own_result()
             idempotency_key: format!("run-{run}:1"),
             run_id: format!("run-{run}"),
             attempt: 1,
+            maybe_sent: false,
         },
     };
     let mut calls: Vec<_> = (0..24)
@@ -384,4 +386,34 @@ async fn the_daily_call_limit_is_enforced() {
     let state = handle.state();
     assert_eq!(state["calls"], json!({"today": 3, "perDay": 3}));
     assert_eq!(state["items"]["A"]["quantity"], 3);
+}
+
+#[tokio::test]
+async fn a_write_that_may_have_been_applied_is_read_first_and_not_sent_twice() {
+    let (client, handle, _) = start(fixture(3)).await;
+    let first = client
+        .bulk_update(vec![("SKU-000".into(), 5), ("SKU-001".into(), 6)])
+        .await;
+    assert!(first.iter().all(|(_, r)| r.is_ok()));
+    assert_eq!(handle.counts(), (2, 2));
+    // Resumed after a crash that cut the answer off: SKU-000 and SKU-001 may have been sent,
+    // SKU-002 is new. Only SKU-002 is sent: the others' offers hold their quantities already.
+    let again = client
+        .bulk_update_resuming(
+            vec![
+                ("SKU-000".into(), 5),
+                ("SKU-001".into(), 7),
+                ("SKU-002".into(), 8),
+            ],
+            None,
+            &[true, true, false],
+        )
+        .await;
+    assert!(again.iter().all(|(_, r)| r.is_ok()), "{again:?}");
+    // SKU-001's offer held 6, not 7: it is written.
+    assert_eq!(handle.counts(), (4, 4));
+    let state = handle.state();
+    assert_eq!(state["items"]["SKU-000"]["quantity"], 5);
+    assert_eq!(state["items"]["SKU-001"]["quantity"], 7);
+    assert_eq!(state["items"]["SKU-002"]["quantity"], 8);
 }

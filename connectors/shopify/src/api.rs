@@ -166,6 +166,9 @@ pub struct ShopifyConnector {
     /// Variants found by SKU moments ago: a run's `findProduct` right after another run's for
     /// the same SKU is answered without a request ([`FOUND_FRESH_FOR`]).
     found: Recent<String, Variant>,
+    /// Inventory items found by SKU (SKU → item GID), for writes that send no compare value
+    /// ([`ITEM_FRESH_FOR`]); a SKU whose write is refused is forgotten.
+    pub(crate) items: Recent<String, String>,
 }
 
 /// How long a level read by a SKU search, or set by a write of ours, serves as the compare value
@@ -185,6 +188,14 @@ const EXACT_SEARCH_FIRST: usize = 5;
 /// How long a variant found by SKU answers the next search for that SKU. Ids do not change, but
 /// a SKU may be moved to another variant: for this long a write may still go to the old one.
 const FOUND_FRESH_FOR: Duration = Duration::from_secs(2);
+
+/// How long an inventory item found by SKU serves the writes of that SKU. A SKU moved to
+/// another item meanwhile is written at the old one for at most this long (or until a write
+/// there is refused).
+const ITEM_FRESH_FOR: Duration = Duration::from_secs(600);
+
+/// How many SKUs' inventory items are kept (a large catalog's, at about 100 bytes each).
+const ITEMS_KEPT: usize = 200_000;
 
 impl std::fmt::Debug for ShopifyConnector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -224,6 +235,7 @@ impl ShopifyConnector {
             variant_skus: Mutex::new(HashMap::new()),
             recent_levels: Recent::new(LEVEL_FRESH_FOR),
             found: Recent::new(FOUND_FRESH_FOR),
+            items: Recent::with_capacity(ITEM_FRESH_FOR, ITEMS_KEPT),
         })
     }
 
@@ -533,25 +545,29 @@ impl ShopifyConnector {
         info: &CallInfo,
     ) -> Result<UpdateInventoryResult, CallError> {
         params::non_negative("quantity", p.quantity)?;
-        // The item, the location and the available quantity the first write compares with.
-        let (variant, location, mut current) = match (&p.sku, &p.product_id, &p.variant_id) {
+        let location = self.location_id(p.location.as_deref()).await?;
+        // The item, and the quantity to compare with where one was read moments ago (by the
+        // run's `findProduct`, or by the last write of ours): without one, the write is a plain
+        // set (`changeFromQuantity: null`) and learns what it replaced from its answer.
+        let (item, variant, mut compare) = match (&p.sku, &p.product_id, &p.variant_id) {
             (Some(sku), _, _) => {
-                let variant = self.find_variant(sku).await?;
-                let location = self.location_id(p.location.as_deref()).await?;
-                let current = match self.recent_level(&variant.variant_id, &location) {
-                    Some((_, available)) => available,
+                let recent = self
+                    .found_variant(sku)
+                    .and_then(|v| self.recent_level(&v.variant_id, &location));
+                match recent {
+                    Some((v, available)) => (v.inventory_item_id.clone(), Some(v), Some(available)),
                     None => {
-                        self.read_available(&variant.inventory_item_id, &location)
-                            .await?
+                        let mut found = self.item_ids(std::slice::from_ref(sku)).await?;
+                        match found.remove(sku) {
+                            Some(item) => (item, None, None),
+                            None => return Err(crate::bulk::no_such_sku(sku)),
+                        }
                     }
-                };
-                (variant, location, current)
+                }
             }
             (None, Some(product), Some(variant)) => {
-                // The location first (cached after the first call), so that the variant and
-                // its level there are read in one request, or not at all when the run's
-                // `findProduct` just read them.
-                let location = self.location_id(p.location.as_deref()).await?;
+                // The variant and its level at the location in one request, or none when the
+                // run's `findProduct` just read them.
                 let recent = self
                     .recent_level(&gid("ProductVariant", variant), &location)
                     .filter(|(v, _)| v.product_id == gid("Product", product));
@@ -559,7 +575,11 @@ impl ShopifyConnector {
                     Some(found) => found,
                     None => self.variant_level(product, variant, &location).await?,
                 };
-                (variant, location, current)
+                (
+                    variant.inventory_item_id.clone(),
+                    Some(variant),
+                    Some(current),
+                )
             }
             _ => {
                 return Err(CallError::permanent(
@@ -567,39 +587,46 @@ impl ShopifyConnector {
                 ));
             }
         };
-        let item = variant.inventory_item_id.clone();
-        let reference = format!("gid://handled/SyncRun/{}", info.run_id);
-        let mut key = info.idempotency_key.clone();
-        let mut attempt = 0;
-        loop {
-            let (query, variables) = if self.config.uses_change_from() {
-                let input = json!({
-                    "name": "available", "reason": "correction", "referenceDocumentUri": reference,
-                    "quantities": [{"inventoryItemId": item, "locationId": location,
-                                    "quantity": p.quantity, "changeFromQuantity": current}]
-                });
-                (queries::SET_QUANTITIES, json!({"input": input, "key": key}))
-            } else {
-                let input = json!({
-                    "name": "available", "reason": "correction", "referenceDocumentUri": reference,
-                    "quantities": [{"inventoryItemId": item, "locationId": location,
-                                    "quantity": p.quantity, "compareQuantity": current}]
-                });
-                (queries::SET_QUANTITIES_LEGACY, json!({"input": input}))
-            };
-            let data = self.graphql(query, variables).await?;
-            let errors = data["inventorySetQuantities"]["userErrors"]
-                .as_array()
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            if errors.is_empty() {
-                // Shopify compared and set: the level is now ours.
-                self.note_level(&variant, &location, p.quantity);
+        if info.maybe_sent {
+            // An earlier attempt may have set it unanswered, perhaps in a bulk request under
+            // another key: read first, and leave what is already there.
+            let current = self.read_available(&item, &location).await?;
+            if current == p.quantity {
                 return Ok(UpdateInventoryResult {
                     inventory_item_id: item,
                     location_id: location,
                     quantity: p.quantity,
                     previous_quantity: current,
+                });
+            }
+            compare = Some(current);
+        }
+        let reference = format!("gid://handled/SyncRun/{}", info.run_id);
+        let mut key = info.idempotency_key.clone();
+        let mut attempt = 0;
+        loop {
+            let quantities = vec![self.quantity_input(&item, &location, p.quantity, compare)];
+            let (query, variables) =
+                self.set_document(&reference, quantities, compare.is_none(), &key);
+            let data = self.graphql(query, variables).await?;
+            let payload = &data["inventorySetQuantities"];
+            let errors = payload["userErrors"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            if errors.is_empty() {
+                if let Some(v) = &variant {
+                    // Shopify set it: the level is now ours.
+                    self.note_level(v, &location, p.quantity);
+                }
+                let previous = replaced_quantity(payload, &item, &location)
+                    .or(compare)
+                    .unwrap_or(p.quantity);
+                return Ok(UpdateInventoryResult {
+                    inventory_item_id: item,
+                    location_id: location,
+                    quantity: p.quantity,
+                    previous_quantity: previous,
                 });
             }
             let codes: Vec<&str> = errors.iter().filter_map(|e| e["code"].as_str()).collect();
@@ -620,10 +647,12 @@ impl ShopifyConnector {
             if (stale || replayed_other) && attempt < MAX_STALE_RETRIES {
                 attempt += 1;
                 // Read again: the next write compares with what is there now.
-                current = self.read_available(&item, &location).await?;
+                let current = self.read_available(&item, &location).await?;
                 if replayed_other && current == p.quantity {
                     // An earlier attempt of this call (same key, older read) already set it.
-                    self.note_level(&variant, &location, p.quantity);
+                    if let Some(v) = &variant {
+                        self.note_level(v, &location, p.quantity);
+                    }
                     return Ok(UpdateInventoryResult {
                         inventory_item_id: item,
                         location_id: location,
@@ -631,11 +660,56 @@ impl ShopifyConnector {
                         previous_quantity: p.quantity,
                     });
                 }
+                compare = Some(current);
                 // The compared quantity changed, so the request differs: it needs its own key.
                 key = format!("{}/{attempt}", info.idempotency_key);
                 continue;
             }
+            if let Some(sku) = &p.sku {
+                self.items.take(sku.as_str());
+            }
             return Err(user_errors("inventorySetQuantities", errors));
+        }
+    }
+
+    /// One entry of `inventorySetQuantities`' `quantities`: compared with `compare`, or with
+    /// nothing (`changeFromQuantity: null`; before 2026-01, the input's `ignoreCompareQuantity`).
+    pub(crate) fn quantity_input(
+        &self,
+        item: &str,
+        location: &str,
+        quantity: i64,
+        compare: Option<i64>,
+    ) -> Json {
+        let mut q = json!({"inventoryItemId": item, "locationId": location, "quantity": quantity});
+        if self.config.uses_change_from() {
+            q["changeFromQuantity"] = json!(compare);
+        } else if let Some(compare) = compare {
+            q["compareQuantity"] = json!(compare);
+        }
+        q
+    }
+
+    /// The `inventorySetQuantities` document and variables for these quantities (made by
+    /// [`ShopifyConnector::quantity_input`]), idempotent by `key` where the version allows.
+    /// `plain`: none of them compares (before 2026-01 that is said once for the whole input,
+    /// with `ignoreCompareQuantity`).
+    pub(crate) fn set_document(
+        &self,
+        reference: &str,
+        quantities: Vec<Json>,
+        plain: bool,
+        key: &str,
+    ) -> (&'static str, Json) {
+        let mut input = json!({"name": "available", "reason": "correction",
+                               "referenceDocumentUri": reference, "quantities": quantities});
+        if self.config.uses_change_from() {
+            (queries::SET_QUANTITIES, json!({"input": input, "key": key}))
+        } else {
+            if plain {
+                input["ignoreCompareQuantity"] = json!(true);
+            }
+            (queries::SET_QUANTITIES_LEGACY, json!({"input": input}))
         }
     }
 
@@ -782,6 +856,18 @@ impl ShopifyConnector {
     pub(crate) fn sku_of_variant(&self, variant: &str) -> Option<String> {
         lock(&self.variant_skus).get(variant).cloned()
     }
+}
+
+/// The available quantity a write replaced at `item` and `location`, from its answer's
+/// `changes` (`quantityAfterChange - delta`); None when the answer does not say.
+pub(crate) fn replaced_quantity(payload: &Json, item: &str, location: &str) -> Option<i64> {
+    payload["inventoryAdjustmentGroup"]["changes"]
+        .as_array()?
+        .iter()
+        .find(|c| {
+            c["name"] == "available" && c["item"]["id"] == item && c["location"]["id"] == location
+        })
+        .and_then(|c| Some(c["quantityAfterChange"].as_i64()? - c["delta"].as_i64()?))
 }
 
 /// `gid://shopify/<kind>/<id>` for a numeric id; a GID stays as it is.

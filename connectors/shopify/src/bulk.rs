@@ -1,6 +1,9 @@
-//! `findProduct` and `updateInventory` in bulk. `updateInventory`: the calls of many runs as one `inventorySetQuantities` of up to
-//! 250 quantities, each with its own `changeFromQuantity`, the variants and levels they need
-//! found by one SKU search per location (up to [`SEARCH_CHUNK`] SKUs each).
+//! `findProduct` and `updateInventory` in bulk. `updateInventory`: the calls of many runs as one
+//! `inventorySetQuantities` of up to 250 quantities, each with its own `changeFromQuantity`: the
+//! level read moments ago where the run read one (its `findProduct`, or our last write), else
+//! null (a plain set, as Shopify advises when the caller is the source of truth), the quantity
+//! it replaced taken from the answer. The inventory items they need are found by one search
+//! per [`SEARCH_CHUNK`] SKUs asking for nothing but ids (a point a SKU), and kept.
 //!
 //! `inventorySetQuantities` is all or nothing: when one quantity is refused (its `userErrors`
 //! entry names its index, `input.quantities.N.…`), nothing is applied. A refused member gets
@@ -32,10 +35,14 @@ pub const MAX_QUANTITIES: usize = 250;
 /// One member on its way: what it writes and what it compares with.
 struct Pending {
     index: usize,
-    variant: Variant,
+    sku: String,
+    item: String,
+    /// The variant, when it was read with its level (a write of ours notes the level it sets).
+    variant: Option<Variant>,
     location: String,
     quantity: i64,
-    current: i64,
+    /// The quantity to compare with (None: a plain set).
+    compare: Option<i64>,
     stale_reads: u32,
 }
 
@@ -48,15 +55,35 @@ impl ShopifyConnector {
         calls: Vec<BatchCall<UpdateInventoryParams>>,
     ) -> Vec<Outcome> {
         let mut results = Results::new(calls.len());
-        let pending = self.resolve(&calls, &mut results).await;
+        let resolved = self.resolve(&calls, &mut results).await;
+        // A member an earlier attempt may have set unanswered (its bulk request's key was made
+        // of other members): read first, and leave what is already there.
+        let mut pending = Vec::with_capacity(resolved.len());
+        for mut p in resolved {
+            if !calls[p.index].info.maybe_sent {
+                pending.push(p);
+                continue;
+            }
+            match self.read_available(&p.item, &p.location).await {
+                Ok(current) if current == p.quantity => results.set(
+                    p.index,
+                    Ok(UpdateInventoryResult {
+                        inventory_item_id: p.item.clone(),
+                        location_id: p.location.clone(),
+                        quantity: p.quantity,
+                        previous_quantity: current,
+                    }),
+                ),
+                Ok(current) => {
+                    p.compare = Some(current);
+                    pending.push(p);
+                }
+                Err(e) => results.set(p.index, Err(e)),
+            }
+        }
         // Two calls for the same item and location go in successive requests, in their order.
         let indices: Vec<usize> = (0..pending.len()).collect();
-        let level = |i: usize| {
-            (
-                pending[i].variant.inventory_item_id.as_str(),
-                pending[i].location.as_str(),
-            )
-        };
+        let level = |i: usize| (pending[i].item.as_str(), pending[i].location.as_str());
         let order = waves_by(&indices, level);
         let mut slots: Vec<Option<Pending>> = pending.into_iter().map(Some).collect();
         let waves: Vec<Vec<Pending>> = order
@@ -67,17 +94,14 @@ impl ShopifyConnector {
         for mut wave in waves {
             // A level an earlier wave set is what this wave compares with.
             for p in &mut wave {
-                let level = (p.variant.inventory_item_id.clone(), p.location.clone());
-                if let Some(set) = carried.get(&level) {
-                    p.current = *set;
+                let level = (p.item.clone(), p.location.clone());
+                if let (Some(set), Some(_)) = (carried.get(&level), p.compare) {
+                    p.compare = Some(*set);
                 }
             }
             for (p, outcome) in self.set_wave(wave, &calls).await {
                 if let Ok(done) = &outcome {
-                    carried.insert(
-                        (p.variant.inventory_item_id.clone(), p.location.clone()),
-                        done.quantity,
-                    );
+                    carried.insert((p.item.clone(), p.location.clone()), done.quantity);
                 }
                 results.set(p.index, outcome);
             }
@@ -165,10 +189,12 @@ impl ShopifyConnector {
                     match found {
                         Ok((variant, current)) => pending.push(Pending {
                             index,
-                            variant,
+                            sku: variant.sku.clone(),
+                            item: variant.inventory_item_id.clone(),
+                            variant: Some(variant),
                             location,
                             quantity: p.quantity,
-                            current,
+                            compare: Some(current),
                             stale_reads: 0,
                         }),
                         Err(e) => results.set(index, Err(e)),
@@ -184,12 +210,14 @@ impl ShopifyConnector {
                 }
             }
         }
+        let legacy = !self.config.uses_change_from();
         for (location, members) in wanted {
-            // SKUs whose level a moment ago is known need no search.
-            let mut search = Vec::new();
+            // SKUs whose level a moment ago is known compare with it; the others are plain sets
+            // of their item (before 2026-01, where one input cannot mix the two, they read it).
             let mut known: HashMap<String, (Variant, i64)> = HashMap::new();
+            let mut plain: Vec<String> = Vec::new();
             for (_, sku) in &members {
-                if known.contains_key(sku) || search.contains(sku) {
+                if known.contains_key(sku) || plain.contains(sku) {
                     continue;
                 }
                 let recent = self
@@ -199,34 +227,58 @@ impl ShopifyConnector {
                     Some(found) => {
                         known.insert(sku.clone(), found);
                     }
-                    None => search.push(sku.clone()),
+                    None => plain.push(sku.clone()),
                 }
             }
-            let searched = self.search_levels(&search, &location).await;
+            let (items, levels) = if legacy {
+                (
+                    Ok(HashMap::new()),
+                    self.search_levels(&plain, &location).await,
+                )
+            } else {
+                (self.item_ids(&plain).await, Ok(HashMap::new()))
+            };
             for (index, sku) in members {
                 let quantity = calls[index].params.quantity;
                 let found = match known.get(&sku) {
-                    Some(found) => Ok(found.clone()),
-                    None => match &searched {
+                    Some((variant, current)) => Ok((
+                        variant.inventory_item_id.clone(),
+                        Some(variant.clone()),
+                        Some(*current),
+                    )),
+                    None if legacy => match &levels {
                         Ok(levels) => match levels.get(&sku) {
                             Some((variant, Ok(available))) => {
                                 // Taken: this write is what it serves.
                                 let _ = self.recent_level(&variant.variant_id, &location);
-                                Ok((variant.clone(), *available))
+                                Ok((
+                                    variant.inventory_item_id.clone(),
+                                    Some(variant.clone()),
+                                    Some(*available),
+                                ))
                             }
                             Some((_, Err(e))) => Err(e.clone()),
                             None => Err(no_such_sku(&sku)),
                         },
                         Err(e) => Err(e.clone()),
                     },
+                    None => match &items {
+                        Ok(items) => match items.get(&sku) {
+                            Some(item) => Ok((item.clone(), None, None)),
+                            None => Err(no_such_sku(&sku)),
+                        },
+                        Err(e) => Err(e.clone()),
+                    },
                 };
                 match found {
-                    Ok((variant, current)) => pending.push(Pending {
+                    Ok((item, variant, compare)) => pending.push(Pending {
                         index,
+                        sku,
+                        item,
                         variant,
                         location: location.clone(),
                         quantity,
-                        current,
+                        compare,
                         stale_reads: 0,
                     }),
                     Err(e) => results.set(index, Err(e)),
@@ -235,6 +287,60 @@ impl ShopifyConnector {
         }
         pending.sort_by_key(|p| p.index);
         pending
+    }
+
+    /// The inventory item of each SKU that has one (SKU → item GID), from those found before
+    /// or one search per [`SEARCH_CHUNK`] SKUs asking for ids only; a SKU no item has is left
+    /// out.
+    pub(crate) async fn item_ids(
+        &self,
+        skus: &[String],
+    ) -> Result<HashMap<String, String>, CallError> {
+        let mut out = HashMap::new();
+        let mut search: Vec<&String> = Vec::new();
+        for sku in skus {
+            match self.items.get(sku.as_str()) {
+                Some(item) => {
+                    out.insert(sku.clone(), item);
+                }
+                None if !search.contains(&sku) => search.push(sku),
+                None => {}
+            }
+        }
+        for chunk in search.chunks(SEARCH_CHUNK) {
+            let query = chunk
+                .iter()
+                .map(|sku| sku_term(sku))
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            let mut after = Json::Null;
+            for _page in 0..20 {
+                let data = self
+                    .graphql(
+                        queries::FIND_ITEMS,
+                        json!({"query": query, "first": chunk.len() + 1, "after": after}),
+                    )
+                    .await?;
+                let conn = &data["inventoryItems"];
+                for node in conn["nodes"].as_array().into_iter().flatten() {
+                    let (Some(sku), Some(id)) = (node["sku"].as_str(), node["id"].as_str()) else {
+                        continue;
+                    };
+                    if !chunk.iter().any(|s| s.as_str() == sku) || out.contains_key(sku) {
+                        continue;
+                    }
+                    self.items.put(sku.to_string(), id.to_string());
+                    out.insert(sku.to_string(), id.to_string());
+                }
+                if chunk.iter().all(|s| out.contains_key(s.as_str()))
+                    || conn["pageInfo"]["hasNextPage"].as_bool() != Some(true)
+                {
+                    break;
+                }
+                after = conn["pageInfo"]["endCursor"].clone();
+            }
+        }
+        Ok(out)
     }
 
     /// The variants with exactly these SKUs and their available quantity at `location`, by
@@ -315,19 +421,25 @@ impl ShopifyConnector {
                     // The whole request failed: every member's error (the engine retries).
                     done.extend(sent.into_iter().map(|p| (p, Err(e.clone()))));
                 }
-                Ok(errors) if errors.is_empty() => {
+                Ok((errors, payload)) if errors.is_empty() => {
                     for p in sent {
-                        self.note_level(&p.variant, &p.location, p.quantity);
+                        if let Some(v) = &p.variant {
+                            self.note_level(v, &p.location, p.quantity);
+                        }
+                        let previous =
+                            crate::api::replaced_quantity(&payload, &p.item, &p.location)
+                                .or(p.compare)
+                                .unwrap_or(p.quantity);
                         let outcome = Ok(UpdateInventoryResult {
-                            inventory_item_id: p.variant.inventory_item_id.clone(),
+                            inventory_item_id: p.item.clone(),
                             location_id: p.location.clone(),
                             quantity: p.quantity,
-                            previous_quantity: p.current,
+                            previous_quantity: previous,
                         });
                         done.push((p, outcome));
                     }
                 }
-                Ok(errors) => {
+                Ok((errors, _)) => {
                     let by_member = member_errors(&errors, sent.len());
                     let Some(by_member) = by_member else {
                         // An error of the request, not of a member: every member's.
@@ -345,6 +457,8 @@ impl ShopifyConnector {
                         } else if errs.iter().all(is_stale) && p.stale_reads < MAX_STALE_RETRIES {
                             stale.push(p);
                         } else {
+                            // A refused item may be a SKU moved to another: found again next time.
+                            self.items.take(p.sku.as_str());
                             let e = user_errors("inventorySetQuantities", &errs);
                             done.push((p, Err(e)));
                         }
@@ -354,7 +468,7 @@ impl ShopifyConnector {
                         for (mut p, reread) in self.reread(stale).await {
                             match reread {
                                 Ok(current) => {
-                                    p.current = current;
+                                    p.compare = Some(current);
                                     p.stale_reads += 1;
                                     retry.push(p);
                                 }
@@ -385,25 +499,18 @@ impl ShopifyConnector {
         }
         let mut out = Vec::new();
         for (location, members) in by_location {
-            let skus: Vec<String> = members.iter().map(|p| p.variant.sku.clone()).collect();
+            let skus: Vec<String> = members.iter().map(|p| p.sku.clone()).collect();
             let levels = self.search_levels(&skus, &location).await;
             for p in members {
                 let current = match &levels {
                     Err(e) => Err(e.clone()),
-                    Ok(levels) => match levels.get(&p.variant.sku) {
-                        Some((v, Ok(available)))
-                            if v.inventory_item_id == p.variant.inventory_item_id =>
-                        {
+                    Ok(levels) => match levels.get(&p.sku) {
+                        Some((v, Ok(available))) if v.inventory_item_id == p.item => {
                             let _ = self.recent_level(&v.variant_id, &location);
                             Ok(*available)
                         }
-                        Some((v, Err(e))) if v.inventory_item_id == p.variant.inventory_item_id => {
-                            Err(e.clone())
-                        }
-                        _ => {
-                            self.read_available(&p.variant.inventory_item_id, &location)
-                                .await
-                        }
+                        Some((v, Err(e))) if v.inventory_item_id == p.item => Err(e.clone()),
+                        _ => self.read_available(&p.item, &location).await,
                     },
                 };
                 out.push((p, current));
@@ -412,39 +519,27 @@ impl ShopifyConnector {
         out
     }
 
-    /// One `inventorySetQuantities` of these members; its `userErrors` (empty: all set).
+    /// One `inventorySetQuantities` of these members: its `userErrors` (empty: all set) and its
+    /// payload.
     async fn send_quantities(
         &self,
         members: &[Pending],
         infos: &[&CallInfo],
-    ) -> Result<Vec<Json>, CallError> {
-        let change_from = self.config.uses_change_from();
+    ) -> Result<(Vec<Json>, Json), CallError> {
         let quantities: Vec<Json> = members
             .iter()
-            .map(|p| {
-                let compare = if change_from {
-                    "changeFromQuantity"
-                } else {
-                    "compareQuantity"
-                };
-                json!({"inventoryItemId": p.variant.inventory_item_id, "locationId": p.location,
-                       "quantity": p.quantity, compare: p.current})
-            })
+            .map(|p| self.quantity_input(&p.item, &p.location, p.quantity, p.compare))
             .collect();
+        let key = request_key(members, infos);
         let reference = match infos {
             [one] => format!("gid://handled/SyncRun/{}", one.run_id),
-            _ => format!("gid://handled/SyncBatch/{}", request_key(members, infos)),
+            _ => format!("gid://handled/SyncBatch/{key}"),
         };
-        let input = json!({"name": "available", "reason": "correction",
-                           "referenceDocumentUri": reference, "quantities": quantities});
-        let (query, variables) = if change_from {
-            let key = request_key(members, infos);
-            (queries::SET_QUANTITIES, json!({"input": input, "key": key}))
-        } else {
-            (queries::SET_QUANTITIES_LEGACY, json!({"input": input}))
-        };
-        let data = self.graphql(query, variables).await?;
-        let errors = data["inventorySetQuantities"]["userErrors"]
+        let plain = members.iter().all(|p| p.compare.is_none());
+        let (query, variables) = self.set_document(&reference, quantities, plain, &key);
+        let mut data = self.graphql(query, variables).await?;
+        let payload = data["inventorySetQuantities"].take();
+        let errors = payload["userErrors"]
             .as_array()
             .cloned()
             .unwrap_or_default();
@@ -456,7 +551,7 @@ impl ShopifyConnector {
                 "shopify: the same write is still in flight (IDEMPOTENCY_CONCURRENT_REQUEST)",
             ));
         }
-        Ok(errors)
+        Ok((errors, payload))
     }
 }
 
@@ -504,8 +599,8 @@ fn request_key(members: &[Pending], infos: &[&CallInfo]) -> String {
     let mut text = String::new();
     for (p, info) in members.iter().zip(infos) {
         text.push_str(&format!(
-            "{}|{}|{}|{}|{}\n",
-            info.idempotency_key, p.variant.inventory_item_id, p.location, p.current, p.quantity
+            "{}|{}|{}|{:?}|{}\n",
+            info.idempotency_key, p.item, p.location, p.compare, p.quantity
         ));
     }
     format!(

@@ -15,6 +15,16 @@ pub const FIND_VARIANTS: &str = r#"query FindVariantsBySku($query: String!, $fir
   }
 }"#;
 
+/// Inventory items whose SKU matches a search (`sku:"…"`, or several joined by `OR`), with
+/// nothing but their id and SKU (one point a node): what a write needs that has no compare
+/// value to send.
+pub const FIND_ITEMS: &str = r#"query FindItemsBySku($query: String!, $first: Int!, $after: String) {
+  inventoryItems(first: $first, query: $query, after: $after) {
+    nodes { id sku }
+    pageInfo { hasNextPage endCursor }
+  }
+}"#;
+
 /// The same search, with each variant's level at one location (the shop's primary location,
 /// once known): a write that follows `findProduct` compares with the quantity read here and
 /// needs no read of its own.
@@ -98,15 +108,17 @@ pub const LOCATION_LEVELS: &str = r#"query LocationLevels($location: ID!, $after
   }
 }"#;
 
-/// Sets available quantities, compare-and-swap with `changeFromQuantity`, idempotent by key
-/// (versions 2026-01 and later; required from 2026-04).
+/// Sets available quantities, compare-and-swap with `changeFromQuantity` (null: no compare),
+/// idempotent by key (versions 2026-01 and later; required from 2026-04). Each change names its
+/// item and location, so that a write learns the quantity it replaced (`quantityAfterChange -
+/// delta`) without reading it first.
 pub const SET_QUANTITIES: &str = r#"mutation SetAvailable($input: InventorySetQuantitiesInput!, $key: String!) {
   inventorySetQuantities(input: $input) @idempotent(key: $key) {
     inventoryAdjustmentGroup {
       id
       reason
       referenceDocumentUri
-      changes { name delta quantityAfterChange }
+      changes { name delta quantityAfterChange item { id } location { id } }
     }
     userErrors { field message code }
   }
@@ -119,7 +131,7 @@ pub const SET_QUANTITIES_LEGACY: &str = r#"mutation SetAvailable($input: Invento
       id
       reason
       referenceDocumentUri
-      changes { name delta quantityAfterChange }
+      changes { name delta quantityAfterChange item { id } location { id } }
     }
     userErrors { field message code }
   }
@@ -155,6 +167,7 @@ pub const ENRICH_ITEM: &str = r#"query EnrichItem($id: ID!, $location: ID!) {
 /// Every document sent to versions 2026-01 and later, by name.
 pub const CURRENT: &[(&str, &str)] = &[
     ("FIND_VARIANTS", FIND_VARIANTS),
+    ("FIND_ITEMS", FIND_ITEMS),
     ("FIND_VARIANTS_AT", FIND_VARIANTS_AT),
     ("VARIANT_LEVEL", VARIANT_LEVEL),
     ("PRIMARY_LOCATION", PRIMARY_LOCATION),
@@ -170,6 +183,7 @@ pub const CURRENT: &[(&str, &str)] = &[
 /// Every document sent to versions before 2026-01, by name.
 pub const LEGACY: &[(&str, &str)] = &[
     ("FIND_VARIANTS", FIND_VARIANTS),
+    ("FIND_ITEMS", FIND_ITEMS),
     ("FIND_VARIANTS_AT", FIND_VARIANTS_AT),
     ("VARIANT_LEVEL", VARIANT_LEVEL),
     ("PRIMARY_LOCATION", PRIMARY_LOCATION),

@@ -10,21 +10,28 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-/// Entries kept before the stale ones are dropped.
+/// Entries kept before the stale ones are dropped (unless a map says otherwise).
 const ENTRIES: usize = 10_000;
 
 /// Values that answer for `fresh_for` after they were put.
 #[derive(Debug)]
 pub(crate) struct Recent<K, V> {
     fresh_for: Duration,
+    capacity: usize,
     entries: Mutex<HashMap<K, (V, Instant)>>,
 }
 
 impl<K: Eq + Hash, V: Clone> Recent<K, V> {
     /// An empty map whose values answer for `fresh_for`.
     pub(crate) fn new(fresh_for: Duration) -> Self {
+        Self::with_capacity(fresh_for, ENTRIES)
+    }
+
+    /// An empty map whose values answer for `fresh_for`, swept when it holds `capacity`.
+    pub(crate) fn with_capacity(fresh_for: Duration, capacity: usize) -> Self {
         Recent {
             fresh_for,
+            capacity: capacity.max(2),
             entries: Mutex::new(HashMap::new()),
         }
     }
@@ -35,12 +42,12 @@ impl<K: Eq + Hash, V: Clone> Recent<K, V> {
 
     /// Puts a value, fresh from now. When the map is full it drops the stale entries, and
     /// every entry if over half of them are still fresh (they only save requests), so that the
-    /// sweep happens at most once every `ENTRIES / 2` puts.
+    /// sweep happens at most once every `capacity / 2` puts.
     pub(crate) fn put(&self, key: K, value: V) {
         let mut entries = self.entries();
-        if entries.len() >= ENTRIES {
+        if entries.len() >= self.capacity {
             entries.retain(|_, (_, at)| at.elapsed() < self.fresh_for);
-            if entries.len() >= ENTRIES / 2 {
+            if entries.len() >= self.capacity / 2 {
                 entries.clear();
             }
         }

@@ -58,6 +58,7 @@ fn info(key: &str) -> CallInfo {
         idempotency_key: key.to_string(),
         run_id: "run-42".to_string(),
         attempt: 1,
+        maybe_sent: false,
     }
 }
 
@@ -181,6 +182,18 @@ async fn update_inventory_sets_and_replays() {
 #[tokio::test]
 async fn stale_compare_is_read_again_and_retried() {
     let (c, h, _) = start(fixture(), "2026-04").await;
+    // The run read the level (its findProduct, once the primary location is known): the write
+    // compares with what it read.
+    c.call(
+        "updateInventory",
+        json!({"sku": "A-10", "quantity": 3}),
+        &info("first"),
+    )
+    .await
+    .unwrap();
+    c.call("findProduct", json!({"sku": "A-1"}), &info("find"))
+        .await
+        .unwrap();
     h.change_before_next_write("A-1", 50);
     let r = c
         .call(
@@ -197,8 +210,43 @@ async fn stale_compare_is_read_again_and_retried() {
     assert_eq!(h.state()["inventory"]["A-1"]["available"], 7);
     assert_eq!(
         h.state()["ops"]["inventorySetQuantities"],
-        json!({"received": 2, "applied": 1})
+        json!({"received": 3, "applied": 2})
     );
+}
+
+#[tokio::test]
+async fn a_write_nothing_read_before_is_a_plain_set_that_learns_what_it_replaced() {
+    let (c, h, _) = start(fixture(), "2026-04").await;
+    h.change_before_next_write("A-1", 50);
+    let r = c
+        .call(
+            "updateInventory",
+            json!({"sku": "A-1", "quantity": 7}),
+            &info("plain"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (r["previousQuantity"].as_i64(), r["quantity"].as_i64()),
+        (Some(50), Some(7))
+    );
+    assert_eq!(h.state()["inventory"]["A-1"]["available"], 7);
+    // One lookup of the item (ids only), one write, no read of the level.
+    assert_eq!(received(&h, "inventoryItems"), 1);
+    assert_eq!(received(&h, "inventoryItem"), 0);
+    assert_eq!(
+        h.state()["ops"]["inventorySetQuantities"],
+        json!({"received": 1, "applied": 1})
+    );
+    // The item is kept: the next write of the SKU needs no lookup.
+    c.call(
+        "updateInventory",
+        json!({"sku": "A-1", "quantity": 8}),
+        &info("plain-2"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(received(&h, "inventoryItems"), 1);
 }
 
 #[tokio::test]

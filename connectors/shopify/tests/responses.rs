@@ -76,6 +76,7 @@ fn info(key: &str) -> CallInfo {
         idempotency_key: key.to_string(),
         run_id: "run-7".to_string(),
         attempt: 1,
+        maybe_sent: false,
     }
 }
 

@@ -14,6 +14,7 @@ fn info() -> CallInfo {
         idempotency_key: "run-1:alert:0".into(),
         run_id: "run-1".into(),
         attempt: 1,
+        maybe_sent: false,
     }
 }
 

@@ -53,6 +53,7 @@ fn info(key: &str) -> CallInfo {
         idempotency_key: key.into(),
         run_id: "run-1".into(),
         attempt: 1,
+        maybe_sent: false,
     }
 }
 

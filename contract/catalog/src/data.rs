@@ -121,6 +121,12 @@ pub static CONNECTORS: &[ConnectorDef] = &[
                 false,
                 "bulk updates of more SKUs than this (default 100) go as one listings feed",
             ),
+            env(
+                "AMAZON_PRODUCT_TYPE",
+                false,
+                false,
+                "the product type quantity patches name (default PRODUCT, Amazon's type for patching an existing listing; `lookup` reads each listing's own)",
+            ),
         ],
     },
     ConnectorDef {
@@ -684,7 +690,11 @@ static AMAZON_UPDATE_RESULT: ObjectShape = ObjectShape {
     fields: &[
         req("sku", Shape::String, "the seller SKU"),
         req("status", Shape::String, "ACCEPTED (queued) or INVALID"),
-        req("submissionId", Shape::String, "Amazon's submission id"),
+        req(
+            "submissionId",
+            Shape::String,
+            "Amazon's submission id (empty when the listing held the quantity already: a write resumed after a stop, not sent again)",
+        ),
     ],
 };
 static AMAZON_GET_ALL_PARAMS: ObjectShape = ObjectShape {

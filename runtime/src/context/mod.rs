@@ -557,10 +557,16 @@ impl RunContext {
                 message: format!("interrupted: {reason}"),
             });
         }
-        match self
+        let outcome = self
             .call_step::<O, F>(StepSlot::item(step, item, entry), f)
-            .await
-        {
+            .await;
+        self.item_outcome(outcome)
+    }
+
+    /// An item action's outcome as generated code sees it; a failure is counted (or, when the
+    /// process is stopping, remembered: the other items are not started).
+    fn item_outcome<T>(&mut self, outcome: CallOutcome<T>) -> Result<Option<T>, ItemFailed> {
+        match outcome {
             CallOutcome::Done(output) => Ok(Some(output)),
             CallOutcome::Skipped => Ok(None),
             CallOutcome::Failed(stop) => {
@@ -574,6 +580,20 @@ impl RunContext {
                 })
             }
         }
+    }
+
+    /// Whether every one of these ops (`connector`, `op`) has its calls gathered into the API's
+    /// bulk form ([`Connector::gathers`](crate::connector::Connector::gathers)): a forEach whose
+    /// entries are all such ops runs entry by entry, each entry's calls made together
+    /// ([`RunContext::item_actions`]); otherwise item by item.
+    pub fn gathers(&self, ops: &[(&str, &str)]) -> bool {
+        !ops.is_empty()
+            && ops.iter().all(|(connector, op)| {
+                self.engine
+                    .connectors
+                    .get(*connector)
+                    .is_some_and(|c| c.gathers(op))
+            })
     }
 
     /// Ends a forEach step. The run goes on; it ends `partial` if some items failed.

@@ -63,6 +63,16 @@ fn fixture_with_faults(channel: &str, faults: Value) -> Value {
 
 /// `exec` in the sandbox, seeded from `fixture` (default: the examples' catalog).
 fn exec_with_fixture(workflow: &str, event: Option<Value>, fixture: Option<Value>) -> (i32, Value) {
+    exec_with(workflow, event, fixture, &[])
+}
+
+/// `exec` with more of the program's options (`--bulk off`, …).
+fn exec_with(
+    workflow: &str,
+    event: Option<Value>,
+    fixture: Option<Value>,
+    options: &[&str],
+) -> (i32, Value) {
     let root = workspace();
     let dir = tempfile::tempdir().unwrap();
     let fixture_path = match fixture {
@@ -77,6 +87,7 @@ fn exec_with_fixture(workflow: &str, event: Option<Value>, fixture: Option<Value
     cmd.current_dir(root.join("examples"));
     cmd.args(["exec", workflow, "--sandbox", "--fixture"]);
     cmd.arg(&fixture_path);
+    cmd.args(options);
     if let Some(event) = event {
         let path = dir.path().join("event.json");
         std::fs::write(&path, serde_json::to_vec(&event).unwrap()).unwrap();
@@ -269,6 +280,29 @@ fn pattern4_reports_discrepancies_by_email_and_corrects_minor_ones() {
     // to the warehouse's count.
     assert_eq!(calls(&run, "shopify.updateInventory").len(), 5);
     assert_eq!(calls(&run, "amazon.updateInventory").len(), 5);
+    assert_eq!(run["state"]["amazon"]["items"]["MUG-WHT"]["quantity"], 27);
+    // With bulk calls (the default) the forEach's five Shopify writes went as one request.
+    assert_eq!(
+        run["state"]["shopify"]["ops"]["inventorySetQuantities"]["received"],
+        1
+    );
+}
+
+#[test]
+fn a_foreach_makes_its_items_calls_one_by_one_without_bulk_calls() {
+    let (code, run) = exec_with(
+        "DailyInventoryReconciliation",
+        None,
+        None,
+        &["--bulk", "off"],
+    );
+    assert_eq!(code, 0, "{run:#}");
+    assert_eq!(run["status"], "completed");
+    assert_eq!(calls(&run, "shopify.updateInventory").len(), 5);
+    assert_eq!(
+        run["state"]["shopify"]["ops"]["inventorySetQuantities"]["received"],
+        5
+    );
     assert_eq!(run["state"]["amazon"]["items"]["MUG-WHT"]["quantity"], 27);
 }
 

@@ -985,7 +985,10 @@ fn set_quantities(
         let field = |f: &str| json!(["input", "quantities", i.to_string(), f]);
         let has = |key: &str| q.get(key).is_some();
         let has_change_from = has("changeFromQuantity");
-        let has_compare = has("compareQuantity") || has("ignoreCompareQuantity");
+        // `ignoreCompareQuantity` belongs to the input (before 2026-04), not to a quantity.
+        let has_compare = has("compareQuantity")
+            || has("ignoreCompareQuantity")
+            || input.get("ignoreCompareQuantity").is_some();
         if version >= "2026-04" {
             if has_compare {
                 return Err(GqlError::new(
@@ -1075,7 +1078,10 @@ fn set_quantities(
                 continue;
             }
         } else {
-            let ignore = q["ignoreCompareQuantity"].as_bool().unwrap_or(false);
+            let ignore = input
+                .get("ignoreCompareQuantity")
+                .and_then(Json::as_bool)
+                .unwrap_or(false);
             match q["compareQuantity"].as_i64() {
                 Some(expected) if !ignore && expected != current => {
                     errors.push(user_error(
@@ -1108,6 +1114,7 @@ fn set_quantities(
         if let Some(level) = shop.levels.get_mut(&(*item, *loc)) {
             level.available += delta;
             level.updated_at = at.clone();
+            level.writes += 1;
             let item_gid = format!("gid://shopify/InventoryItem/{item}");
             let loc_gid = format!("gid://shopify/Location/{loc}");
             change_list.push(

@@ -65,6 +65,9 @@ pub struct Level {
     pub committed: i64,
     /// When it last changed (RFC 3339).
     pub updated_at: String,
+    /// How many sets of its available quantity were applied (a set to the same quantity
+    /// counts; a replayed request does not).
+    pub writes: u64,
 }
 
 impl Level {
@@ -245,6 +248,7 @@ impl Shop {
                             reserved,
                             committed: 0,
                             updated_at: at.clone(),
+                            writes: 0,
                         },
                     );
                 }
@@ -271,25 +275,31 @@ impl Shop {
         self.variants.iter().position(|v| v.sku == sku)
     }
 
-    /// The state as JSON: per SKU, the total and per-location quantities; per SKU the product.
+    /// The state as JSON: per SKU, the total and per-location quantities and the sets applied
+    /// to them; per SKU the product.
     pub fn to_json(&self) -> Json {
+        let mut by_item: HashMap<u64, Vec<(u64, &Level)>> = HashMap::new();
+        for ((item, loc), level) in &self.levels {
+            by_item.entry(*item).or_default().push((*loc, level));
+        }
         let mut inventory = serde_json::Map::new();
         let mut products = serde_json::Map::new();
         for v in &self.variants {
             let mut locations = serde_json::Map::new();
             let mut total = 0;
-            for ((item, loc), level) in &self.levels {
-                if *item == v.item_id {
-                    total += level.available;
-                    locations.insert(
-                        loc.to_string(),
-                        json!({"available": level.available, "reserved": level.reserved, "committed": level.committed}),
-                    );
-                }
+            let mut writes = 0;
+            for (loc, level) in by_item.get(&v.item_id).into_iter().flatten() {
+                total += level.available;
+                writes += level.writes;
+                locations.insert(
+                    loc.to_string(),
+                    json!({"available": level.available, "reserved": level.reserved,
+                           "committed": level.committed, "writes": level.writes}),
+                );
             }
             inventory.insert(
                 v.sku.clone(),
-                json!({"available": total, "locations": locations}),
+                json!({"available": total, "locations": locations, "writes": writes}),
             );
             if let Some(p) = self.products.get(v.product) {
                 products.insert(

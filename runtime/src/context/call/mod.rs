@@ -3,6 +3,7 @@
 //! idempotency key, and a write's intent stored before it is sent), [`send`] (the call with its
 //! retries) and [`settle`] (the outcome journaled with the step).
 
+mod items;
 mod parameters;
 mod resume;
 mod send;
@@ -33,6 +34,9 @@ struct Call {
     connector: Arc<dyn Connector>,
     /// The write recorded for echo suppression before the call was sent, if any.
     recorded_before: Option<Write>,
+    /// Whether an earlier attempt may have reached the channel unanswered (see
+    /// [`handled_contract::CallInfo::maybe_sent`]).
+    maybe_sent: bool,
 }
 
 impl Call {

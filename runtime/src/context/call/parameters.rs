@@ -26,7 +26,26 @@ impl RunContext {
     where
         F: FnOnce(&Scope<'_>) -> Result<Option<O::Params>, StepError> + Send,
     {
-        let (params, prior_attempts) = self.params::<O, F>(slot, info, &op, f)?;
+        let call = self.prepare_unflushed::<O, F>(slot, info, op, f)?;
+        if call.is_write {
+            self.flush().await.map_err(CallOutcome::Failed)?;
+        }
+        Ok(call)
+    }
+
+    /// [`RunContext::prepare`] without storing the journal: the caller flushes it before the
+    /// call is sent (many calls' intents in one write).
+    pub(super) fn prepare_unflushed<O: Op, F>(
+        &mut self,
+        slot: StepSlot,
+        info: StepInfo,
+        op: String,
+        f: F,
+    ) -> Result<Call, CallOutcome<O::Output>>
+    where
+        F: FnOnce(&Scope<'_>) -> Result<Option<O::Params>, StepError> + Send,
+    {
+        let (params, prior_attempts, journaled) = self.params::<O, F>(slot, info, &op, f)?;
         let record = self.intent(slot, &op, &params, prior_attempts);
         // A read has no effect to protect: it is journaled with its result, and the journal
         // entries before it travel with the next write or the run's end.
@@ -48,9 +67,6 @@ impl RunContext {
         if is_write && let Some(written) = connector.written_quantity(O::NAME, &params) {
             recorded_before = Some(self.record_write(O::CONNECTOR, written));
         }
-        if is_write {
-            self.flush().await.map_err(CallOutcome::Failed)?;
-        }
         Ok(Call {
             slot,
             info,
@@ -60,19 +76,22 @@ impl RunContext {
             is_write,
             connector,
             recorded_before,
+            // An intent an earlier start journaled may have been sent: the process stopped
+            // before its answer was journaled.
+            maybe_sent: journaled && is_write,
         })
     }
 
-    /// The params to send and the attempts already made: those of a call of the same op that
-    /// the journal holds and that may be sent again (not one that succeeded), or else `f`
-    /// evaluated (no attempts yet).
+    /// The params to send, the attempts already made and whether they come from the journal:
+    /// those of a call of the same op that the journal holds and that may be sent again (not
+    /// one that succeeded), or else `f` evaluated (no attempts yet).
     fn params<O: Op, F>(
         &mut self,
         slot: StepSlot,
         info: StepInfo,
         op: &str,
         f: F,
-    ) -> Result<(Json, u32), CallOutcome<O::Output>>
+    ) -> Result<(Json, u32, bool), CallOutcome<O::Output>>
     where
         F: FnOnce(&Scope<'_>) -> Result<Option<O::Params>, StepError> + Send,
     {
@@ -80,7 +99,7 @@ impl RunContext {
             .calls
             .get(&slot)
             .filter(|c| c.op == op && next_call(c.status, CallEvent::Send).is_ok())
-            .map(|c| (self.engine.redactor.restore(&c.params), c.attempts));
+            .map(|c| (self.engine.redactor.restore(&c.params), c.attempts, true));
         if let Some(found) = journaled {
             return Ok(found);
         }
@@ -96,7 +115,7 @@ impl RunContext {
             }
         };
         serde_json::to_value(&params)
-            .map(|json| (json, 0))
+            .map(|json| (json, 0, false))
             .map_err(|e| {
                 let message = format!("the params of {op} cannot be serialized: {e}");
                 CallOutcome::Failed(self.fail_step(slot, info, None, message, info.location))

@@ -63,6 +63,8 @@ impl<'a, 'o> WorkflowCompiler<'a, 'o> {
             }
         });
         let mut item_calls = Vec::new();
+        let mut entry_calls = Vec::new();
+        let mut gathered_ops = Vec::new();
         let mut item_ops = Vec::new();
         let mut item_options = Vec::new();
         let n_entries = f.actions.len();
@@ -116,20 +118,49 @@ impl<'a, 'o> WorkflowCompiler<'a, 'o> {
                 }
             });
             let call = q!(ctx.item_action::<#op_ty, _>(#index, i, #entry, |scope| #fn_name(scope, item, #(#args),*)).await);
+            let per_item = if args.is_empty() {
+                q!(#fn_name)
+            } else {
+                q!(|scope, item| #fn_name(scope, item, #(#args),*))
+            };
+            let together = q!(ctx.item_actions::<#op_ty, _>(#index, #entry, &list, &items, #per_item).await);
             if entry + 1 == n_entries {
                 item_calls.push(q!(let _ = #call;));
+                entry_calls.push(q!(let _ = #together;));
             } else {
                 item_calls.push(q!(if #call.is_err() { continue; }));
+                entry_calls.push(q! {
+                    items = #together
+                        .into_iter()
+                        .filter(|(_, outcome)| outcome.is_ok())
+                        .map(|(i, _)| i)
+                        .collect();
+                });
             }
+            let (connector, name) = (op.connector, op.name);
+            gathered_ops.push(q!((#connector, #name)));
         }
         let info = self.step_info(&name, q!(ForEach), "", &item_ops, &item_options, f.span);
         self.steps[index].ty = Ty::Undefined;
+        // When every entry's op is gathered into bulk calls (RUNTIME.md §2), entry by entry, each
+        // entry's calls together (an item goes on to its next entry only if this one did not
+        // fail); otherwise item by item, in list order.
+        let items_binding = if entry_calls.len() > 1 {
+            q!(let mut items)
+        } else {
+            q!(let items)
+        };
         let loop_body = if item_calls.is_empty() {
             q!()
         } else {
             q! {
-                for (i, item) in list.iter().enumerate() {
-                    #(#item_calls)*
+                if ctx.gathers(&[#(#gathered_ops),*]) {
+                    #items_binding: ::std::vec::Vec<usize> = (0..list.len()).collect();
+                    #(#entry_calls)*
+                } else {
+                    for (i, item) in list.iter().enumerate() {
+                        #(#item_calls)*
+                    }
                 }
             }
         };
