@@ -73,6 +73,12 @@ pub fn wms_stock(event_id: &str, sku: &str, quantity: i64, updated_at: &str) -> 
         &profile.default_location,
         updated_at,
     );
+    wms_stock_body(event_id, &body)
+}
+
+/// A warehouse delivery of this body (of the generic profile's shape or not), signed.
+pub fn wms_stock_body(event_id: &str, body: &Value) -> Delivery {
+    let profile = handled_wms::Profile::generic();
     let body = body.to_string().into_bytes();
     let headers = handled_wms::webhook::signed_headers(
         &profile,

@@ -143,7 +143,7 @@ fn error_response(e: RuntimeError) -> Response {
     let status = match e {
         RuntimeError::Usage(_) => StatusCode::NOT_FOUND,
         RuntimeError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
-        RuntimeError::Trigger(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        RuntimeError::Trigger(_) | RuntimeError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
     };
     json_response(status, &serde_json::json!({ "error": e.to_string() }))
 }

@@ -397,9 +397,13 @@ pub enum RuntimeError {
     /// The request names something that does not exist or cannot be done.
     #[error("{0}")]
     Usage(String),
-    /// A connector refused to complete the payload.
+    /// A connector could not complete the payload for now (the API unreachable, throttled).
     #[error("{0}")]
     Trigger(String),
+    /// A connector found that the payload can never be completed (Shopify: no such inventory
+    /// item): the event is recorded as refused, and the sender is not asked to send it again.
+    #[error("{0}")]
+    Refused(String),
 }
 
 /// A started process.
@@ -486,11 +490,62 @@ impl Runtime {
             return Ok(payload);
         };
         connector.enrich(config, payload).await.map_err(|e| {
-            RuntimeError::Trigger(format!(
+            let message = format!(
                 "the trigger could not complete the payload: {}",
                 self.engine.redactor.text(&e.message)
-            ))
+            );
+            if e.class == handled_contract::ErrorClass::Permanent {
+                RuntimeError::Refused(message)
+            } else {
+                RuntimeError::Trigger(message)
+            }
         })
+    }
+
+    /// Records a delivery that can never run (its payload cannot be completed): a run of no
+    /// key that ends `failed` at once with the reason, so that `runs`, `show` and the admin
+    /// endpoints list it, and a redelivery of it is a duplicate.
+    pub async fn record_refused(
+        &self,
+        workflow: &str,
+        event_id: String,
+        occurred_at_ms: Option<i64>,
+        payload: Json,
+        reason: &str,
+    ) -> Result<EventOutcome, RuntimeError> {
+        let Some(w) = self.engine.workflow(workflow) else {
+            return Err(RuntimeError::Usage(unknown_workflow(
+                workflow,
+                &self.engine.workflows,
+            )));
+        };
+        let now = self.engine.clock.now_ms();
+        let event = NewEvent {
+            workflow: w.name.to_string(),
+            event_id,
+            key: None,
+            occurred_at_ms,
+            payload: self.engine.redactor.json(&payload).0,
+            received_at_ms: now,
+            run_id: uuid::Uuid::now_v7().to_string(),
+            echo: None,
+            echo_since_ms: now - crate::echo::ECHO_WINDOW_MS,
+            start_now: true,
+            coalesce_ms: None,
+        };
+        let outcome = self.engine.store.record_event(event).await?;
+        if let EventOutcome::Queued(run_id) = &outcome {
+            let error = serde_json::json!({
+                "message": format!("refused at the door: {reason}"),
+                "refused": true,
+            });
+            self.engine
+                .store
+                .finish_run(run_id, RunStatus::Failed, Some(error), now)
+                .await?;
+            metrics::counter!("handled_events_refused_total", "workflow" => w.name).increment(1);
+        }
+        Ok(outcome)
     }
 
     /// Records an event for a workflow (dedupe by `event_id`, stale check, queue). The payload

@@ -162,15 +162,21 @@ fn refused(
 }
 
 async fn receive(State(hook): State<Hook>, headers: HeaderMap, body: Bytes) -> Response {
-    let request = WebhookRequest {
-        headers: headers
-            .iter()
-            .filter_map(|(k, v)| {
-                v.to_str()
-                    .ok()
-                    .map(|v| (k.as_str().to_ascii_lowercase(), v.to_string()))
+    // A header sent more than once is one value, its values joined by ", " (RFC 9110 §5.3): a
+    // signature header sent twice then verifies as neither.
+    let mut combined: BTreeMap<String, String> = BTreeMap::new();
+    for (k, v) in &headers {
+        let Ok(v) = v.to_str() else { continue };
+        combined
+            .entry(k.as_str().to_ascii_lowercase())
+            .and_modify(|all| {
+                all.push_str(", ");
+                all.push_str(v);
             })
-            .collect::<BTreeMap<_, _>>(),
+            .or_insert_with(|| v.to_string());
+    }
+    let request = WebhookRequest {
+        headers: combined,
         body: body.to_vec(),
     };
     // Every workflow checks the delivery before anything is stored: one that refuses it
@@ -220,8 +226,32 @@ async fn receive(State(hook): State<Hook>, headers: HeaderMap, body: Bytes) -> R
     }
     let mut ready = Vec::with_capacity(accepted.len());
     for (workflow, event) in accepted {
+        let raw = event.payload.clone();
         match hook.runtime.enrich(&workflow, event.payload).await {
             Ok(payload) => ready.push((workflow, event.event_id, event.occurred_at_ms, payload)),
+            Err(RuntimeError::Refused(reason)) => {
+                // It can never run: a 5xx would have the sender retry it for days (and Shopify
+                // drops a subscription that keeps failing). Recorded as refused, answered 200.
+                let name = workflow.name;
+                let recorded = hook
+                    .runtime
+                    .record_refused(name, event.event_id, event.occurred_at_ms, raw, &reason)
+                    .await;
+                return match recorded {
+                    Ok(EventOutcome::Queued(run_id)) => answer(
+                        StatusCode::OK,
+                        serde_json::json!({ "workflow": name, "status": "refused", "runId": run_id, "message": reason }),
+                    ),
+                    Ok(_) => answer(
+                        StatusCode::OK,
+                        serde_json::json!({ "workflow": name, "status": "duplicate", "message": reason }),
+                    ),
+                    Err(e) => answer(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        serde_json::json!({ "error": "store", "message": e.to_string() }),
+                    ),
+                };
+            }
             Err(e) => {
                 // Not acknowledged: the sender delivers it again later.
                 let message = e.to_string();

@@ -217,6 +217,16 @@ async fn bad_webhooks_get_a_4xx_and_start_nothing() {
     assert_eq!(status, 401, "{text}");
     let (status, _) = post(addr, "/in/fanout", &[], body).await;
     assert_eq!(status, 401);
+    // The signature header twice (once right): one value of both, which verifies as neither.
+    let good = sign_hex(b"whsec-1234", body);
+    let (status, text) = post(
+        addr,
+        "/in/fanout",
+        &[("X-Signature", &good), ("X-Signature", &good)],
+        body,
+    )
+    .await;
+    assert_eq!(status, 401, "{text}");
     let (status, _) = post(
         addr,
         "/hooks/Sync",

@@ -2,7 +2,8 @@
 //! receives a burst of warehouse changes for distinct SKUs while Shopify answers slowly. With
 //! `--bulk on` (the default) the runs' Shopify writes gather into `inventorySetQuantities`
 //! requests of many quantities; every run still completes, and Shopify ends with every SKU at
-//! its event's quantity. With `--bulk off` each write is its own request.
+//! its event's quantity. With `--bulk off` each write is its own request. And with hundreds of
+//! runs crowding a small cost bucket, no run fails for being throttled.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -12,7 +13,7 @@ use std::time::{Duration, Instant};
 use handled_bench::emulators::{Emulators, fixture};
 use handled_bench::program::{self, Program};
 use handled_bench::webhooks::{self, Sender};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 const PREFIX: &str = "BK";
 const SKUS: usize = 120;
@@ -134,4 +135,90 @@ async fn concurrent_runs_writes_go_as_bulk_requests_and_each_run_completes() {
         "{requests} requests for {SKUS} writes with --bulk off"
     );
     assert_eq!(bulk_requests, 0.0);
+}
+
+/// A crowded cost bucket: hundreds of runs share a bucket of 60 points that refills at 300 a
+/// second, each run's lookup and write costing about 20 of them, while another client of the
+/// same app (another process) spends from the same bucket: the program's own pacing cannot
+/// see it, many requests are throttled, and every run waits its turn and completes (a throttle
+/// spends none of the action's attempts).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_crowded_cost_bucket_fails_no_run() {
+    const RUNS: usize = 300;
+    let mut fix = fixture("CB", RUNS);
+    fix["shopify"]["throttle"] = json!({"maximumAvailable": 60.0, "restoreRate": 300.0});
+    let emulators = Emulators::start(&fix).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut program = Program::new(
+        &program_path(),
+        &dir.path().join("handled.db"),
+        &emulators.url,
+        RUNS,
+        dir.path(),
+    )
+    .unwrap();
+    // Every run's write alone: the most requests the bucket can be asked for.
+    program.args = vec!["--bulk".into(), "off".into()];
+    program.start().await.unwrap();
+    // The other client: a 42-point query every 150 ms, whatever the bucket holds.
+    let other = {
+        let url = format!("{}/shopify/admin/api/2026-04/graphql.json", emulators.url);
+        let token = emulators.shopify.access_token().to_string();
+        tokio::spawn(async move {
+            #[allow(clippy::disallowed_methods)] // another client of the app, from outside
+            let client = reqwest::Client::new();
+            let query = json!({"query": "{ products(first: 40) { nodes { id } } }"});
+            loop {
+                let _ = client
+                    .post(&url)
+                    .header("x-shopify-access-token", &token)
+                    .json(&query)
+                    .send()
+                    .await;
+                tokio::time::sleep(Duration::from_millis(150)).await;
+            }
+        })
+    };
+    let sender = Sender::new(&program.base_url()).unwrap();
+    let name = |i: usize| format!("CB-{i:04}");
+    let deliveries: Vec<_> = (0..RUNS)
+        .map(|i| {
+            webhooks::wms_stock(
+                &format!("cb-{i}"),
+                &name(i),
+                7 + i as i64,
+                &webhooks::event_time(i as u64),
+            )
+        })
+        .collect();
+    let sends = deliveries.iter().map(|d| {
+        let sender = sender.clone();
+        async move {
+            sender
+                .deliver(d, Duration::from_millis(50), Duration::from_secs(30))
+                .await
+        }
+    });
+    for ack in futures::future::join_all(sends).await {
+        ack.unwrap();
+    }
+    let runs = ended_runs(&program, RUNS).await;
+    other.abort();
+    let failed: Vec<&Value> = runs.iter().filter(|r| r["status"] != "completed").collect();
+    assert!(failed.is_empty(), "runs that did not complete: {failed:#?}");
+    let state = emulators.state();
+    for i in 0..RUNS {
+        assert_eq!(
+            state["shopify"]["inventory"][name(i)]["available"],
+            7 + i as i64,
+            "{} at Shopify",
+            name(i)
+        );
+    }
+    let throttled = state["shopify"]["cost"]["throttled"].as_u64().unwrap_or(0);
+    println!("{throttled} requests throttled");
+    assert!(
+        throttled > 20,
+        "only {throttled} requests were throttled: not crowded"
+    );
 }

@@ -108,17 +108,7 @@ fn program_path() -> PathBuf {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn kill_9_loses_no_event_and_repeats_no_write() {
     let binary = program_path();
-    #[allow(clippy::disallowed_methods)] // the test's own switch
-    let seed: u64 = std::env::var("HANDLED_KILL9_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-        });
-    println!("kill -9 schedule seed: {seed} (HANDLED_KILL9_SEED={seed} replays it)");
+    let seed = common::kill_seed();
     let began = Instant::now();
 
     let emulators = Emulators::start(&fixture(PREFIX, SKUS)).await.unwrap();

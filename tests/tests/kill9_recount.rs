@@ -20,6 +20,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -73,17 +75,7 @@ fn program_path() -> PathBuf {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn kill_9_during_bulk_calls_applies_every_write_once() {
     let binary = program_path();
-    #[allow(clippy::disallowed_methods)] // the test's own switch
-    let seed: u64 = std::env::var("HANDLED_KILL9_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-        });
-    println!("kill -9 schedule seed: {seed} (HANDLED_KILL9_SEED={seed} replays it)");
+    let seed = common::kill_seed();
 
     let mut fix = fixture(PREFIX, SKUS);
     // Amazon's paces lifted (what is tested is durability, not the quotas), and feeds processed

@@ -604,17 +604,8 @@ impl AmazonClient {
                 .collect::<Vec<_>>()
                 .join(",");
             let answer = self
-                .send(Operation::SearchListingsItems, |_| {
-                    self.http.get(&url).query(&[
-                        ("marketplaceIds", marketplace_id),
-                        ("identifiers", identifiers.as_str()),
-                        ("identifiersType", "SKU"),
-                        ("includedData", "summaries"),
-                        ("pageSize", "20"),
-                    ])
-                })
-                .await
-                .and_then(|r| r.json::<SearchResponse>());
+                .search_skus(&url, marketplace_id, &identifiers, "summaries")
+                .await;
             match answer {
                 Ok(found) => {
                     for item in found.items {
@@ -677,17 +668,13 @@ impl AmazonClient {
                 .collect::<Vec<_>>()
                 .join(",");
             let answer = self
-                .send(Operation::SearchListingsItems, |_| {
-                    self.http.get(&url).query(&[
-                        ("marketplaceIds", marketplace_id),
-                        ("identifiers", identifiers.as_str()),
-                        ("identifiersType", "SKU"),
-                        ("includedData", "fulfillmentAvailability"),
-                        ("pageSize", "20"),
-                    ])
-                })
-                .await
-                .and_then(|r| r.json::<SearchResponse>());
+                .search_skus(
+                    &url,
+                    marketplace_id,
+                    &identifiers,
+                    "fulfillmentAvailability",
+                )
+                .await;
             let Ok(found) = answer else { continue };
             for item in found.items {
                 let Some(sku) = item.sku else { continue };
@@ -704,6 +691,28 @@ impl AmazonClient {
             }
         }
         held
+    }
+
+    /// One `searchListingsItems` of up to 20 SKUs (`identifiers`, comma-separated) at `url` (the
+    /// seller's items), with `included` data.
+    async fn search_skus(
+        &self,
+        url: &str,
+        marketplace_id: &str,
+        identifiers: &str,
+        included: &str,
+    ) -> Result<SearchResponse, CallError> {
+        self.send(Operation::SearchListingsItems, |_| {
+            self.http.get(url).query(&[
+                ("marketplaceIds", marketplace_id),
+                ("identifiers", identifiers),
+                ("identifiersType", "SKU"),
+                ("includedData", included),
+                ("pageSize", "20"),
+            ])
+        })
+        .await?
+        .json::<SearchResponse>()
     }
 
     /// Waits (up to the feed timeout) until no listings feed of this seller in `marketplace_id`

@@ -457,12 +457,18 @@ pub fn emulator_router_at(
         .route("/feeds/2021-06-30/feeds/{id}", get(get_feed))
         .route(
             "/_documents/{id}",
-            put(upload_document).get(download_document),
+            put(upload_document)
+                .get(download_document)
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_DOCUMENT_BYTES)),
         )
         .route("/_state", get(get_state))
         .with_state(handle.clone());
     Ok((with_faults(router, faults), handle))
 }
+
+/// The largest feed document the emulator takes (Amazon's upload URLs are S3's, which take
+/// far more; a feed of 25,000 quantity patches is about 7 MB).
+const MAX_DOCUMENT_BYTES: usize = 64 * 1024 * 1024;
 
 async fn get_state(State(h): State<EmulatorHandle>) -> Response {
     axum::Json(h.state()).into_response()

@@ -555,3 +555,19 @@ async fn a_resumed_write_waits_for_the_feed_it_may_be_in_and_is_not_made_twice()
     }
     assert_eq!(state["feeds"].as_object().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn a_feed_of_many_thousand_messages_is_taken_whole() {
+    let items: Vec<Value> = (0..12_000)
+        .map(|i| json!({"sku": format!("BIG-{i:05}"), "quantity": 1, "productType": "SHIRT"}))
+        .collect();
+    let (client, handle, _) = start(json!({"items": items})).await;
+    let writes: Vec<(String, i64)> = (0..12_000)
+        .map(|i| (format!("BIG-{i:05}"), 2 + i as i64))
+        .collect();
+    let results = client.bulk_update(writes, None).await.unwrap();
+    assert!(results.iter().all(|(_, r)| r.is_ok()));
+    let state = handle.state();
+    assert_eq!(state["items"]["BIG-11999"]["quantity"], 12_001);
+    assert_eq!(state["feeds"].as_object().unwrap().len(), 1);
+}

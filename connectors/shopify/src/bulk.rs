@@ -308,11 +308,7 @@ impl ShopifyConnector {
             }
         }
         for chunk in search.chunks(SEARCH_CHUNK) {
-            let query = chunk
-                .iter()
-                .map(|sku| sku_term(sku))
-                .collect::<Vec<_>>()
-                .join(" OR ");
+            let query = any_sku(chunk);
             let mut after = Json::Null;
             for _page in 0..20 {
                 let data = self
@@ -354,11 +350,7 @@ impl ShopifyConnector {
     ) -> Result<HashMap<String, (Variant, Result<i64, CallError>)>, CallError> {
         let mut out = HashMap::new();
         for chunk in skus.chunks(SEARCH_CHUNK) {
-            let query = chunk
-                .iter()
-                .map(|sku| sku_term(sku))
-                .collect::<Vec<_>>()
-                .join(" OR ");
+            let query = any_sku(chunk);
             let mut after = Json::Null;
             for _page in 0..20 {
                 let data = self
@@ -563,6 +555,14 @@ pub(crate) fn no_such_sku(sku: &str) -> CallError {
 /// A search term that matches exactly one SKU (`sku:"A-1"`, quotes and backslashes escaped).
 pub(crate) fn sku_term(sku: &str) -> String {
     format!("sku:\"{}\"", sku.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// A search matching any of these SKUs exactly (their terms joined by `OR`).
+fn any_sku<S: AsRef<str>>(skus: &[S]) -> String {
+    skus.iter()
+        .map(|sku| sku_term(sku.as_ref()))
+        .collect::<Vec<_>>()
+        .join(" OR ")
 }
 
 fn is_stale(error: &Json) -> bool {

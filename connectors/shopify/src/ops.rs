@@ -126,7 +126,12 @@ impl Channel for ShopifyConnector {
         trigger: &TriggerConfig,
         request: &WebhookRequest,
     ) -> Result<IncomingEvent, WebhookError> {
-        crate::webhook::accept(&self.config.webhook_secret, trigger, request)
+        crate::webhook::accept(
+            &self.config.webhook_secret,
+            &self.config.store,
+            trigger,
+            request,
+        )
     }
 
     fn enrich<'a>(

@@ -17,10 +17,13 @@ pub const DEFAULT_TOPIC: &str = "inventory_levels/update";
 /// How long an enrichment (SKU, reserved quantity) is reused.
 pub(crate) const ENRICH_TTL: Duration = Duration::from_secs(30);
 
-/// Verifies the HMAC (before parsing anything), checks the topic, and finds the event id and
-/// time. The payload is the body as sent (ids stay exact integers).
+/// Verifies the HMAC (before parsing anything) and that the delivery comes from the trigger's
+/// store (its `store` when it names a host, else the connector's `SHOPIFY_STORE_URL`: an app's
+/// webhooks from every shop are signed with the same secret), checks the topic, and finds the event id and time. The payload is the
+/// body as sent (ids stay exact integers).
 pub fn accept(
     secret: &str,
+    store: &str,
     trigger: &TriggerConfig,
     request: &WebhookRequest,
 ) -> Result<IncomingEvent, WebhookError> {
@@ -29,6 +32,11 @@ pub fn accept(
             "missing X-Shopify-Hmac-Sha256".into(),
         ));
     };
+    if signature.contains(',') {
+        return Err(WebhookError::Signature(
+            "X-Shopify-Hmac-Sha256 was sent more than once".into(),
+        ));
+    }
     verify_hmac_sha256(
         secret.as_bytes(),
         &request.body,
@@ -36,6 +44,27 @@ pub fn accept(
         Encoding::Base64,
     )
     .map_err(|e| WebhookError::Signature(format!("X-Shopify-Hmac-Sha256: {e}")))?;
+    // The trigger's `store` when it names a host (in sandbox mode an unset variable is a
+    // placeholder, and the connector's store is the emulator's shop).
+    let expected = shop_domain(
+        trigger
+            .string("store")
+            .filter(|s| shop_domain(s).contains('.'))
+            .unwrap_or(store),
+    );
+    match request.header("x-shopify-shop-domain").map(shop_domain) {
+        Some(shop) if shop == expected => {}
+        Some(shop) => {
+            return Err(WebhookError::Signature(format!(
+                "X-Shopify-Shop-Domain is {shop}, not this trigger's store {expected}"
+            )));
+        }
+        None => {
+            return Err(WebhookError::Signature(format!(
+                "missing X-Shopify-Shop-Domain (this trigger takes deliveries from {expected})"
+            )));
+        }
+    }
     let mut topics = trigger.strings("events");
     if topics.is_empty() {
         topics.push(DEFAULT_TOPIC.to_string());
@@ -52,10 +81,8 @@ pub fn accept(
     if !payload.is_object() {
         return Err(WebhookError::Malformed("body is not a JSON object".into()));
     }
-    if topic.starts_with("inventory_levels/") && item_and_location(&payload).is_none() {
-        return Err(WebhookError::Malformed(
-            "no integer inventory_item_id and location_id".into(),
-        ));
+    if topic.starts_with("inventory_levels/") {
+        check_level_shape(&payload)?;
     }
     let event_id = request
         .header("x-shopify-event-id")
@@ -71,6 +98,50 @@ pub fn accept(
         occurred_at_ms,
         payload,
     })
+}
+
+/// An `inventory_levels/*` body has what the trigger's payload type declares (the catalog's
+/// `InventoryLevelEvent`, before enrichment): integer `inventory_item_id` and `location_id`
+/// (or the level's GID naming them) and `available`, an integer or null (untracked). What can
+/// never run is refused with the field's name, before anything is stored.
+fn check_level_shape(payload: &Json) -> Result<(), WebhookError> {
+    if item_and_location(payload).is_none() {
+        let missing = if payload.get("inventory_item_id").is_none() {
+            "inventory_item_id is missing"
+        } else if payload.get("location_id").is_none() {
+            "location_id is missing"
+        } else {
+            "inventory_item_id and location_id must be integers"
+        };
+        return Err(WebhookError::Malformed(format!(
+            "{missing} (an inventory_levels webhook names its item and location)"
+        )));
+    }
+    match payload.get("available") {
+        None => Err(WebhookError::Malformed(
+            "available is missing (an integer, or null for an untracked item)".into(),
+        )),
+        Some(Json::Null) => Ok(()),
+        Some(Json::Number(n)) if n.is_i64() => Ok(()),
+        Some(other) => Err(WebhookError::Malformed(format!(
+            "available must be an integer or null, not {other}"
+        ))),
+    }
+}
+
+/// A shop's `*.myshopify.com` host as a store setting or the header names it: no scheme, path
+/// or trailing dot, lowercase.
+fn shop_domain(store: &str) -> String {
+    let s = store.trim();
+    let s = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"))
+        .unwrap_or(s);
+    s.split('/')
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches('.')
+        .to_ascii_lowercase()
 }
 
 fn parse_time(s: &str) -> Option<i64> {

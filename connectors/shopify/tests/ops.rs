@@ -886,6 +886,10 @@ fn signed(body: &str, topic: &str, secret: &str) -> WebhookRequest {
         handled_contract::sign::hmac_sha256_base64(secret.as_bytes(), body.as_bytes()),
     );
     headers.insert("x-shopify-topic".to_string(), topic.to_string());
+    headers.insert(
+        "x-shopify-shop-domain".to_string(),
+        handled_shopify::emulator::SANDBOX_SHOP.to_string(),
+    );
     headers.insert("x-shopify-event-id".to_string(), "evt-1".to_string());
     headers.insert("x-shopify-webhook-id".to_string(), "whk-1".to_string());
     headers.insert(
@@ -934,6 +938,35 @@ async fn webhooks_verified_filtered_and_enriched() {
         c.accept_webhook(&trigger(None), &tampered),
         Err(WebhookError::Signature(_))
     ));
+    // Validly signed (an app's secret signs every shop's deliveries), from another shop.
+    let mut elsewhere = signed(body, "inventory_levels/update", secret);
+    elsewhere.headers.insert(
+        "x-shopify-shop-domain".to_string(),
+        "another-shop.myshopify.com".to_string(),
+    );
+    let e = c.accept_webhook(&trigger(None), &elsewhere).unwrap_err();
+    assert!(
+        matches!(&e, WebhookError::Signature(m) if m.contains("another-shop.myshopify.com")),
+        "{e}"
+    );
+    let mut anonymous = signed(body, "inventory_levels/update", secret);
+    anonymous.headers.remove("x-shopify-shop-domain");
+    assert!(matches!(
+        c.accept_webhook(&trigger(None), &anonymous),
+        Err(WebhookError::Signature(_))
+    ));
+    // Two signature headers, as the server joins them.
+    let mut twice = signed(body, "inventory_levels/update", secret);
+    let good = twice.headers["x-shopify-hmac-sha256"].clone();
+    twice.headers.insert(
+        "x-shopify-hmac-sha256".to_string(),
+        format!("{good}, {good}"),
+    );
+    let e = c.accept_webhook(&trigger(None), &twice).unwrap_err();
+    assert!(
+        matches!(&e, WebhookError::Signature(m) if m.contains("more than once")),
+        "{e}"
+    );
     let mut unsigned = signed(body, "inventory_levels/update", secret);
     unsigned.headers.remove("x-shopify-hmac-sha256");
     assert!(matches!(

@@ -1,5 +1,5 @@
-//! The stream of pattern 1 events the durability tests send (`kill9.rs`, `cluster.rs`), and
-//! what the channels must hold once it has been applied.
+//! The stream of pattern 1 events the durability tests send (`kill9.rs`, `cluster.rs`), what
+//! the channels must hold once it has been applied, and the kill schedules' seed.
 
 #![allow(dead_code)]
 
@@ -73,4 +73,20 @@ impl Stream {
             }
         }
     }
+}
+
+/// The seed of a kill schedule: `HANDLED_KILL9_SEED` when set (to replay one), else the time;
+/// printed, with how to replay it.
+pub fn kill_seed() -> u64 {
+    #[allow(clippy::disallowed_methods)] // the test's own switch
+    let seed: u64 = std::env::var("HANDLED_KILL9_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as u64)
+        });
+    println!("kill -9 schedule seed: {seed} (HANDLED_KILL9_SEED={seed} replays it)");
+    seed
 }

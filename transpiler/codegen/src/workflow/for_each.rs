@@ -123,7 +123,8 @@ impl<'a, 'o> WorkflowCompiler<'a, 'o> {
             } else {
                 q!(|scope, item| #fn_name(scope, item, #(#args),*))
             };
-            let together = q!(ctx.item_actions::<#op_ty, _>(#index, #entry, &list, &items, #per_item).await);
+            let together =
+                q!(ctx.item_actions::<#op_ty, _>(#index, #entry, &list, &items, #per_item).await);
             if entry + 1 == n_entries {
                 item_calls.push(q!(let _ = #call;));
                 entry_calls.push(q!(let _ = #together;));
