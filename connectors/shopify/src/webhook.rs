@@ -18,8 +18,8 @@ pub const DEFAULT_TOPIC: &str = "inventory_levels/update";
 pub(crate) const ENRICH_TTL: Duration = Duration::from_secs(30);
 
 /// Verifies the HMAC (before parsing anything) and that the delivery comes from the trigger's
-/// store (its `store` when it names a host, else the connector's `SHOPIFY_STORE_URL`: an app's
-/// webhooks from every shop are signed with the same secret), checks the topic, and finds the event id and time. The payload is the
+/// store (its `store`, or the connector's `SHOPIFY_STORE_URL`: an app's webhooks from every
+/// shop are signed with the same secret), checks the topic, and finds the event id and time. The payload is the
 /// body as sent (ids stay exact integers).
 pub fn accept(
     secret: &str,
@@ -44,24 +44,28 @@ pub fn accept(
         Encoding::Base64,
     )
     .map_err(|e| WebhookError::Signature(format!("X-Shopify-Hmac-Sha256: {e}")))?;
-    // The trigger's `store` when it names a host (in sandbox mode an unset variable is a
-    // placeholder, and the connector's store is the emulator's shop).
-    let expected = shop_domain(
-        trigger
-            .string("store")
-            .filter(|s| shop_domain(s).contains('.'))
-            .unwrap_or(store),
-    );
+    // The shops this program is set up for: the trigger's `store` (when it names a host; in
+    // sandbox mode an unset variable is a placeholder) and the connector's store (in sandbox
+    // mode the emulator's shop). In production both are `SHOPIFY_STORE_URL`.
+    let mut expected = vec![shop_domain(store)];
+    if let Some(named) = trigger.string("store").map(shop_domain)
+        && named.contains('.')
+        && !expected.contains(&named)
+    {
+        expected.insert(0, named);
+    }
     match request.header("x-shopify-shop-domain").map(shop_domain) {
-        Some(shop) if shop == expected => {}
+        Some(shop) if expected.contains(&shop) => {}
         Some(shop) => {
             return Err(WebhookError::Signature(format!(
-                "X-Shopify-Shop-Domain is {shop}, not this trigger's store {expected}"
+                "X-Shopify-Shop-Domain is {shop}, not this trigger's store {}",
+                expected.join(" or ")
             )));
         }
         None => {
             return Err(WebhookError::Signature(format!(
-                "missing X-Shopify-Shop-Domain (this trigger takes deliveries from {expected})"
+                "missing X-Shopify-Shop-Domain (this trigger takes deliveries from {})",
+                expected.join(" or ")
             )));
         }
     }
