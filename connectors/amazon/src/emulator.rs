@@ -132,6 +132,10 @@ struct FixtureItem {
     fba_quantity: Option<i64>,
     #[serde(default)]
     product_type: Option<String>,
+    /// The merchant's handling time of the DEFAULT channel (kept by a `merge` patch, cleared by
+    /// a `replace` that does not give it).
+    #[serde(default)]
+    lead_time_to_ship_max_days: Option<i64>,
     #[serde(default)]
     asin: Option<String>,
     #[serde(default)]
@@ -148,6 +152,7 @@ struct RateSpec {
 #[derive(Debug)]
 struct Item {
     quantity: i64,
+    lead_time: Option<i64>,
     /// Quantity updates applied to it (patches and feed messages).
     writes: u64,
     fba_quantity: Option<i64>,
@@ -271,7 +276,8 @@ impl EmulatorHandle {
                 (
                     sku.clone(),
                     json!({"quantity": i.quantity, "fbaQuantity": i.fba_quantity.unwrap_or(i.quantity),
-                           "productType": i.product_type, "writes": i.writes}),
+                           "productType": i.product_type, "writes": i.writes,
+                           "leadTimeToShipMaxDays": i.lead_time}),
                 )
             })
             .collect();
@@ -379,6 +385,7 @@ pub fn emulator_router_at(
         .map(|(n, i)| {
             let item = Item {
                 quantity: i.quantity,
+                lead_time: i.lead_time_to_ship_max_days,
                 writes: 0,
                 fba_quantity: i.fba_quantity,
                 product_type: i.product_type.unwrap_or_else(|| "PRODUCT".into()),
@@ -754,7 +761,7 @@ fn check_patch(
     sku: &str,
     product_type: &str,
     patches: &[PatchOperation],
-) -> Result<i64, Vec<Issue>> {
+) -> Result<(i64, Option<i64>), Vec<Issue>> {
     let Some(item) = item else {
         return Err(vec![issue(
             "4000001",
@@ -782,6 +789,7 @@ fn check_patch(
         ));
     }
     let mut quantity = item.quantity;
+    let mut lead_time = item.lead_time;
     for p in patches {
         if p.path != FULFILLMENT_AVAILABILITY_PATH {
             problems.push(issue(
@@ -795,7 +803,10 @@ fn check_patch(
             continue;
         }
         match p.op.as_str() {
-            "delete" => quantity = 0,
+            "delete" => {
+                quantity = 0;
+                lead_time = None;
+            }
             "add" | "replace" | "merge" => {
                 let values = p.value.clone().unwrap_or_default();
                 let Some(entry) = values.first() else {
@@ -821,6 +832,15 @@ fn check_patch(
                         continue;
                     }
                 }
+                // `replace` sets the whole entry: what it leaves out is gone; `merge` keeps it.
+                let given = entry
+                    .get("lead_time_to_ship_max_days")
+                    .and_then(Json::as_i64);
+                if p.op == "merge" {
+                    lead_time = given.or(lead_time);
+                } else {
+                    lead_time = given;
+                }
                 match entry.get("quantity").map(|q| q.as_i64()) {
                     Some(Some(q)) if q >= 0 => quantity = q,
                     None if p.op == "merge" => {}
@@ -839,7 +859,7 @@ fn check_patch(
         }
     }
     if problems.is_empty() {
-        Ok(quantity)
+        Ok((quantity, lead_time))
     } else {
         Err(problems)
     }
@@ -906,8 +926,8 @@ async fn patch_listing(
         &request.product_type,
         &request.patches,
     );
-    let quantity = match checked {
-        Ok(q) => q,
+    let (quantity, lead_time) = match checked {
+        Ok(applied) => applied,
         Err(issues) => {
             drop(st);
             let body = json!({"sku": sku, "status": "INVALID", "submissionId": submission, "issues": issues});
@@ -917,6 +937,7 @@ async fn patch_listing(
     if h.inner.apply_delay.is_zero() {
         if let Some(item) = st.items.get_mut(&sku) {
             item.quantity = quantity;
+            item.lead_time = lead_time;
             item.writes += 1;
         }
         h.inner.counters.applied("updateInventory");
@@ -930,6 +951,7 @@ async fn patch_listing(
             st.pending = st.pending.saturating_sub(1);
             if let Some(item) = st.items.get_mut(&sku) {
                 item.quantity = quantity;
+                item.lead_time = lead_time;
                 item.writes += 1;
             }
             later.inner.counters.applied("updateInventory");
@@ -1433,13 +1455,15 @@ fn process_feed(h: &EmulatorHandle, st: &mut Mutable, feed_id: &str, document_id
                     let product_type = m.product_type.clone().unwrap_or_default();
                     let patches = m.patches.clone().unwrap_or_default();
                     match check_patch(st.items.get(&m.sku), &m.sku, &product_type, &patches) {
-                        Ok(q) => new_quantity = Some(q),
+                        Ok(applied) => new_quantity = Some(applied),
                         Err(found) => problems.extend(found),
                     }
                 }
                 if problems.is_empty() {
-                    if let (Some(q), Some(item)) = (new_quantity, st.items.get_mut(&m.sku)) {
+                    if let (Some((q, lead)), Some(item)) = (new_quantity, st.items.get_mut(&m.sku))
+                    {
                         item.quantity = q;
+                        item.lead_time = lead;
                         item.writes += 1;
                     }
                     accepted += 1;

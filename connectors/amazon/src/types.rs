@@ -110,10 +110,12 @@ pub struct PatchOperation {
 }
 
 impl PatchOperation {
-    /// The `fulfillment_availability` patch that sets the merchant-fulfilled quantity.
+    /// The `fulfillment_availability` patch that sets the merchant-fulfilled quantity: a
+    /// `merge`, which keeps the merchant's other settings of the channel (handling time,
+    /// restock date), where `replace` would clear what it does not give.
     pub fn fulfillment_quantity(quantity: i64) -> Self {
         PatchOperation {
-            op: "replace".into(),
+            op: "merge".into(),
             path: FULFILLMENT_AVAILABILITY_PATH.into(),
             value: Some(vec![serde_json::json!({
                 "fulfillment_channel_code": DEFAULT_FULFILLMENT_CHANNEL,

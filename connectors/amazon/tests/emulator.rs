@@ -571,3 +571,23 @@ async fn a_feed_of_many_thousand_messages_is_taken_whole() {
     assert_eq!(state["items"]["BIG-11999"]["quantity"], 12_001);
     assert_eq!(state["feeds"].as_object().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_quantity_update_keeps_the_merchants_handling_time() {
+    let (client, handle, _) = start(json!({"items": [
+        {"sku": "LT-1", "quantity": 4, "leadTimeToShipMaxDays": 3, "productType": "SHIRT"},
+        {"sku": "LT-2", "quantity": 4, "leadTimeToShipMaxDays": 3, "productType": "SHIRT"}]}))
+    .await;
+    // A patch and a feed message: each a `merge` of the DEFAULT channel's quantity.
+    client.update_inventory(&update("LT-1", 9)).await.unwrap();
+    let results = client
+        .bulk_update(vec![("LT-2".into(), 8)], None)
+        .await
+        .unwrap();
+    assert!(results[0].1.is_ok());
+    let state = handle.state();
+    for (sku, q) in [("LT-1", 9), ("LT-2", 8)] {
+        assert_eq!(state["items"][sku]["quantity"], q);
+        assert_eq!(state["items"][sku]["leadTimeToShipMaxDays"], 3, "{sku}");
+    }
+}
