@@ -32,6 +32,21 @@ fn program_path() -> PathBuf {
         .clone()
 }
 
+/// Delivers every one of `deliveries` at once, each until acknowledged.
+async fn send_all(sender: &Sender, deliveries: &[webhooks::Delivery]) {
+    let sends = deliveries.iter().map(|d| {
+        let sender = sender.clone();
+        async move {
+            sender
+                .deliver(d, Duration::from_millis(50), Duration::from_secs(30))
+                .await
+        }
+    });
+    for ack in futures::future::join_all(sends).await {
+        ack.unwrap();
+    }
+}
+
 /// Waits until every one of `expected` runs has ended.
 async fn ended_runs(program: &Program, expected: usize) -> Vec<Value> {
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -83,17 +98,7 @@ async fn burst(bulk: &str) -> (u64, f64) {
             )
         })
         .collect();
-    let sends = deliveries.iter().map(|d| {
-        let sender = sender.clone();
-        async move {
-            sender
-                .deliver(d, Duration::from_millis(50), Duration::from_secs(30))
-                .await
-        }
-    });
-    for ack in futures::future::join_all(sends).await {
-        ack.unwrap();
-    }
+    send_all(&sender, &deliveries).await;
     let runs = ended_runs(&program, SKUS).await;
     assert_eq!(runs.len(), SKUS);
     for run in &runs {
@@ -191,17 +196,7 @@ async fn a_crowded_cost_bucket_fails_no_run() {
             )
         })
         .collect();
-    let sends = deliveries.iter().map(|d| {
-        let sender = sender.clone();
-        async move {
-            sender
-                .deliver(d, Duration::from_millis(50), Duration::from_secs(30))
-                .await
-        }
-    });
-    for ack in futures::future::join_all(sends).await {
-        ack.unwrap();
-    }
+    send_all(&sender, &deliveries).await;
     let runs = ended_runs(&program, RUNS).await;
     other.abort();
     let failed: Vec<&Value> = runs.iter().filter(|r| r["status"] != "completed").collect();

@@ -35,13 +35,12 @@ fn program_path() -> PathBuf {
         .clone()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn deliveries_from_another_shop_or_signed_twice_are_refused() {
-    let binary = program_path();
+/// Pattern 1 served against fresh emulators, and a sender to it.
+async fn served() -> (Emulators, tempfile::TempDir, Program, Sender) {
     let emulators = Emulators::start(&fixture(PREFIX, 4)).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut program = Program::new(
-        &binary,
+        &program_path(),
         &dir.path().join("handled.db"),
         &emulators.url,
         4,
@@ -50,6 +49,12 @@ async fn deliveries_from_another_shop_or_signed_twice_are_refused() {
     .unwrap();
     program.start().await.unwrap();
     let sender = Sender::new(&program.base_url()).unwrap();
+    (emulators, dir, program, sender)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deliveries_from_another_shop_or_signed_twice_are_refused() {
+    let (_emulators, _dir, mut program, sender) = served().await;
     let location = handled_shopify::emulator::DEFAULT_LOCATION_ID;
     let delivery = |id: &str| {
         webhooks::shopify_inventory(
@@ -124,19 +129,7 @@ fn with_body(mut delivery: Delivery, body: &Value) -> Delivery {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_can_never_run_is_refused_and_not_retried() {
-    let binary = program_path();
-    let emulators = Emulators::start(&fixture(PREFIX, 4)).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let mut program = Program::new(
-        &binary,
-        &dir.path().join("handled.db"),
-        &emulators.url,
-        4,
-        dir.path(),
-    )
-    .unwrap();
-    program.start().await.unwrap();
-    let sender = Sender::new(&program.base_url()).unwrap();
+    let (_emulators, _dir, mut program, sender) = served().await;
     let location = handled_shopify::emulator::DEFAULT_LOCATION_ID;
     let level = |id: &str, item: u64| {
         webhooks::shopify_inventory(id, item, location, 5, &webhooks::event_time(1))
