@@ -70,6 +70,34 @@ impl std::fmt::Debug for Emulators {
     }
 }
 
+/// Queues a fixture's `"faults"` through the emulator's own `POST /_faults` (so that they are
+/// checked, and answered in the vendor's shape, as a test's would be).
+async fn queue_faults(router: &Router, name: &str, faults: &Json) -> Result<(), String> {
+    use tower::ServiceExt;
+    let refused = |e: String| format!("the {name} fixture's `faults`: {e}");
+    let body = serde_json::to_vec(faults).map_err(|e| refused(e.to_string()))?;
+    let request = axum::http::Request::post("/_faults")
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(body))
+        .map_err(|e| refused(e.to_string()))?;
+    let response = router
+        .clone()
+        .oneshot(request)
+        .await
+        .map_err(|e| refused(e.to_string()))?;
+    if !response.status().is_success() {
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024)
+            .await
+            .unwrap_or_default();
+        return Err(refused(format!(
+            "{status}: {}",
+            String::from_utf8_lossy(&bytes)
+        )));
+    }
+    Ok(())
+}
+
 /// A channel's entry in a fixture: `fixture.channels.NAME`, or `fixture.NAME` (as the
 /// programs' `--fixture` reads it).
 pub fn fixture_entry(fixture: &Json, name: &str) -> Option<Json> {
@@ -87,10 +115,19 @@ impl Emulators {
         let mut channels = Vec::new();
         for factory in factories() {
             let name = factory.name();
-            let emulator = factory
-                .emulator(fixture_entry(fixture, name))
-                .await
-                .map_err(|e| format!("{name} fixture: {e}"))?;
+            let (entry, faults) =
+                handled_connector_core::emulator::split_faults(fixture_entry(fixture, name));
+            let emulator = factory.emulator(entry).await.map_err(|e| {
+                // Some emulators name their fixture already.
+                if e.starts_with(&format!("{name} fixture")) {
+                    e
+                } else {
+                    format!("{name} fixture: {e}")
+                }
+            })?;
+            if let Some(faults) = faults {
+                queue_faults(&emulator.router, name, &faults).await?;
+            }
             channels.push(Channel {
                 name,
                 router: emulator.router,

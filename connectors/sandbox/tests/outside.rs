@@ -399,3 +399,22 @@ async fn a_connectors_pace_comes_from_its_rate_limit_variable() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(ebay(&sandbox.state(), "CAP-BLK"), before);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fixtures_faults_are_queued_at_every_channel() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut fixture = fixture();
+    for channel in ["ebay", "amazon", "shopify"] {
+        fixture[channel]["faults"] = serde_json::json!([{"status": 503}]);
+    }
+    let path = dir.path().join("fixture.json");
+    std::fs::write(&path, serde_json::to_vec(&fixture).unwrap()).unwrap();
+    let port = free_port();
+    let _server = sandbox_binary(port, &path, None).await;
+    // The first request to eBay gets the queued fault, the next one the API.
+    let url = format!("http://127.0.0.1:{port}/ebay/sell/inventory/v1/offer?sku=MUG-WHT");
+    let (first, _) = get(&url).await.unwrap();
+    assert_eq!(first, 503);
+    let (second, _) = get(&url).await.unwrap();
+    assert_ne!(second, 503);
+}
