@@ -148,6 +148,12 @@ fn error_response(e: RuntimeError) -> Response {
     json_response(status, &serde_json::json!({ "error": e.to_string() }))
 }
 
+/// The most runs one `GET /admin/runs` lists.
+const MAX_RUNS_LISTED: usize = 10_000;
+
+/// Set on a `GET /admin/runs` answer that holds `limit` runs of more.
+pub const MORE_RUNS_HEADER: &str = "x-handled-more-runs";
+
 async fn list_runs(State(s): State<AdminState>, Query(q): Query<RunsQuery>) -> Response {
     let status = match q.status.as_deref() {
         None | Some("") => None,
@@ -161,11 +167,29 @@ async fn list_runs(State(s): State<AdminState>, Query(q): Query<RunsQuery>) -> R
             }
         },
     };
-    let limit = q.limit.unwrap_or(100).clamp(1, 10_000);
-    match s.runtime.store().runs(status, limit).await {
-        Ok(runs) => {
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=MAX_RUNS_LISTED).contains(&limit) {
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            &serde_json::json!({
+                "error": format!("limit is 1 to {MAX_RUNS_LISTED} runs (got {limit}); filter by status to see others")
+            }),
+        );
+    }
+    // One more than asked for: whether the list was cut is said, not left to be guessed.
+    match s.runtime.store().runs(status, limit + 1).await {
+        Ok(mut runs) => {
+            let more = runs.len() > limit;
+            runs.truncate(limit);
             let list = Json::Array(runs.iter().map(run_summary).collect());
-            json_response(StatusCode::OK, &s.runtime.redact_for_display(&list))
+            let mut response = json_response(StatusCode::OK, &s.runtime.redact_for_display(&list));
+            if more {
+                response.headers_mut().insert(
+                    MORE_RUNS_HEADER,
+                    axum::http::HeaderValue::from_static("true"),
+                );
+            }
+            response
         }
         Err(e) => error_response(e.into()),
     }

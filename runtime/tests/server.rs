@@ -557,6 +557,33 @@ async fn the_admin_endpoints_list_show_and_replay_runs() {
     assert_eq!(status, 200, "{text}");
     let runs: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(runs.as_array().unwrap().len(), 1, "{runs:#}");
+    // A list cut at its limit says so; a limit past the most is refused with the reason.
+    assert_eq!(
+        post(
+            addr,
+            "/hooks/Sync",
+            &[TOKEN],
+            &event("adm-2", "ADM-2", 3, 2)
+        )
+        .await
+        .0,
+        202
+    );
+    server.settle().await;
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(
+            b"GET /admin/runs?limit=1 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    let mut whole = Vec::new();
+    stream.read_to_end(&mut whole).await.unwrap();
+    let whole = String::from_utf8_lossy(&whole).to_ascii_lowercase();
+    assert!(whole.contains("x-handled-more-runs: true"), "{whole}");
+    let (status, text) = request(addr, "GET", "/admin/runs?limit=20000", &[], b"").await;
+    assert_eq!(status, 400, "{text}");
+    assert!(text.contains("10000"), "{text}");
     assert_eq!(runs[0]["dead"], true);
     let id = runs[0]["runId"].as_str().unwrap().to_string();
 
