@@ -100,7 +100,7 @@ pub struct Outcome {
 ///
 /// - Shopify (bucket `maximum`, `rate` points a second): a plain set needs each SKU's inventory
 ///   item (a search of 50 SKUs asking for ids: 2 + 50 points, by the emulator's rules for the
-///   connector's query) and one `inventorySetQuantities` per 250 (its cost, 15 points); the
+///   connector's query) and one `inventorySetQuantities` per 250 (16 points requested); the
 ///   bucket's content is free, the rest comes at the restore rate.
 /// - Amazon: one feed of up to 25,000 messages, processed [`FEED_DELAY`] after its creation
 ///   (its few requests are within their bursts).
@@ -108,7 +108,7 @@ pub struct Outcome {
 ///   connector's 20 calls a second (burst 20).
 pub fn quota_bound(skus: usize, maximum: f64, rate: f64) -> [(&'static str, f64); 3] {
     let n = skus as f64;
-    let shopify_points = (n / 50.0).ceil() * (2.0 + 50.0) + (n / 250.0).ceil() * 15.0;
+    let shopify_points = (n / 50.0).ceil() * (2.0 + 50.0) + (n / 250.0).ceil() * 16.0;
     let shopify = ((shopify_points - maximum).max(0.0)) / rate;
     let amazon = (n / 25_000.0).ceil() * FEED_DELAY.as_secs_f64();
     let ebay = (((n / 25.0).ceil() + n - 20.0).max(0.0)) / 20.0;

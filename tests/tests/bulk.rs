@@ -7,8 +7,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use handled_bench::emulators::{Emulators, fixture};
 use handled_bench::program::{self, Program};
@@ -47,26 +49,6 @@ async fn send_all(sender: &Sender, deliveries: &[webhooks::Delivery]) {
     }
 }
 
-/// Waits until every one of `expected` runs has ended.
-async fn ended_runs(program: &Program, expected: usize) -> Vec<Value> {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let runs = tokio::task::block_in_place(|| program.runs()).unwrap();
-        let ended = runs
-            .iter()
-            .filter(|r| r["status"] != "queued" && r["status"] != "running")
-            .count();
-        if runs.len() >= expected && ended == runs.len() {
-            return runs;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{ended} of {expected} runs ended in 60 s"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// Serves pattern 1 with `--bulk <bulk>`, sends one warehouse change per SKU at once, and
 /// returns how many `inventorySetQuantities` requests Shopify received, and the program's
 /// count of bulk requests.
@@ -99,7 +81,7 @@ async fn burst(bulk: &str) -> (u64, f64) {
         })
         .collect();
     send_all(&sender, &deliveries).await;
-    let runs = ended_runs(&program, SKUS).await;
+    let runs = common::ended_runs(&program, SKUS, Duration::from_secs(60), String::new).await;
     assert_eq!(runs.len(), SKUS);
     for run in &runs {
         assert_eq!(run["status"], "completed", "{run}");
@@ -197,7 +179,7 @@ async fn a_crowded_cost_bucket_fails_no_run() {
         })
         .collect();
     send_all(&sender, &deliveries).await;
-    let runs = ended_runs(&program, RUNS).await;
+    let runs = common::ended_runs(&program, RUNS, Duration::from_secs(60), String::new).await;
     other.abort();
     let failed: Vec<&Value> = runs.iter().filter(|r| r["status"] != "completed").collect();
     assert!(failed.is_empty(), "runs that did not complete: {failed:#?}");

@@ -188,24 +188,10 @@ async fn kill_9_loses_no_event_and_repeats_no_write() {
     println!("sent and acknowledged in {:?}", began.elapsed());
 
     // Wait until every event's run has ended.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let runs = loop {
-        let runs = tokio::task::block_in_place(|| program.runs()).unwrap();
-        let ended = runs
-            .iter()
-            .filter(|r| r["status"] != "queued" && r["status"] != "running")
-            .count();
-        if ended == runs.len() && runs.len() >= EVENTS {
-            break runs;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "runs still unfinished after 60 s: {ended} of {} ended (seed {seed}); log:\n{}",
-            runs.len(),
-            program.log_tail()
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    };
+    let runs = common::ended_runs(&program, EVENTS, Duration::from_secs(60), || {
+        format!("seed {seed}")
+    })
+    .await;
     program.stop().unwrap();
     assert!(program.starts() > KILLS as u32);
 

@@ -174,25 +174,13 @@ async fn kill_9_during_bulk_calls_applies_every_write_once() {
     }
 
     // Every run ends, completed, one per event.
-    let deadline = Instant::now() + Duration::from_secs(180);
-    let runs = loop {
-        let runs = tokio::task::block_in_place(|| program.runs()).unwrap();
-        let ended = runs
-            .iter()
-            .filter(|r| r["status"] != "queued" && r["status"] != "running")
-            .count();
-        if runs.len() >= events && ended == runs.len() {
-            break runs;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{ended} of {} runs ended in 180 s (seed {seed}); Amazon's feeds: {}; log:\n{}",
-            runs.len(),
-            emulators.state()["amazon"]["feeds"],
-            program.log_tail()
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    };
+    let runs = common::ended_runs(&program, events, Duration::from_secs(180), || {
+        format!(
+            "seed {seed}; Amazon's feeds: {}",
+            emulators.state()["amazon"]["feeds"]
+        )
+    })
+    .await;
     program.stop().unwrap();
     println!(
         "every run ended {:?} after the first webhook",

@@ -307,34 +307,18 @@ impl ShopifyConnector {
                 None => {}
             }
         }
-        for chunk in search.chunks(SEARCH_CHUNK) {
-            let query = any_sku(chunk);
-            let mut after = Json::Null;
-            for _page in 0..20 {
-                let data = self
-                    .graphql(
-                        queries::FIND_ITEMS,
-                        json!({"query": query, "first": chunk.len() + 1, "after": after}),
-                    )
-                    .await?;
-                let conn = &data["inventoryItems"];
-                for node in conn["nodes"].as_array().into_iter().flatten() {
-                    let (Some(sku), Some(id)) = (node["sku"].as_str(), node["id"].as_str()) else {
-                        continue;
-                    };
-                    if !chunk.iter().any(|s| s.as_str() == sku) || out.contains_key(sku) {
-                        continue;
-                    }
-                    self.items.put(sku.to_string(), id.to_string());
-                    out.insert(sku.to_string(), id.to_string());
-                }
-                if chunk.iter().all(|s| out.contains_key(s.as_str()))
-                    || conn["pageInfo"]["hasNextPage"].as_bool() != Some(true)
-                {
-                    break;
-                }
-                after = conn["pageInfo"]["endCursor"].clone();
-            }
+        let found = self
+            .search_by_sku(
+                &search,
+                queries::FIND_ITEMS,
+                "inventoryItems",
+                json!({}),
+                |node| Ok(node["id"].as_str().map(str::to_string)),
+            )
+            .await?;
+        for (sku, item) in found {
+            self.items.put(sku.clone(), item.clone());
+            out.insert(sku, item);
         }
         Ok(out)
     }
@@ -348,40 +332,63 @@ impl ShopifyConnector {
         skus: &[String],
         location: &str,
     ) -> Result<HashMap<String, (Variant, Result<i64, CallError>)>, CallError> {
+        let wanted: Vec<&String> = skus.iter().collect();
+        let vars = json!({ "location": location });
+        self.search_by_sku(
+            &wanted,
+            queries::FIND_VARIANTS_AT,
+            "productVariants",
+            vars,
+            |node| {
+                let variant = self.found_from_search(node)?;
+                let level = &node["inventoryItem"]["inventoryLevel"];
+                let available = available_in(level, &variant.inventory_item_id, location);
+                if let Ok(available) = &available {
+                    self.note_level(&variant, location, *available);
+                }
+                Ok(Some((variant, available)))
+            },
+        )
+        .await
+    }
+
+    /// One exact SKU search (`document`, whose `root` connection takes `query`, `first` and
+    /// `after`, plus `vars`) per [`SEARCH_CHUNK`] of `skus`, page after page until every SKU of
+    /// the chunk is found. Each node whose SKU was asked for (the search matches words; this
+    /// compares exactly) and not found yet goes to `found`, whose value is kept by SKU.
+    async fn search_by_sku<T>(
+        &self,
+        skus: &[&String],
+        document: &'static str,
+        root: &str,
+        vars: Json,
+        mut found: impl FnMut(&Json) -> Result<Option<T>, CallError>,
+    ) -> Result<HashMap<String, T>, CallError> {
         let mut out = HashMap::new();
         for chunk in skus.chunks(SEARCH_CHUNK) {
-            let query = any_sku(chunk);
-            let mut after = Json::Null;
+            let mut variables = vars.clone();
+            variables["query"] = json!(any_sku(chunk));
+            variables["first"] = json!(chunk.len() + 1);
             for _page in 0..20 {
-                let data = self
-                    .graphql(
-                        queries::FIND_VARIANTS_AT,
-                        json!({"query": query, "first": chunk.len() + 1, "after": after,
-                               "location": location}),
-                    )
-                    .await?;
-                let conn = &data["productVariants"];
+                let data = self.graphql(document, variables.clone()).await?;
+                let conn = &data[root];
                 for node in conn["nodes"].as_array().into_iter().flatten() {
                     let Some(sku) = node["sku"].as_str() else {
                         continue;
                     };
-                    if !chunk.iter().any(|s| s == sku) || out.contains_key(sku) {
+                    if !chunk.iter().any(|s| s.as_str() == sku) || out.contains_key(sku) {
                         continue;
                     }
-                    let variant = self.found_from_search(node)?;
-                    let level = &node["inventoryItem"]["inventoryLevel"];
-                    let available = available_in(level, &variant.inventory_item_id, location);
-                    if let Ok(available) = &available {
-                        self.note_level(&variant, location, *available);
+                    if let Some(value) = found(node)? {
+                        out.insert(sku.to_string(), value);
                     }
-                    out.insert(sku.to_string(), (variant, available));
                 }
-                if chunk.iter().all(|s| out.contains_key(s))
+                if chunk.iter().all(|s| out.contains_key(s.as_str()))
                     || conn["pageInfo"]["hasNextPage"].as_bool() != Some(true)
                 {
                     break;
                 }
-                after = conn["pageInfo"]["endCursor"].clone();
+                variables["after"] = conn["pageInfo"]["endCursor"].clone();
             }
         }
         Ok(out)

@@ -1,5 +1,6 @@
 //! The stream of pattern 1 events the durability tests send (`kill9.rs`, `cluster.rs`), what
-//! the channels must hold once it has been applied, and the kill schedules' seed.
+//! the channels must hold once it has been applied, the kill schedules' seed, and the wait for
+//! a served program's runs to end.
 
 #![allow(dead_code)]
 
@@ -89,4 +90,34 @@ pub fn kill_seed() -> u64 {
         });
     println!("kill -9 schedule seed: {seed} (HANDLED_KILL9_SEED={seed} replays it)");
     seed
+}
+
+/// Waits until `program` has at least `expected` runs and every one has ended (none queued or
+/// running), for at most `within`; on time out, fails with how far it got, `context()` (a seed,
+/// the emulators' state) and the program's log.
+pub async fn ended_runs(
+    program: &handled_bench::program::Program,
+    expected: usize,
+    within: std::time::Duration,
+    context: impl Fn() -> String,
+) -> Vec<Value> {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        let runs = tokio::task::block_in_place(|| program.runs()).unwrap();
+        let ended = runs
+            .iter()
+            .filter(|r| r["status"] != "queued" && r["status"] != "running")
+            .count();
+        if runs.len() >= expected && ended == runs.len() {
+            return runs;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{ended} of {} runs ended in {within:?} ({expected} expected; {}); log:\n{}",
+            runs.len(),
+            context(),
+            program.log_tail()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }

@@ -77,10 +77,8 @@ impl RunContext {
             })
             .collect();
         let order: Vec<usize> = (0..prepared.len()).collect();
-        let waves = waves_by(&order, |k| match &keys[k] {
-            Some(sku) => sku.clone(),
-            None => format!("\u{0}{k}"),
-        });
+        // A call that writes no SKU is a key of its own.
+        let waves = waves_by(&order, |k| keys[k].as_deref().ok_or(k));
         let mut slots: Vec<Option<(usize, Call)>> = prepared.into_iter().map(Some).collect();
         for wave in waves {
             let mut calls: Vec<(usize, Call)> =

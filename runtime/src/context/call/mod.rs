@@ -1,7 +1,8 @@
 //! One connector call of an action (or of a forEach item's action), in its four phases:
 //! [`resume`] (what the journal already says about the step), [`parameters`] (the params and
 //! idempotency key, and a write's intent stored before it is sent), [`send`] (the call with its
-//! retries) and [`settle`] (the outcome journaled with the step).
+//! retries) and [`settle`] (the outcome journaled with the step); [`items`] makes a forEach
+//! entry's calls together through the same phases.
 
 mod items;
 mod parameters;
