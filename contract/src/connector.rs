@@ -174,6 +174,17 @@ pub trait ConnectorFactory: Send + Sync {
     ) -> BoxFuture<'static, Result<Sandboxed, String>>;
 
     /// Builds the connector against a standalone emulator server (`handled-sandbox`) at `url`,
-    /// reading `env` as [`ConnectorFactory::sandbox`] does.
+    /// reading `env` as [`ConnectorFactory::sandbox`] does, and the credentials that
+    /// [`ConnectorFactory::sandbox_credentials`] names from it when set (the emulator's
+    /// defaults otherwise).
     fn sandbox_url(&self, url: &str, env: &Env) -> Result<Arc<dyn Connector>, String>;
+
+    /// The variables that an emulator of this API seeded from `fixture` (the channel's entry)
+    /// expects of its clients and signs its webhooks with (a webhook secret, a token, a
+    /// profile), with their values: what `handled-sandbox env` prints and `--sandbox-url`
+    /// reads. None by default.
+    fn sandbox_credentials(&self, fixture: Option<&Json>) -> Vec<(&'static str, String)> {
+        let _ = fixture;
+        Vec::new()
+    }
 }

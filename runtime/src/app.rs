@@ -129,6 +129,16 @@ impl App {
                 continue;
             };
             if let Some(url) = &options.sandbox_url {
+                // The server's emulators were seeded from the same fixture: their credentials.
+                let entry = options
+                    .fixture
+                    .as_ref()
+                    .and_then(|f| fixture_entry(f, name));
+                for (var, value) in factory.sandbox_credentials(entry.as_ref()) {
+                    if env.get(var).is_none() {
+                        env.set(var, value);
+                    }
+                }
                 match factory.sandbox_url(url, &env) {
                     Ok(c) => {
                         connectors.insert((*name).to_string(), c);

@@ -26,7 +26,8 @@ struct Cli {
     #[arg(long, global = true)]
     sandbox: bool,
     /// The fixture seeding the emulators: per channel its catalog and stock, and an optional
-    /// `"env"` object of variables.
+    /// `"env"` object of variables. With --sandbox-url, the fixture the server was started
+    /// with: its `env`, and the credentials and webhook secrets of its emulators.
     #[arg(long, global = true, value_name = "FILE")]
     fixture: Option<std::path::PathBuf>,
     /// Every connector talks to the standalone emulator server at URL.
@@ -197,8 +198,8 @@ async fn run(app: App, cli: Cli) -> ExitCode {
         },
         None => None,
     };
-    if fixture.is_some() && !cli.sandbox {
-        return usage("--fixture needs --sandbox");
+    if fixture.is_some() && !cli.sandbox && cli.sandbox_url.is_none() {
+        return usage("--fixture needs --sandbox or --sandbox-url");
     }
     let store = match (&cli.store, cli.sandbox) {
         (Some(spec), _) => spec.clone(),

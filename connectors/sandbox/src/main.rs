@@ -75,7 +75,8 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
-    /// Prints the `env` object of a fixture as `NAME=VALUE` lines.
+    /// Prints the `env` object of a fixture as `NAME=VALUE` lines, then the credentials and
+    /// webhook secrets of the emulators it seeds (those the `env` object does not set).
     Env {
         /// The fixture.
         #[arg(long, value_name = "FILE")]
@@ -137,17 +138,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         None => serve(cli.serve).await.map(|()| ExitCode::SUCCESS),
         Some(Command::Env { fixture }) => {
             let fixture = read_json(&fixture)?;
-            if let Some(vars) = fixture.get("env").and_then(Json::as_object) {
-                for (name, value) in vars {
-                    let value = match value {
-                        Json::String(s) => s.clone(),
-                        other => other.to_string(),
-                    };
-                    if value.contains('\n') {
-                        bail!("the value of {name} spans lines");
-                    }
-                    println!("{name}={value}");
+            for (name, value) in server::sandbox_env(&fixture) {
+                if value.contains('\n') {
+                    bail!("the value of {name} spans lines");
                 }
+                println!("{name}={value}");
             }
             Ok(ExitCode::SUCCESS)
         }

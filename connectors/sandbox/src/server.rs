@@ -45,6 +45,35 @@ pub fn factories() -> Vec<Box<dyn EmulatedFactory>> {
     ]
 }
 
+/// The variables of a program served against emulators seeded from `fixture`: its `env`
+/// object, then each channel's credentials and webhook secret
+/// ([`handled_contract::ConnectorFactory::sandbox_credentials`]) that the `env` object does
+/// not set.
+pub fn sandbox_env(fixture: &Json) -> Vec<(String, String)> {
+    let mut vars: Vec<(String, String)> = fixture
+        .get("env")
+        .and_then(Json::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(name, value)| {
+            let value = match value {
+                Json::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            (name.clone(), value)
+        })
+        .collect();
+    for factory in factories() {
+        let entry = fixture_entry(fixture, factory.name());
+        for (name, value) in factory.sandbox_credentials(entry.as_ref()) {
+            if !vars.iter().any(|(n, _)| n == name) {
+                vars.push((name.to_string(), value));
+            }
+        }
+    }
+    vars
+}
+
 type StateFn = Arc<dyn Fn() -> Json + Send + Sync>;
 
 /// One channel's emulator: its router (paths relative to `/{name}`) and its state.

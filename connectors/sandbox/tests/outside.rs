@@ -418,3 +418,99 @@ async fn a_fixtures_faults_are_queued_at_every_channel() {
     let (second, _) = get(&url).await.unwrap();
     assert_ne!(second, 503);
 }
+
+/// The fixture's emulators sign with secrets of its own; `handled-sandbox env` prints them,
+/// and a program served with `--sandbox-url` and that fixture (or with those variables) checks
+/// webhooks with them, not with the emulators' defaults.
+#[tokio::test(flavor = "multi_thread")]
+async fn sandbox_url_mode_takes_the_fixtures_webhook_secrets() {
+    let mut fixture = fixture();
+    fixture["wms"]["webhookSecret"] = "merchant-wms-secret".into();
+    fixture["shopify"]["webhookSecret"] = "merchant-shopify-secret".into();
+    let dir = tempfile::tempdir().unwrap();
+    let fixture_path = dir.path().join("fixture.json");
+    std::fs::write(&fixture_path, fixture.to_string()).unwrap();
+
+    let printed = Command::new(env!("CARGO_BIN_EXE_handled-sandbox"))
+        .arg("env")
+        .arg("--fixture")
+        .arg(&fixture_path)
+        .output()
+        .unwrap();
+    assert!(printed.status.success(), "{printed:?}");
+    let printed = String::from_utf8(printed.stdout).unwrap();
+    let vars: Vec<(String, String)> = printed
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let var = |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    assert_eq!(
+        var("WMS_WEBHOOK_SECRET").as_deref(),
+        Some("merchant-wms-secret")
+    );
+    assert_eq!(
+        var("SHOPIFY_WEBHOOK_SECRET").as_deref(),
+        Some("merchant-shopify-secret")
+    );
+    assert_eq!(var("WMS_PROFILE").as_deref(), Some("generic"));
+    // The fixture's own `env` comes first, as before.
+    assert_eq!(
+        var("AUTO_REORDER_ENABLED"),
+        fixture["env"]["AUTO_REORDER_ENABLED"]
+            .as_str()
+            .map(str::to_string)
+    );
+
+    let port = free_port();
+    let _server = sandbox_binary(port, &fixture_path, None).await;
+    let url = format!("http://127.0.0.1:{port}");
+
+    // Given the fixture.
+    let mut command = Command::new(program());
+    command
+        .current_dir(workspace().join("examples"))
+        .arg("--fixture")
+        .arg(&fixture_path);
+    let (served, program_url) = serve(command, &url, &dir.path().join("a.db")).await;
+    send_stock(
+        &program_url,
+        "merchant-wms-secret",
+        "fx-1",
+        "TSHIRT-RED-M",
+        31,
+    )
+    .await;
+    let body = r#"{"event_id":"fx-2","event":"stock.updated","product_sku":"TSHIRT-RED-M","available_quantity":1}"#;
+    let forged = handled_contract::sign::hmac_sha256_hex(
+        handled_wms::emulator::SANDBOX_WEBHOOK_SECRET.as_bytes(),
+        body.as_bytes(),
+    );
+    let (code, _) = post(
+        &format!("{program_url}/hooks/wms"),
+        &[("X-WMS-Signature", &forged)],
+        body,
+    )
+    .await;
+    assert_eq!(
+        code, 401,
+        "signed with the default secret, not the fixture's"
+    );
+    drop(served);
+
+    // Given the variables `handled-sandbox env` printed.
+    let mut command = Command::new(program());
+    command.current_dir(workspace().join("examples"));
+    for (k, v) in &vars {
+        command.env(k, v);
+    }
+    let (_served, program_url) = serve(command, &url, &dir.path().join("b.db")).await;
+    send_stock(
+        &program_url,
+        "merchant-wms-secret",
+        "fx-3",
+        "TSHIRT-RED-M",
+        32,
+    )
+    .await;
+}

@@ -61,17 +61,38 @@ impl ConnectorFactory for ShopifyFactory {
         ))
     }
 
-    fn sandbox_url(&self, url: &str, _env: &Env) -> Result<Arc<dyn Connector>, String> {
+    fn sandbox_url(&self, url: &str, env: &Env) -> Result<Arc<dyn Connector>, String> {
         let config = sandbox_config(
             &sandbox_base(url, crate::NAME),
-            emulator::SANDBOX_TOKEN,
-            emulator::SANDBOX_WEBHOOK_SECRET,
+            env.get(TOKEN).unwrap_or(emulator::SANDBOX_TOKEN),
+            env.get(SECRET).unwrap_or(emulator::SANDBOX_WEBHOOK_SECRET),
         );
         Ok(Arc::new(
             ShopifyConnector::new(config).map_err(|e| e.message)?,
         ))
     }
+
+    fn sandbox_credentials(&self, fixture: Option<&Json>) -> Vec<(&'static str, String)> {
+        let given = |field: &str, default: &str| {
+            fixture
+                .and_then(|f| f[field].as_str())
+                .unwrap_or(default)
+                .to_string()
+        };
+        vec![
+            (TOKEN, given("accessToken", emulator::SANDBOX_TOKEN)),
+            (
+                SECRET,
+                given("webhookSecret", emulator::SANDBOX_WEBHOOK_SECRET),
+            ),
+        ]
+    }
 }
+
+/// The access token's variable.
+const TOKEN: &str = "SHOPIFY_ACCESS_TOKEN";
+/// The webhook secret's variable.
+const SECRET: &str = "SHOPIFY_WEBHOOK_SECRET";
 
 impl EmulatedFactory for ShopifyFactory {
     fn emulator(&self, fixture: Option<Json>) -> BoxFuture<'static, Result<Emulator, String>> {

@@ -61,20 +61,52 @@ impl ConnectorFactory for WmsFactory {
     }
 
     fn sandbox_url(&self, url: &str, env: &Env) -> Result<Arc<dyn Connector>, String> {
-        let profile = Profile::generic();
+        let profile = match env.get(PROFILE) {
+            Some(name) => Profile::from_setting(name)?,
+            None => Profile::generic(),
+        };
         let profile = match RATE_LIMIT.set_in(env)? {
             Some(pace) => profile.with_pace(pace),
             None => profile,
         };
         let config = Config {
             base_url: sandbox_base(url, crate::NAME),
-            api_key: emulator::sandbox_key(&profile),
-            webhook_secret: emulator::SANDBOX_WEBHOOK_SECRET.to_string(),
+            api_key: env
+                .get(KEY)
+                .map_or_else(|| emulator::sandbox_key(&profile), str::to_string),
+            webhook_secret: env
+                .get(SECRET)
+                .unwrap_or(emulator::SANDBOX_WEBHOOK_SECRET)
+                .to_string(),
             profile,
         };
         Ok(Arc::new(WmsConnector::new(config).map_err(|e| e.message)?))
     }
+
+    fn sandbox_credentials(&self, fixture: Option<&Json>) -> Vec<(&'static str, String)> {
+        let field = |name: &str| fixture.and_then(|f| f[name].as_str());
+        let profile_name = field("profile").unwrap_or("generic");
+        let key = match field("apiKey") {
+            Some(key) => key.to_string(),
+            None => Profile::from_setting(profile_name)
+                .map(|p| emulator::sandbox_key(&p))
+                .unwrap_or_default(),
+        };
+        let secret = field("webhookSecret").unwrap_or(emulator::SANDBOX_WEBHOOK_SECRET);
+        vec![
+            (PROFILE, profile_name.to_string()),
+            (KEY, key),
+            (SECRET, secret.to_string()),
+        ]
+    }
 }
+
+/// The profile's variable.
+const PROFILE: &str = "WMS_PROFILE";
+/// The API key's variable.
+const KEY: &str = "WMS_API_KEY";
+/// The webhook secret's variable.
+const SECRET: &str = "WMS_WEBHOOK_SECRET";
 
 impl EmulatedFactory for WmsFactory {
     fn emulator(&self, fixture: Option<Json>) -> BoxFuture<'static, Result<Emulator, String>> {

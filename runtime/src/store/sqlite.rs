@@ -376,15 +376,19 @@ enum Durable {
 
 impl Durable {
     /// Answers committed jobs: at once, but those that must be on the disk after the next
-    /// fsync of the WAL. Every commit is reported to the syncer, so that journal entries also
-    /// reach the disk within [`SYNC_AFTER`].
-    fn answer(&self, jobs: Vec<Box<dyn Job>>) {
+    /// fsync of the WAL. Every commit that `wrote` is reported to the syncer, so that journal
+    /// entries also reach the disk within [`SYNC_AFTER`]; one that only read has nothing to
+    /// sync.
+    fn answer(&self, jobs: Vec<Box<dyn Job>>, wrote: bool) {
         let Durable::Syncer(sync) = self else {
             jobs.into_iter().for_each(|job| job.finish(None));
             return;
         };
         let (durable, at_once): (Vec<_>, Vec<_>) = jobs.into_iter().partition(|j| j.durable());
         at_once.into_iter().for_each(|job| job.finish(None));
+        if durable.is_empty() && !wrote {
+            return;
+        }
         if let Err(mpsc::SendError(jobs)) = sync.send(durable) {
             for job in jobs {
                 job.finish(Some("the store's sync thread has stopped".to_string()));
@@ -418,14 +422,16 @@ fn writer(conn: Connection, jobs: mpsc::Receiver<Box<dyn Job>>, durable: Durable
                 }
             }
         }
+        let changes = conn.total_changes();
         match transaction(&conn, &mut batch) {
-            Ok(true) => durable.answer(batch),
+            Ok(true) => durable.answer(batch, conn.total_changes() != changes),
             Ok(false) if batch.len() > 1 => {
                 // A job failed and the batch was undone: each job runs again in a transaction
                 // of its own, so that the failure stays its own.
                 for mut job in batch {
+                    let changes = conn.total_changes();
                     match transaction(&conn, std::slice::from_mut(&mut job)) {
-                        Ok(true) => durable.answer(vec![job]),
+                        Ok(true) => durable.answer(vec![job], conn.total_changes() != changes),
                         Ok(false) => job.finish(None),
                         Err(e) => job.finish(Some(e)),
                     }
@@ -475,11 +481,17 @@ fn syncer(file: &std::path::Path, waiting: mpsc::Receiver<Vec<Box<dyn Job>>>) {
         }
         let synced = match &wal {
             Some(f) => f.sync_data(),
-            None => std::fs::File::open(file).and_then(|f| {
-                let synced = f.sync_data();
-                wal = Some(f);
-                synced
-            }),
+            None => match std::fs::File::open(file) {
+                Ok(f) => {
+                    let synced = f.sync_data();
+                    wal = Some(f);
+                    synced
+                }
+                // No WAL file: the last connection closed, and its checkpoint synced every
+                // frame into the database first.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                Err(e) => Err(e),
+            },
         };
         let error = synced.err().map(|e| {
             tracing::warn!(error = %e, "the store's journal could not be synced to disk");

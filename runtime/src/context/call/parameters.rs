@@ -51,7 +51,11 @@ impl RunContext {
         // entries before it travel with the next write or the run's end.
         let is_write = crate::echo::is_write(O::CONNECTOR, O::NAME);
         if is_write {
-            self.journal_call(record.clone());
+            // The journal counts the attempt about to be made: a crash while it is in flight
+            // leaves it counted (it may have been sent).
+            let mut started = record.clone();
+            started.attempts += 1;
+            self.journal_call(started);
         }
         let Some(connector) = self.engine.connectors.get(O::CONNECTOR).cloned() else {
             let message = format!(

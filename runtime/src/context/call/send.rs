@@ -136,8 +136,10 @@ impl RunContext {
         }
     }
 
-    /// Counts and logs a retry, journals a write's attempts so far, and waits `delay`. `Err`:
-    /// the journal could not be written, or the process is stopping.
+    /// Counts and logs a retry, waits `delay`, and journals a write's attempts with the one about
+    /// to be made (a crash during the wait leaves only those sent counted; one during the next
+    /// attempt, that attempt too). `Err`: the journal could not be written, or the process is
+    /// stopping.
     async fn wait_to_retry(
         &mut self,
         call: &Call,
@@ -151,10 +153,6 @@ impl RunContext {
             delay_ms = delay.as_millis() as u64, error = %self.engine.redactor.text(&e.message),
             "call failed, retrying"
         );
-        if call.is_write {
-            self.journal_call(call.record.clone());
-            self.flush().await?;
-        }
         let mut shutdown = self.engine.shutdown.clone();
         let stopping = tokio::select! {
             _ = tokio::time::sleep(delay) => false,
@@ -162,6 +160,12 @@ impl RunContext {
         };
         if stopping {
             return Err(Stop::interrupted("the process is stopping"));
+        }
+        if call.is_write {
+            let mut next = call.record.clone();
+            next.attempts += 1;
+            self.journal_call(next);
+            self.flush().await?;
         }
         Ok(())
     }
