@@ -100,8 +100,9 @@ async fn a_write_sent_again_after_a_crash_counts_two_attempts() {
     assert_eq!(state["shopify"]["inventory"][&sku]["available"], 42);
 
     // The warning came from a sync raced by the process's exit: asked a few times.
-    for args in [vec!["runs"], vec!["show", run.as_str()]].repeat(5) {
-        let stderr = stderr_of(&program, &args);
+    let asked: [&[&str]; 2] = [&["runs"], &["show", run.as_str()]];
+    for args in asked.repeat(5) {
+        let stderr = stderr_of(&program, args);
         assert!(stderr.trim().is_empty(), "{args:?} printed {stderr}");
     }
 }

@@ -13,6 +13,8 @@
 //!   environment while naming every missing variable at once.
 //! - [`emulator`]: what every emulator needs: [`emulator::serve`] on a loopback port, op
 //!   counters, an idempotency replay cache and fault injection (`POST /_faults`).
+//! - [`mail`] (feature `mail`): SMTP settings and a paced sender, minijinja templates and an
+//!   SMTP sink, for the connectors that send email.
 //! - [`openapi`]: validates JSON bodies against schemas of an OpenAPI 3 / Swagger 2 document
 //!   for the contract tests.
 
@@ -20,6 +22,8 @@ pub mod emulator;
 pub mod env;
 pub mod http;
 pub mod limit;
+#[cfg(feature = "mail")]
+pub mod mail;
 pub mod openapi;
 pub mod params;
 pub mod record;

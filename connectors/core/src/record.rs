@@ -1,5 +1,9 @@
 //! Records every request and response that passes through an emulator's router, so that
 //! contract tests can check both against the vendor's API description.
+//!
+//! Request headers are kept as sent: a header sent twice is recorded twice
+//! ([`Exchange::headers`], [`Exchange::header_values`]), so that a test can tell a doubled
+//! `Content-Type` or `Authorization` from a single one ([`Exchange::repeated_headers`]).
 
 use handled_contract::lock;
 use std::sync::{Arc, Mutex};
@@ -7,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::extract::Request;
+use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::Response;
 
@@ -19,14 +24,63 @@ pub struct Exchange {
     pub path: String,
     /// The query string, if any.
     pub query: Option<String>,
-    /// The request's `content-type`.
+    /// The request's `content-type`: every value sent, joined by ", " (the way a server combines
+    /// a repeated field), so that a doubled one reads as no single media type.
     pub content_type: Option<String>,
+    /// Every request header as sent, a repeated one once per value, the values of one name
+    /// together in the order received (names in lower case; values that are not UTF-8 decoded
+    /// lossily).
+    pub headers: Vec<(String, String)>,
     /// The request body.
     pub request: Vec<u8>,
     /// The response status.
     pub status: u16,
     /// The response body.
     pub response: Vec<u8>,
+}
+
+impl Exchange {
+    /// Every value sent for the request header `name` (any case), in order.
+    pub fn header_values(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// The names of the request headers sent more than once, each named once, in order.
+    pub fn repeated_headers(&self) -> Vec<&str> {
+        let mut repeated: Vec<&str> = Vec::new();
+        for (name, _) in &self.headers {
+            let count = self.headers.iter().filter(|(n, _)| n == name).count();
+            if count > 1 && !repeated.contains(&name.as_str()) {
+                repeated.push(name);
+            }
+        }
+        repeated
+    }
+}
+
+/// Every header of a request as sent, a repeated one once per value.
+fn header_list(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            (name.as_str().to_string(), value)
+        })
+        .collect()
+}
+
+/// Every value of `content-type` joined by ", ", or `None` when none was sent.
+fn joined_content_type(headers: &[(String, String)]) -> Option<String> {
+    let values: Vec<&str> = headers
+        .iter()
+        .filter(|(n, _)| n == "content-type")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    (!values.is_empty()).then(|| values.join(", "))
 }
 
 /// The recorded exchanges, in the order they ended.
@@ -60,11 +114,8 @@ pub fn record(router: Router) -> (Router, Log) {
                 let method = parts.method.to_string();
                 let path = parts.uri.path().to_string();
                 let query = parts.uri.query().map(str::to_string);
-                let content_type = parts
-                    .headers
-                    .get("content-type")
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string);
+                let headers = header_list(&parts.headers);
+                let content_type = joined_content_type(&headers);
                 let response = next
                     .run(Request::from_parts(parts, Body::from(request.clone())))
                     .await;
@@ -78,6 +129,7 @@ pub fn record(router: Router) -> (Router, Log) {
                     path,
                     query,
                     content_type,
+                    headers,
                     request,
                     status: rparts.status.as_u16(),
                     response: bytes.clone(),

@@ -21,7 +21,10 @@ use crate::types::{
     UpdateInventoryResult,
 };
 
-/// At most this many SKUs per `bulk_update_price_quantity` call.
+/// At most this many entries (SKUs, each with its offers) in one `bulkUpdatePriceQuantity`
+/// call: the connector's batch size and the emulator's limit. The contract says both 25 and
+/// one; the crate doc ("How many SKUs one `bulkUpdatePriceQuantity` call takes") gives the
+/// evidence for 25.
 pub const MAX_BULK_ENTRIES: usize = 25;
 /// The page size asked of `getInventoryItems`.
 const PAGE_LIMIT: u32 = 200;
@@ -207,7 +210,7 @@ impl EbayClient {
     }
 
     /// The published offers of `sku` as eBay holds them now (`GET /offer?sku=`); their ids are
-    /// kept.
+    /// kept. One page of 100 holds them all: a SKU has at most 25 offers.
     async fn offers_now(&self, sku: &str, auth: Auth<'_>) -> Result<Vec<Offer>, CallError> {
         let url = self.api_url("/offer");
         let response = self
@@ -250,7 +253,7 @@ impl EbayClient {
     }
 
     /// Sets each SKU's quantity (its inventory item and every published offer) with
-    /// `bulkUpdatePriceQuantity`, 25 SKUs per call, using the OAuth refresh flow. Every SKU
+    /// `bulkUpdatePriceQuantity`, [`MAX_BULK_ENTRIES`] SKUs per call, using the OAuth refresh flow. Every SKU
     /// gets its own result, in the order given.
     pub async fn bulk_update(
         &self,
@@ -285,7 +288,7 @@ impl EbayClient {
         };
         let mut results: Vec<Option<Result<UpdateInventoryResult, CallError>>> =
             vec![None; items.len()];
-        // Batches of at most 25, a SKU at most once per batch.
+        // Batches of at most MAX_BULK_ENTRIES, a SKU at most once per batch.
         let mut batches: Vec<Vec<usize>> = Vec::new();
         for (i, (sku, quantity)) in items.iter().enumerate() {
             if let Err(e) = params::non_negative("ebay.updateInventory: quantity", *quantity) {
@@ -476,7 +479,10 @@ impl EbayClient {
         }
     }
 
-    /// Every inventory item's ship-to-home quantity, following `next` links to the last page.
+    /// Every inventory item's ship-to-home quantity: the first page (`offset=0`), then each
+    /// answer's `next` link to the last page. No offset is computed here, so every item is read
+    /// once whether the server takes `offset` as a page number (the contract) or as a record
+    /// offset (crate doc, "Paging").
     pub async fn get_all_inventory(
         &self,
         config: Option<&EbayConfig>,

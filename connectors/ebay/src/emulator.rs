@@ -9,16 +9,23 @@
 //!   an *Application* token, which every `/sell` route refuses with 403 (errorId 1100). Tokens
 //!   live `tokenTtl` seconds (7200).
 //! - `GET /sell/inventory/v1/inventory_item?limit=&offset=`: `limit` 1–200 (default 25),
-//!   `offset` a record offset; answers `{href, limit, next?, prev?, size, total,
-//!   inventoryItems}` with absolute `next` links.
-//! - `GET /sell/inventory/v1/offer?sku=`: the SKU's offers, or 404 errorId 25713.
-//! - `POST /sell/inventory/v1/bulk_update_price_quantity`: at most 25 entries (else 400
-//!   errorId 25709); per entry, the item's `shipToLocationAvailability.quantity` and each
-//!   offer's `availableQuantity` are checked (unknown SKU 404/25702, unknown or foreign offer
-//!   400/25713, negative quantity 400/25709, more than `revisionsPerDay` (250) revisions of a
-//!   listing today 400/25002) and applied when all are valid; HTTP 200 when every entry
-//!   succeeded, 207 otherwise, `{"responses":[{statusCode, sku, offerId?, errors, warnings}]}`.
-//!   The listing quantity is min(item quantity, offer quantity).
+//!   `offset` the page number, as the contract has it ("sets the page number to retrieve. The
+//!   first page of records has a value of 0, the second page of records has a value of 1"):
+//!   page `n` holds records `n·limit` to `n·limit + limit − 1`. Answers `{href, limit, next?,
+//!   prev?, size, total, inventoryItems}` with absolute links whose `offset` is a page number;
+//!   `size` is the number of pages.
+//! - `GET /sell/inventory/v1/offer?sku=&limit=&offset=`: the SKU's offers (404 errorId 25713
+//!   when it has none), paged the same way (`offset` a page number, as the contract says for
+//!   getOffers too; `limit` a positive integer, default 100); `size` is the number of offers
+//!   on the page.
+//! - `POST /sell/inventory/v1/bulk_update_price_quantity`: at most [`MAX_BULK_ENTRIES`] entries
+//!   (else 400 errorId 25709; the crate doc says why 25 SKUs a call and not one); per entry,
+//!   the item's `shipToLocationAvailability.quantity` and each offer's `availableQuantity` are
+//!   checked (unknown SKU 404/25702, unknown or foreign offer 400/25713, negative quantity
+//!   400/25709, more than `revisionsPerDay` (250) revisions of a listing today 400/25002) and
+//!   applied when all are valid; HTTP 200 when every entry succeeded, 207 otherwise,
+//!   `{"responses":[{statusCode, sku, offerId?, errors, warnings}]}`. The listing quantity is
+//!   min(item quantity, offer quantity).
 //! - Every `/sell` route needs `Authorization: Bearer <user token>`: a token issued by the
 //!   token endpoint or listed in the fixture's `userTokens` (else 401 errorId 1001). Each counts
 //!   against the application's calls a day (`callsPerDay`, [`DEFAULT_CALLS_PER_DAY`]); beyond
@@ -49,6 +56,7 @@ use handled_contract::Json;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::api::MAX_BULK_ENTRIES;
 use crate::config::EbaySettings;
 use crate::types::{BulkPriceQuantity, EbayError, PriceQuantityResponse};
 
@@ -469,11 +477,91 @@ fn origin(headers: &HeaderMap) -> String {
     format!("http://{host}")
 }
 
+/// The paging parameters of `getInventoryItems` and `getOffers`.
 #[derive(Debug, Deserialize)]
 struct PageQuery {
     limit: Option<String>,
     offset: Option<String>,
 }
+
+/// One page of a list as the contract pages it: `offset` is the page number (0 the first page,
+/// 1 the second, …), each page `limit` records long. Not a record offset: page 1 of `limit=25`
+/// starts at the 26th record.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Page {
+    limit: usize,
+    number: usize,
+}
+
+impl Page {
+    /// The page `q` asks for: `limit` from 1 to `max_limit` (else 400 errorId 25706),
+    /// `default_limit` when absent; `offset` a page number from 0 (else 400 errorId 25707).
+    fn from_query(
+        q: &PageQuery,
+        default_limit: usize,
+        max_limit: usize,
+    ) -> Result<Page, Box<Response>> {
+        let limit = match q.limit.as_deref().map(str::parse::<usize>) {
+            None => default_limit,
+            Some(Ok(l)) if (1..=max_limit).contains(&l) => l,
+            _ => {
+                return Err(Box::new(errors(
+                    StatusCode::BAD_REQUEST,
+                    25706,
+                    "REQUEST",
+                    &format!("Invalid value for limit: an integer from 1 to {max_limit}."),
+                )));
+            }
+        };
+        let number = match q.offset.as_deref().map(str::parse::<usize>) {
+            None => 0,
+            Some(Ok(n)) => n,
+            _ => {
+                return Err(Box::new(errors(
+                    StatusCode::BAD_REQUEST,
+                    25707,
+                    "REQUEST",
+                    "Invalid value for offset: a page number from 0.",
+                )));
+            }
+        };
+        Ok(Page { limit, number })
+    }
+
+    /// The records of this page, out of all of them.
+    fn of<T>(&self, all: impl Iterator<Item = T>) -> impl Iterator<Item = T> {
+        all.skip(self.number.saturating_mul(self.limit))
+            .take(self.limit)
+    }
+
+    /// How many pages `total` records fill.
+    fn count(&self, total: usize) -> usize {
+        total.div_ceil(self.limit)
+    }
+
+    /// `href`, and `next`/`prev` where there is such a page, as absolute links on `base` (a URL
+    /// ending in `?` or `&`).
+    fn links(&self, base: &str, total: usize) -> serde_json::Map<String, Json> {
+        let link = |number: usize| json!(format!("{base}limit={}&offset={number}", self.limit));
+        let mut out = serde_json::Map::new();
+        out.insert("href".into(), link(self.number));
+        if self.number + 1 < self.count(total) {
+            out.insert("next".into(), link(self.number + 1));
+        }
+        if self.number > 0 {
+            out.insert("prev".into(), link(self.number - 1));
+        }
+        out
+    }
+}
+
+/// The most records one page of `getInventoryItems` holds, and how many by default.
+const INVENTORY_PAGE: (usize, usize) = (200, 25);
+/// How many offers one page of `getOffers` holds by default.
+const OFFERS_PAGE: usize = 100;
+/// The largest `limit` of `getOffers` the emulator takes (the contract sets no maximum; this is
+/// the largest `int32`, the type of `Offers.limit`).
+const MAX_OFFERS_LIMIT: usize = i32::MAX as usize;
 
 async fn inventory_items(
     State(h): State<EmulatorHandle>,
@@ -483,65 +571,45 @@ async fn inventory_items(
     if let Err(r) = authorize(&h, &headers) {
         return *r;
     }
-    let limit = match q.limit.as_deref().map(str::parse::<usize>) {
-        None => 25,
-        Some(Ok(l)) if (1..=200).contains(&l) => l,
-        _ => {
-            return errors(
-                StatusCode::BAD_REQUEST,
-                25706,
-                "REQUEST",
-                "Invalid value for limit: 1 to 200.",
-            );
-        }
-    };
-    let offset = match q.offset.as_deref().map(str::parse::<usize>) {
-        None => 0,
-        Some(Ok(o)) => o,
-        _ => {
-            return errors(
-                StatusCode::BAD_REQUEST,
-                25707,
-                "REQUEST",
-                "Invalid value for offset.",
-            );
-        }
+    let (max, default) = INVENTORY_PAGE;
+    let page = match Page::from_query(&q, default, max) {
+        Ok(page) => page,
+        Err(r) => return *r,
     };
     let st = lock(&h.inner.state);
     let total = st.items.len();
-    let page: Vec<Json> = st
-        .items
-        .iter()
-        .skip(offset)
-        .take(limit)
+    let items: Vec<Json> = page
+        .of(st.items.iter())
         .map(|(sku, item)| {
             json!({"sku": sku, "locale": "en_US", "condition": "NEW", "product": {"title": item.title},
                    "availability": {"shipToLocationAvailability": {"quantity": item.quantity}}})
         })
         .collect();
-    let base = format!("{}/sell/inventory/v1/inventory_item", origin(&headers));
-    let mut body = json!({
-        "href": format!("{base}?limit={limit}&offset={offset}"),
-        "limit": limit,
-        "size": total.div_ceil(limit),
-        "total": total,
-        "inventoryItems": page,
-    });
-    if offset + limit < total {
-        body["next"] = json!(format!("{base}?limit={limit}&offset={}", offset + limit));
-    }
-    if offset > 0 {
-        body["prev"] = json!(format!(
-            "{base}?limit={limit}&offset={}",
-            offset.saturating_sub(limit)
-        ));
-    }
-    axum::Json(body).into_response()
+    let base = format!("{}/sell/inventory/v1/inventory_item?", origin(&headers));
+    let mut body = page.links(&base, total);
+    body.insert("limit".into(), json!(page.limit));
+    // `size` is the number of pages here (the contract's InventoryItems.size).
+    body.insert("size".into(), json!(page.count(total)));
+    body.insert("total".into(), json!(total));
+    body.insert("inventoryItems".into(), Json::Array(items));
+    axum::Json(Json::Object(body)).into_response()
 }
 
 #[derive(Debug, Deserialize)]
 struct OfferQuery {
     sku: Option<String>,
+    #[serde(flatten)]
+    page: PageQuery,
+}
+
+/// An offer as `getOffers` lists it.
+fn offer_json(sku: &str, id: &str, o: &OfferState) -> Json {
+    let mut v = json!({"offerId": id, "sku": sku, "marketplaceId": "EBAY_US", "format": o.format,
+                       "status": o.status});
+    if let Some(q) = o.available_quantity {
+        v["availableQuantity"] = json!(q);
+    }
+    v
 }
 
 async fn offers(
@@ -560,6 +628,10 @@ async fn offers(
             "Invalid value for sku.",
         );
     };
+    let page = match Page::from_query(&q.page, OFFERS_PAGE, MAX_OFFERS_LIMIT) {
+        Ok(page) => page,
+        Err(r) => return *r,
+    };
     let st = lock(&h.inner.state);
     let Some(item) = st.items.get(&sku).filter(|i| !i.offers.is_empty()) else {
         return errors(
@@ -569,24 +641,23 @@ async fn offers(
             "This Offer is not available.",
         );
     };
-    let offers: Vec<Json> = item
-        .offers
-        .iter()
-        .map(|(id, o)| {
-            let mut v = json!({"offerId": id, "sku": sku, "marketplaceId": "EBAY_US", "format": o.format,
-                               "status": o.status});
-            if let Some(q) = o.available_quantity {
-                v["availableQuantity"] = json!(q);
-            }
-            v
-        })
+    let total = item.offers.len();
+    let offers: Vec<Json> = page
+        .of(item.offers.iter())
+        .map(|(id, o)| offer_json(&sku, id, o))
         .collect();
-    let n = offers.len();
-    axum::Json(
-        json!({"href": format!("{}/sell/inventory/v1/offer?sku={sku}", origin(&headers)),
-                      "limit": 100, "offers": offers, "size": 1, "total": n}),
-    )
-    .into_response()
+    let sku_query: String = form_urlencoded::byte_serialize(sku.as_bytes()).collect();
+    let base = format!(
+        "{}/sell/inventory/v1/offer?sku={sku_query}&",
+        origin(&headers)
+    );
+    let mut body = page.links(&base, total);
+    body.insert("limit".into(), json!(page.limit));
+    // `size` is the number of offers on this page here (the contract's Offers.size).
+    body.insert("size".into(), json!(offers.len()));
+    body.insert("total".into(), json!(total));
+    body.insert("offers".into(), Json::Array(offers));
+    axum::Json(Json::Object(body)).into_response()
 }
 
 fn item_error(status: i64, sku: &str, offer: Option<&str>, e: EbayError) -> PriceQuantityResponse {
@@ -626,12 +697,14 @@ async fn bulk_update(State(h): State<EmulatorHandle>, headers: HeaderMap, body: 
             );
         }
     };
-    if request.requests.is_empty() || request.requests.len() > 25 {
+    if request.requests.is_empty() || request.requests.len() > MAX_BULK_ENTRIES {
         return errors(
             StatusCode::BAD_REQUEST,
             25709,
             "REQUEST",
-            "Invalid value for requests: 1 to 25 inventory items per call.",
+            &format!(
+                "Invalid value for requests: 1 to {MAX_BULK_ENTRIES} inventory items per call."
+            ),
         );
     }
     let day = today();

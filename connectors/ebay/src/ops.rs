@@ -47,8 +47,9 @@ impl Handles<UpdateInventory> for EbayConnector {
     }
 }
 
-/// Many runs' writes as one `bulkUpdatePriceQuantity` of up to 25 SKUs, each SKU with its own
-/// status in the answer. Calls with different static credentials go in requests of their own.
+/// Many runs' writes as one `bulkUpdatePriceQuantity` of up to
+/// [`MAX_BULK_ENTRIES`](crate::api::MAX_BULK_ENTRIES) SKUs, each SKU with its own status in the
+/// answer. Calls with different static credentials go in requests of their own.
 impl HandlesBatch<UpdateInventory> for EbayConnector {
     const MAX_BATCH: usize = crate::api::MAX_BULK_ENTRIES;
 

@@ -4,6 +4,7 @@
 
 use handled_connector_core::openapi::Document;
 use handled_ebay::EbayClient;
+use handled_ebay::api::MAX_BULK_ENTRIES;
 use handled_ebay::emulator::emulator_router;
 use serde_json::{Value, json};
 
@@ -45,6 +46,14 @@ async fn requests_and_responses_follow_the_contract() {
     let exchanges = log.exchanges();
     let mut checked = 0;
     for x in exchanges {
+        // Every value of every header is looked at: none was sent twice.
+        assert!(
+            x.repeated_headers().is_empty(),
+            "{} {}: headers sent more than once: {:?}",
+            x.method,
+            x.path,
+            x.headers
+        );
         let Some(path) = x.path.strip_prefix("/sell/inventory/v1") else {
             continue;
         };
@@ -59,7 +68,10 @@ async fn requests_and_responses_follow_the_contract() {
                 panic!("{method} {path} request {body}: {errs:?}");
             }
             let n = body["requests"].as_array().map_or(0, Vec::len);
-            assert!((1..=25).contains(&n), "{n} entries in one call");
+            assert!(
+                (1..=MAX_BULK_ENTRIES).contains(&n),
+                "{n} entries in one call"
+            );
         }
         let body: Value = serde_json::from_slice(&x.response).unwrap();
         if (200..300).contains(&x.status) {

@@ -159,11 +159,190 @@ async fn revision_limit_and_partial_success() {
 
 #[tokio::test]
 async fn pages_follow_next_to_the_end() {
-    let (client, _handle, _) = start(fixture(450)).await;
+    let (router, handle) = emulator_router(Some(fixture(450))).unwrap();
+    let (router, log) = handled_connector_core::record::record(router);
+    let (url, _task) = handled_connector_core::serve(router).await.unwrap();
+    let client = EbayClient::new(handle.settings(&url)).unwrap();
     let items = client.get_all_inventory(None).await.unwrap();
-    assert_eq!(items.len(), 450);
-    assert_eq!(items[449].sku, "SKU-449");
+    // Every item once, in order, over three pages of 200.
+    let skus: Vec<String> = items.iter().map(|i| i.sku.clone()).collect();
+    let expected: Vec<String> = (0..450).map(|i| format!("SKU-{i:03}")).collect();
+    assert_eq!(skus, expected);
     assert!(items.iter().all(|i| i.quantity == 5));
+    let pages: Vec<Option<String>> = log
+        .exchanges()
+        .into_iter()
+        .filter(|x| x.path == "/sell/inventory/v1/inventory_item")
+        .map(|x| x.query)
+        .collect();
+    let asked = |page: usize| Some(format!("limit=200&offset={page}"));
+    assert_eq!(pages, [asked(0), asked(1), asked(2)]);
+}
+
+/// `GET {url}{path_and_query}` with the emulator's static token; the status and the body.
+async fn get_page(url: &str, handle: &EmulatorHandle, path_and_query: &str) -> (u16, Value) {
+    let http = HttpClient::new("test").unwrap();
+    let request = http
+        .get(format!("{url}{path_and_query}"))
+        .bearer_auth(handle.static_token());
+    let response = http.send_raw(request).await.unwrap();
+    (response.status, response.json().unwrap())
+}
+
+/// The SKUs of a `getInventoryItems` page.
+fn page_skus(page: &Value) -> Vec<&str> {
+    page["inventoryItems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["sku"].as_str().unwrap())
+        .collect()
+}
+
+/// The `offset` a link asks for.
+fn offset_of(link: &Value) -> Option<&str> {
+    link.as_str()?.split("offset=").nth(1)
+}
+
+#[tokio::test]
+async fn inventory_offset_is_a_page_number() {
+    let (_client, handle, url) = start(fixture(5)).await;
+    let (status, page) = get_page(
+        &url,
+        &handle,
+        "/sell/inventory/v1/inventory_item?limit=2&offset=1",
+    )
+    .await;
+    assert_eq!(status, 200);
+    // The second page of two: the third and fourth items, not the second and third.
+    assert_eq!(page_skus(&page), ["SKU-002", "SKU-003"]);
+    assert_eq!(
+        (
+            offset_of(&page["href"]),
+            offset_of(&page["prev"]),
+            offset_of(&page["next"])
+        ),
+        (Some("1"), Some("0"), Some("2"))
+    );
+    assert_eq!(
+        (&page["size"], &page["total"], &page["limit"]),
+        (&json!(3), &json!(5), &json!(2))
+    );
+
+    let (_, last) = get_page(
+        &url,
+        &handle,
+        "/sell/inventory/v1/inventory_item?limit=2&offset=2",
+    )
+    .await;
+    assert_eq!(page_skus(&last), ["SKU-004"]);
+    assert!(last.get("next").is_none());
+    let (_, past) = get_page(
+        &url,
+        &handle,
+        "/sell/inventory/v1/inventory_item?limit=2&offset=3",
+    )
+    .await;
+    assert!(page_skus(&past).is_empty());
+
+    let (status, bad) =
+        get_page(&url, &handle, "/sell/inventory/v1/inventory_item?offset=-1").await;
+    assert_eq!((status, &bad["errors"][0]["errorId"]), (400, &json!(25707)));
+}
+
+#[tokio::test]
+async fn offers_offset_is_a_page_number() {
+    let offers: Vec<Value> = (1..=3)
+        .map(|i| json!({"offerId": format!("70{i}"), "availableQuantity": i}))
+        .collect();
+    let (_client, handle, url) =
+        start(json!({"items": [{"sku": "A 1", "quantity": 9, "offers": offers}]})).await;
+    let (status, page) = get_page(
+        &url,
+        &handle,
+        "/sell/inventory/v1/offer?sku=A%201&limit=2&offset=1",
+    )
+    .await;
+    assert_eq!(status, 200);
+    let ids: Vec<&str> = page["offers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["offerId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["703"]);
+    // `size` counts the offers on this page, `total` all of the SKU's.
+    assert_eq!((&page["size"], &page["total"]), (&json!(1), &json!(3)));
+    assert_eq!(
+        (offset_of(&page["prev"]), page.get("next")),
+        (Some("0"), None)
+    );
+    assert!(
+        page["href"].as_str().unwrap().contains("sku=A+1&"),
+        "{}",
+        page["href"]
+    );
+
+    let (_, first) = get_page(&url, &handle, "/sell/inventory/v1/offer?sku=A%201").await;
+    assert_eq!((&first["size"], &first["limit"]), (&json!(3), &json!(100)));
+}
+
+#[tokio::test]
+async fn one_limit_for_the_connector_batches_and_the_emulator() {
+    use handled_ebay::api::MAX_BULK_ENTRIES;
+    let n = MAX_BULK_ENTRIES + 1;
+    let (router, handle) = emulator_router(Some(fixture(2 * n))).unwrap();
+    let (router, log) = handled_connector_core::record::record(router);
+    let (url, _task) = handled_connector_core::serve(router).await.unwrap();
+
+    // The emulator takes MAX_BULK_ENTRIES entries and refuses one more.
+    let entries = |count: usize| {
+        let requests: Vec<Value> = (0..count)
+            .map(|i| json!({"sku": format!("SKU-{i:03}"), "shipToLocationAvailability": {"quantity": 1}}))
+            .collect();
+        json!({"requests": requests})
+    };
+    let http = HttpClient::new("test").unwrap();
+    let bulk = |body: Value| {
+        http.post(format!(
+            "{url}/sell/inventory/v1/bulk_update_price_quantity"
+        ))
+        .bearer_auth(handle.static_token())
+        .json(&body)
+    };
+    let full = http
+        .send_raw(bulk(entries(MAX_BULK_ENTRIES)))
+        .await
+        .unwrap();
+    assert_eq!(full.status, 200);
+    let over = http.send_raw(bulk(entries(n))).await.unwrap();
+    let refused: Value = over.json().unwrap();
+    assert_eq!(
+        (over.status, &refused["errors"][0]["errorId"]),
+        (400, &json!(25709))
+    );
+
+    // The connector sends 2·MAX_BULK_ENTRIES + 2 SKUs in calls of at most MAX_BULK_ENTRIES.
+    let client = EbayClient::new(handle.settings(&url)).unwrap();
+    let items: Vec<(String, i64)> = (0..2 * n).map(|i| (format!("SKU-{i:03}"), 3)).collect();
+    assert!(
+        client
+            .bulk_update(items)
+            .await
+            .iter()
+            .all(|(_, r)| r.is_ok())
+    );
+    let sizes: Vec<usize> = log
+        .exchanges()
+        .into_iter()
+        .filter(|x| x.path.ends_with("/bulk_update_price_quantity"))
+        .skip(2)
+        .map(|x| {
+            let body: Value = serde_json::from_slice(&x.request).unwrap();
+            body["requests"].as_array().unwrap().len()
+        })
+        .collect();
+    assert_eq!(sizes, [MAX_BULK_ENTRIES, MAX_BULK_ENTRIES, 2]);
 }
 
 #[tokio::test]

@@ -720,11 +720,13 @@ impl ShopifyConnector {
         let mut out = Vec::new();
         let mut after = Json::Null;
         loop {
+            let document = if self.config.uses_change_from() {
+                queries::LOCATION_LEVELS
+            } else {
+                queries::LOCATION_LEVELS_LEGACY
+            };
             let data = self
-                .graphql(
-                    queries::LOCATION_LEVELS,
-                    json!({"location": location, "after": after}),
-                )
+                .graphql(document, json!({"location": location, "after": after}))
                 .await?;
             if data["location"].is_null() {
                 return Err(CallError::permanent(format!(
@@ -737,7 +739,10 @@ impl ShopifyConnector {
                 let Some(sku) = item["sku"].as_str().filter(|s| !s.is_empty()) else {
                     continue;
                 };
-                let product = &item["variant"]["product"];
+                let product = match &item["variants"]["nodes"][0] {
+                    Json::Null => &item["variant"]["product"],
+                    variant => &variant["product"],
+                };
                 let summary = ProductSummary {
                     title: product["title"].as_str().unwrap_or_default().to_string(),
                     vendor: product["vendor"].as_str().unwrap_or_default().to_string(),

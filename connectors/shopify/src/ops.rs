@@ -126,12 +126,14 @@ impl Channel for ShopifyConnector {
         trigger: &TriggerConfig,
         request: &WebhookRequest,
     ) -> Result<IncomingEvent, WebhookError> {
-        crate::webhook::accept(
+        let event = crate::webhook::accept(
             &self.config.webhook_secret,
             &self.config.store,
             trigger,
             request,
-        )
+        )?;
+        crate::webhook::check_version(&self.config.api_version, request);
+        Ok(event)
     }
 
     fn enrich<'a>(

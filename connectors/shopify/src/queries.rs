@@ -90,8 +90,27 @@ pub const ITEM_LEVEL: &str = r#"query ItemLevel($item: ID!, $location: ID!) {
   }
 }"#;
 
-/// One page of a location's inventory levels, with each item's SKU and product.
+/// One page of a location's inventory levels, with each item's SKU and product (through
+/// `InventoryItem.variants`: `variant` is deprecated from 2026-01, "Use `variants` instead").
 pub const LOCATION_LEVELS: &str = r#"query LocationLevels($location: ID!, $after: String) {
+  location(id: $location) {
+    id
+    inventoryLevels(first: 50, after: $after) {
+      nodes {
+        quantities(names: ["available"]) { name quantity }
+        item {
+          id
+          sku
+          variants(first: 1) { nodes { product { title vendor tags } } }
+        }
+      }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}"#;
+
+/// [`LOCATION_LEVELS`] for versions before 2026-01, whose `InventoryItem` has only `variant`.
+pub const LOCATION_LEVELS_LEGACY: &str = r#"query LocationLevels($location: ID!, $after: String) {
   location(id: $location) {
     id
     inventoryLevels(first: 50, after: $after) {
@@ -189,7 +208,7 @@ pub const LEGACY: &[(&str, &str)] = &[
     ("PRIMARY_LOCATION", PRIMARY_LOCATION),
     ("LOCATIONS", LOCATIONS),
     ("ITEM_LEVEL", ITEM_LEVEL),
-    ("LOCATION_LEVELS", LOCATION_LEVELS),
+    ("LOCATION_LEVELS_LEGACY", LOCATION_LEVELS_LEGACY),
     ("SET_QUANTITIES_LEGACY", SET_QUANTITIES_LEGACY),
     ("PRODUCT_UPDATE", PRODUCT_UPDATE),
     ("TAGS_ADD", TAGS_ADD),

@@ -108,6 +108,29 @@ pub fn accept(
 /// `InventoryLevelEvent`, before enrichment): integer `inventory_item_id` and `location_id`
 /// (or the level's GID naming them) and `available`, an integer or null (untracked). What can
 /// never run is refused with the field's name, before anything is stored.
+/// Warns (once per version seen) when a delivery's `X-Shopify-API-Version` is not the version
+/// the connector calls: the app's webhook subscriptions are set to another version, whose
+/// payloads may name fields differently. Shopify still signs it, so it is not refused.
+pub fn check_version(configured: &str, request: &WebhookRequest) {
+    static WARNED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let Some(sent) = request.header("x-shopify-api-version") else {
+        return;
+    };
+    if sent == configured {
+        return;
+    }
+    let mut warned = handled_contract::lock(&WARNED);
+    if !warned.iter().any(|v| v == sent) {
+        warned.push(sent.to_string());
+        tracing::warn!(
+            webhook_version = sent,
+            configured,
+            "Shopify webhooks arrive in API version {sent}, not the configured {configured}: \
+             set the app's webhook API version to {configured}"
+        );
+    }
+}
+
 fn check_level_shape(payload: &Json) -> Result<(), WebhookError> {
     if item_and_location(payload).is_none() {
         let missing = if payload.get("inventory_item_id").is_none() {

@@ -1012,7 +1012,7 @@ async fn emulator_sends_signed_webhooks() {
     h.set_webhook_target(Some(WebhookTarget {
         url: format!("{hook_url}/hooks"),
         duplicate: true,
-        reorder: false,
+        ..Default::default()
     }));
     c.call(
         "updateInventory",
@@ -1049,11 +1049,77 @@ async fn emulator_sends_signed_webhooks() {
         ] {
             assert!(headers.contains_key(h), "{h}");
         }
+        assert_eq!(headers["x-shopify-api-version"], "2026-04");
     }
     event_ids.sort();
     event_ids.dedup();
     assert_eq!(event_ids.len(), 2, "duplicates share their event id");
     assert_eq!(h.state()["webhooks"]["delivered"], 4);
+}
+
+/// The webhooks the emulator sends to a receiver on a loopback port, as `(headers, body)`.
+async fn webhooks_of(
+    h: &EmulatorHandle,
+    change: impl FnOnce(&EmulatorHandle),
+) -> Vec<(HeaderMap, Value)> {
+    let received: Arc<Mutex<Vec<(HeaderMap, Value)>>> = Arc::default();
+    let sink = received.clone();
+    let receiver = Router::new().route(
+        "/hooks",
+        post(move |headers: HeaderMap, body: Bytes| {
+            let sink = sink.clone();
+            async move {
+                let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                lock(&sink).push((headers, body));
+                "ok"
+            }
+        }),
+    );
+    let (hook_url, _t) = serve(receiver).await.unwrap();
+    h.set_webhook_target(Some(WebhookTarget {
+        url: format!("{hook_url}/hooks"),
+        ..Default::default()
+    }));
+    change(h);
+    for _ in 0..100 {
+        if !lock(&received).is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    lock(&received).clone()
+}
+
+/// The subscription's API version is the header's; an untracked item's level says
+/// `"available": null`, which the trigger accepts (the workflow decides what null means).
+#[tokio::test]
+async fn webhooks_carry_the_subscriptions_version_and_null_for_untracked_items() {
+    let mut fx = fixture();
+    fx["webhookApiVersion"] = json!("2025-07");
+    fx["products"][1]["tracked"] = json!(false);
+    let (c, h, _) = start(fx, "2026-04").await;
+    let got = webhooks_of(&h, |h| h.set_available("A-10", None, 7).unwrap()).await;
+    assert_eq!(got.len(), 1);
+    let (headers, body) = &got[0];
+    assert_eq!(headers["x-shopify-api-version"], "2025-07");
+    assert_eq!(body["available"], Value::Null, "{body}");
+    let req = WebhookRequest {
+        headers: headers
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap().to_string()))
+            .collect(),
+        body: serde_json::to_vec(body).unwrap(),
+    };
+    c.accept_webhook(&trigger(None), &req).unwrap();
+
+    // Tracking turned back on: the level's quantity again.
+    let got = webhooks_of(&h, |h| h.set_tracked("A-10", true).unwrap()).await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].1["available"], 7);
+    let got = webhooks_of(&h, |h| h.set_tracked("A-1", false).unwrap()).await;
+    assert_eq!(got.len(), 1, "one level");
+    assert_eq!(got[0].1["available"], Value::Null);
 }
 
 #[tokio::test]

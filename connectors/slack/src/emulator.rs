@@ -8,9 +8,23 @@
 //!   `channel_not_found` (a channel not in the fixture), `no_text`, `msg_too_long`
 //!   (over 40,000 characters). One message a second per channel: a faster one gets HTTP 429
 //!   with `Retry-After` and `{"ok":false,"error":"rate_limited"}`.
+//!   Headers are read as a strict server reads them (see "Headers" below).
 //! - `GET /messages`: every message posted, `{"messages":[{channel, name, ts, text}]}`.
 //! - `GET /_state`: see [`EmulatorHandle::state`]; `/_faults`: fault injection (see
 //!   `handled_connector_core::emulator`).
+//!
+//! Headers: `Content-Type` and `Authorization` are singleton fields (RFC 9110 §5.3); a request
+//! carrying either more than once has no one value to read, and the emulator refuses it, as a
+//! strict server does, with Slack's own shape (HTTP 200, `ok:false`), before anything else:
+//! - `Content-Type` sent twice: `invalid_post_type`, the error Slack documents for "the specified
+//!   Content-Type was invalid" (joined with ", " as a server combines a repeated field, the two
+//!   values `application/json, application/json; charset=utf-8` name no one media type). Slack's other body errors do not fit: `invalid_form_data` is a form body that does
+//!   not parse, `missing_post_type` a body without a type. How Slack itself treats a doubled
+//!   header is not documented; this is the closest documented answer, chosen over a bare HTTP
+//!   400 so that the connector sees a Slack error it classifies (Permanent).
+//! - no `Content-Type` on a non-empty body: `missing_post_type`; one naming neither JSON nor a
+//!   form: `invalid_post_type`; a `charset` other than `utf-8`/`iso-8859-1`: `invalid_charset`.
+//! - `Authorization` sent twice: `invalid_auth`.
 //!
 //! Fixture (all optional): `{"channels": ["#inventory-alerts"], "token": "xoxb-…",
 //! "perChannelPerSecond": 1}`. Channels get ids `C0000000001`, `C0000000002`, … in order and may
@@ -218,80 +232,153 @@ struct PostBody {
     token: Option<String>,
 }
 
-fn parse_body(headers: &HeaderMap, body: &[u8]) -> Result<PostBody, &'static str> {
-    let ctype = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if ctype.starts_with("application/json") {
-        return serde_json::from_slice(body).map_err(|_| "invalid_json");
-    }
-    if ctype.starts_with("application/x-www-form-urlencoded") {
-        let mut out = PostBody::default();
-        for (k, v) in form_pairs(body) {
-            match k.as_str() {
-                "channel" => out.channel = Some(v),
-                "text" => out.text = Some(v),
-                "token" => out.token = Some(v),
-                _ => {}
-            }
-        }
-        return Ok(out);
-    }
-    Err("invalid_post_type")
+/// How a `chat.postMessage` body is encoded.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum PostType {
+    /// `application/json`.
+    Json,
+    /// `application/x-www-form-urlencoded`.
+    Form,
 }
 
-fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
-    form_urlencoded::parse(body).into_owned().collect()
+/// The one value of a request header, `Ok(None)` when it was not sent, `Err(())` when it was
+/// sent more than once (a singleton field repeated: no one value to read).
+fn single_header(
+    headers: &HeaderMap,
+    name: header::HeaderName,
+) -> Result<Option<&HeaderValue>, ()> {
+    let mut values = headers.get_all(name).into_iter();
+    match (values.next(), values.next()) {
+        (first, None) => Ok(first),
+        _ => Err(()),
+    }
 }
 
-async fn post_message(
-    State(h): State<EmulatorHandle>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    h.inner.counters.received(OP);
-    let parsed = match parse_body(&headers, &body) {
-        Ok(p) => p,
-        Err(code) => return fail(code),
+/// The body's encoding from its `Content-Type` (module doc, "Headers"): `missing_post_type`
+/// when a body came without one, `invalid_post_type` when it was sent more than once or names
+/// another type, `invalid_charset` for a charset other than UTF-8 or ISO-8859-1.
+fn post_type(headers: &HeaderMap, body: &[u8]) -> Result<Option<PostType>, &'static str> {
+    let value = single_header(headers, header::CONTENT_TYPE).map_err(|()| "invalid_post_type")?;
+    let Some(value) = value else {
+        return if body.is_empty() {
+            Ok(None)
+        } else {
+            Err("missing_post_type")
+        };
     };
-    let bearer = headers
-        .get(header::AUTHORIZATION)
+    let value = value.to_str().map_err(|_| "invalid_post_type")?;
+    let mut parts = value.split(';');
+    let essence = parts.next().unwrap_or("").trim();
+    for param in parts {
+        check_charset(param)?;
+    }
+    if essence.eq_ignore_ascii_case("application/json") {
+        Ok(Some(PostType::Json))
+    } else if essence.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+        Ok(Some(PostType::Form))
+    } else {
+        Err("invalid_post_type")
+    }
+}
+
+/// A `charset` parameter names UTF-8 or ISO-8859-1 (Slack's two); other parameters pass.
+fn check_charset(param: &str) -> Result<(), &'static str> {
+    let Some((name, value)) = param.split_once('=') else {
+        return Ok(());
+    };
+    if !name.trim().eq_ignore_ascii_case("charset") {
+        return Ok(());
+    }
+    let value = value.trim().trim_matches('"');
+    if value.eq_ignore_ascii_case("utf-8") || value.eq_ignore_ascii_case("iso-8859-1") {
+        Ok(())
+    } else {
+        Err("invalid_charset")
+    }
+}
+
+/// The body's fields, decoded as its `Content-Type` says.
+fn parse_body(headers: &HeaderMap, body: &[u8]) -> Result<PostBody, &'static str> {
+    match post_type(headers, body)? {
+        None => Ok(PostBody::default()),
+        Some(PostType::Json) => serde_json::from_slice(body).map_err(|_| "invalid_json"),
+        Some(PostType::Form) => Ok(form_body(body)),
+    }
+}
+
+/// The fields of a form body (unknown ones ignored).
+fn form_body(body: &[u8]) -> PostBody {
+    let mut out = PostBody::default();
+    for (k, v) in form_urlencoded::parse(body).into_owned() {
+        match k.as_str() {
+            "channel" => out.channel = Some(v),
+            "text" => out.text = Some(v),
+            "token" => out.token = Some(v),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The token of a request: its one `Authorization: Bearer …`, else the body's `token`.
+/// `Authorization` sent more than once is `invalid_auth`; none at all is `not_authed`.
+fn token_of(headers: &HeaderMap, parsed: &PostBody) -> Result<String, &'static str> {
+    let auth = single_header(headers, header::AUTHORIZATION).map_err(|()| "invalid_auth")?;
+    let bearer = auth
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_string);
-    let Some(token) = bearer.or(parsed.token) else {
-        return fail("not_authed");
-    };
-    if token != h.inner.token {
-        return fail("invalid_auth");
+    bearer.or_else(|| parsed.token.clone()).ok_or("not_authed")
+}
+
+/// The channel and text of a request the token is good for, or the Slack error code.
+fn check_post<'a>(
+    h: &'a EmulatorHandle,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(&'a Channel, String), &'static str> {
+    let parsed = parse_body(headers, body)?;
+    if token_of(headers, &parsed)? != h.inner.token {
+        return Err("invalid_auth");
     }
-    let Some(channel) = parsed.channel.as_deref().and_then(|c| h.inner.find(c)) else {
-        return fail("channel_not_found");
-    };
+    let channel = parsed
+        .channel
+        .as_deref()
+        .and_then(|c| h.inner.find(c))
+        .ok_or("channel_not_found")?;
     let text = parsed.text.unwrap_or_default();
     if text.trim().is_empty() {
-        return fail("no_text");
+        return Err("no_text");
     }
     if text.chars().count() > MAX_TEXT {
-        return fail("msg_too_long");
+        return Err("msg_too_long");
     }
+    Ok((channel, text))
+}
+
+/// HTTP 429 with `Retry-After` (whole seconds, at least one) and `rate_limited`.
+fn rate_limited(wait: Duration) -> Response {
+    let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+    let mut resp = (
+        StatusCode::TOO_MANY_REQUESTS,
+        axum::Json(json!({"ok": false, "error": "rate_limited"})),
+    )
+        .into_response();
+    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    resp
+}
+
+/// Records the message posted to `channel` now, or the wait left when the channel's last post
+/// was too recent.
+fn record_post(h: &EmulatorHandle, channel: &Channel, text: &str) -> Result<String, Duration> {
     let now = Instant::now();
     let mut st = lock(&h.inner.state);
     if let Some(last) = st.last_post.get(&channel.id) {
         let since = now.saturating_duration_since(*last);
         if since < h.inner.min_interval {
-            let wait = (h.inner.min_interval - since).as_secs_f64().ceil().max(1.0) as u64;
-            drop(st);
-            let mut resp = (
-                StatusCode::TOO_MANY_REQUESTS,
-                axum::Json(json!({"ok": false, "error": "rate_limited"})),
-            )
-                .into_response();
-            if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
-                resp.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-            return resp;
+            return Err(h.inner.min_interval - since);
         }
     }
     st.last_post.insert(channel.id.clone(), now);
@@ -305,9 +392,25 @@ async fn post_message(
         channel: channel.id.clone(),
         name: channel.name.clone(),
         ts: ts.clone(),
-        text: text.clone(),
+        text: text.to_string(),
     });
-    drop(st);
+    Ok(ts)
+}
+
+async fn post_message(
+    State(h): State<EmulatorHandle>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    h.inner.counters.received(OP);
+    let (channel, text) = match check_post(&h, &headers, &body) {
+        Ok(checked) => checked,
+        Err(code) => return fail(code),
+    };
+    let ts = match record_post(&h, channel, &text) {
+        Ok(ts) => ts,
+        Err(wait) => return rate_limited(wait),
+    };
     h.inner.counters.applied(OP);
     axum::Json(json!({
         "ok": true,

@@ -5,6 +5,12 @@
 //! - [`SendMessage`] is the op type; [`SendMessageParams`] and [`SendMessageResult`] match the
 //!   catalog.
 //! - [`emulator::emulator_router`] builds the emulator (fixture format in [`emulator`]).
+//!
+//! Each request carries every header once: one `Authorization: Bearer …` and one
+//! `Content-Type`, [`api::JSON_CONTENT_TYPE`] (`application/json; charset=utf-8`, what Slack
+//! documents for JSON bodies). The emulator refuses a request that repeats either, as a strict
+//! server would (`invalid_post_type`, `invalid_auth`: see [`emulator`]), and the contract test
+//! reads every value of every header, so a header appended twice fails it.
 
 pub mod api;
 pub mod config;

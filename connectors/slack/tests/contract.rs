@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use handled_connector_core::openapi::Document;
+use handled_connector_core::record::Exchange;
 use handled_slack::emulator::emulator_router;
 use handled_slack::{SlackClient, SlackConfig};
 use serde_json::{Value, json};
@@ -48,6 +49,25 @@ fn check_request(doc: &Document, path: &str, body: &Value) -> Vec<String> {
     problems
 }
 
+/// Every header of the request was sent once; `Content-Type` is the one Slack documents for a
+/// JSON body and `Authorization` carries one bearer. Every value of each is looked at, so a
+/// header sent twice (the second value appended after the first) fails.
+fn assert_headers_sent_once(x: &Exchange) {
+    assert!(
+        x.repeated_headers().is_empty(),
+        "headers sent more than once: {:?} in {:?}",
+        x.repeated_headers(),
+        x.headers
+    );
+    assert_eq!(
+        x.header_values("content-type"),
+        ["application/json; charset=utf-8"]
+    );
+    let auth = x.header_values("authorization");
+    assert_eq!(auth.len(), 1, "{auth:?}");
+    assert!(auth[0].starts_with("Bearer xoxb-"), "{auth:?}");
+}
+
 #[tokio::test]
 async fn requests_and_responses_follow_the_spec() {
     let doc = spec();
@@ -80,12 +100,7 @@ async fn requests_and_responses_follow_the_spec() {
             (x.method.as_str(), x.path.as_str()),
             ("POST", "/api/chat.postMessage")
         );
-        assert!(
-            x.content_type
-                .as_deref()
-                .unwrap_or("")
-                .starts_with("application/json")
-        );
+        assert_headers_sent_once(&x);
         let request: Value = serde_json::from_slice(&x.request).unwrap();
         let problems = check_request(&doc, "/chat.postMessage", &request);
         assert!(problems.is_empty(), "request {request}: {problems:?}");

@@ -188,3 +188,57 @@ fn from_env_names_every_missing_variable() {
         .unwrap();
     assert!(e.iter().any(|m| m.contains("SLACK_BOT_TOKEN")), "{e:?}");
 }
+
+/// Sends `chat.postMessage` with these headers (each pair sent as given, repeats included) and
+/// a JSON body to `#general`; returns the answer's `error` (`None` when it was posted).
+async fn post_with_headers(url: &str, headers: &[(&str, &str)]) -> Option<String> {
+    let http = handled_connector_core::HttpClient::new("test").unwrap();
+    let mut request = http
+        .post(format!("{url}/api/chat.postMessage"))
+        .body(r##"{"channel":"#general","text":"hello"}"##);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let answer: serde_json::Value = http.send_raw(request).await.unwrap().json().unwrap();
+    answer["error"].as_str().map(str::to_string)
+}
+
+#[tokio::test]
+async fn a_header_sent_twice_is_refused_as_a_strict_server_would() {
+    let (router, handle) = emulator_router(Some(json!({"perChannelPerSecond": 1000}))).unwrap();
+    let (url, _task) = handled_connector_core::serve(router).await.unwrap();
+    let bearer = format!("Bearer {}", handle.token());
+    let json_type = ("content-type", "application/json; charset=utf-8");
+    let auth = ("authorization", bearer.as_str());
+
+    let doubled_type = [("content-type", "application/json"), json_type, auth];
+    assert_eq!(
+        post_with_headers(&url, &doubled_type).await.as_deref(),
+        Some("invalid_post_type")
+    );
+    let doubled_auth = [json_type, auth, auth];
+    assert_eq!(
+        post_with_headers(&url, &doubled_auth).await.as_deref(),
+        Some("invalid_auth")
+    );
+    assert_eq!(
+        post_with_headers(&url, &[auth]).await.as_deref(),
+        Some("missing_post_type")
+    );
+    let latin2 = [
+        ("content-type", "application/json; charset=iso-8859-2"),
+        auth,
+    ];
+    assert_eq!(
+        post_with_headers(&url, &latin2).await.as_deref(),
+        Some("invalid_charset")
+    );
+    assert!(handle.messages("#general").is_empty());
+
+    assert_eq!(post_with_headers(&url, &[json_type, auth]).await, None);
+    assert_eq!(handle.messages("#general"), ["hello"]);
+    assert_eq!(
+        handle.state()["ops"]["sendMessage"],
+        json!({"received": 5, "applied": 1})
+    );
+}

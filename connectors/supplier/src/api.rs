@@ -5,9 +5,7 @@ use handled_connector_core::{HttpClient, HttpResponse, RateLimiter};
 use handled_contract::CallError;
 
 use crate::config::SupplierConfig;
-use crate::types::{
-    CreatePurchaseOrderResult, ErrorBody, PRIORITIES, PurchaseOrder, PurchaseOrderResponse,
-};
+use crate::types::{CreatePurchaseOrderResult, ErrorBody, PurchaseOrder, PurchaseOrderResponse};
 
 /// The header that carries the call's idempotency key.
 pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
@@ -39,7 +37,7 @@ impl SupplierClient {
         order: &PurchaseOrder,
         idempotency_key: &str,
     ) -> Result<CreatePurchaseOrderResult, CallError> {
-        validate(order)?;
+        order.check()?;
         self.limiter.acquire().await;
         let url = format!("{}/purchase-orders", self.config.base_url);
         let mut request = self
@@ -85,27 +83,4 @@ impl SupplierClient {
         ));
         CallError { message, ..error }
     }
-}
-
-fn validate(order: &PurchaseOrder) -> Result<(), CallError> {
-    if order.quantity <= 0 {
-        return Err(CallError::permanent(format!(
-            "supplier.createPurchaseOrder: quantity must be at least 1 (got {})",
-            order.quantity
-        )));
-    }
-    if order.sku.trim().is_empty() {
-        return Err(CallError::permanent(
-            "supplier.createPurchaseOrder: sku must not be empty",
-        ));
-    }
-    if let Some(p) = &order.priority
-        && !PRIORITIES.contains(&p.as_str())
-    {
-        return Err(CallError::permanent(format!(
-            "supplier.createPurchaseOrder: priority must be one of {} (got {p:?})",
-            PRIORITIES.join(", ")
-        )));
-    }
-    Ok(())
 }

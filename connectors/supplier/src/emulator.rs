@@ -12,8 +12,18 @@
 //! - `GET /_state`: see [`EmulatorHandle::state`]; `POST|GET|DELETE /_faults`: fault injection
 //!   (see `handled_connector_core::emulator`).
 //!
+//! Suppliers that take orders by email (fixture `orderEmails`) have a mailbox: an SMTP sink
+//! (`handled_connector_core::mail::sink`) on a loopback port, whose messages are the state's
+//! `emails` (a message whose Message-ID arrived before counts as a `createPurchaseOrder`
+//! received, not applied), with the sink's `GET /messages` and `POST /_smtp/faults`, and
+//! `GET /_smtp`: `{host, port, username, password, from, orderEmails}`, what a connector
+//! pointed at the standalone server needs to email them (404 without `orderEmails`).
+//!
 //! Fixture (all optional): `{"apiKey": "secret", "replayStatus": 409, "orders": [{"purchaseOrderId":
-//! "PO-7", "supplierName": "Acme", "sku": "A-1", "quantity": 5}]}`.
+//! "PO-7", "supplierName": "Acme", "sku": "A-1", "quantity": 5}], "orderEmails": {"Globex":
+//! "orders@globex.example"}, "orderFrom": "purchasing@shop.example"}` (`orderEmails` values
+//! are an address, a comma-separated list or an array; `orderFrom` defaults to the sink's
+//! `handled@sandbox.invalid`).
 
 use handled_contract::lock;
 use std::collections::BTreeMap;
@@ -26,10 +36,13 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use handled_connector_core::emulator::{Faults, IdempotencyCache, OpCounters, Replay, with_faults};
+use handled_connector_core::mail::sink::DEFAULT_FROM;
+use handled_connector_core::mail::{Received, Sink, SinkOptions, SmtpSettings};
 use handled_contract::Json;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::config::EmailSuppliers;
 use crate::types::{PRIORITIES, PurchaseOrder};
 
 /// The op name under which requests are counted.
@@ -44,6 +57,10 @@ struct Fixture {
     replay_status: Option<u16>,
     #[serde(default)]
     orders: Vec<StoredOrder>,
+    #[serde(default)]
+    order_emails: Json,
+    #[serde(default)]
+    order_from: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, serde::Serialize)]
@@ -64,8 +81,61 @@ struct Inner {
     orders: Mutex<Vec<StoredOrder>>,
     next_id: Mutex<u64>,
     keys: IdempotencyCache<String>,
-    counters: OpCounters,
+    counters: Arc<OpCounters>,
     faults: Faults,
+    inbox: Option<Inbox>,
+}
+
+/// The mailbox of the suppliers that take orders by email.
+#[derive(Debug)]
+struct Inbox {
+    sink: Sink,
+    suppliers: EmailSuppliers,
+    from: String,
+}
+
+impl Inbox {
+    /// Starts the sink when the fixture names suppliers that take orders by email.
+    fn start(
+        order_emails: &Json,
+        order_from: Option<String>,
+        counters: &Arc<OpCounters>,
+    ) -> Result<Option<Inbox>, String> {
+        let suppliers = EmailSuppliers::from_json(order_emails)
+            .map_err(|e| format!("supplier fixture: {}", e.join("; ")))?;
+        if suppliers.is_empty() {
+            return Ok(None);
+        }
+        let from = order_from.unwrap_or_else(|| DEFAULT_FROM.into());
+        if from
+            .parse::<handled_connector_core::mail::Mailbox>()
+            .is_err()
+        {
+            return Err(format!(
+                "supplier fixture: orderFrom {from:?} is not an email address"
+            ));
+        }
+        let sink = Sink::start(SinkOptions::default(), Arc::clone(counters), OP)
+            .map_err(|e| format!("supplier mailbox: {e}"))?;
+        Ok(Some(Inbox {
+            sink,
+            suppliers,
+            from,
+        }))
+    }
+
+    /// `GET /_smtp`: the sink's address with the sender and the suppliers.
+    fn info(&self) -> Json {
+        let mut info = self.sink.info();
+        if let Some(obj) = info.as_object_mut() {
+            obj.insert("from".into(), self.from.clone().into());
+            obj.insert(
+                crate::config::SANDBOX_FIELD.into(),
+                self.suppliers.to_json(),
+            );
+        }
+        info
+    }
 }
 
 /// A handle on a running emulator's state.
@@ -76,8 +146,10 @@ pub struct EmulatorHandle {
 
 impl EmulatorHandle {
     /// The emulator's state: `{"orders":[…], "items":{"<sku>":{"ordered":n}},
-    /// "ops":{"createPurchaseOrder":{"received":n,"applied":m}}}` (a replayed key counts as
-    /// received, not applied).
+    /// "ops":{"createPurchaseOrder":{"received":n,"applied":m}}}` (a replayed key, or an order
+    /// email whose Message-ID arrived before, counts as received, not applied), and with
+    /// `orderEmails`, `"emails":[{from, to, subject, messageId, text, html, duplicate}]`. The
+    /// `items` count the API's orders only.
     pub fn state(&self) -> Json {
         let orders = lock(&self.inner.orders).clone();
         let mut items: BTreeMap<String, i64> = BTreeMap::new();
@@ -88,11 +160,43 @@ impl EmulatorHandle {
             .into_iter()
             .map(|(sku, n)| (sku, json!({"ordered": n})))
             .collect();
-        json!({
+        let mut state = json!({
             "orders": orders,
             "items": items,
             "ops": self.inner.counters.to_json(),
-        })
+        });
+        if let (Some(inbox), Some(obj)) = (&self.inner.inbox, state.as_object_mut()) {
+            obj.insert("emails".into(), json!(inbox.sink.messages()));
+        }
+        state
+    }
+
+    /// The order emails received (none without `orderEmails`).
+    pub fn emails(&self) -> Vec<Received> {
+        self.inner
+            .inbox
+            .as_ref()
+            .map(|i| i.sink.messages())
+            .unwrap_or_default()
+    }
+
+    /// How a connector reaches the mailbox: SMTP settings, sender and the suppliers that take
+    /// orders by email; `None` without `orderEmails`.
+    pub fn order_email(&self) -> Option<(SmtpSettings, String, EmailSuppliers)> {
+        let inbox = self.inner.inbox.as_ref()?;
+        Some((
+            inbox.sink.smtp_settings(),
+            inbox.from.clone(),
+            inbox.suppliers.clone(),
+        ))
+    }
+
+    /// Answers the next `count` order emails with `reply` (such as `451 4.3.0 Try again
+    /// later`); nothing without `orderEmails`.
+    pub fn fail_next_email(&self, reply: &str, count: u32) {
+        if let Some(inbox) = &self.inner.inbox {
+            inbox.sink.fail_next(reply, count);
+        }
     }
 
     /// The bearer token the emulator requires, if any.
@@ -112,7 +216,8 @@ impl EmulatorHandle {
 }
 
 /// The emulator's router and a handle on its state, seeded from `fixture` (see the module
-/// doc). Mount it anywhere (`Router::nest("/supplier", router)`); paths are relative.
+/// doc). Mount it anywhere (`Router::nest("/supplier", router)`); paths are relative. With
+/// `orderEmails`, it opens its mailbox's SMTP port, so it is called inside a tokio runtime.
 pub fn emulator_router(fixture: Option<Json>) -> Result<(Router, EmulatorHandle), String> {
     let fixture: Fixture = match fixture {
         Some(Json::Null) | None => Fixture::default(),
@@ -122,20 +227,27 @@ pub fn emulator_router(fixture: Option<Json>) -> Result<(Router, EmulatorHandle)
     let faults = Faults::new().with_body(
         |status| json!({"error": {"code": "fault", "message": format!("injected HTTP {status}")}}),
     );
+    let counters = Arc::new(OpCounters::new());
+    let inbox = Inbox::start(&fixture.order_emails, fixture.order_from, &counters)?;
     let inner = Arc::new(Inner {
         api_key: fixture.api_key,
         replay_status: fixture.replay_status.unwrap_or(409),
         orders: Mutex::new(fixture.orders),
         next_id: Mutex::new(next_id),
         keys: IdempotencyCache::new(),
-        counters: OpCounters::new(),
+        counters,
         faults: faults.clone(),
+        inbox,
     });
     let handle = EmulatorHandle { inner };
-    let router = Router::new()
+    let mut router = Router::new()
         .route("/purchase-orders", post(create_order).get(list_orders))
         .route("/_state", get(get_state))
+        .route("/_smtp", get(smtp_info))
         .with_state(handle.clone());
+    if let Some(inbox) = &handle.inner.inbox {
+        router = router.merge(inbox.sink.routes());
+    }
     Ok((with_faults(router, faults), handle))
 }
 
@@ -149,6 +261,17 @@ fn error(status: StatusCode, code: &str, message: &str) -> Response {
 
 async fn get_state(State(h): State<EmulatorHandle>) -> Response {
     axum::Json(h.state()).into_response()
+}
+
+async fn smtp_info(State(h): State<EmulatorHandle>) -> Response {
+    match &h.inner.inbox {
+        Some(inbox) => axum::Json(inbox.info()).into_response(),
+        None => error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no supplier takes orders by email (fixture `orderEmails`)",
+        ),
+    }
 }
 
 async fn list_orders(State(h): State<EmulatorHandle>, headers: HeaderMap) -> Response {

@@ -1,7 +1,7 @@
 //! The supplier op's parameter and result types (they match the catalog exactly) and the wire
 //! types of the purchase-order API the connector and the emulator share.
 
-use handled_contract::Op;
+use handled_contract::{CallError, Op};
 use serde::{Deserialize, Serialize};
 
 /// A purchase order (`data` of `supplier.createPurchaseOrder`).
@@ -17,6 +17,33 @@ pub struct PurchaseOrder {
     /// `urgent`, `high`, `normal` or `low`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<String>,
+}
+
+impl PurchaseOrder {
+    /// Refuses, for good, what no supplier takes: a quantity below 1, an empty SKU, a priority
+    /// not in [`PRIORITIES`].
+    pub fn check(&self) -> Result<(), CallError> {
+        if self.quantity <= 0 {
+            return Err(CallError::permanent(format!(
+                "supplier.createPurchaseOrder: quantity must be at least 1 (got {})",
+                self.quantity
+            )));
+        }
+        if self.sku.trim().is_empty() {
+            return Err(CallError::permanent(
+                "supplier.createPurchaseOrder: sku must not be empty",
+            ));
+        }
+        if let Some(p) = &self.priority
+            && !PRIORITIES.contains(&p.as_str())
+        {
+            return Err(CallError::permanent(format!(
+                "supplier.createPurchaseOrder: priority must be one of {} (got {p:?})",
+                PRIORITIES.join(", ")
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// Parameters of `supplier.createPurchaseOrder`.

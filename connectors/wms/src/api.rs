@@ -16,6 +16,14 @@ use crate::types::*;
 /// The most pages a listing follows (a guard against APIs that never stop).
 const MAX_PAGES: usize = 10_000;
 
+/// Today's date (UTC) as a Cin7-style `DateTime`, `2026-03-01T00:00:00`: the `{date}` of write
+/// templates, the day a stock adjustment takes effect.
+fn effective_date() -> String {
+    handled_contract::clock::utc_now()
+        .format("%Y-%m-%dT00:00:00")
+        .to_string()
+}
+
 /// The WMS connector for one warehouse.
 pub struct WmsConnector {
     pub(crate) config: Config,
@@ -128,7 +136,8 @@ impl WmsConnector {
             .with("sku", json!(p.sku))
             .with("quantity", json!(p.quantity))
             .with("location", json!(location))
-            .with("key", json!(info.idempotency_key));
+            .with("key", json!(info.idempotency_key))
+            .with("date", json!(effective_date()));
         let headers: Vec<(&str, &str)> = match &w.idempotency_header {
             Some(h) => vec![(h.as_str(), info.idempotency_key.as_str())],
             None => Vec::new(),

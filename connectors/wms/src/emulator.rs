@@ -5,12 +5,18 @@
 //! - `generic`: `GET /inventory?page=&pageSize=` (pageSize ≤ 100), `PUT /inventory/{sku}`
 //!   `{"quantity","location"}` (Bearer; `Idempotency-Key` replays the first response; unknown SKU
 //!   404 `{"error":…}`; a quantity that is not a non-negative integer 400).
-//! - `shiphero`: `POST /graphql` with `inventory_replace` or `warehouse_products` (cursor
-//!   paging, first ≤ 100); errors as HTTP 200 `{"errors":[{"message","code"}]}`.
-//! - `cin7`: `GET /ExternalApi/v2/ref/productavailability?Page=&Limit=` (each stock split over
-//!   two bins, so clients must sum rows), `POST /ExternalApi/v2/stockadjustment`; credentials in
-//!   `api-auth-accountid` / `api-auth-applicationkey` (403 otherwise); 60 calls a minute, then
-//!   429 with `Retry-After`.
+//! - `shiphero` ([`shiphero`]): `POST /graphql`, every document validated and executed against
+//!   ShipHero's published schema (`specs/shiphero-inventory.graphql`): `inventory_replace` and
+//!   `warehouse_products` (cursor paging, `first` ≤ 100). A document or variables the schema
+//!   refuses get HTTP 400 `{"errors":[{"message","locations"}]}`; an error while resolving a
+//!   field gets HTTP 200 `{"errors":[{"message","operation","field","request_id","code"}],
+//!   "data":{"<field>":null}}`, ShipHero's shape.
+//! - `cin7` ([`cin7`]): `GET /ExternalApi/v2/ref/productavailability?Page=&Limit=` (each stock
+//!   split over two bins, so clients must sum rows), `POST /ExternalApi/v2/stockadjustment`, its
+//!   body checked against Cin7 Core's documented model (`specs/cin7-stockadjustment.json`) and
+//!   refused with Cin7's 400 `[{"ErrorCode":400,"Exception":"Required attribute 'Status' not
+//!   provided."}]`; credentials in `api-auth-accountid` / `api-auth-applicationkey` (403
+//!   otherwise); 60 calls a minute, then 429 with `Retry-After`.
 //!
 //! Common: `GET /_state`; `POST /_webhooks {"url","duplicate","reorder"}` sends the profile's
 //! webhook, signed as that product signs it, for every quantity change; `POST /_admin/inventory
@@ -20,8 +26,12 @@
 //! "apiKey":"…", "webhookSecret":"…", "rateLimitPerMinute":60}` (all optional; the location
 //! defaults to the profile's default location).
 
+pub mod cin7;
+pub mod shiphero;
+
 use handled_contract::lock;
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -70,6 +80,8 @@ struct Inner {
     webhook: Mutex<Option<WebhookTarget>>,
     seq: Mutex<u64>,
     delivered: Mutex<(u64, u64)>,
+    /// Numbers the emulator's ShipHero requests and Cin7 tasks.
+    serial: AtomicU64,
     http: Option<HttpClient>,
 }
 
@@ -152,6 +164,7 @@ pub fn emulator_router_for(
         webhook: Mutex::new(None),
         seq: Mutex::new(0),
         delivered: Mutex::new((0, 0)),
+        serial: AtomicU64::new(0),
         http: HttpClient::with_timeouts(
             "wms-emulator",
             Duration::from_secs(1),
@@ -171,10 +184,16 @@ pub fn emulator_router_for(
         .route("/_webhooks", post(set_webhook).delete(clear_webhook))
         .route("/_admin/inventory", post(admin_inventory));
     router = match handle.inner.profile.name.as_str() {
-        "shiphero" => router.route("/graphql", post(shiphero_graphql)),
-        "cin7" => router
-            .route("/ExternalApi/v2/ref/productavailability", get(cin7_list))
-            .route("/ExternalApi/v2/stockadjustment", post(cin7_adjust)),
+        "shiphero" => {
+            shiphero::schema()?;
+            router.route("/graphql", post(shiphero::graphql))
+        }
+        "cin7" => {
+            cin7::spec()?;
+            router
+                .route(cin7::LIST_PATH, get(cin7::list))
+                .route(cin7::ADJUST_PATH, post(cin7::adjust))
+        }
         _ => router
             .route("/inventory", get(generic_list))
             .route("/inventory/{sku}", put(generic_put)),
@@ -304,6 +323,23 @@ impl EmulatorHandle {
             self.emit(sku, location, quantity);
         }
         known
+    }
+
+    /// Whether the warehouse holds this SKU at any location.
+    fn knows(&self, sku: &str) -> bool {
+        lock(&self.inner.stock).keys().any(|(s, _)| s == sku)
+    }
+
+    /// The quantity held of a SKU at a location, if the pair exists.
+    fn held(&self, sku: &str, location: &str) -> Option<i64> {
+        lock(&self.inner.stock)
+            .get(&(sku.to_string(), location.to_string()))
+            .copied()
+    }
+
+    /// The next number of the emulator's own sequence (request ids, task numbers).
+    fn next_serial(&self) -> u64 {
+        self.inner.serial.fetch_add(1, Ordering::Relaxed) + 1
     }
 
     fn rows(&self) -> Vec<(String, String, i64)> {
@@ -458,253 +494,23 @@ async fn generic_put(
     reply(StatusCode::from_u16(status).unwrap_or(StatusCode::OK), out)
 }
 
-fn gql_error(message: &str, code: u32) -> Response {
-    reply(
-        StatusCode::OK,
-        json!({"errors": [{"message": message, "code": code}], "data": null}),
-    )
-}
-
-async fn shiphero_graphql(
-    State(h): State<EmulatorHandle>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let Ok(req) = serde_json::from_slice::<Json>(&body) else {
-        return reply(
-            StatusCode::BAD_REQUEST,
-            json!({"errors": [{"message": "body is not JSON"}]}),
-        );
-    };
-    let query = req["query"].as_str().unwrap_or_default();
-    let vars = &req["variables"];
-    let op = if query.contains("inventory_replace") {
-        "updateInventory"
-    } else if query.contains("warehouse_products") {
-        "getAllInventory"
-    } else {
-        "unknown"
-    };
-    h.inner.counters.received(op);
-    if !h.bearer_ok(&headers) {
-        return reply(
-            StatusCode::UNAUTHORIZED,
-            json!({"errors": [{"message": "Unauthorized", "code": 401}]}),
-        );
-    }
-    match op {
-        "updateInventory" => {
-            let data = &vars["data"];
-            let (Some(sku), Some(wh)) = (data["sku"].as_str(), data["warehouse_id"].as_str())
-            else {
-                return gql_error("sku and warehouse_id are required", 22);
-            };
-            let Some(q) = data["quantity"].as_i64() else {
-                return gql_error("quantity must be an Int", 22);
-            };
-            if !h.write(sku, wh, q) {
-                return gql_error(&format!("Product with sku {sku} not found"), 6);
-            }
-            h.inner.counters.applied(op);
-            let request_id = format!("{:x}", fxhash(body.as_ref()));
-            reply(
-                StatusCode::OK,
-                json!({"data": {"inventory_replace": {"request_id": request_id, "complexity": 10,
-                "warehouse_product": {"sku": sku, "warehouse_id": wh, "on_hand": q}}}}),
-            )
-        }
-        "getAllInventory" => {
-            let first = vars["first"].as_u64().unwrap_or(20) as usize;
-            if first == 0 || first > 100 {
-                return gql_error("first must be between 1 and 100", 22);
-            }
-            let start = match vars["after"].as_str() {
-                Some(c) => match c
-                    .strip_prefix("YXJyYXljb25uZWN0aW9uOg")
-                    .and_then(|n| n.parse::<usize>().ok())
-                {
-                    Some(i) => i + 1,
-                    None => return gql_error("invalid cursor", 22),
-                },
-                None => 0,
-            };
-            let rows = h.rows();
-            let edges: Vec<Json> = rows
-                .iter()
-                .enumerate()
-                .skip(start)
-                .take(first)
-                .map(|(i, (s, l, q))| json!({"cursor": format!("YXJyYXljb25uZWN0aW9uOg{i}"),
-                    "node": {"sku": s, "warehouse_id": l, "on_hand": q, "available": q.to_string()}}))
-                .collect();
-            let end = start + edges.len();
-            let end_cursor = if edges.is_empty() {
-                Json::Null
-            } else {
-                json!(format!("YXJyYXljb25uZWN0aW9uOg{}", end - 1))
-            };
-            h.inner.counters.applied(op);
-            reply(
-                StatusCode::OK,
-                json!({"data": {"warehouse_products": {"request_id": "r", "complexity": 101,
-                "data": {"pageInfo": {"hasNextPage": end < rows.len(), "endCursor": end_cursor}, "edges": edges}}}}),
-            )
-        }
-        _ => gql_error("unknown operation", 22),
-    }
-}
-
+/// An FNV-1a hash: stable ids and request ids derived from what was sent.
 fn fxhash(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
         (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
     })
 }
 
-impl EmulatorHandle {
-    /// Cin7's credentials and per-minute limit; `Err` is the answer to send.
-    fn cin7_gate(&self, headers: &HeaderMap) -> Result<(), Box<Response>> {
-        let (account, key) = self
-            .inner
-            .api_key
-            .split_once(':')
-            .unwrap_or((self.inner.api_key.as_str(), ""));
-        let get = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
-        if get("api-auth-accountid") != Some(account) || get("api-auth-applicationkey") != Some(key)
-        {
-            return Err(Box::new(reply(
-                StatusCode::FORBIDDEN,
-                json!([{"ErrorCode": 403, "Exception": "Incorrect credentials!"}]),
-            )));
-        }
-        let mut calls = lock(&self.inner.calls);
-        let now = Instant::now();
-        while calls
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(60))
-        {
-            calls.pop_front();
-        }
-        if calls.len() >= self.inner.per_minute {
-            let wait = calls
-                .front()
-                .map(|t| 60 - now.duration_since(*t).as_secs())
-                .unwrap_or(60)
-                .max(1);
-            let mut resp = reply(
-                StatusCode::TOO_MANY_REQUESTS,
-                json!([{"ErrorCode": 429, "Exception": format!("You have reached {} calls per 60 seconds API limit.", self.inner.per_minute)}]),
-            );
-            if let Ok(v) = wait.to_string().parse() {
-                resp.headers_mut().insert("retry-after", v);
-            }
-            return Err(Box::new(resp));
-        }
-        calls.push_back(now);
-        Ok(())
-    }
-}
-
-async fn cin7_list(
-    State(h): State<EmulatorHandle>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    h.inner.counters.received("getAllInventory");
-    if let Err(r) = h.cin7_gate(&headers) {
-        return *r;
-    }
-    let page = q
-        .get("Page")
-        .and_then(|p| p.parse::<usize>().ok())
-        .unwrap_or(1)
-        .max(1);
-    let limit = q
-        .get("Limit")
-        .and_then(|p| p.parse::<usize>().ok())
-        .unwrap_or(100);
-    if limit == 0 || limit > 1000 {
-        return reply(
-            StatusCode::BAD_REQUEST,
-            json!([{"ErrorCode": 400, "Exception": "Limit must be between 1 and 1000"}]),
-        );
-    }
-    // One row per SKU × location × bin: the stock is split over two bins.
-    let mut rows = Vec::new();
-    for (i, (sku, loc, qty)) in h.rows().into_iter().enumerate() {
-        let half = qty / 2;
-        for (bin, part) in [("A-01", qty - half), ("B-02", half)] {
-            rows.push(json!({"ID": format!("{i:08}-0000-0000-0000-000000000000"), "SKU": sku, "Name": sku,
-                "Location": loc, "Bin": bin, "Batch": null, "OnHand": part, "Allocated": 0, "Available": part,
-                "OnOrder": 0, "InTransit": 0}));
-        }
-    }
-    let total = rows.len();
-    let list: Vec<Json> = rows
-        .into_iter()
-        .skip((page - 1) * limit)
-        .take(limit)
-        .collect();
-    h.inner.counters.applied("getAllInventory");
-    reply(
-        StatusCode::OK,
-        json!({"Total": total, "Page": page, "ProductAvailabilityList": list}),
-    )
-}
-
-async fn cin7_adjust(State(h): State<EmulatorHandle>, headers: HeaderMap, body: Bytes) -> Response {
-    h.inner.counters.received("updateInventory");
-    if let Err(r) = h.cin7_gate(&headers) {
-        return *r;
-    }
-    let Ok(v) = serde_json::from_slice::<Json>(&body) else {
-        return reply(
-            StatusCode::BAD_REQUEST,
-            json!([{"ErrorCode": 400, "Exception": "Invalid JSON"}]),
-        );
-    };
-    let Some(lines) = v["Lines"].as_array().filter(|l| !l.is_empty()) else {
-        return reply(
-            StatusCode::BAD_REQUEST,
-            json!([{"ErrorCode": 400, "Exception": "Lines are required"}]),
-        );
-    };
-    for line in lines {
-        let (Some(sku), Some(loc), Some(q)) = (
-            line["SKU"].as_str(),
-            line["Location"].as_str(),
-            line["Quantity"].as_i64(),
-        ) else {
-            return reply(
-                StatusCode::BAD_REQUEST,
-                json!([{"ErrorCode": 400, "Exception": "Each line needs SKU, Location and Quantity"}]),
-            );
-        };
-        if q < 0 {
-            return reply(
-                StatusCode::BAD_REQUEST,
-                json!([{"ErrorCode": 400, "Exception": "Quantity must not be negative"}]),
-            );
-        }
-        if !lock(&h.inner.stock).keys().any(|(s, _)| s == sku) {
-            return reply(
-                StatusCode::BAD_REQUEST,
-                json!([{"ErrorCode": 400, "Exception": format!("Product not found: {sku}")}]),
-            );
-        }
-        let _ = (sku, loc);
-    }
-    for line in lines {
-        if let (Some(sku), Some(loc), Some(q)) = (
-            line["SKU"].as_str(),
-            line["Location"].as_str(),
-            line["Quantity"].as_i64(),
-        ) {
-            h.write(sku, loc, q);
-        }
-    }
-    h.inner.counters.applied("updateInventory");
-    reply(
-        StatusCode::OK,
-        json!({"TaskID": format!("{:016x}", fxhash(&body)), "Status": "COMPLETED", "Reference": v["Reference"], "Lines": lines}),
+/// A GUID-shaped id, the same for the same `kind` and `name` (Cin7's `ProductID`, `TaskID`, …).
+fn guid(kind: &str, name: &str) -> String {
+    let a = fxhash(format!("{kind}\u{0}{name}").as_bytes());
+    let b = fxhash(format!("{name}\u{0}{kind}").as_bytes());
+    format!(
+        "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xfff,
+        (b >> 48) & 0xfff,
+        b & 0xffff_ffff_ffff
     )
 }

@@ -7,7 +7,10 @@
 //! - Ops ([`types`]): [`UpdateInventory`], [`GetAllInventory`].
 //! - [`webhook`]: the `wms.inventoryChanged` trigger (signature, `events` filter, event id); the
 //!   payload is the warehouse's own body.
-//! - [`emulator`]: [`emulator::emulator_router`] and [`emulator::EmulatorHandle`].
+//! - [`emulator`]: [`emulator::emulator_router`] and [`emulator::EmulatorHandle`]. The ShipHero
+//!   and Cin7 emulators check every request against the vendor's published description kept in
+//!   `specs/` (ShipHero's GraphQL schema, Cin7 Core's stock adjustment model) and refuse what
+//!   the vendor refuses, in the vendor's error shape.
 
 pub mod api;
 pub mod config;

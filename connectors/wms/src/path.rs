@@ -1,6 +1,6 @@
 //! Dotted paths into JSON bodies (`inventory.0.updated_warehouse.inventory`, `0.SKU`), numeric
 //! coercion of quantities, and body/URL templates with `{sku}`, `{quantity}`, `{location}`,
-//! `{key}`, `{page}`, `{size}`, `{cursor}` placeholders.
+//! `{key}`, `{date}`, `{page}`, `{size}`, `{cursor}` placeholders.
 
 use handled_contract::Json;
 

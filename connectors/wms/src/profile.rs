@@ -7,8 +7,16 @@
 //! | profile | auth | webhook body (the payload) | write | list |
 //! | --- | --- | --- | --- | --- |
 //! | `generic` (default) | `Authorization: Bearer WMS_API_KEY` | `{"event_id","event":"stock.updated","product_sku","available_quantity","warehouse_location","updated_at"}`, `X-WMS-Signature` = hex HMAC-SHA256 of the raw body | `PUT /inventory/{sku}` `{"quantity","location"}` + `Idempotency-Key` | `GET /inventory?page=&pageSize=` → `{"items":[{"sku","quantity","location"}],"page","pageSize","total"}` |
-//! | `shiphero` | Bearer | ShipHero's `Inventory Update` body (numeric strings; the moved warehouse in `inventory[0].updated_warehouse`), event type `webhook_type`, id `X-Shiphero-Message-ID`, `x-shiphero-hmac-sha256` = base64 HMAC | `POST /graphql` `inventory_replace(data:{sku, warehouse_id, quantity, reason})` (absolute) | `POST /graphql` `warehouse_products` with cursor paging |
-//! | `cin7` | `api-auth-accountid` + `api-auth-applicationkey` (`WMS_API_KEY` = `account:key`), 60 calls/min | `Stock/AvailableStockLevelChanged`: a bare JSON array `[{"SKU","Location","Available",…}]`, shared secret in `Authorization` | `POST /ExternalApi/v2/stockadjustment` (absolute lines) | `GET /ExternalApi/v2/ref/productavailability?Page=&Limit=` (rows per SKU×location×bin×batch, summed) |
+//! | `shiphero` | Bearer | ShipHero's `Inventory Update` body (numeric strings; the moved warehouse in `inventory[0].updated_warehouse`), event type `webhook_type`, id `X-Shiphero-Message-ID`, `x-shiphero-hmac-sha256` = base64 HMAC | `POST /graphql` [`SHIPHERO_REPLACE`]: `inventory_replace(data: ReplaceInventoryInput!)` with `{sku, warehouse_id, quantity, reason}` (absolute, sets `on_hand`) | `POST /graphql` [`SHIPHERO_LIST`]: `warehouse_products { data(first:, after:) }`, cursor paging, `on_hand` per warehouse |
+//! | `cin7` | `api-auth-accountid` + `api-auth-applicationkey` (`WMS_API_KEY` = `account:key`), 60 calls/min | `Stock/AvailableStockLevelChanged`: a bare JSON array `[{"SKU","Location","Available",…}]`, shared secret in `Authorization` | `POST /ExternalApi/v2/stockadjustment` `{"EffectiveDate","Status":"COMPLETED","Reference","Lines":[{"SKU","Location","Quantity","UnitCost":0}]}` (`Quantity` is the new level) | `GET /ExternalApi/v2/ref/productavailability?Page=&Limit=` (rows per SKU×location×bin×batch, summed) |
+//!
+//! The ShipHero documents are checked against ShipHero's published schema
+//! (`specs/shiphero-inventory.graphql`), the Cin7 body against Cin7 Core's documented stock
+//! adjustment (`specs/cin7-stockadjustment.json`); the emulator refuses what does not conform.
+//!
+//! Cin7 requires a `UnitCost` on every adjustment line, which values the stock a line adds; the
+//! connector knows no cost, so the built-in profile sends 0. A deployment that cares about
+//! stock valuation gives its own profile (`WMS_PROFILE` as JSON) with the cost it wants.
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -98,7 +106,7 @@ pub struct WriteShape {
     pub method: String,
     /// Path template under the base URL (`/inventory/{sku}`).
     pub url: String,
-    /// Body template (`{sku}`, `{quantity}`, `{location}`, `{key}`).
+    /// Body template (`{sku}`, `{quantity}`, `{location}`, `{key}`, `{date}`).
     pub body: Json,
     /// Whether the write sets an absolute quantity (all built-in profiles do).
     pub absolute: bool,
@@ -183,10 +191,12 @@ pub struct Profile {
 /// The built-in profile names.
 pub const BUILT_IN: &[&str] = &["generic", "shiphero", "cin7"];
 
-/// The ShipHero-like write mutation.
-pub const SHIPHERO_REPLACE: &str = "mutation Replace($data: UpdateInventoryInput!) { inventory_replace(data: $data) { request_id complexity warehouse_product { sku warehouse_id on_hand } } }";
-/// The ShipHero-like listing query.
-pub const SHIPHERO_LIST: &str = "query Products($first: Int, $after: String) { warehouse_products(analyze: false) { request_id complexity data(first: $first, after: $after) { pageInfo { hasNextPage endCursor } edges { node { sku warehouse_id on_hand available } } } } }";
+/// ShipHero's absolute write: `inventory_replace` takes a `ReplaceInventoryInput!` and answers an
+/// `UpdateInventoryOutput`, whose `warehouse_product.on_hand` is the quantity now held.
+pub const SHIPHERO_REPLACE: &str = "mutation Replace($data: ReplaceInventoryInput!) { inventory_replace(data: $data) { request_id complexity warehouse_product { sku warehouse_id on_hand } } }";
+/// ShipHero's listing: `warehouse_products` (one node per SKU and warehouse), paged by the
+/// `first`/`after` arguments of its `data` connection.
+pub const SHIPHERO_LIST: &str = "query Products($first: Int, $after: String) { warehouse_products(analyze: false) { request_id complexity data(first: $first, after: $after) { pageInfo { hasNextPage endCursor } edges { node { sku warehouse_id on_hand } } } } }";
 
 impl Profile {
     /// A built-in profile by name.
@@ -318,11 +328,12 @@ impl Profile {
             write: WriteShape {
                 method: "POST".into(),
                 url: "/ExternalApi/v2/stockadjustment".into(),
-                body: json!({"Status": "COMPLETED", "Reference": "{key}", "Lines": [
-                    {"SKU": "{sku}", "Location": "{location}", "Quantity": "{quantity}"}]}),
+                body: json!({"EffectiveDate": "{date}", "Status": "COMPLETED", "Reference": "{key}",
+                    "Lines": [{"SKU": "{sku}", "Location": "{location}", "Quantity": "{quantity}", "UnitCost": 0}]}),
                 absolute: true,
                 idempotency_header: None,
-                result_quantity: Some("Lines.0.Quantity".into()),
+                // The answer splits the lines into ExistingStockLines and NewStockLines.
+                result_quantity: None,
                 error_path: None,
             },
             list: ListShape {

@@ -225,13 +225,33 @@ pub static CONNECTORS: &[ConnectorDef] = &[
     ConnectorDef {
         name: "supplier",
         crate_name: "handled_supplier",
-        doc: "purchase orders to a supplier's REST endpoint",
+        doc: "purchase orders to a supplier's REST endpoint, or by email to a supplier without one",
         env: &[
             env(
                 "SUPPLIER_API_URL",
-                true,
                 false,
-                "where purchase orders are posted",
+                false,
+                "where purchase orders are posted (required unless every supplier takes orders by \
+                 email)",
+            ),
+            env(
+                "SUPPLIER_ORDER_EMAILS",
+                false,
+                false,
+                "suppliers that take orders by email: `Name=address[, address]` entries separated \
+                 by `;` (sent through `SMTP_URL`, templated by `templates/purchase-order.txt`)",
+            ),
+            env(
+                "SUPPLIER_ORDER_FROM",
+                false,
+                false,
+                "the sender of order emails (default `EMAIL_FROM`)",
+            ),
+            env(
+                "SUPPLIER_ORDER_TEMPLATE",
+                false,
+                false,
+                "the order email's template name (default `purchase-order`)",
             ),
             env(
                 "SUPPLIER_API_KEY",

@@ -389,8 +389,9 @@ impl<'a> Exec<'a> {
                     "id" => Ok(Val::Scalar(gid("InventoryItem", var.item_id))),
                     "legacyResourceId" => Ok(s(var.item_id.to_string())),
                     "sku" => Ok(s(var.sku.clone())),
-                    "tracked" => Ok(Val::Scalar(json!(true))),
+                    "tracked" => Ok(Val::Scalar(json!(var.tracked))),
                     "variant" => Ok(Val::Obj(Obj::Variant(*v))),
+                    "variants" => self.page(f, vec![Obj::Variant(*v)], "ProductVariant"),
                     "inventoryLevel" => {
                         let a = args(f, self.vars);
                         let loc = parse_gid(a.get("locationId").unwrap_or(&Json::Null), "Location")

@@ -20,7 +20,9 @@
 //!   id; `reorder`: each delivery held back 300 ms so later ones overtake it). Failed deliveries
 //!   are retried up to 8 times (100 ms doubling). `DELETE /_webhooks` stops.
 //! - `POST /_admin/inventory` `{"sku":"A-1","quantity":5,"location":24826418?}`: a change made in
-//!   the shop (by a merchant), which also emits the webhook.
+//!   the shop (by a merchant), which also emits the webhook; `{"sku":"A-1","tracked":false}`
+//!   turns tracking off (or on), and the webhook of an untracked item says `"available": null`
+//!   (as does any webhook of a product the fixture marks `"tracked": false`).
 //! - `/_faults`: fault injection ([`handled_connector_core::emulator`]).
 //!
 //! Fixture (all optional):
@@ -118,6 +120,10 @@ pub struct WebhookTarget {
     /// Hold each delivery back so that later ones overtake it.
     #[serde(default)]
     pub reorder: bool,
+    /// The subscription's API version, sent as `X-Shopify-API-Version` (default: the
+    /// fixture's `"webhookApiVersion"`, else the connector's default version).
+    #[serde(default, rename = "apiVersion")]
+    pub api_version: Option<String>,
 }
 
 struct Bucket {
@@ -153,6 +159,8 @@ struct Inner {
     shop: Mutex<Shop>,
     token: String,
     secret: String,
+    /// The app's webhook API version (fixture `"webhookApiVersion"`).
+    webhook_version: String,
     counters: OpCounters,
     idempotency: IdempotencyCache<Json>,
     bucket: Mutex<Bucket>,
@@ -184,7 +192,8 @@ impl std::fmt::Debug for EmulatorHandle {
 struct Change {
     item: u64,
     location: u64,
-    available: i64,
+    /// `None`: the item is not tracked (Shopify sends `"available": null`).
+    available: Option<i64>,
     /// The level's `updated_at` (whole seconds, as Shopify writes it).
     updated_at: String,
     /// `X-Shopify-Triggered-At`: when the change happened, to the nanosecond.
@@ -232,6 +241,10 @@ pub fn emulator_router(fixture: Option<Json>) -> Result<(Router, EmulatorHandle)
         shop: Mutex::new(shop),
         token: fixture["accessToken"].as_str().unwrap_or(SANDBOX_TOKEN).to_string(),
         secret: fixture["webhookSecret"].as_str().unwrap_or(SANDBOX_WEBHOOK_SECRET).to_string(),
+        webhook_version: fixture["webhookApiVersion"]
+            .as_str()
+            .unwrap_or(crate::config::DEFAULT_API_VERSION)
+            .to_string(),
         counters: OpCounters::new(),
         idempotency: IdempotencyCache::new(),
         bucket: Mutex::new(Bucket { maximum, restore_rate, available: maximum, at: Instant::now() }),
@@ -332,7 +345,7 @@ impl EmulatorHandle {
             let v = shop
                 .variant_by_sku(sku)
                 .ok_or_else(|| format!("no SKU {sku}"))?;
-            let item = shop.variants[v].item_id;
+            let (item, tracked) = (shop.variants[v].item_id, shop.variants[v].tracked);
             let level = shop
                 .levels
                 .get_mut(&(item, loc))
@@ -342,12 +355,39 @@ impl EmulatorHandle {
             Change {
                 item,
                 location: loc,
-                available: quantity,
+                available: tracked.then_some(quantity),
                 updated_at: level.updated_at.clone(),
                 triggered_at: shop::now_precise(),
             }
         };
         self.emit(vec![change]);
+        Ok(())
+    }
+
+    /// Turns inventory tracking of `sku` on or off as a merchant would: each of its levels
+    /// emits the webhook (`"available": null` while untracked).
+    pub fn set_tracked(&self, sku: &str, tracked: bool) -> Result<(), String> {
+        let changes = {
+            let mut shop = lock(&self.inner.shop);
+            let v = shop
+                .variant_by_sku(sku)
+                .ok_or_else(|| format!("no SKU {sku}"))?;
+            shop.variants[v].tracked = tracked;
+            let item = shop.variants[v].item_id;
+            let now = shop::now();
+            shop.levels
+                .iter()
+                .filter(|((i, _), _)| *i == item)
+                .map(|((_, location), level)| Change {
+                    item,
+                    location: *location,
+                    available: tracked.then_some(level.available),
+                    updated_at: now.clone(),
+                    triggered_at: shop::now_precise(),
+                })
+                .collect()
+        };
+        self.emit(changes);
         Ok(())
     }
 
@@ -359,12 +399,15 @@ impl EmulatorHandle {
             return;
         };
         for c in changes {
-            let body = crate::webhook::inventory_level_body(
+            let mut body = crate::webhook::inventory_level_body(
                 c.item,
                 c.location,
-                c.available,
+                c.available.unwrap_or_default(),
                 &c.updated_at,
             );
+            if c.available.is_none() {
+                body["available"] = Json::Null;
+            }
             let Ok(body) = serde_json::to_vec(&body) else {
                 continue;
             };
@@ -382,6 +425,10 @@ impl EmulatorHandle {
                 let body = body.clone();
                 let hmac = hmac.clone();
                 let event_id = event_id.clone();
+                let version = target
+                    .api_version
+                    .clone()
+                    .unwrap_or_else(|| self.inner.webhook_version.clone());
                 let delay = if target.reorder {
                     Duration::from_millis(300)
                 } else {
@@ -404,7 +451,7 @@ impl EmulatorHandle {
                             .header("X-Shopify-Topic", "inventory_levels/update")
                             .header("X-Shopify-Hmac-Sha256", &hmac)
                             .header("X-Shopify-Shop-Domain", SANDBOX_SHOP)
-                            .header("X-Shopify-API-Version", "2026-04")
+                            .header("X-Shopify-API-Version", &version)
                             .header("X-Shopify-Webhook-Id", &webhook_id)
                             .header("X-Shopify-Event-Id", &event_id)
                             .header("X-Shopify-Triggered-At", &triggered_at)
@@ -455,14 +502,22 @@ async fn admin_inventory(State(h): State<EmulatorHandle>, body: Bytes) -> Respon
         )
             .into_response();
     };
-    let (Some(sku), Some(q)) = (v["sku"].as_str(), v["quantity"].as_i64()) else {
-        return (
-            StatusCode::BAD_REQUEST,
-            axum::Json(json!({"errors": "sku and quantity are required"})),
-        )
-            .into_response();
+    let done = match (
+        v["sku"].as_str(),
+        v["quantity"].as_i64(),
+        v["tracked"].as_bool(),
+    ) {
+        (Some(sku), Some(q), None) => h.set_available(sku, v["location"].as_u64(), q),
+        (Some(sku), None, Some(tracked)) => h.set_tracked(sku, tracked),
+        _ => {
+            return (
+                StatusCode::BAD_REQUEST,
+                axum::Json(json!({"errors": "sku and either quantity or tracked are required"})),
+            )
+                .into_response();
+        }
     };
-    match h.set_available(sku, v["location"].as_u64(), q) {
+    match done {
         Ok(()) => axum::Json(json!({"ok": true})).into_response(),
         Err(e) => (
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -1128,7 +1183,7 @@ fn set_quantities(
                 changes.push(Change {
                     item: *item,
                     location: *loc,
-                    available: level.available,
+                    available: Some(level.available),
                     updated_at: at.clone(),
                     triggered_at: shop::now_precise(),
                 });

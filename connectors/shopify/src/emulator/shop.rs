@@ -52,6 +52,9 @@ pub struct Variant {
     pub product: usize,
     /// Numeric inventory item id.
     pub item_id: u64,
+    /// Whether Shopify tracks the item's inventory (fixture `"tracked": false`, or a merchant's
+    /// change): an untracked item's webhooks say `"available": null`.
+    pub tracked: bool,
 }
 
 /// Quantities of one item at one location.
@@ -193,6 +196,7 @@ impl Shop {
                 sku: sku.to_string(),
                 product,
                 item_id,
+                tracked: p["tracked"].as_bool().unwrap_or(true),
             });
             let v = shop.variants.len() - 1;
             shop.products[product].variants.push(v);
