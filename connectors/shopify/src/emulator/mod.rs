@@ -48,6 +48,7 @@
 //! ids are above 2^53 so that clients must keep them exact.
 
 mod exec;
+mod schema;
 mod shop;
 
 use handled_contract::lock;
@@ -174,6 +175,11 @@ struct Inner {
     /// Parsed GraphQL documents by their text: clients send the same few documents again and
     /// again, and parsing is most of the cost of a small request.
     documents: Mutex<HashMap<String, Arc<Document>>>,
+    /// Documents validated against their version's published schema.
+    checked: schema::Cache,
+    /// Per version and deprecated field (`2026-04 InventoryItem.variant`), how many documents
+    /// selected it.
+    deprecated: Mutex<std::collections::BTreeMap<String, u64>>,
 }
 
 /// The emulator's shared state; clone it freely.
@@ -259,7 +265,10 @@ pub fn emulator_router(fixture: Option<Json>) -> Result<(Router, EmulatorHandle)
         interfere: Mutex::new(Vec::new()),
         spent: Mutex::new((0.0, 0.0, 0)),
         documents: Mutex::new(HashMap::new()),
+        checked: schema::Cache::default(),
+        deprecated: Mutex::new(Default::default()),
     };
+    schema::warm();
     let handle = EmulatorHandle {
         inner: Arc::new(inner),
     };
@@ -295,6 +304,10 @@ impl EmulatorHandle {
             obj.insert(
                 "cost".into(),
                 json!({"requested": requested, "actual": actual, "throttled": throttled}),
+            );
+            obj.insert(
+                "deprecatedFields".into(),
+                json!(*lock(&self.inner.deprecated)),
             );
             let bucket = lock(&self.inner.bucket);
             obj.insert(
@@ -618,6 +631,47 @@ impl EmulatorHandle {
         }
     }
 
+    /// Checks `query` and its variables against the published schema of `version` (when
+    /// `specs/` holds it), as Shopify does before running anything, and logs and counts the
+    /// deprecated fields it selects. `Err`: Shopify's `errors`.
+    fn check(
+        &self,
+        version: &str,
+        query: &str,
+        vars: &Map<String, Json>,
+        op_name: Option<&str>,
+    ) -> Result<(), Json> {
+        let Some(checked) = self.inner.checked.check(version, query) else {
+            return Ok(());
+        };
+        let checked = match checked.as_ref() {
+            Ok(checked) => checked,
+            Err(message) => {
+                return Err(json!([{"message": message,
+                    "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}}]));
+            }
+        };
+        if let Err(message) = checked.variables(op_name, vars) {
+            return Err(json!([{"message": message, "extensions": {"code": "INVALID_VARIABLE"}}]));
+        }
+        if !checked.deprecated.is_empty() {
+            let mut counts = lock(&self.inner.deprecated);
+            for (field, reason) in &checked.deprecated {
+                let count = counts.entry(format!("{version} {field}")).or_insert(0);
+                if *count == 0 {
+                    tracing::warn!(
+                        version,
+                        field,
+                        reason,
+                        "Shopify emulator: a document selects a deprecated field"
+                    );
+                }
+                *count += 1;
+            }
+        }
+        Ok(())
+    }
+
     fn execute(
         &self,
         version: &str,
@@ -633,6 +687,9 @@ impl EmulatorHandle {
                 );
             }
         };
+        if let Err(errors) = self.check(version, query, &vars, op_name) {
+            return axum::Json(json!({ "errors": errors }));
+        }
         let ops: Vec<_> = doc
             .definitions
             .iter()
