@@ -164,6 +164,43 @@ async fn a_shopify_change_is_not_echoed_back() {
     assert_eq!(echoed, 1, "echoes counted in /metrics");
 }
 
+/// A merchant turns off Shopify's inventory tracking of a SKU: Shopify's webhook says
+/// `"available": null`. It is accepted, and the run that would write it to the warehouse as a
+/// quantity fails with an error naming the source line (LANGUAGE.md §5: a value that does not
+/// convert fails the run), instead of writing a made-up number.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_untracked_item_fails_its_run_and_writes_nothing() {
+    let (emulators, mut program, _dir) = setup(1).await;
+    let before = emulators.wms.state()["inventory"][sku(0)].clone();
+    emulators.shopify.set_tracked(&sku(0), false).unwrap();
+    let runs = settle(&program).await;
+    assert_eq!(count(&runs, "ShopifyToWmsSync"), 1, "{runs:#?}");
+    let run = &runs[0];
+    assert_eq!(run["status"], "failed", "{run:#}");
+    let shown = program.show(run["runId"].as_str().unwrap()).unwrap();
+    program.stop().unwrap();
+    let error = &shown["error"];
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("needs an integer, got null"),
+        "{shown:#}"
+    );
+    assert!(
+        error["location"]
+            .as_str()
+            .unwrap()
+            .starts_with("examples/pattern1_bidirectional_shopify_wms.hs:"),
+        "{shown:#}"
+    );
+    assert_eq!(
+        emulators.wms.state()["inventory"][sku(0)],
+        before,
+        "nothing written"
+    );
+}
+
 /// A write of what the other side already holds changes nothing there, so no webhook echoes
 /// it: the channel's next change of that SKU must not wait for an echo that will never come.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
