@@ -1,5 +1,5 @@
-//! The Selling Partner API client (LWA tokens, per-operation rate limits, Listings Items,
-//! FBA inventory summaries, JSON listings feeds).
+//! The Selling Partner API client (LWA tokens, per-operation rate limits, Listings Items reads
+//! and patches, FBA inventory summaries, JSON listings feeds).
 
 use handled_contract::lock;
 use std::collections::{HashMap, HashSet};
@@ -239,14 +239,65 @@ struct FeedsPage {
 }
 
 impl ItemSummaries {
-    /// The product type in `marketplace_id` (else the first summary's).
-    fn product_type(&self, marketplace_id: &str) -> Option<String> {
+    /// The summary in `marketplace_id` (else the first).
+    fn summary(&self, marketplace_id: &str) -> Option<&ItemSummary> {
         self.summaries
             .iter()
             .find(|s| s.marketplace_id.as_deref() == Some(marketplace_id))
             .or_else(|| self.summaries.first())
+    }
+
+    /// The product type in `marketplace_id` (else the first summary's).
+    fn product_type(&self, marketplace_id: &str) -> Option<String> {
+        self.summary(marketplace_id)
             .and_then(|s| s.product_type.clone())
     }
+
+    /// The merchant-fulfilled quantity: the `DEFAULT` channel's (0 when it gives none);
+    /// `None` for a listing with no `DEFAULT` channel (fulfilled by Amazon only).
+    fn merchant_quantity(&self) -> Option<i64> {
+        self.fulfillment_availability
+            .iter()
+            .find(|f| f.fulfillment_channel_code.as_deref() == Some(DEFAULT_FULFILLMENT_CHANNEL))
+            .map(|f| f.quantity.unwrap_or(0))
+    }
+}
+
+/// The listings read so far by [`AmazonClient::get_all_inventory`], each SKU once.
+#[derive(Default)]
+struct Listings {
+    items: Vec<SkuQuantity>,
+    seen: HashSet<String>,
+}
+
+impl Listings {
+    /// Adds a page's listings not seen yet; returns how many were new (those with no merchant
+    /// quantity included, so that a window of them still moves on).
+    fn add(&mut self, page: &[ItemSummaries]) -> usize {
+        let mut added = 0;
+        for item in page {
+            let Some(sku) = &item.sku else { continue };
+            if !self.seen.insert(sku.clone()) {
+                continue;
+            }
+            added += 1;
+            if let Some(quantity) = item.merchant_quantity() {
+                self.items.push(SkuQuantity {
+                    sku: sku.clone(),
+                    quantity,
+                });
+            }
+        }
+        added
+    }
+}
+
+/// How one `searchListingsItems` query (a window of creation dates) ended.
+enum Window {
+    /// Every listing from its start on was read.
+    Complete,
+    /// Amazon's 1,000-result limit cut it: the next window starts at this creation date.
+    CutAt(String),
 }
 
 /// `searchListingsItems`' answer.
@@ -254,11 +305,21 @@ impl ItemSummaries {
 #[serde(rename_all = "camelCase")]
 struct SearchResponse {
     #[serde(default)]
+    number_of_results: Option<usize>,
+    #[serde(default)]
     items: Vec<ItemSummaries>,
+    #[serde(default)]
+    pagination: Option<Pagination>,
 }
 
 /// The most SKUs one `searchListingsItems` takes as `identifiers`.
 pub const MAX_SEARCH_IDENTIFIERS: usize = 20;
+/// The largest `pageSize` of `searchListingsItems`.
+pub const MAX_SEARCH_PAGE: usize = 20;
+/// The most results one `searchListingsItems` query can page through ("the maximum number of
+/// items (SKUs) that can be returned and paged through is 1000"); `numberOfResults` may say
+/// more.
+pub const MAX_SEARCH_RESULTS: usize = 1000;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -267,6 +328,8 @@ struct ItemSummary {
     marketplace_id: Option<String>,
     #[serde(default)]
     product_type: Option<String>,
+    #[serde(default)]
+    created_date: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -818,14 +881,131 @@ impl AmazonClient {
         })
     }
 
-    /// Every SKU's fulfillable FBA quantity (inventory summaries, `granularityType=Marketplace`),
-    /// following `nextToken` to the last page at once (tokens expire after 30 s). The seller is
-    /// the one the LWA token belongs to; `params.seller_id` is accepted for the catalog's sake.
+    /// Every listing's merchant-fulfilled quantity (the `DEFAULT` channel of
+    /// `fulfillment_availability`): the stock [`Self::update_inventory`] and
+    /// [`Self::bulk_update`] write, read back the way they write it. One `searchListingsItems`
+    /// page of 20 listings a request (5 requests a second), sorted by creation date, the
+    /// listings of the seller (`params.seller_id`, else the default one) in the default
+    /// marketplace. Amazon pages through at most 1,000 results of one query: a longer catalog
+    /// is read in windows, each starting (`createdAfter`, inclusive) at the creation date of
+    /// the last listing of the one before, the SKUs read twice kept once. A listing with no
+    /// `DEFAULT` channel (fulfilled by Amazon only) has no merchant quantity and is left out.
     pub async fn get_all_inventory(
         &self,
         params: &GetAllInventoryParams,
     ) -> Result<GetAllInventoryResult, CallError> {
-        let _ = &params.seller_id;
+        let seller = match params.seller_id.as_deref().map(str::trim) {
+            Some(s) if !s.is_empty() => s.to_string(),
+            _ => self.seller_and_marketplace(None)?.0,
+        };
+        let marketplace = self.marketplace();
+        let url = format!(
+            "{}/listings/2021-08-01/items/{}",
+            self.settings.base_url,
+            encode_segment(&seller)
+        );
+        let mut listings = Listings::default();
+        let mut from: Option<String> = None;
+        loop {
+            match self
+                .search_window(&url, &marketplace, from.as_deref(), &mut listings)
+                .await?
+            {
+                Window::Complete => {
+                    return Ok(GetAllInventoryResult {
+                        items: listings.items,
+                    });
+                }
+                Window::CutAt(date) => from = Some(date),
+            }
+        }
+    }
+
+    /// Reads one window of the seller's listings (created at or after `from`, oldest first) to
+    /// its last page, or to Amazon's 1,000-result limit; a window that cannot move past its
+    /// start (more than 1,000 listings created in the same second) is an error.
+    async fn search_window(
+        &self,
+        url: &str,
+        marketplace: &str,
+        from: Option<&str>,
+        listings: &mut Listings,
+    ) -> Result<Window, CallError> {
+        let mut token: Option<String> = None;
+        let (mut read, mut added) = (0usize, 0usize);
+        let mut last_created: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let page = self
+                .search_page(url, marketplace, from, token.as_deref())
+                .await?;
+            read += page.items.len();
+            added += listings.add(&page.items);
+            if let Some(created) = page
+                .items
+                .last()
+                .and_then(|i| i.summary(marketplace))
+                .and_then(|s| s.created_date.clone())
+            {
+                last_created = Some(created);
+            }
+            token = page
+                .pagination
+                .and_then(|p| p.next_token)
+                .filter(|t| !t.is_empty());
+            if token.is_some() {
+                continue;
+            }
+            if page.number_of_results.unwrap_or(0) <= read {
+                return Ok(Window::Complete);
+            }
+            return match last_created {
+                Some(date) if added > 0 && from != Some(date.as_str()) => Ok(Window::CutAt(date)),
+                _ => Err(CallError::permanent(format!(
+                    "amazon: searchListingsItems found {} listings but pages through {read} only, \
+                     and their creation dates give no later start",
+                    page.number_of_results.unwrap_or(0)
+                ))),
+            };
+        }
+        Ok(Window::Complete)
+    }
+
+    /// One page of the seller's listings with their summaries and fulfillment availability,
+    /// oldest first.
+    async fn search_page(
+        &self,
+        url: &str,
+        marketplace: &str,
+        from: Option<&str>,
+        token: Option<&str>,
+    ) -> Result<SearchResponse, CallError> {
+        let page_size = MAX_SEARCH_PAGE.to_string();
+        self.send(Operation::SearchListingsItems, |_| {
+            let mut q: Vec<(&str, &str)> = vec![
+                ("marketplaceIds", marketplace),
+                ("includedData", "summaries,fulfillmentAvailability"),
+                ("sortBy", "createdDate"),
+                ("sortOrder", "ASC"),
+                ("pageSize", page_size.as_str()),
+            ];
+            if let Some(f) = from {
+                q.push(("createdAfter", f));
+            }
+            if let Some(t) = token {
+                q.push(("pageToken", t));
+            }
+            self.http.get(url).query(&q)
+        })
+        .await?
+        .json::<SearchResponse>()
+    }
+
+    /// Every SKU's fulfillable FBA quantity (inventory summaries, `granularityType=Marketplace`):
+    /// the stock in Amazon's fulfilment centres, which Amazon keeps and nothing this connector
+    /// sends changes, not the merchant quantity [`Self::get_all_inventory`] reads. Follows
+    /// `nextToken` to the last page at once (tokens expire after 30 s); 50 SKUs a page, 2
+    /// requests a second. The seller is the one the LWA token belongs to.
+    pub async fn get_fba_inventory(&self) -> Result<GetAllInventoryResult, CallError> {
         let marketplace = self.marketplace();
         let url = format!("{}/fba/inventory/v1/summaries", self.settings.base_url);
         let mut items = Vec::new();

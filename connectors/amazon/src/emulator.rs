@@ -11,13 +11,21 @@
 //! - `GET /listings/2021-08-01/items/{sellerId}/{sku}?marketplaceIds=…&includedData=…`:
 //!   `summaries` (with the product type) and/or `fulfillmentAvailability`; 404 for an
 //!   unknown SKU.
+//! - `GET /listings/2021-08-01/items/{sellerId}?marketplaceIds=…` (`searchListingsItems`):
+//!   either by `identifiers` (at most 20 SKUs, `identifiersType=SKU`), or every listing of the
+//!   seller, sorted by `sortBy` (`sku` or `createdDate`; others as `sku`) and `sortOrder`,
+//!   from `createdAfter` on, `pageSize` (at most 20, default 10) a page with
+//!   `pagination.nextToken` passed back as `pageToken`; as on Amazon only the first 1,000
+//!   results (`searchLimit`) can be paged through, while `numberOfResults` counts them all.
+//!   `fulfillmentAvailability` lists the `DEFAULT` channel (the merchant quantity) and, for a
+//!   SKU with FBA stock, `AMAZON_NA` with the FBA quantity.
 //! - `PATCH /listings/2021-08-01/items/{sellerId}/{sku}?marketplaceIds=…`: a
 //!   `fulfillment_availability` patch with channel `DEFAULT` and a quantity ≥ 0, and the
 //!   listing's own `productType`: `ACCEPTED` and applied after `applyDelayMs` (0); otherwise
 //!   `INVALID` with issues. SKU `BadSKU` is 400, as in Amazon's static sandbox.
 //! - `GET /fba/inventory/v1/summaries?granularityType=Marketplace&granularityId=M&
-//!   marketplaceIds=M[&nextToken=…]`: `pageSize` (50) summaries a page; a `nextToken` expires
-//!   `nextTokenTtlSecs` (30) after it was issued.
+//!   marketplaceIds=M[&nextToken=…]`: `pageSize` (50) summaries a page, each with the SKU's
+//!   FBA quantity only; a `nextToken` expires `nextTokenTtlSecs` (30) after it was issued.
 //! - Feeds 2021-06-30: `POST /feeds/2021-06-30/documents` → an upload URL served here
 //!   (`PUT /_documents/{id}`, same content type required); `POST /feeds/2021-06-30/feeds`
 //!   (`JSON_LISTINGS_FEED`); `GET /feeds/2021-06-30/feeds/{id}` moves IN_QUEUE → IN_PROGRESS →
@@ -29,13 +37,24 @@
 //!   have SP-API's `{"errors":[…]}` shape, 429 as `QuotaExceeded`).
 //!
 //! Fixture (all optional): `{"sellerId": "A1SANDBOXSELLER", "marketplaceId": "ATVPDKIKX0DER",
-//! "items": [{"sku": "A-1", "quantity": 10, "fbaQuantity": 4, "productType": "LUGGAGE"}],
-//! "clientId": …, "clientSecret": …, "refreshToken": …, "tokenTtl": 3600, "applyDelayMs": 0,
-//! "pageSize": 50, "nextTokenTtlSecs": 30, "feedSteps": 1, "feedDelayMs": 0, "gzipReports": false,
+//! "items": [{"sku": "A-1", "quantity": 10, "fbaQuantity": 4, "productType": "LUGGAGE",
+//! "leadTimeToShipMaxDays": 3, "restockDate": "2026-12-01", "createdDate":
+//! "2026-01-01T00:00:00Z"}], "clientId": …, "clientSecret": …, "refreshToken": …,
+//! "tokenTtl": 3600, "applyDelayMs": 0, "pageSize": 50, "nextTokenTtlSecs": 30,
+//! "searchLimit": 1000, "feedSteps": 1, "feedDelayMs": 0, "gzipReports": false,
 //! "enforceSeller": true, "rateLimits": {"patchListingsItem": {"rate": 5, "burst": 5}}}`.
-//! `quantity` is the merchant-fulfilled (`DEFAULT`) quantity that patches set; the FBA
-//! summaries report `fbaQuantity`, or the merchant quantity when it is not given (so a sandbox
-//! reconciliation sees its own writes).
+//!
+//! Each SKU holds two stocks, as on Amazon. `quantity` is the merchant-fulfilled (`DEFAULT`
+//! channel) quantity: what patches and feed messages set and what listings reads return.
+//! `fbaQuantity` (default 0) is the stock in Amazon's fulfilment centres: only the FBA
+//! inventory summaries report it, and nothing the connector sends changes it. A listing created
+//! without `createdDate` was created one second after the one before it, from
+//! 2026-01-01T00:00:00Z.
+//!
+//! `fulfillment_availability` patches follow Amazon's JSON Patch operations: `merge` changes
+//! the fields it gives and keeps the others (`leadTimeToShipMaxDays`, `restockDate`), an
+//! explicit `null` clearing one; `replace` and `add` set the whole `DEFAULT` entry, so a field
+//! they leave out is cleared; `delete` removes it (quantity 0).
 
 use handled_contract::lock;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -54,7 +73,7 @@ use handled_contract::Json;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::api::Operation;
+use crate::api::{MAX_SEARCH_RESULTS, Operation};
 use crate::config::{AmazonSettings, DEFAULT_MARKETPLACE_ID};
 use crate::types::{
     DEFAULT_FULFILLMENT_CHANNEL, ErrorList, FULFILLMENT_AVAILABILITY_PATH, Issue, ListingsFeed,
@@ -111,6 +130,8 @@ struct Fixture {
     #[serde(default)]
     next_token_ttl_secs: Option<u64>,
     #[serde(default)]
+    search_limit: Option<usize>,
+    #[serde(default)]
     feed_steps: Option<u32>,
     #[serde(default)]
     feed_delay_ms: Option<u64>,
@@ -136,6 +157,12 @@ struct FixtureItem {
     /// a `replace` that does not give it).
     #[serde(default)]
     lead_time_to_ship_max_days: Option<i64>,
+    /// The merchant's restock date of the DEFAULT channel (kept and cleared likewise).
+    #[serde(default)]
+    restock_date: Option<String>,
+    /// When the listing was created (ISO 8601).
+    #[serde(default)]
+    created_date: Option<String>,
     #[serde(default)]
     asin: Option<String>,
     #[serde(default)]
@@ -149,17 +176,56 @@ struct RateSpec {
     burst: u32,
 }
 
-#[derive(Debug)]
-struct Item {
+/// The merchant-fulfilled (`DEFAULT` channel) entry of a listing's `fulfillment_availability`.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Availability {
     quantity: i64,
     lead_time: Option<i64>,
+    restock_date: Option<String>,
+}
+
+#[derive(Debug)]
+struct Item {
+    /// What the seller sets: patches and feed messages write it, listings reads return it.
+    merchant: Availability,
     /// Quantity updates applied to it (patches and feed messages).
     writes: u64,
-    fba_quantity: Option<i64>,
+    /// The fulfillable stock in Amazon's fulfilment centres (FBA summaries only).
+    fba_quantity: i64,
     product_type: String,
     asin: String,
     title: String,
+    created: String,
 }
+
+impl Item {
+    /// The listing's `fulfillmentAvailability`: the merchant channel, and FBA's when it holds
+    /// stock.
+    fn availability_json(&self) -> Json {
+        let mut out = vec![
+            json!({"fulfillmentChannelCode": DEFAULT_FULFILLMENT_CHANNEL,
+                                  "quantity": self.merchant.quantity}),
+        ];
+        if self.fba_quantity > 0 {
+            out.push(json!({"fulfillmentChannelCode": FBA_CHANNEL, "quantity": self.fba_quantity}));
+        }
+        Json::Array(out)
+    }
+
+    /// The listing's `summaries` in `marketplace`.
+    fn summaries_json(&self, marketplace: &str) -> Json {
+        json!([{
+            "marketplaceId": marketplace, "asin": self.asin, "productType": self.product_type,
+            "conditionType": "new_new", "status": ["BUYABLE", "DISCOVERABLE"], "itemName": self.title,
+            "createdDate": self.created, "lastUpdatedDate": now_iso(),
+        }])
+    }
+}
+
+/// The FBA channel code the emulator reports beside `DEFAULT` (North America).
+const FBA_CHANNEL: &str = "AMAZON_NA";
+/// The date of the first listing created without a `createdDate`.
+const FIRST_CREATED: &str = "2026-01-01T00:00:00Z";
 
 #[derive(Debug)]
 struct Bucket {
@@ -211,6 +277,8 @@ struct Mutable {
     tokens: HashMap<String, Instant>,
     buckets: HashMap<&'static str, Bucket>,
     next_tokens: HashMap<String, (usize, Instant)>,
+    /// `searchListingsItems` page tokens: the offset of the page each names.
+    page_tokens: HashMap<String, usize>,
     documents: HashMap<String, Document>,
     feeds: BTreeMap<String, Feed>,
     pending: u64,
@@ -239,6 +307,7 @@ struct Inner {
     apply_delay: Duration,
     page_size: usize,
     next_token_ttl: Duration,
+    search_limit: usize,
     feed_steps: u32,
     feed_delay: std::time::Duration,
     gzip_reports: bool,
@@ -263,9 +332,12 @@ fn now_iso() -> String {
 
 impl EmulatorHandle {
     /// `{"sellerId","marketplaceId","items":{"<sku>":{"quantity":n,"fbaQuantity":m,
-    /// "productType":t}},"pending":k,"feeds":{"<id>":"DONE"},"ops":{"updateInventory":
-    /// {"received","applied"},"feedMessages":{…},"getAllInventory":{…}},"tokensIssued":n}`.
-    /// `pending` counts accepted patches not applied yet.
+    /// "productType":t,"writes":w,"leadTimeToShipMaxDays":d,"restockDate":r}},"pending":k,
+    /// "feeds":{"<id>":"DONE"},"ops":{"updateInventory":{"received","applied"},
+    /// "feedMessages":{…},"getAllInventory":{…},"fbaInventory":{…}},"tokensIssued":n}`.
+    /// `quantity` is the merchant-fulfilled stock, `fbaQuantity` the FBA one;
+    /// `getAllInventory` counts pages of the seller's listings, `fbaInventory` pages of FBA
+    /// summaries; `pending` counts accepted patches not applied yet.
     pub fn state(&self) -> Json {
         let mut st = lock(&self.inner.state);
         process_due(self, &mut st);
@@ -275,9 +347,10 @@ impl EmulatorHandle {
             .map(|(sku, i)| {
                 (
                     sku.clone(),
-                    json!({"quantity": i.quantity, "fbaQuantity": i.fba_quantity.unwrap_or(i.quantity),
+                    json!({"quantity": i.merchant.quantity, "fbaQuantity": i.fba_quantity,
                            "productType": i.product_type, "writes": i.writes,
-                           "leadTimeToShipMaxDays": i.lead_time}),
+                           "leadTimeToShipMaxDays": i.merchant.lead_time,
+                           "restockDate": i.merchant.restock_date}),
                 )
             })
             .collect();
@@ -320,7 +393,8 @@ impl EmulatorHandle {
         &self.inner.faults
     }
 
-    /// `(received, applied)` of an op (`updateInventory`, `feedMessages`, `getAllInventory`).
+    /// `(received, applied)` of an op (`updateInventory`, `feedMessages`, `getAllInventory`,
+    /// `fbaInventory`).
     pub fn counts(&self, op: &str) -> (u64, u64) {
         self.inner.counters.get(op)
     }
@@ -384,13 +458,17 @@ pub fn emulator_router_at(
         .enumerate()
         .map(|(n, i)| {
             let item = Item {
-                quantity: i.quantity,
-                lead_time: i.lead_time_to_ship_max_days,
+                merchant: Availability {
+                    quantity: i.quantity,
+                    lead_time: i.lead_time_to_ship_max_days,
+                    restock_date: i.restock_date,
+                },
                 writes: 0,
-                fba_quantity: i.fba_quantity,
+                fba_quantity: i.fba_quantity.unwrap_or(0),
                 product_type: i.product_type.unwrap_or_else(|| "PRODUCT".into()),
                 asin: i.asin.unwrap_or_else(|| format!("B0SANDBOX{n:03}")),
                 title: i.title.unwrap_or_else(|| i.sku.clone()),
+                created: i.created_date.unwrap_or_else(|| created_at(n)),
             };
             (i.sku, item)
         })
@@ -433,6 +511,7 @@ pub fn emulator_router_at(
         apply_delay: Duration::from_millis(fixture.apply_delay_ms.unwrap_or(0)),
         page_size: fixture.page_size.unwrap_or(50).max(1),
         next_token_ttl: Duration::from_secs(fixture.next_token_ttl_secs.unwrap_or(30)),
+        search_limit: fixture.search_limit.unwrap_or(MAX_SEARCH_RESULTS).max(1),
         feed_steps: fixture.feed_steps.unwrap_or(1).max(1),
         feed_delay: std::time::Duration::from_millis(fixture.feed_delay_ms.unwrap_or(0)),
         gzip_reports: fixture.gzip_reports.unwrap_or(false),
@@ -592,10 +671,40 @@ struct SearchQuery {
     identifiers: Option<String>,
     identifiers_type: Option<String>,
     included_data: Option<String>,
+    sort_by: Option<String>,
+    sort_order: Option<String>,
+    created_after: Option<String>,
+    page_size: Option<usize>,
+    page_token: Option<String>,
 }
 
-/// `searchListingsItems` by SKU identifiers (at most 20): each listing found, with its
-/// summaries (the only search the connector makes).
+impl SearchQuery {
+    fn includes(&self, part: &str, by_default: bool) -> bool {
+        self.included_data
+            .as_deref()
+            .map_or(by_default, |d| d.split(',').any(|p| p == part))
+    }
+}
+
+/// The date of the `n`th listing created without a `createdDate`: one second after the one
+/// before it.
+fn created_at(n: usize) -> String {
+    let first = chrono::DateTime::parse_from_rfc3339(FIRST_CREATED)
+        .map(|d| d.with_timezone(&chrono::Utc))
+        .unwrap_or_default();
+    let seconds = i64::try_from(n).unwrap_or(i64::MAX);
+    (first + chrono::Duration::seconds(seconds))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
+/// An ISO 8601 date-time, for comparisons (`None` if it is not one).
+fn instant(text: &str) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    chrono::DateTime::parse_from_rfc3339(text).ok()
+}
+
+/// `searchListingsItems`: by SKU identifiers (at most 20), or every listing of the seller,
+/// sorted and paged (module doc).
 async fn search_listings(
     State(h): State<EmulatorHandle>,
     headers: HeaderMap,
@@ -612,53 +721,93 @@ async fn search_listings(
     {
         return with_rate(&h, op, errors(status, code, &msg), id);
     }
-    let bad = |msg: &str| errors(StatusCode::BAD_REQUEST, "InvalidInput", msg);
-    let Some(identifiers) = q.identifiers.as_deref().filter(|i| !i.is_empty()) else {
-        return with_rate(&h, op, bad("the emulator searches by identifiers only"), id);
+    let answer = match q.identifiers.as_deref().filter(|i| !i.is_empty()) {
+        Some(identifiers) => search_by_sku(&h, &q, identifiers),
+        None => search_all(&h, &q),
     };
+    let resp = match answer {
+        Ok(body) => axum::Json(body).into_response(),
+        Err(msg) => errors(StatusCode::BAD_REQUEST, "InvalidInput", &msg),
+    };
+    with_rate(&h, op, resp, id)
+}
+
+/// One listing as a search result, with the data asked for.
+fn search_result(h: &EmulatorHandle, q: &SearchQuery, sku: &str, item: &Item) -> Json {
+    let mut body = json!({"sku": sku});
+    if q.includes("summaries", true) {
+        body["summaries"] = item.summaries_json(&h.inner.marketplace_id);
+    }
+    if q.includes("fulfillmentAvailability", false) {
+        body["fulfillmentAvailability"] = item.availability_json();
+    }
+    body
+}
+
+/// The listings of up to 20 SKUs, one page.
+fn search_by_sku(h: &EmulatorHandle, q: &SearchQuery, identifiers: &str) -> Result<Json, String> {
     if q.identifiers_type.as_deref() != Some("SKU") {
-        return with_rate(
-            &h,
-            op,
-            bad("identifiersType is required with identifiers (the emulator knows SKU)"),
-            id,
-        );
+        return Err("identifiersType is required with identifiers (the emulator knows SKU)".into());
     }
     let skus: Vec<&str> = identifiers.split(',').collect();
     if skus.len() > 20 {
-        return with_rate(&h, op, bad("identifiers takes at most 20 values"), id);
+        return Err("identifiers takes at most 20 values".into());
     }
-    let with_summaries = q
-        .included_data
-        .as_deref()
-        .is_none_or(|d| d.split(',').any(|p| p == "summaries"));
-    let with_availability = q
-        .included_data
-        .as_deref()
-        .is_some_and(|d| d.split(',').any(|p| p == "fulfillmentAvailability"));
     let mut st = lock(&h.inner.state);
-    process_due(&h, &mut st);
+    process_due(h, &mut st);
     let items: Vec<Json> = skus
         .iter()
-        .filter_map(|sku| {
-            let item = st.items.get(*sku)?;
-            let mut body = json!({"sku": sku});
-            if with_summaries {
-                body["summaries"] = json!([{
-                    "marketplaceId": h.inner.marketplace_id, "asin": item.asin, "productType": item.product_type,
-                    "conditionType": "new_new", "status": ["BUYABLE", "DISCOVERABLE"], "itemName": item.title,
-                    "createdDate": "2026-01-01T00:00:00Z", "lastUpdatedDate": now_iso(),
-                }]);
-            }
-            if with_availability {
-                body["fulfillmentAvailability"] = json!([{"fulfillmentChannelCode": DEFAULT_FULFILLMENT_CHANNEL, "quantity": item.quantity}]);
-            }
-            Some(body)
-        })
+        .filter_map(|sku| Some(search_result(h, q, sku, st.items.get(*sku)?)))
         .collect();
+    Ok(json!({"numberOfResults": items.len(), "items": items}))
+}
+
+/// Every listing of the seller from `createdAfter` on, sorted, one page of `pageSize`; only
+/// the first `searchLimit` can be paged through.
+fn search_all(h: &EmulatorHandle, q: &SearchQuery) -> Result<Json, String> {
+    let page_size = q.page_size.unwrap_or(10);
+    if !(1..=20).contains(&page_size) {
+        return Err("pageSize must be between 1 and 20".into());
+    }
+    let after = match q.created_after.as_deref() {
+        None => None,
+        Some(t) => Some(instant(t).ok_or_else(|| format!("createdAfter {t:?} is not ISO 8601"))?),
+    };
+    h.inner.counters.received("getAllInventory");
+    let mut st = lock(&h.inner.state);
+    process_due(h, &mut st);
+    let offset = match &q.page_token {
+        None => 0,
+        Some(t) => *st.page_tokens.get(t).ok_or("Invalid pageToken.")?,
+    };
+    let mut found: Vec<(&String, &Item)> = st
+        .items
+        .iter()
+        .filter(|(_, i)| after.is_none_or(|a| instant(&i.created).is_some_and(|c| c >= a)))
+        .collect();
+    if q.sort_by.as_deref() == Some("createdDate") {
+        found.sort_by(|a, b| (instant(&a.1.created), a.0).cmp(&(instant(&b.1.created), b.0)));
+    }
+    if q.sort_order.as_deref() != Some("ASC") {
+        found.reverse();
+    }
+    let total = found.len();
+    let reachable = total.min(h.inner.search_limit);
+    let items: Vec<Json> = found
+        .iter()
+        .skip(offset)
+        .take(page_size.min(reachable.saturating_sub(offset)))
+        .map(|(sku, item)| search_result(h, q, sku, item))
+        .collect();
+    let mut body = json!({"numberOfResults": total, "items": items});
+    if offset + page_size < reachable {
+        let token = format!("pt-{:08}", st.next());
+        st.page_tokens.insert(token.clone(), offset + page_size);
+        body["pagination"] = json!({"nextToken": token});
+    }
     drop(st);
-    let body = json!({"numberOfResults": items.len(), "items": items});
-    with_rate(&h, op, axum::Json(body).into_response(), id)
+    h.inner.counters.applied("getAllInventory");
+    Ok(body)
 }
 
 fn check_seller_and_marketplace(
@@ -726,14 +875,10 @@ async fn get_listing(
     for part in included.split(',') {
         match part {
             "summaries" => {
-                body["summaries"] = json!([{
-                    "marketplaceId": h.inner.marketplace_id, "asin": item.asin, "productType": item.product_type,
-                    "conditionType": "new_new", "status": ["BUYABLE", "DISCOVERABLE"], "itemName": item.title,
-                    "createdDate": "2026-01-01T00:00:00Z", "lastUpdatedDate": now_iso(),
-                }]);
+                body["summaries"] = item.summaries_json(&h.inner.marketplace_id);
             }
             "fulfillmentAvailability" => {
-                body["fulfillmentAvailability"] = json!([{"fulfillmentChannelCode": DEFAULT_FULFILLMENT_CHANNEL, "quantity": item.quantity}]);
+                body["fulfillmentAvailability"] = item.availability_json();
             }
             "productTypes" => {
                 body["productTypes"] = json!([{"marketplaceId": h.inner.marketplace_id, "productType": item.product_type}]);
@@ -755,13 +900,13 @@ fn issue(code: &str, message: &str, category: &str) -> Issue {
     }
 }
 
-/// Checks a listing patch and returns the new merchant quantity, or the issues.
+/// Checks a listing patch and returns the listing's merchant entry after it, or the issues.
 fn check_patch(
     item: Option<&Item>,
     sku: &str,
     product_type: &str,
     patches: &[PatchOperation],
-) -> Result<(i64, Option<i64>), Vec<Issue>> {
+) -> Result<Availability, Vec<Issue>> {
     let Some(item) = item else {
         return Err(vec![issue(
             "4000001",
@@ -788,80 +933,109 @@ fn check_patch(
             "MISSING_ATTRIBUTE",
         ));
     }
-    let mut quantity = item.quantity;
-    let mut lead_time = item.lead_time;
+    let mut now = item.merchant.clone();
     for p in patches {
-        if p.path != FULFILLMENT_AVAILABILITY_PATH {
-            problems.push(issue(
-                "4000004",
-                &format!(
-                    "The emulator only models {FULFILLMENT_AVAILABILITY_PATH}, not {}.",
-                    p.path
-                ),
-                "INVALID_ATTRIBUTE",
-            ));
-            continue;
-        }
-        match p.op.as_str() {
-            "delete" => {
-                quantity = 0;
-                lead_time = None;
-            }
-            "add" | "replace" | "merge" => {
-                let values = p.value.clone().unwrap_or_default();
-                let Some(entry) = values.first() else {
-                    problems.push(issue(
-                        "90220",
-                        "'fulfillment_availability' needs a value.",
-                        "MISSING_ATTRIBUTE",
-                    ));
-                    continue;
-                };
-                match entry.get("fulfillment_channel_code").and_then(Json::as_str) {
-                    Some(DEFAULT_FULFILLMENT_CHANNEL) => {}
-                    Some(code) if code.starts_with("AMAZON_") => {
-                        problems.push(issue("90244", &format!("Fulfillment channel '{code}' is managed by Amazon and cannot be written."), "INVALID_ATTRIBUTE"));
-                        continue;
-                    }
-                    _ => {
-                        problems.push(issue(
-                            "90220",
-                            "'fulfillment_channel_code' is required and must be DEFAULT.",
-                            "MISSING_ATTRIBUTE",
-                        ));
-                        continue;
-                    }
-                }
-                // `replace` sets the whole entry: what it leaves out is gone; `merge` keeps it.
-                let given = entry
-                    .get("lead_time_to_ship_max_days")
-                    .and_then(Json::as_i64);
-                if p.op == "merge" {
-                    lead_time = given.or(lead_time);
-                } else {
-                    lead_time = given;
-                }
-                match entry.get("quantity").map(|q| q.as_i64()) {
-                    Some(Some(q)) if q >= 0 => quantity = q,
-                    None if p.op == "merge" => {}
-                    _ => problems.push(issue(
-                        "90215",
-                        "'quantity' must be a whole number of 0 or more.",
-                        "INVALID_ATTRIBUTE",
-                    )),
-                }
-            }
-            other => problems.push(issue(
-                "4000005",
-                &format!("Unknown patch op '{other}'."),
-                "INVALID_ATTRIBUTE",
-            )),
+        match apply_patch(&now, p) {
+            Ok(next) => now = next,
+            Err(found) => problems.extend(found),
         }
     }
     if problems.is_empty() {
-        Ok((quantity, lead_time))
+        Ok(now)
     } else {
         Err(problems)
+    }
+}
+
+/// One `fulfillment_availability` patch applied to the merchant entry (module doc).
+fn apply_patch(now: &Availability, p: &PatchOperation) -> Result<Availability, Vec<Issue>> {
+    if p.path != FULFILLMENT_AVAILABILITY_PATH {
+        return Err(vec![issue(
+            "4000004",
+            &format!(
+                "The emulator only models {FULFILLMENT_AVAILABILITY_PATH}, not {}.",
+                p.path
+            ),
+            "INVALID_ATTRIBUTE",
+        )]);
+    }
+    let merge = match p.op.as_str() {
+        "delete" => return Ok(Availability::default()),
+        "merge" => true,
+        "add" | "replace" => false,
+        other => {
+            return Err(vec![issue(
+                "4000005",
+                &format!("Unknown patch op '{other}'."),
+                "INVALID_ATTRIBUTE",
+            )]);
+        }
+    };
+    let values = p.value.clone().unwrap_or_default();
+    let Some(entry) = values.first() else {
+        return Err(vec![issue(
+            "90220",
+            "'fulfillment_availability' needs a value.",
+            "MISSING_ATTRIBUTE",
+        )]);
+    };
+    check_channel(entry)?;
+    let quantity = match entry.get("quantity").map(Json::as_i64) {
+        Some(Some(q)) if q >= 0 => q,
+        None if merge => now.quantity,
+        _ => {
+            return Err(vec![issue(
+                "90215",
+                "'quantity' must be a whole number of 0 or more.",
+                "INVALID_ATTRIBUTE",
+            )]);
+        }
+    };
+    Ok(Availability {
+        quantity,
+        lead_time: field(
+            entry,
+            "lead_time_to_ship_max_days",
+            merge,
+            &now.lead_time,
+            |v| v.as_i64(),
+        ),
+        restock_date: field(entry, "restock_date", merge, &now.restock_date, |v| {
+            v.as_str().map(str::to_string)
+        }),
+    })
+}
+
+/// The entry's `fulfillment_channel_code` must be `DEFAULT`: FBA channels are Amazon's.
+fn check_channel(entry: &Json) -> Result<(), Vec<Issue>> {
+    match entry.get("fulfillment_channel_code").and_then(Json::as_str) {
+        Some(DEFAULT_FULFILLMENT_CHANNEL) => Ok(()),
+        Some(code) if code.starts_with("AMAZON_") => Err(vec![issue(
+            "90244",
+            &format!("Fulfillment channel '{code}' is managed by Amazon and cannot be written."),
+            "INVALID_ATTRIBUTE",
+        )]),
+        _ => Err(vec![issue(
+            "90220",
+            "'fulfillment_channel_code' is required and must be DEFAULT.",
+            "MISSING_ATTRIBUTE",
+        )]),
+    }
+}
+
+/// An optional field of the entry after a patch: `merge` keeps what it does not name (an
+/// explicit `null` clears it); `replace` and `add` keep only what they give.
+fn field<T: Clone>(
+    entry: &Json,
+    name: &str,
+    merge: bool,
+    now: &Option<T>,
+    read: impl Fn(&Json) -> Option<T>,
+) -> Option<T> {
+    match entry.get(name) {
+        Some(v) => read(v),
+        None if merge => now.clone(),
+        None => None,
     }
 }
 
@@ -926,7 +1100,7 @@ async fn patch_listing(
         &request.product_type,
         &request.patches,
     );
-    let (quantity, lead_time) = match checked {
+    let applied = match checked {
         Ok(applied) => applied,
         Err(issues) => {
             drop(st);
@@ -936,8 +1110,7 @@ async fn patch_listing(
     };
     if h.inner.apply_delay.is_zero() {
         if let Some(item) = st.items.get_mut(&sku) {
-            item.quantity = quantity;
-            item.lead_time = lead_time;
+            item.merchant = applied;
             item.writes += 1;
         }
         h.inner.counters.applied("updateInventory");
@@ -950,8 +1123,7 @@ async fn patch_listing(
             let mut st = lock(&later.inner.state);
             st.pending = st.pending.saturating_sub(1);
             if let Some(item) = st.items.get_mut(&sku) {
-                item.quantity = quantity;
-                item.lead_time = lead_time;
+                item.merchant = applied;
                 item.writes += 1;
             }
             later.inner.counters.applied("updateInventory");
@@ -981,7 +1153,7 @@ async fn summaries(
         Ok(id) => id,
         Err(r) => return *r,
     };
-    h.inner.counters.received("getAllInventory");
+    h.inner.counters.received("fbaInventory");
     let bad = |msg: &str| {
         with_rate(
             &h,
@@ -1025,7 +1197,7 @@ async fn summaries(
         .skip(offset)
         .take(h.inner.page_size)
         .map(|(sku, i)| {
-            let q = i.fba_quantity.unwrap_or(i.quantity);
+            let q = i.fba_quantity;
             json!({
                 "asin": i.asin, "fnSku": format!("X00{}", i.asin), "sellerSku": sku, "condition": "NewItem",
                 "inventoryDetails": {
@@ -1052,7 +1224,7 @@ async fn summaries(
         body["pagination"] = json!({"nextToken": token});
     }
     drop(st);
-    h.inner.counters.applied("getAllInventory");
+    h.inner.counters.applied("fbaInventory");
     with_rate(&h, op, axum::Json(body).into_response(), id)
 }
 
@@ -1460,10 +1632,8 @@ fn process_feed(h: &EmulatorHandle, st: &mut Mutable, feed_id: &str, document_id
                     }
                 }
                 if problems.is_empty() {
-                    if let (Some((q, lead)), Some(item)) = (new_quantity, st.items.get_mut(&m.sku))
-                    {
-                        item.quantity = q;
-                        item.lead_time = lead;
+                    if let (Some(applied), Some(item)) = (new_quantity, st.items.get_mut(&m.sku)) {
+                        item.merchant = applied;
                         item.writes += 1;
                     }
                     accepted += 1;

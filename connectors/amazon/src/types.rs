@@ -49,7 +49,8 @@ pub struct GetAllInventoryParams {
     pub seller_id: Option<String>,
 }
 
-/// Result of `amazon.getAllInventory`: every SKU's fulfillable FBA quantity, all pages.
+/// Result of `amazon.getAllInventory`: every listing's merchant-fulfilled (`DEFAULT` channel)
+/// quantity, the stock `amazon.updateInventory` sets, all pages.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GetAllInventoryResult {
@@ -68,7 +69,7 @@ impl Op for UpdateInventory {
     type Output = UpdateInventoryResult;
 }
 
-/// The op `amazon.getAllInventory` (FBA inventory summaries, all pages).
+/// The op `amazon.getAllInventory` (`searchListingsItems` of the seller's listings, all pages).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct GetAllInventory;
 
@@ -111,8 +112,12 @@ pub struct PatchOperation {
 
 impl PatchOperation {
     /// The `fulfillment_availability` patch that sets the merchant-fulfilled quantity: a
-    /// `merge`, which keeps the merchant's other settings of the channel (handling time,
-    /// restock date), where `replace` would clear what it does not give.
+    /// `merge` of the `DEFAULT` channel giving `quantity` only. Amazon's "Merge a listing"
+    /// tutorial: `merge` updates `quantity` "without specifying other optional fields such as
+    /// restock_date and lead_time_to_ship_max_days", which it leaves unchanged; the model's
+    /// `PatchOperation.op` lists `merge` beside `add`, `replace` and `delete`. A `replace` (or
+    /// `add`) sets the whole attribute, so one giving only the quantity would clear the
+    /// merchant's handling time and restock date.
     pub fn fulfillment_quantity(quantity: i64) -> Self {
         PatchOperation {
             op: "merge".into(),

@@ -41,7 +41,7 @@ async fn requests_and_responses_follow_the_models() {
     let report_schema = load("listings-feed-processing-report-schema-v2.json");
 
     let items: Vec<Value> = (0..7)
-        .map(|i| json!({"sku": format!("SKU-{i}"), "quantity": 3, "productType": "LUGGAGE"}))
+        .map(|i| json!({"sku": format!("SKU-{i}"), "quantity": 3, "fbaQuantity": i, "productType": "LUGGAGE"}))
         .collect();
     let (router, handle) = emulator_router(Some(json!({"items": items, "pageSize": 3}))).unwrap();
     let (router, log) = handled_connector_core::record::record(router);
@@ -85,6 +85,7 @@ async fn requests_and_responses_follow_the_models() {
             .len(),
         7
     );
+    assert_eq!(client.get_fba_inventory().await.unwrap().items.len(), 7);
     client.set_product_type("A1SANDBOXSELLER", "SKU-3", "SHOES");
     let results = client
         .bulk_update(

@@ -159,15 +159,12 @@ async fn invalid_patch_is_permanent_with_the_issues() {
 }
 
 #[tokio::test]
-async fn summaries_page_to_the_end() {
+async fn fba_summaries_page_to_the_end() {
     let (client, handle, _) = start(json!({"items": items(120), "pageSize": 25, "rateLimits": {"getInventorySummaries": {"rate": 50, "burst": 10}}})).await;
-    let all = client
-        .get_all_inventory(&GetAllInventoryParams { seller_id: None })
-        .await
-        .unwrap();
+    let all = client.get_fba_inventory().await.unwrap();
     assert_eq!(all.items.len(), 120);
     assert_eq!(all.items[119].quantity, 119);
-    assert_eq!(handle.counts("getAllInventory"), (5, 5));
+    assert_eq!(handle.counts("fbaInventory"), (5, 5));
 }
 
 #[tokio::test]
@@ -175,10 +172,7 @@ async fn next_tokens_expire() {
     // With a zero lifetime every token has expired by the time it comes back.
     let (client, _handle, _) =
         start(json!({"items": items(3), "pageSize": 1, "nextTokenTtlSecs": 0})).await;
-    let e = client
-        .get_all_inventory(&GetAllInventoryParams { seller_id: None })
-        .await
-        .unwrap_err();
+    let e = client.get_fba_inventory().await.unwrap_err();
     assert_eq!(e.class, ErrorClass::Permanent);
     assert!(e.message.contains("nextToken"), "{}", e.message);
 }
@@ -590,4 +584,192 @@ async fn a_quantity_update_keeps_the_merchants_handling_time() {
         assert_eq!(state["items"][sku]["quantity"], q);
         assert_eq!(state["items"][sku]["leadTimeToShipMaxDays"], 3, "{sku}");
     }
+}
+
+/// Every SKU's quantities as `getAllInventory` reads them, by SKU.
+fn by_sku(out: &Value) -> std::collections::BTreeMap<String, i64> {
+    out["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["sku"].as_str().unwrap().to_string(),
+                i["quantity"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn get_all_inventory_reads_the_merchant_quantity_not_fba() {
+    let sandbox = handled_amazon::connector()
+        .sandbox(
+            Some(json!({"items": [
+                {"sku": "MIX-1", "quantity": 10, "fbaQuantity": 250},
+                {"sku": "MFN-1", "quantity": 4},
+                {"sku": "FBA-1", "quantity": 0, "fbaQuantity": 30}]})),
+            &handled_contract::Env::default(),
+        )
+        .await
+        .unwrap();
+    let call = info();
+    let read = || sandbox.connector.call("getAllInventory", json!({}), &call);
+    let before = by_sku(&read().await.unwrap());
+    assert_eq!(
+        before,
+        [("FBA-1", 0), ("MFN-1", 4), ("MIX-1", 10)]
+            .map(|(s, q)| (s.to_string(), q))
+            .into()
+    );
+    // What is written is what is read back; the FBA stock is untouched.
+    sandbox
+        .connector
+        .call(
+            "updateInventory",
+            json!({"sku": "MIX-1", "quantity": 7}),
+            &info(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_sku(&read().await.unwrap())["MIX-1"], 7);
+    let state = (sandbox.state)();
+    assert_eq!(state["items"]["MIX-1"]["quantity"], 7);
+    assert_eq!(state["items"]["MIX-1"]["fbaQuantity"], 250);
+    assert_eq!(state["items"]["MFN-1"]["fbaQuantity"], 0);
+    // Read through the listings, never the FBA summaries.
+    assert!(state["requests"].get("getInventorySummaries").is_none());
+    assert!(state["requests"]["searchListingsItems"]["received"].as_u64() >= Some(2));
+}
+
+#[tokio::test]
+async fn fba_summaries_report_only_the_fba_quantity() {
+    let (client, _handle, _) = start(json!({"items": [
+        {"sku": "MIX-1", "quantity": 10, "fbaQuantity": 250},
+        {"sku": "MFN-1", "quantity": 4}]}))
+    .await;
+    client.update_inventory(&update("MFN-1", 9)).await.unwrap();
+    let fba: Vec<(String, i64)> = client
+        .get_fba_inventory()
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|i| (i.sku, i.quantity))
+        .collect();
+    assert_eq!(fba, [("MFN-1".into(), 0), ("MIX-1".into(), 250)]);
+}
+
+#[tokio::test]
+async fn get_all_inventory_reads_past_the_search_limit_in_windows() {
+    // 95 listings, 20 a page, at most 30 results a query (Amazon: 1,000); three listings share
+    // each creation date, so windows overlap and the SKUs read twice are kept once.
+    let items: Vec<Value> = (0..95)
+        .map(|i| {
+            let created = format!("2026-02-01T00:00:{:02}Z", i / 3);
+            json!({"sku": format!("W-{i:03}"), "quantity": i, "fbaQuantity": 1000 + i,
+                   "createdDate": created})
+        })
+        .collect();
+    let (client, handle, _) = start(json!({"items": items, "searchLimit": 30,
+        "rateLimits": {"searchListingsItems": {"rate": 100, "burst": 100}}}))
+    .await;
+    let all = client
+        .get_all_inventory(&GetAllInventoryParams { seller_id: None })
+        .await
+        .unwrap();
+    let got: Vec<(String, i64)> = all.items.into_iter().map(|i| (i.sku, i.quantity)).collect();
+    let want: Vec<(String, i64)> = (0..95).map(|i| (format!("W-{i:03}"), i)).collect();
+    assert_eq!(got, want);
+    let (pages, _) = handle.counts("getAllInventory");
+    assert!(pages <= 10, "{pages} pages");
+}
+
+#[tokio::test]
+async fn get_all_inventory_refuses_a_window_it_cannot_move_past() {
+    let items: Vec<Value> = (0..5)
+        .map(|i| json!({"sku": format!("S-{i}"), "quantity": 1, "createdDate": "2026-02-01T00:00:00Z"}))
+        .collect();
+    let (client, _handle, _) = start(json!({"items": items, "searchLimit": 2})).await;
+    let e = client
+        .get_all_inventory(&GetAllInventoryParams { seller_id: None })
+        .await
+        .unwrap_err();
+    assert_eq!(e.class, ErrorClass::Permanent);
+    assert!(e.message.contains("searchListingsItems"), "{e}");
+}
+
+/// Sends one `fulfillment_availability` patch of `op` straight to the emulator.
+async fn patch(url: &str, sku: &str, op: &str, value: Value) -> Value {
+    let http = handled_connector_core::HttpClient::new("test").unwrap();
+    let token: Value = http
+        .send_json(http.post(format!("{url}/auth/o2/token")).form(&[
+            ("grant_type", "refresh_token"),
+            (
+                "refresh_token",
+                handled_amazon::emulator::DEFAULT_REFRESH_TOKEN,
+            ),
+            ("client_id", handled_amazon::emulator::DEFAULT_CLIENT_ID),
+            (
+                "client_secret",
+                handled_amazon::emulator::DEFAULT_CLIENT_SECRET,
+            ),
+        ]))
+        .await
+        .unwrap();
+    let body = json!({"productType": "PRODUCT", "patches": [
+        {"op": op, "path": "/attributes/fulfillment_availability", "value": [value]}]});
+    http.send_json(
+        http.client()
+            .patch(format!(
+                "{url}/listings/2021-08-01/items/A1SANDBOXSELLER/{sku}?marketplaceIds=ATVPDKIKX0DER"
+            ))
+            .header(
+                "x-amz-access-token",
+                token["access_token"].as_str().unwrap(),
+            )
+            .json(&body),
+    )
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn replace_clears_the_merchants_settings_and_merge_keeps_them() {
+    let item = |sku: &str| {
+        json!({"sku": sku, "quantity": 4, "leadTimeToShipMaxDays": 3,
+                                  "restockDate": "2026-12-01", "productType": "SHIRT"})
+    };
+    let (client, handle, url) =
+        start(json!({"items": [item("R-1"), item("M-1"), item("C-1")]})).await;
+    let quantity_only = json!({"fulfillment_channel_code": "DEFAULT", "quantity": 9});
+    assert_eq!(
+        patch(&url, "R-1", "replace", quantity_only.clone()).await["status"],
+        "ACCEPTED"
+    );
+    assert_eq!(
+        patch(&url, "M-1", "merge", quantity_only).await["status"],
+        "ACCEPTED"
+    );
+    // The connector's own patch is a merge: it keeps them too.
+    client.update_inventory(&update("C-1", 9)).await.unwrap();
+    let state = handle.state();
+    let settings = |sku: &str| {
+        let i = &state["items"][sku];
+        (
+            i["quantity"].clone(),
+            i["leadTimeToShipMaxDays"].clone(),
+            i["restockDate"].clone(),
+        )
+    };
+    assert_eq!(settings("R-1"), (json!(9), Value::Null, Value::Null));
+    assert_eq!(settings("M-1"), (json!(9), json!(3), json!("2026-12-01")));
+    assert_eq!(settings("C-1"), (json!(9), json!(3), json!("2026-12-01")));
+    // A merge that names a field with null clears that one only.
+    let clear = json!({"fulfillment_channel_code": "DEFAULT", "restock_date": null});
+    patch(&url, "M-1", "merge", clear).await;
+    let state = handle.state();
+    assert_eq!(state["items"]["M-1"]["quantity"], 9);
+    assert_eq!(state["items"]["M-1"]["leadTimeToShipMaxDays"], 3);
+    assert_eq!(state["items"]["M-1"]["restockDate"], Value::Null);
 }

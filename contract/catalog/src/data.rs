@@ -927,7 +927,7 @@ pub static OPS: &[OpDef] = &[
         &AMAZON_GET_ALL_PARAMS,
         &AMAZON_GET_ALL_RESULT,
         true,
-        "every SKU's fulfillable FBA quantity (inventory summaries)",
+        "every listing's merchant-fulfilled quantity, the one updateInventory sets (searchListingsItems)",
     ),
     op(
         "ebay",

@@ -288,6 +288,56 @@ fn pattern4_reports_discrepancies_by_email_and_corrects_minor_ones() {
     );
 }
 
+/// The examples' fixture with an FBA stock of 100 beside every Amazon merchant quantity.
+fn fixture_with_fba_stock() -> Value {
+    let text = std::fs::read_to_string(workspace().join("examples/fixtures/catalog.json")).unwrap();
+    let mut fixture: Value = serde_json::from_str(&text).unwrap();
+    for item in fixture["amazon"]["items"].as_array_mut().unwrap() {
+        item["fbaQuantity"] = json!(100);
+    }
+    fixture
+}
+
+#[test]
+fn pattern4_reads_back_the_amazon_quantity_it_writes_and_converges() {
+    let fixture = fixture_with_fba_stock();
+    let (code, run) =
+        exec_with_fixture("DailyInventoryReconciliation", None, Some(fixture.clone()));
+    assert_eq!(code, 0, "{run:#}");
+    // Amazon's read is the merchant quantity (Shopify's here), not the FBA stock of 100.
+    let read = &step(&run, "amazon.getAllInventory")["output"]["items"];
+    assert!(
+        read.as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["quantity"] != 100),
+        "{read:#}"
+    );
+    assert_eq!(calls(&run, "amazon.updateInventory").len(), 5);
+    let state = &run["state"];
+    // The second day starts from what the first one left.
+    let mut next = fixture;
+    for item in next["amazon"]["items"].as_array_mut().unwrap() {
+        let sku = item["sku"].as_str().unwrap().to_string();
+        let now = &state["amazon"]["items"][sku.as_str()];
+        assert_eq!(now["fbaQuantity"], 100, "FBA stock untouched: {sku}");
+        item["quantity"] = now["quantity"].clone();
+    }
+    let warehouse = next["wms"]["items"].as_array().unwrap().clone();
+    for product in next["shopify"]["products"].as_array_mut().unwrap() {
+        let wms = warehouse
+            .iter()
+            .find(|w| w["sku"] == product["sku"])
+            .unwrap();
+        product["available"] = wms["quantity"].clone();
+    }
+    let (code, again) = exec_with_fixture("DailyInventoryReconciliation", None, Some(next));
+    assert_eq!(code, 0, "{again:#}");
+    let left = &step(&again, "findDiscrepancies")["output"]["discrepancies"];
+    assert_eq!(left, &json!([]), "{again:#}");
+    assert!(calls(&again, "amazon.updateInventory").is_empty());
+}
+
 #[test]
 fn a_foreach_makes_its_items_calls_one_by_one_without_bulk_calls() {
     let (code, run) = exec_with(
