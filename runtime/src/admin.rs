@@ -74,6 +74,7 @@ pub(crate) fn router(
     access: AdminAccess,
     metrics: axum::routing::MethodRouter<Runtime>,
 ) -> Router {
+    let admin_wake = Arc::clone(&wake);
     let admin = Router::new()
         .route("/admin/runs", get(list_runs))
         .route("/admin/runs/{id}", get(show_run))
@@ -83,15 +84,40 @@ pub(crate) fn router(
             runtime: runtime.clone(),
             wake,
         });
+    let pages = crate::ui::router(runtime.clone(), admin_wake);
     let metrics = Router::new().route("/metrics", metrics).with_state(runtime);
     admin
         .merge(metrics)
+        .merge(pages)
         .layer(axum::middleware::from_fn_with_state(access, guard))
+        .merge(crate::ui::login_router())
+}
+
+/// The admin token a browser signed in with (the `handled_admin` cookie).
+fn cookie_token(request: &Request) -> Option<HeaderValue> {
+    let cookies = request.headers().get_all(header::COOKIE);
+    cookies
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == crate::ui::COOKIE)
+        .and_then(|(_, token)| HeaderValue::from_str(&format!("Bearer {token}")).ok())
 }
 
 async fn guard(State(access): State<AdminAccess>, request: Request, next: Next) -> Response {
-    if access.allows(request.headers().get(header::AUTHORIZATION)) {
+    let authorization = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .cloned()
+        .or_else(|| cookie_token(&request));
+    if access.allows(authorization.as_ref()) {
         return next.run(request).await;
+    }
+    // A browser is sent to sign in (unless the pages are closed to everyone).
+    if request.uri().path().starts_with("/ui") && !matches!(access, AdminAccess::Closed) {
+        metrics::counter!("handled_admin_refused_total").increment(1);
+        return axum::response::Redirect::to("/ui/login").into_response();
     }
     let message = match access {
         AdminAccess::Closed => format!(
@@ -205,7 +231,9 @@ async fn show_run(State(s): State<AdminState>, Path(id): Path<String>) -> Respon
 impl Runtime {
     /// Queues an ended run again for the workers, which resume it at its first unfinished
     /// step (the served counterpart of [`Runtime::replay`]).
-    async fn requeue_for_workers(&self, run_id: &str) -> Result<RunRecord, Response> {
+    /// Queues an ended run again for the workers; `Err`: the answer to give (not found, running,
+    /// the store unreachable).
+    pub(crate) async fn requeue_for_workers(&self, run_id: &str) -> Result<RunRecord, Response> {
         let not_found = || {
             json_response(
                 StatusCode::NOT_FOUND,

@@ -467,6 +467,25 @@ impl Runtime {
         )
     }
 
+    /// The names of the workflows this process runs.
+    pub fn workflow_names(&self) -> Vec<&'static str> {
+        self.engine.workflows.iter().map(|w| w.name).collect()
+    }
+
+    /// The SKU and quantity a write call of `connector.op` with `params` sets, as the connector
+    /// reads them (echo suppression's reading).
+    pub fn written_quantity(
+        &self,
+        connector: &str,
+        op: &str,
+        params: &Json,
+    ) -> Option<(String, i64)> {
+        self.engine
+            .connectors
+            .get(connector)?
+            .written_quantity(op, params)
+    }
+
     /// JSON for people: secrets and journal markers shown as `[redacted]`.
     pub fn redact_for_display(&self, value: &Json) -> Json {
         self.engine.redactor.display(value)

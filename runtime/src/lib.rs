@@ -51,6 +51,7 @@ pub mod schedule;
 pub mod server;
 pub mod state;
 pub mod store;
+pub mod ui;
 pub mod webhook;
 pub mod workflow;
 

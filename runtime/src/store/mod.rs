@@ -284,6 +284,15 @@ pub trait Store: Send + Sync {
         limit: usize,
     ) -> BoxFuture<'_, StoreResult<Vec<RunRecord>>>;
 
+    /// One page of the run history, newest first: the runs `filter` selects, at most `limit`.
+    /// Each filter reads an index (status, workflow or key, with the queue order), so a page
+    /// costs the same however long the history is.
+    fn runs_page(
+        &self,
+        filter: RunFilter,
+        limit: usize,
+    ) -> BoxFuture<'_, StoreResult<Vec<RunRecord>>>;
+
     /// Failed runs that are dead (failed for good, not replayed since).
     fn dead_runs(&self) -> BoxFuture<'_, StoreResult<Vec<RunRecord>>>;
 
@@ -450,6 +459,68 @@ fn slot_index(v: Option<usize>) -> i64 {
 
 fn index_slot(v: i64) -> Option<usize> {
     usize::try_from(v).ok()
+}
+
+/// Which runs a page of the history holds (every field optional).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RunFilter {
+    /// Of this status.
+    pub status: Option<RunStatus>,
+    /// Of this workflow.
+    pub workflow: Option<String>,
+    /// Of this key (a SKU, by default).
+    pub key: Option<String>,
+    /// Queued at or after this time (ms).
+    pub since_ms: Option<i64>,
+    /// Queued at or before this time (ms).
+    pub until_ms: Option<i64>,
+    /// Older than this run (its `seq`: the previous page's last).
+    pub before_seq: Option<i64>,
+}
+
+/// A bound value of [`RunFilter::conditions`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum FilterValue {
+    /// A text column's value.
+    Text(String),
+    /// An integer column's value.
+    Int(i64),
+}
+
+impl RunFilter {
+    /// The `WHERE` conditions of the filter (`TRUE` when it has none) with their values, the
+    /// n-th value bound as `placeholder(n)` (1-based). Only the fields set are named, so that
+    /// each combination is a statement of its own, planned with its index.
+    pub fn conditions(&self, placeholder: impl Fn(usize) -> String) -> (String, Vec<FilterValue>) {
+        let mut parts = Vec::new();
+        let mut values = Vec::new();
+        let mut add = |condition: &str, value: FilterValue| {
+            values.push(value);
+            parts.push(format!("{condition} {}", placeholder(values.len())));
+        };
+        if let Some(status) = self.status {
+            add("status =", FilterValue::Text(status.as_str().to_string()));
+        }
+        if let Some(workflow) = &self.workflow {
+            add("workflow =", FilterValue::Text(workflow.clone()));
+        }
+        if let Some(key) = &self.key {
+            add("key =", FilterValue::Text(key.clone()));
+        }
+        if let Some(since) = self.since_ms {
+            add("created_at_ms >=", FilterValue::Int(since));
+        }
+        if let Some(until) = self.until_ms {
+            add("created_at_ms <=", FilterValue::Int(until));
+        }
+        if let Some(before) = self.before_seq {
+            add("seq <", FilterValue::Int(before));
+        }
+        if parts.is_empty() {
+            return ("TRUE".to_string(), values);
+        }
+        (parts.join(" AND "), values)
+    }
 }
 
 const RUN_COLUMNS: &str = "seq, id, workflow, key, status, attempt, payload, created_at_ms, \

@@ -18,9 +18,9 @@ use tokio::task::JoinHandle;
 use tokio_postgres::{AsyncMessage, NoTls, Row};
 
 use super::{
-    CallRecord, CallStatus, EventOutcome, JournalOp, NewEvent, RUN_COLUMNS, RunEnd, RunRecord,
-    RunStatus, StepRecord, StepSlot, StepStatus, Store, StoreError, StoreResult, from_text,
-    index_slot, slot_index, to_text,
+    CallRecord, CallStatus, EventOutcome, FilterValue, JournalOp, NewEvent, RUN_COLUMNS, RunEnd,
+    RunFilter, RunRecord, RunStatus, StepRecord, StepSlot, StepStatus, Store, StoreError,
+    StoreResult, from_text, index_slot, slot_index, to_text,
 };
 use crate::admission::{self, Admission, Facts, WaitingRun};
 use crate::connector::{BoxFuture, Json};
@@ -39,6 +39,10 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (
         3,
         include_str!("../../migrations/postgres/0003_echo_wait.sql"),
+    ),
+    (
+        4,
+        include_str!("../../migrations/postgres/0004_history_pages.sql"),
     ),
 ];
 
@@ -888,6 +892,36 @@ impl Store for PostgresStore {
             let rows = client
                 .query(&sql, &[&status.map(RunStatus::as_str), &limit])
                 .await?;
+            Ok(rows.iter().map(run_row).collect())
+        })
+    }
+
+    fn runs_page(
+        &self,
+        filter: RunFilter,
+        limit: usize,
+    ) -> BoxFuture<'_, StoreResult<Vec<RunRecord>>> {
+        Box::pin(async move {
+            let client = self.inner.pool.get().await?;
+            let (conditions, values) = filter.conditions(|n| format!("${n}"));
+            let sql = format!(
+                "SELECT {RUN_COLUMNS} FROM runs WHERE {conditions} ORDER BY seq DESC LIMIT {}",
+                i64::try_from(limit).unwrap_or(i64::MAX)
+            );
+            let bound: Vec<Box<dyn tokio_postgres::types::ToSql + Sync + Send>> = values
+                .into_iter()
+                .map(|v| -> Box<dyn tokio_postgres::types::ToSql + Sync + Send> {
+                    match v {
+                        FilterValue::Text(t) => Box::new(t),
+                        FilterValue::Int(i) => Box::new(i),
+                    }
+                })
+                .collect();
+            let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = bound
+                .iter()
+                .map(|b| b.as_ref() as &(dyn tokio_postgres::types::ToSql + Sync))
+                .collect();
+            let rows = client.query(&sql, &params).await?;
             Ok(rows.iter().map(run_row).collect())
         })
     }

@@ -21,9 +21,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::oneshot;
 
 use super::{
-    CallRecord, CallStatus, EventOutcome, JournalOp, NewEvent, RUN_COLUMNS, RunEnd, RunRecord,
-    RunStatus, StepRecord, StepSlot, StepStatus, Store, StoreError, StoreResult, from_text,
-    index_slot, slot_index, to_text,
+    CallRecord, CallStatus, EventOutcome, FilterValue, JournalOp, NewEvent, RUN_COLUMNS, RunEnd,
+    RunFilter, RunRecord, RunStatus, StepRecord, StepSlot, StepStatus, Store, StoreError,
+    StoreResult, from_text, index_slot, slot_index, to_text,
 };
 use crate::admission::{self, Admission, Facts, WaitingRun};
 use crate::connector::{BoxFuture, Json};
@@ -221,6 +221,9 @@ const MIGRATIONS: &[&str] = &[
     // word (SQLite matches a partial index's condition by form).
     "DROP INDEX runs_key;
     CREATE INDEX runs_active ON runs (key, seq) WHERE status IN ('queued', 'running');",
+    // The history's pages by workflow and by key (`runs_page`), newest first.
+    "CREATE INDEX runs_workflow ON runs (workflow, seq);
+    CREATE INDEX runs_by_key ON runs (key, seq);",
 ];
 
 /// The condition of the `runs_active` index (`status IN ('queued', 'running')`), to be repeated
@@ -1065,6 +1068,30 @@ impl Store for SqliteStore {
             );
             let mut stmt = conn.prepare_cached(&sql)?;
             let rows = stmt.query_map(params![status.map(RunStatus::as_str), limit as i64], run_row)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    fn runs_page(
+        &self,
+        filter: RunFilter,
+        limit: usize,
+    ) -> BoxFuture<'_, StoreResult<Vec<RunRecord>>> {
+        self.with(move |conn| {
+            let (conditions, values) = filter.conditions(|n| format!("?{n}"));
+            let sql = format!(
+                "SELECT {RUN_COLUMNS} FROM runs WHERE {conditions} ORDER BY seq DESC LIMIT {}",
+                limit.min(i64::MAX as usize)
+            );
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let bound: Vec<rusqlite::types::Value> = values
+                .into_iter()
+                .map(|v| match v {
+                    FilterValue::Text(t) => rusqlite::types::Value::Text(t),
+                    FilterValue::Int(i) => rusqlite::types::Value::Integer(i),
+                })
+                .collect();
+            let rows = stmt.query_map(rusqlite::params_from_iter(bound), run_row)?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
     }
