@@ -72,6 +72,7 @@ pub(crate) fn router(runtime: Runtime, wake: Arc<Notify>) -> Router {
         .route("/ui/runs", get(runs_page))
         .route("/ui/runs/{id}", get(run_page))
         .route("/ui/runs/{id}/replay", post(replay))
+        .route("/ui/replay-dead", post(replay_dead))
         .route("/ui/skus/{sku}", get(sku_page))
         .with_state(UiState { runtime, wake })
 }
@@ -220,9 +221,11 @@ fn encode(value: &str) -> String {
 async fn runs_page(State(s): State<UiState>, Query(q): Query<RunsQuery>) -> Response {
     let workflows: Vec<&str> = s.runtime.workflow_names();
     let statuses: Vec<&str> = RunStatus::ALL.iter().map(|s| s.as_str()).collect();
+    // As typed (empty when not given, never `none`), to fill the form again.
+    let typed = |field: &Option<String>| given(field).unwrap_or_default();
     let shown = json!({
-        "status": given(&q.status), "workflow": given(&q.workflow), "key": given(&q.key),
-        "since": given(&q.since), "until": given(&q.until),
+        "status": typed(&q.status), "workflow": typed(&q.workflow), "key": typed(&q.key),
+        "since": typed(&q.since), "until": typed(&q.until),
     });
     let (runs, older, problem) = match q.filter() {
         Err(problem) => (Vec::new(), None, Some(problem)),
@@ -241,7 +244,7 @@ async fn runs_page(State(s): State<UiState>, Query(q): Query<RunsQuery>) -> Resp
         "runs.html",
         json!({
             "runs": s.runtime.redact_for_display(&Json::Array(list)),
-            "older": older, "problem": problem, "filter": shown,
+            "older": older, "problem": problem, "filter": shown, "csrf": csrf_token(),
             "workflows": workflows, "statuses": statuses,
         }),
     )
@@ -290,8 +293,7 @@ async fn replay(
     Path(id): Path<String>,
     Form(form): Form<ReplayForm>,
 ) -> Response {
-    let expected = csrf_token();
-    if !handled_contract::sign::constant_time_eq(form.csrf.as_bytes(), expected.as_bytes()) {
+    if !csrf_ok(&form) {
         return (
             StatusCode::FORBIDDEN,
             "the form's CSRF token is not this server's",
@@ -305,6 +307,33 @@ async fn replay(
         }
         Err(response) => response,
     }
+}
+
+/// Whether `form` carries this process's CSRF token.
+fn csrf_ok(form: &ReplayForm) -> bool {
+    let expected = csrf_token();
+    handled_contract::sign::constant_time_eq(form.csrf.as_bytes(), expected.as_bytes())
+}
+
+/// Queues every dead run again (those of workflows this program still has).
+async fn replay_dead(State(s): State<UiState>, Form(form): Form<ReplayForm>) -> Response {
+    if !csrf_ok(&form) {
+        return (
+            StatusCode::FORBIDDEN,
+            "the form's CSRF token is not this server's",
+        )
+            .into_response();
+    }
+    let dead = match s.runtime.store().dead_runs().await {
+        Ok(dead) => dead,
+        Err(e) => return (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
+    };
+    for run in dead {
+        // A dead run of a workflow this program no longer has stays dead.
+        let _ = s.runtime.requeue_for_workers(&run.id).await;
+    }
+    s.wake.notify_one();
+    Redirect::to("/ui/runs").into_response()
 }
 
 #[derive(serde::Deserialize, Default)]

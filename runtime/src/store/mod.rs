@@ -501,11 +501,16 @@ impl RunFilter {
         if let Some(status) = self.status {
             add("status =", FilterValue::Text(status.as_str().to_string()));
         }
+        // The history's own indexes are on these expressions, which the queue's statements
+        // never use: its planner keeps them on `runs_active` and `runs_ready`.
         if let Some(workflow) = &self.workflow {
-            add("workflow =", FilterValue::Text(workflow.clone()));
+            add(
+                "coalesce(workflow, '') =",
+                FilterValue::Text(workflow.clone()),
+            );
         }
         if let Some(key) = &self.key {
-            add("key =", FilterValue::Text(key.clone()));
+            add("coalesce(key, '') =", FilterValue::Text(key.clone()));
         }
         if let Some(since) = self.since_ms {
             add("created_at_ms >=", FilterValue::Int(since));

@@ -221,9 +221,10 @@ const MIGRATIONS: &[&str] = &[
     // word (SQLite matches a partial index's condition by form).
     "DROP INDEX runs_key;
     CREATE INDEX runs_active ON runs (key, seq) WHERE status IN ('queued', 'running');",
-    // The history's pages by workflow and by key (`runs_page`), newest first.
-    "CREATE INDEX runs_workflow ON runs (workflow, seq);
-    CREATE INDEX runs_by_key ON runs (key, seq);",
+    // The history's pages by workflow and by key (`runs_page`), newest first: on expressions
+    // that only `runs_page` writes, so that the queue's statements keep their own indexes.
+    "CREATE INDEX runs_history_workflow ON runs (coalesce(workflow, ''), seq);
+    CREATE INDEX runs_history_key ON runs (coalesce(key, ''), seq);",
 ];
 
 /// The condition of the `runs_active` index (`status IN ('queued', 'running')`), to be repeated
@@ -1545,6 +1546,50 @@ mod tests {
         }
         assert!(dir.join("uri.db-wal").exists());
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A history page by key or workflow reads its own index, newest first, not a scan.
+    #[test]
+    fn history_pages_use_their_indexes() {
+        let conn = Connection::open_in_memory().unwrap();
+        migrate(&conn).unwrap();
+        for (filter, index) in [
+            (
+                RunFilter {
+                    key: Some("A-1".into()),
+                    before_seq: Some(10),
+                    ..RunFilter::default()
+                },
+                "runs_history_key",
+            ),
+            (
+                RunFilter {
+                    workflow: Some("W".into()),
+                    ..RunFilter::default()
+                },
+                "runs_history_workflow",
+            ),
+        ] {
+            let (conditions, values) = filter.conditions(|n| format!("?{n}"));
+            let sql = format!(
+                "EXPLAIN QUERY PLAN SELECT {RUN_COLUMNS} FROM runs WHERE {conditions} ORDER BY seq DESC LIMIT 50"
+            );
+            let mut stmt = conn.prepare(&sql).unwrap();
+            let nulls = vec![rusqlite::types::Null; values.len()];
+            let plan: Vec<String> = stmt
+                .query_map(rusqlite::params_from_iter(nulls), |r| r.get::<_, String>(3))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert!(
+                plan.iter().any(|l| l.contains(index)),
+                "{sql}\nplan: {plan:?}"
+            );
+            assert!(
+                !plan.iter().any(|l| l.contains("TEMP B-TREE")),
+                "sorted: {plan:?}"
+            );
+        }
     }
 
     /// The statements that look up a key's active runs use `runs_active` (a partial index is
