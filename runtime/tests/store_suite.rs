@@ -1077,7 +1077,7 @@ async fn concurrent_starts_migrate_once() {
         .unwrap();
     // Each migration applied once.
     let versions: Vec<i32> = rows.iter().map(|r| r.get(0)).collect();
-    assert_eq!(versions, [1, 2, 3]);
+    assert_eq!(versions, [1, 2, 3, 4]);
     assert_eq!(stores[3].queue_depth().await.unwrap(), 0);
 }
 
