@@ -2,7 +2,7 @@
 
 use super::code::{Code, Place};
 use crate::builtins::CONSTANTS;
-use crate::cx::{Cx, Site};
+use crate::cx::{Cx, Site, StepRef};
 use crate::diagnostic::did_you_mean;
 use crate::ty::{NumKind, Repr, Ty};
 use handled_parser::{Expr, ExprKind, Span};
@@ -37,7 +37,9 @@ pub(super) fn special_member(
             object: inner,
             property,
             ..
-        } if matches!(&inner.kind, ExprKind::Ident(n) if n == "action" && cx.local("action").is_none()) => {
+        } if matches!(&inner.kind, ExprKind::Ident(n) if n == "action" && cx.local("action").is_none())
+            && !reads_alias_field(cx, &property.name, prop) =>
+        {
             Some(action_op_member(
                 cx,
                 &property.name,
@@ -49,6 +51,17 @@ pub(super) fn special_member(
         }
         _ => None,
     }
+}
+
+/// Whether `action.<first>.<second>` reads the field `second` of the action aliased `first`
+/// (rather than naming the op `first.second`): `first` is an alias and no action calls that op.
+fn reads_alias_field(cx: &Cx<'_>, first: &str, second: &str) -> bool {
+    let is_op = |s: &StepRef| {
+        s.op.as_ref()
+            .is_some_and(|(c, o)| c == first && o == second)
+    };
+    let is_alias = |s: &StepRef| s.op.is_some() && s.name.as_deref() == Some(first);
+    !cx.steps.iter().any(is_op) && cx.steps.iter().any(is_alias)
 }
 
 pub(super) fn env_member(cx: &mut Cx<'_>, name: &str, span: Span) -> Code {
