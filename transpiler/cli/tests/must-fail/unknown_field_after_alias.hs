@@ -1,3 +1,4 @@
+// expect: E0107
 // A field path after an action's alias is checked against the op's result.
 workflow W {
 trigger schedule.cron {
