@@ -1,5 +1,6 @@
 //! The diagnostic corpora, run through the real `hs2rs` binary: every file in `must-fail/` is
-//! refused with the diagnostics in its `.stderr` golden file, every file in `warn/` compiles
+//! refused with the diagnostics in its `.stderr` golden file, and with exactly the codes its
+//! first line (`// expect: E0104 E0105`) names, every file in `warn/` compiles
 //! with the warnings in its golden file, and every example program checks cleanly.
 //!
 //! Golden files go through `handled_expect`: written on first run (not under CI) and rewritten
@@ -55,6 +56,53 @@ fn codes_in(text: &str) -> BTreeSet<String> {
         .filter_map(|l| l.split(']').next())
         .map(str::to_string)
         .collect()
+}
+
+/// The codes of a must-fail program's first line, `// expect: E0104 E0105`, in order.
+fn expected_codes(source: &str) -> Option<Vec<String>> {
+    let line = source.lines().next()?.strip_prefix("// expect:")?;
+    Some(line.split_whitespace().map(str::to_string).collect())
+}
+
+/// Every diagnostic code of a rendering, in order, once per diagnostic.
+fn codes_in_order(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| {
+            l.strip_prefix("error[")
+                .or_else(|| l.strip_prefix("warning["))
+        })
+        .filter_map(|l| l.split(']').next())
+        .map(str::to_string)
+        .collect()
+}
+
+/// One mistake, one diagnostic: each must-fail program names on its first line every
+/// diagnostic it yields, so that a follow-on diagnostic (one about a placeholder the parser's
+/// recovery made, or about what an earlier error already reported) fails here even when its
+/// golden file is rewritten.
+#[test]
+fn must_fail_programs_yield_exactly_their_expected_diagnostics() {
+    let mut failures = Vec::new();
+    for file in programs("tests/must-fail") {
+        let source = std::fs::read(&file).unwrap();
+        let Some(expected) = expected_codes(&String::from_utf8_lossy(&source)) else {
+            failures.push(format!(
+                "{}: no `// expect: CODE…` first line",
+                file.display()
+            ));
+            continue;
+        };
+        let out = hs2rs().args(["check", &relative(&file)]).output().unwrap();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        let found = codes_in_order(&stderr);
+        if found != expected {
+            failures.push(format!(
+                "{}: expected {expected:?}, got {found:?}\n{stderr}",
+                file.display()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
 #[test]
@@ -160,10 +208,10 @@ fn undefined_names_get_one_diagnostic_each_at_their_position() {
     assert_eq!(
         found,
         vec![
-            ("E0104".to_string(), 14, 11),
-            ("E0104".to_string(), 14, 25),
-            ("E0105".to_string(), 15, 25),
-            ("E0104".to_string(), 16, 14),
+            ("E0104".to_string(), 15, 11),
+            ("E0104".to_string(), 15, 25),
+            ("E0105".to_string(), 16, 25),
+            ("E0104".to_string(), 17, 14),
         ]
     );
 }

@@ -461,3 +461,42 @@ fn an_attempt_slower_than_the_actions_timeout_is_abandoned() {
     // Two abandoned attempts, not two full answers.
     assert!(started.elapsed() < std::time::Duration::from_secs(4));
 }
+
+#[test]
+fn an_actions_alias_reads_its_result_through_a_field_path_everywhere() {
+    let (code, run) = exec("AliasedActions", Some(json!({ "sku": "any" })));
+    assert_eq!(code, 0, "{run:#}");
+    assert_eq!(run["status"], "completed");
+    // The warehouse lists its SKUs in order: CAP-BLK 14, HOODIE-GRY-M 2, MUG-WHT 27,
+    // TSHIRT-BLU-L 5, TSHIRT-RED-M 42.
+    assert_eq!(
+        calls(&run, "shopify.findProduct")[0]["params"]["sku"],
+        "CAP-BLK"
+    );
+    assert_eq!(
+        step(&run, "summary")["output"],
+        json!({
+            "count": 5,
+            "total": 90,
+            "title": "Logo Cap Black",
+            "label": "CAP-BLK: 5 SKUs"
+        })
+    );
+    assert_eq!(
+        calls(&run, "wms.updateInventory")[0]["params"],
+        json!({ "sku": "CAP-BLK", "quantity": 15 })
+    );
+    let messages = calls(&run, "slack.sendMessage");
+    // `skipped`'s condition is false, and the forEach's condition keeps HOODIE-GRY-M only.
+    assert_eq!(messages.len(), 2, "{run:#}");
+    assert_eq!(
+        messages[0]["params"]["message"],
+        "Logo Cap Black now at 15 (was 14)"
+    );
+    let channel = &messages[0]["result"]["channel"];
+    assert_eq!(messages[1]["params"]["channel"], *channel);
+    assert_eq!(
+        messages[1]["params"]["message"],
+        "HOODIE-GRY-M is low: 2 of 90"
+    );
+}

@@ -87,6 +87,9 @@ pub struct Cx<'a> {
     pub steps: &'a [StepRef],
     /// The index of the step being compiled (references must point before it).
     pub current_step: usize,
+    /// Whether a step of the workflow could not be parsed: a step name that is not found may
+    /// be one it defined, so it is not reported.
+    pub skipped_steps: bool,
     /// `input`'s type and representation, inside a transform.
     pub input: Option<(Ty, Repr)>,
     /// `item`'s type, inside a forEach entry.

@@ -140,8 +140,10 @@ fn compile_inner(files: &[SourceFile], options: &Options<'_>) -> Output {
             diagnostics.push(syntax_diagnostic(index, err));
         }
         for wf in &parsed.file.workflows {
+            // A workflow whose name is missing has its syntax error; it duplicates nothing.
+            let named = !wf.name.name.is_empty();
             if let Some((_, first_file, first_span)) =
-                names.iter().find(|(n, _, _)| *n == wf.name.name)
+                names.iter().find(|(n, _, _)| named && *n == wf.name.name)
             {
                 let d = Diagnostic::error(
                     "E0109",
@@ -303,6 +305,7 @@ fn check_expression(source: &str) -> Result<expr::Code, Vec<Diagnostic>> {
         aliases: &[],
         steps: &[],
         current_step: 0,
+        skipped_steps: false,
         input: Some((ty::Ty::Json, ty::Repr::Value)),
         item: None,
         used_steps: BTreeSet::new(),

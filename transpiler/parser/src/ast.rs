@@ -55,10 +55,14 @@ pub struct File {
 pub struct Workflow {
     /// The workflow's name.
     pub name: Ident,
-    /// What starts a run.
-    pub trigger: Trigger,
+    /// What starts a run; `None` when it is missing or could not be parsed (a syntax error
+    /// says so, and nothing is checked against a trigger that is not there).
+    pub trigger: Option<Trigger>,
     /// The steps in the order written.
     pub steps: Vec<Step>,
+    /// The spans of steps that could not be parsed and were skipped (a syntax error says so):
+    /// names such a step would have defined are unknown, not undefined.
+    pub skipped_steps: Vec<Span>,
     /// From `workflow` to the closing `}`.
     pub span: Span,
 }

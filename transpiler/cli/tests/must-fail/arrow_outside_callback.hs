@@ -1,3 +1,4 @@
+// expect: E0004
 workflow W {
 trigger wms.inventoryChanged {
 endpoint: "/hooks/wms"

@@ -1,3 +1,4 @@
+// expect: E0207
 workflow W {
 trigger schedule.cron {
 expression: "0 */6 * *"

@@ -1,3 +1,4 @@
+// expect: E0206
 workflow W {
 trigger webhook.received {
 path: "hooks/x"

@@ -1,3 +1,4 @@
+// expect: E0111
 workflow W {
 trigger wms.inventoryChanged {
 endpoint: "/hooks/wms"

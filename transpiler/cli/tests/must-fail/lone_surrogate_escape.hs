@@ -1,3 +1,4 @@
+// expect: E0002
 workflow W {
 trigger wms.inventoryChanged {
 endpoint: "/hooks/wms"

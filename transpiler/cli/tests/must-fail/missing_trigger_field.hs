@@ -1,3 +1,4 @@
+// expect: E0201
 workflow W {
 trigger schedule.cron {
 timezone: "UTC"

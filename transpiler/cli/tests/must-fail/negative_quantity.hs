@@ -1,3 +1,4 @@
+// expect: E0205
 workflow W {
 trigger wms.inventoryChanged {
 endpoint: "/hooks/wms"

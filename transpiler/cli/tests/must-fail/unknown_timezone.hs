@@ -1,3 +1,4 @@
+// expect: E0208
 workflow W {
 trigger schedule.cron {
 expression: "0 2 * * *"

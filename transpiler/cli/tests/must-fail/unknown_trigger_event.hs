@@ -1,3 +1,4 @@
+// expect: E0102
 workflow W {
 trigger shopify.orderCreated {
 }

@@ -1,3 +1,4 @@
+// expect: E0202
 workflow W {
 trigger schedule.cron {
 expression: "0 * * * *"

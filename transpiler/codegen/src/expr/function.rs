@@ -28,10 +28,7 @@ pub(super) fn global_call(cx: &mut Cx<'_>, name: &str, args: &[ArrayElem], span:
             if args.is_empty() {
                 return Code::temp(q!(0.0), Ty::Num(NumKind::Int), Repr::F64);
             }
-            let kind = match args[0].ty {
-                Ty::Num(k) => k,
-                _ => NumKind::Dyn,
-            };
+            let kind = num_kind(&args[0].ty);
             Code::temp(
                 q!(::handled_runtime::js::number_fn(#a0)),
                 Ty::Num(kind),

@@ -15,18 +15,12 @@ pub(super) fn unary(cx: &mut Cx<'_>, op: UnaryOp, expr: &Expr) -> Code {
             Code::temp(q!(!(#t)), Ty::Bool, Repr::Bool)
         }
         UnaryOp::Neg => {
-            let kind = match c.ty {
-                Ty::Num(k) => k,
-                _ => NumKind::Dyn,
-            };
+            let kind = num_kind(&c.ty);
             let f = c.f64();
             Code::temp(q!((-(#f))), Ty::Num(kind), Repr::F64)
         }
         UnaryOp::Plus => {
-            let kind = match c.ty {
-                Ty::Num(k) => k,
-                _ => NumKind::Dyn,
-            };
+            let kind = num_kind(&c.ty);
             Code::temp(c.f64(), Ty::Num(kind), Repr::F64)
         }
         UnaryOp::Typeof => {
@@ -39,9 +33,14 @@ pub(super) fn unary(cx: &mut Cx<'_>, op: UnaryOp, expr: &Expr) -> Code {
     }
 }
 
+/// What is known of the number an operand becomes: a declared integer that may be `null`
+/// (`null` is 0) is still an integer, and so are booleans and `null`; anything else is only
+/// known at run time.
 pub(super) fn num_kind(ty: &Ty) -> NumKind {
     match ty {
         Ty::Num(k) => *k,
+        Ty::Maybe(inner) if inner.is_num() => num_kind(inner),
+        Ty::Bool | Ty::Null => NumKind::Int,
         _ => NumKind::Dyn,
     }
 }

@@ -2,7 +2,7 @@
 
 use super::code::{Code, Place};
 use crate::builtins::CONSTANTS;
-use crate::cx::{Cx, Site};
+use crate::cx::{Cx, Site, StepRef};
 use crate::diagnostic::did_you_mean;
 use crate::ty::{NumKind, Repr, Ty};
 use handled_parser::{Expr, ExprKind, Span};
@@ -37,7 +37,9 @@ pub(super) fn special_member(
             object: inner,
             property,
             ..
-        } if matches!(&inner.kind, ExprKind::Ident(n) if n == "action" && cx.local("action").is_none()) => {
+        } if matches!(&inner.kind, ExprKind::Ident(n) if n == "action" && cx.local("action").is_none())
+            && !reads_alias_field(cx, &property.name, prop) =>
+        {
             Some(action_op_member(
                 cx,
                 &property.name,
@@ -49,6 +51,24 @@ pub(super) fn special_member(
         }
         _ => None,
     }
+}
+
+/// Whether `action.<first>.<second>` reads the field `second` of the action aliased `first`
+/// (rather than naming the op `first.second`): `first` is an alias and no action calls that op.
+fn reads_alias_field(cx: &Cx<'_>, first: &str, second: &str) -> bool {
+    let is_op = |s: &StepRef| {
+        s.op.as_ref()
+            .is_some_and(|(c, o)| c == first && o == second)
+    };
+    let is_alias = |s: &StepRef| s.op.is_some() && s.name.as_deref() == Some(first);
+    !cx.steps.iter().any(is_op) && cx.steps.iter().any(is_alias)
+}
+
+/// Whether two transforms (or two action aliases) have this name: E0110 says so, and a
+/// reference to either is not checked against one of them.
+fn defined_twice(cx: &Cx<'_>, name: &str, action: bool) -> bool {
+    let same = |s: &&StepRef| s.op.is_some() == action && s.name.as_deref() == Some(name);
+    cx.steps.iter().filter(same).count() > 1
 }
 
 pub(super) fn env_member(cx: &mut Cx<'_>, name: &str, span: Span) -> Code {
@@ -77,7 +97,9 @@ pub(super) fn trigger_member(cx: &mut Cx<'_>, name: &str, span: Span) -> Code {
         );
         return Code::error();
     }
-    if name != "payload" && !cx.aliases.contains(&name) {
+    // A trigger that is missing or unknown has its diagnostic: its payload is open.
+    let known = cx.payload_ty != Ty::Error;
+    if known && name != "payload" && !cx.aliases.contains(&name) {
         let candidates: Vec<&str> = cx.aliases.iter().copied().chain(["payload"]).collect();
         let help = match did_you_mean(name, candidates.iter().copied()) {
             Some(s) => format!("did you mean `trigger.{s}`?"),
@@ -147,7 +169,13 @@ pub(super) fn step_member(
         .iter()
         .position(|s| s.op.is_none() && s.name.as_deref() == Some(name));
     if let Some(i) = found {
+        if defined_twice(cx, name, false) {
+            return Code::error();
+        }
         return use_step(cx, i, &format!("transform `{name}`"), span).unwrap_or_else(Code::error);
+    }
+    if cx.skipped_steps {
+        return Code::error();
     }
     let names: Vec<String> = cx
         .steps
@@ -176,7 +204,13 @@ pub(super) fn action_member(cx: &mut Cx<'_>, name: &str, name_span: Span, span: 
         .iter()
         .position(|s| s.op.is_some() && s.name.as_deref() == Some(name))
     {
+        if defined_twice(cx, name, true) {
+            return Code::error();
+        }
         return use_step(cx, i, &format!("action `{name}`"), span).unwrap_or_else(Code::error);
+    }
+    if cx.skipped_steps {
+        return Code::error();
     }
     if handled_catalog::connector(name).is_some() {
         let msg = format!("`action.{name}` must name an op, such as `action.{name}.<op>`");
@@ -218,6 +252,7 @@ pub(super) fn action_op_member(
         .map(|(i, _)| i)
         .collect();
     match matches.as_slice() {
+        [] if cx.skipped_steps => Code::error(),
         [] => {
             let all: Vec<String> = cx
                 .steps

@@ -151,6 +151,7 @@ impl<'a, 'o> WorkflowCompiler<'a, 'o> {
             aliases,
             steps: &self.steps,
             current_step,
+            skipped_steps: !self.wf.skipped_steps.is_empty(),
             input: None,
             item: None,
             used_steps: BTreeSet::new(),

@@ -40,7 +40,7 @@ impl<'a, 'o> WorkflowCompiler<'a, 'o> {
             Some(k) => q!(Some(#k)),
             None => q!(None),
         };
-        let key = match self.wf.trigger.block.get("key") {
+        let key = match self.wf.trigger.as_ref().and_then(|t| t.block.get("key")) {
             Some(_) => q!(Some(key)),
             None => q!(None),
         };

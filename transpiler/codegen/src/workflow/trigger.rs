@@ -8,54 +8,18 @@ use crate::diagnostic::did_you_mean;
 use crate::expr;
 use crate::ty::Ty;
 use handled_catalog::{self as catalog, FieldDef, TriggerDef};
-use handled_parser::{Expr, ExprKind, Workflow};
+use handled_parser::{Expr, ExprKind, Trigger, Workflow};
 use proc_macro2::TokenStream;
 use std::collections::BTreeSet;
 
 impl<'a, 'o> WorkflowCompiler<'a, 'o> {
     pub(super) fn trigger(&mut self) -> TokenStream {
-        let t = &self.wf.trigger;
-        let conn = &t.connector.name;
-        let event = &t.event.name;
-        let def = catalog::trigger(conn, event);
-        if def.is_none() {
-            let trigger_connectors: BTreeSet<&str> =
-                catalog::TRIGGERS.iter().map(|d| d.connector).collect();
-            if !trigger_connectors.contains(conn.as_str()) {
-                let help = did_you_mean(conn, trigger_connectors.iter().copied())
-                    .map(|s| format!("did you mean `{s}`?"))
-                    .unwrap_or_else(|| {
-                        format!(
-                            "triggers exist for: {}",
-                            trigger_connectors
-                                .into_iter()
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )
-                    });
-                self.error(
-                    "E0101",
-                    t.connector.span,
-                    format!("no connector `{conn}` has triggers"),
-                )
-                .help = Some(help);
-            } else {
-                let events: Vec<&str> = catalog::TRIGGERS
-                    .iter()
-                    .filter(|d| d.connector == conn)
-                    .map(|d| d.event)
-                    .collect();
-                let help = did_you_mean(event, events.iter().copied())
-                    .map(|s| format!("did you mean `{conn}.{s}`?"))
-                    .unwrap_or_else(|| format!("`{conn}` triggers: {}", events.join(", ")));
-                self.error(
-                    "E0102",
-                    t.event.span,
-                    format!("`{conn}` has no trigger `{event}`"),
-                )
-                .help = Some(help);
-            }
-        }
+        // A missing trigger has its syntax error already: nothing is checked against it.
+        let Some(t) = &self.wf.trigger else {
+            return trigger_fn(q!(_env), &[], "", "", q!());
+        };
+        let (conn, event) = (&t.connector.name, &t.event.name);
+        let def = self.trigger_def(t);
         self.trigger = def;
         self.duplicate_fields(&t.block);
         let mut inserts = Vec::new();
@@ -114,24 +78,59 @@ impl<'a, 'o> WorkflowCompiler<'a, 'o> {
                 inserts.push(q!(fields.insert(#name.to_string(), ::handled_runtime::js::Value::to_json(#r));));
             }
         }
-        let fields_mut = if inserts.is_empty() {
-            q!(let fields)
-        } else {
-            q!(let mut fields)
-        };
         let env_param = if inserts.iter().any(|t| t.to_string().contains("env_value")) {
             q!(env)
         } else {
             q!(_env)
         };
-        q! {
-            fn trigger(#env_param: &::handled_runtime::Env) -> ::std::result::Result<::handled_runtime::TriggerConfig, ::handled_runtime::JsError> {
-                #fields_mut = ::std::collections::BTreeMap::new();
-                #(#inserts)*
-                Ok(::handled_runtime::TriggerConfig { workflow: NAME, connector: #conn, event: #event, fields })
-            }
-            #key_fn
+        trigger_fn(env_param, &inserts, conn, event, key_fn)
+    }
+
+    /// The catalog's definition of the trigger, or an error naming what is unknown.
+    fn trigger_def(&mut self, t: &Trigger) -> Option<&'static TriggerDef> {
+        let conn = &t.connector.name;
+        let event = &t.event.name;
+        let def = catalog::trigger(conn, event);
+        if def.is_some() {
+            return def;
         }
+        let trigger_connectors: BTreeSet<&str> =
+            catalog::TRIGGERS.iter().map(|d| d.connector).collect();
+        if !trigger_connectors.contains(conn.as_str()) {
+            let help = did_you_mean(conn, trigger_connectors.iter().copied())
+                .map(|s| format!("did you mean `{s}`?"))
+                .unwrap_or_else(|| {
+                    format!(
+                        "triggers exist for: {}",
+                        trigger_connectors
+                            .into_iter()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                });
+            self.error(
+                "E0101",
+                t.connector.span,
+                format!("no connector `{conn}` has triggers"),
+            )
+            .help = Some(help);
+        } else {
+            let events: Vec<&str> = catalog::TRIGGERS
+                .iter()
+                .filter(|d| d.connector == conn)
+                .map(|d| d.event)
+                .collect();
+            let help = did_you_mean(event, events.iter().copied())
+                .map(|s| format!("did you mean `{conn}.{s}`?"))
+                .unwrap_or_else(|| format!("`{conn}` triggers: {}", events.join(", ")));
+            self.error(
+                "E0102",
+                t.event.span,
+                format!("`{conn}` has no trigger `{event}`"),
+            )
+            .help = Some(help);
+        }
+        None
     }
 
     pub(super) fn key_fn(&mut self, e: &Expr) -> TokenStream {
@@ -194,10 +193,37 @@ impl<'a, 'o> WorkflowCompiler<'a, 'o> {
     }
 }
 
+/// The generated `trigger` function (its configuration fields) and the `key` function.
+fn trigger_fn(
+    env_param: TokenStream,
+    inserts: &[TokenStream],
+    conn: &str,
+    event: &str,
+    key_fn: TokenStream,
+) -> TokenStream {
+    let fields_mut = if inserts.is_empty() {
+        q!(let fields)
+    } else {
+        q!(let mut fields)
+    };
+    q! {
+        fn trigger(#env_param: &::handled_runtime::Env) -> ::std::result::Result<::handled_runtime::TriggerConfig, ::handled_runtime::JsError> {
+            #fields_mut = ::std::collections::BTreeMap::new();
+            #(#inserts)*
+            Ok(::handled_runtime::TriggerConfig { workflow: NAME, connector: #conn, event: #event, fields })
+        }
+        #key_fn
+    }
+}
+
 /// The payload type of the workflow's trigger (with `conflicts` when `coalesce` is set).
 pub(super) fn payload_type(t: &TriggerDef, wf: &Workflow) -> Ty {
     let base = Ty::from_shape(&t.payload);
-    if wf.trigger.block.get("coalesce").is_none() {
+    let coalesced = wf
+        .trigger
+        .as_ref()
+        .is_some_and(|t| t.block.get("coalesce").is_some());
+    if !coalesced {
         return base;
     }
     match &base {

@@ -7,8 +7,8 @@ use winnow::prelude::*;
 use super::expr::expr;
 use super::{
     Input, add_help, at, at_eof, at_strong_sync, bump, eat, error_expected, error_here, error_span,
-    ident, ident_tok, is_close, is_ident, is_kw, is_open, kw, peek_kind, peek_tok, position, punct,
-    skip, span, span_from, sync_field, sync_step, unclosed,
+    ident, ident_tok, is_close, is_ident, is_kw, is_open, kw, peek_kind, peek_tok, position,
+    prev_tok, punct, skip, span, span_from, sync_field, sync_step, unclosed,
 };
 use crate::lexer::{P, Tok, Token};
 use crate::{
@@ -139,6 +139,7 @@ fn workflow(i: &mut Input<'_, '_>) -> Option<Workflow> {
         None
     };
     let mut steps = Vec::new();
+    let mut skipped = Vec::new();
     loop {
         let before = position(i);
         if eat(i, P::RBrace).is_some() {
@@ -162,15 +163,15 @@ fn workflow(i: &mut Input<'_, '_>) -> Option<Workflow> {
         match start {
             Some(StepStart::Transform) => match transform(i) {
                 Ok(t) => steps.push(Step::Transform(t)),
-                Err(_) => sync_step(i, from),
+                Err(_) => skipped.push(sync_skipped(i, from)),
             },
             Some(StepStart::Action) => match action(i) {
                 Ok(a) => steps.push(Step::Action(a)),
-                Err(_) => sync_step(i, from),
+                Err(_) => skipped.push(sync_skipped(i, from)),
             },
             Some(StepStart::ForEach) => match for_each(i) {
                 Ok(f) => steps.push(Step::ForEach(f)),
-                Err(_) => sync_step(i, from),
+                Err(_) => skipped.push(sync_skipped(i, from)),
             },
             Some(StepStart::Trigger) => {
                 let at = span(i, peek_tok(i));
@@ -199,29 +200,25 @@ fn workflow(i: &mut Input<'_, '_>) -> Option<Workflow> {
             skip(i);
         }
     }
-    let whole = span_from(i, span(i, kw_tok));
-    let trigger = head.unwrap_or_else(|| {
-        let at = Span::new(whole.end as usize, whole.end as usize);
-        let empty = Ident {
-            name: String::new(),
-            span: at,
-        };
-        Trigger {
-            connector: empty.clone(),
-            event: empty,
-            block: Block {
-                fields: Vec::new(),
-                span: at,
-            },
-            span: at,
-        }
-    });
     Some(Workflow {
         name,
-        trigger,
+        trigger: head,
         steps,
-        span: whole,
+        skipped_steps: skipped,
+        span: span_from(i, span(i, kw_tok)),
     })
+}
+
+/// Skips a step that failed to parse, to the next step, and gives the span skipped.
+fn sync_skipped(i: &mut Input<'_, '_>, from: usize) -> Span {
+    let first = i
+        .state
+        .all
+        .get(from)
+        .copied()
+        .unwrap_or_else(|| peek_tok(i));
+    sync_step(i, from);
+    span(i, first).to(span(i, prev_tok(i)))
 }
 
 /// Whether the current token starts a step.

@@ -17,15 +17,22 @@ pub fn dump_file(f: &File) -> String {
     let mut out = format!("(file{}\n", sp(f.span));
     for w in &f.workflows {
         out += &format!("  (workflow {}{}\n", id(&w.name), sp(w.span));
-        let t = &w.trigger;
-        out += &format!(
-            "    (trigger {} {}{}\n",
-            id(&t.connector),
-            id(&t.event),
-            sp(t.span)
-        );
-        dump_block(&mut out, &t.block, 6);
-        out += "    )\n";
+        match &w.trigger {
+            Some(t) => {
+                out += &format!(
+                    "    (trigger {} {}{}\n",
+                    id(&t.connector),
+                    id(&t.event),
+                    sp(t.span)
+                );
+                dump_block(&mut out, &t.block, 6);
+                out += "    )\n";
+            }
+            None => out += "    (no trigger)\n",
+        }
+        for s in &w.skipped_steps {
+            out += &format!("    (skipped step{})\n", sp(*s));
+        }
         for s in &w.steps {
             match s {
                 Step::Transform(t) => {

@@ -1,0 +1,7 @@
+// expect: E0001
+workflow W {
+action wms.updateInventory {
+sku: "A"
+quantity: 1
+}
+}
