@@ -150,7 +150,7 @@ pub struct ShopifyConnector {
     pub(crate) config: Config,
     /// The GraphQL endpoint, parsed once.
     graphql_url: reqwest::Url,
-    http: HttpClient,
+    pub(crate) http: HttpClient,
     bucket: CostBucket,
     primary_location: tokio::sync::Mutex<Option<String>>,
     /// What an `inventory_levels/update` webhook is enriched with, per inventory item and
@@ -169,6 +169,9 @@ pub struct ShopifyConnector {
     /// Inventory items found by SKU (SKU → item GID), for writes that send no compare value
     /// ([`ITEM_FRESH_FOR`]); a SKU whose write is refused is forgotten.
     pub(crate) items: Recent<String, String>,
+    /// When the catalog was last read by a bulk operation, and whether that read worked
+    /// ([`crate::catalog`]); held while a read is under way.
+    pub(crate) catalog: tokio::sync::Mutex<Option<(Instant, bool)>>,
 }
 
 /// How long a level read by a SKU search, or set by a write of ours, serves as the compare value
@@ -236,6 +239,7 @@ impl ShopifyConnector {
             recent_levels: Recent::new(LEVEL_FRESH_FOR),
             found: Recent::new(FOUND_FRESH_FOR),
             items: Recent::with_capacity(ITEM_FRESH_FOR, ITEMS_KEPT),
+            catalog: tokio::sync::Mutex::new(None),
         })
     }
 

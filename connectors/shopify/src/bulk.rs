@@ -3,7 +3,9 @@
 //! level read moments ago where the run read one (its `findProduct`, or our last write), else
 //! null (a plain set, as Shopify advises when the caller is the source of truth), the quantity
 //! it replaced taken from the answer. The inventory items they need are found by one search
-//! per [`SEARCH_CHUNK`] SKUs asking for nothing but ids (a point a SKU), and kept.
+//! per [`SEARCH_CHUNK`] SKUs asking for nothing but ids (a point a SKU), and kept; a batch
+//! that needs the items of [`crate::catalog::CATALOG_MIN_SKUS`] SKUs or more reads the whole
+//! catalog by one bulk operation first.
 //!
 //! `inventorySetQuantities` is all or nothing: when one quantity is refused (its `userErrors`
 //! entry names its index, `input.quantities.N.…`), nothing is applied. A refused member gets
@@ -306,6 +308,17 @@ impl ShopifyConnector {
                 None if !search.contains(&sku) => search.push(sku),
                 None => {}
             }
+        }
+        if search.len() >= crate::catalog::CATALOG_MIN_SKUS
+            && matches!(self.load_catalog().await, Ok(true))
+        {
+            search.retain(|sku| match self.items.get(sku.as_str()) {
+                Some(item) => {
+                    out.insert((*sku).clone(), item);
+                    false
+                }
+                None => true,
+            });
         }
         let found = self
             .search_by_sku(

@@ -7,10 +7,12 @@
 //! - [`ShopifyConnector`] ([`api`]): the GraphQL client, paced by Shopify's cost bucket.
 //! - [`webhook`]: HMAC check, topic filter and enrichment of `inventory_levels/update`.
 //! - [`emulator`]: [`emulator::emulator_router`] and [`emulator::EmulatorHandle`].
+//! - [`catalog`]: every item's id by SKU, read by one bulk operation for large batches.
 //! - [`queries`]: every GraphQL document sent (validated against the schema in the tests).
 
 pub mod api;
 pub mod bulk;
+pub mod catalog;
 pub mod config;
 pub mod emulator;
 pub mod factory;

@@ -183,6 +183,30 @@ pub const ENRICH_ITEM: &str = r#"query EnrichItem($id: ID!, $location: ID!) {
   }
 }"#;
 
+/// The bulk query that reads every inventory item's id and SKU (the catalog a large batch of
+/// SKU lookups is answered from: one operation instead of a search per 50 SKUs).
+pub const CATALOG_ITEMS: &str = r#"query CatalogItems {
+  inventoryItems {
+    edges { node { id sku } }
+  }
+}"#;
+
+/// Starts a bulk query operation.
+pub const RUN_BULK_QUERY: &str = r#"mutation RunBulkQuery($query: String!) {
+  bulkOperationRunQuery(query: $query) {
+    bulkOperation { id status }
+    userErrors { field message code }
+  }
+}"#;
+
+/// A bulk operation's progress (`node` reads it in every version; `bulkOperation(id:)` only
+/// from 2026-01).
+pub const BULK_OPERATION: &str = r#"query BulkOperationStatus($id: ID!) {
+  node(id: $id) {
+    ... on BulkOperation { id status errorCode objectCount url }
+  }
+}"#;
+
 /// Every document sent to versions 2026-01 and later, by name.
 pub const CURRENT: &[(&str, &str)] = &[
     ("FIND_VARIANTS", FIND_VARIANTS),
@@ -197,6 +221,9 @@ pub const CURRENT: &[(&str, &str)] = &[
     ("PRODUCT_UPDATE", PRODUCT_UPDATE),
     ("TAGS_ADD", TAGS_ADD),
     ("ENRICH_ITEM", ENRICH_ITEM),
+    ("CATALOG_ITEMS", CATALOG_ITEMS),
+    ("RUN_BULK_QUERY", RUN_BULK_QUERY),
+    ("BULK_OPERATION", BULK_OPERATION),
 ];
 
 /// Every document sent to versions before 2026-01, by name.
@@ -213,4 +240,7 @@ pub const LEGACY: &[(&str, &str)] = &[
     ("PRODUCT_UPDATE", PRODUCT_UPDATE),
     ("TAGS_ADD", TAGS_ADD),
     ("ENRICH_ITEM", ENRICH_ITEM),
+    ("CATALOG_ITEMS", CATALOG_ITEMS),
+    ("RUN_BULK_QUERY", RUN_BULK_QUERY),
+    ("BULK_OPERATION", BULK_OPERATION),
 ];

@@ -97,6 +97,8 @@ pub(crate) struct Exec<'a> {
     pub shop: &'a Shop,
     pub vars: &'a Map<String, Json>,
     pub fragments: &'a HashMap<Name, &'a Node<FragmentDefinition>>,
+    /// A bulk operation's read: connections are read whole, whatever their `first`.
+    pub bulk: bool,
 }
 
 /// The fragments of a document by name.
@@ -231,6 +233,9 @@ impl<'a> Exec<'a> {
 
     /// A page of a list: `first`/`after` from the field's arguments.
     pub(crate) fn page(&self, f: &Field, all: Vec<Obj>, node_type: &'static str) -> R<Val> {
+        if self.bulk {
+            return Ok(Val::Obj(Obj::Conn(all, 0, false, node_type)));
+        }
         let a = args(f, self.vars);
         let first = match a.get("first").and_then(Json::as_i64) {
             Some(n) if n < 0 => {

@@ -47,6 +47,7 @@
 //! `product` key are variants of one product. Ids are generated when not given; inventory item
 //! ids are above 2^53 so that clients must keep them exact.
 
+mod bulk;
 mod exec;
 mod schema;
 mod shop;
@@ -59,7 +60,7 @@ use std::time::Duration;
 use apollo_compiler::ast::{Definition, Document, OperationType, Selection};
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -180,6 +181,10 @@ struct Inner {
     /// Per version and deprecated field (`2026-04 InventoryItem.variant`), how many documents
     /// selected it.
     deprecated: Mutex<std::collections::BTreeMap<String, u64>>,
+    /// Bulk query operations, the newest last.
+    bulk_ops: Mutex<Vec<bulk::BulkOp>>,
+    /// How long a bulk operation runs.
+    bulk_pace: bulk::Pace,
 }
 
 /// The emulator's shared state; clone it freely.
@@ -267,6 +272,8 @@ pub fn emulator_router(fixture: Option<Json>) -> Result<(Router, EmulatorHandle)
         documents: Mutex::new(HashMap::new()),
         checked: schema::Cache::default(),
         deprecated: Mutex::new(Default::default()),
+        bulk_ops: Mutex::new(Vec::new()),
+        bulk_pace: bulk::Pace::from_fixture(&fixture)?,
     };
     schema::warm();
     let handle = EmulatorHandle {
@@ -280,6 +287,7 @@ pub fn emulator_router(fixture: Option<Json>) -> Result<(Router, EmulatorHandle)
         )
         .route("/_webhooks", post(set_webhook).delete(clear_webhook))
         .route("/_admin/inventory", post(admin_inventory))
+        .route("/_bulk/{file}", get(bulk_file))
         .with_state(handle.clone());
     Ok((with_faults(router, handle.inner.faults.clone()), handle))
 }
@@ -483,6 +491,20 @@ impl EmulatorHandle {
     }
 }
 
+async fn bulk_file(State(h): State<EmulatorHandle>, Path(file): Path<String>) -> Response {
+    let id = file
+        .strip_suffix(".jsonl")
+        .and_then(|n| n.parse::<u64>().ok());
+    match id.and_then(|id| h.bulk_file(id)) {
+        Some(lines) => (
+            [(axum::http::header::CONTENT_TYPE, "application/jsonl")],
+            lines,
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "NoSuchKey").into_response(),
+    }
+}
+
 async fn set_webhook(State(h): State<EmulatorHandle>, body: Bytes) -> Response {
     match serde_json::from_slice::<WebhookTarget>(&body) {
         Ok(t) if !t.url.is_empty() => {
@@ -552,9 +574,18 @@ fn errors_body(errors: &[GqlError]) -> Json {
 async fn graphql(
     State(h): State<EmulatorHandle>,
     Path(version): Path<String>,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    // Where this router is served (a bulk operation's file is offered next to it).
+    let host = headers
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost");
+    let suffix = format!("/admin/api/{version}/graphql.json");
+    let prefix = uri.path().strip_suffix(suffix.as_str()).unwrap_or("");
+    let base_url = format!("http://{host}{prefix}");
     let token = headers
         .get("x-shopify-access-token")
         .and_then(|v| v.to_str().ok());
@@ -580,7 +611,7 @@ async fn graphql(
             };
             match req["query"].as_str() {
                 Some(q) => h
-                    .execute(&version, q, vars, req["operationName"].as_str())
+                    .execute(&version, q, vars, req["operationName"].as_str(), &base_url)
                     .into_response(),
                 None => (
                     StatusCode::BAD_REQUEST,
@@ -678,6 +709,7 @@ impl EmulatorHandle {
         query: &str,
         mut vars: Map<String, Json>,
         op_name: Option<&str>,
+        base_url: &str,
     ) -> axum::Json<Json> {
         let doc = match self.parse(query) {
             Ok(d) => d,
@@ -764,13 +796,14 @@ impl EmulatorHandle {
             let name = f.name.as_str();
             self.inner.counters.received(name);
             let result = if is_mutation {
-                self.mutate(version, f, &vars, &mut changes)
+                self.mutate(version, f, &vars, &mut changes, base_url)
             } else {
                 let shop = lock(&self.inner.shop);
                 let ex = Exec {
                     shop: &shop,
                     vars: &vars,
                     fragments: &frags,
+                    bulk: false,
                 };
                 self.query_field(&ex, f)
                     .and_then(|v| ex.complete(v, &f.selection_set))
@@ -896,6 +929,37 @@ impl EmulatorHandle {
                     .collect();
                 return ex.page(f, all, "Location");
             }
+            "node" => {
+                let v = a.get("id").unwrap_or(&Json::Null);
+                if let Some(op) = bulk::parse_id(v) {
+                    self.bulk_operation(op).map(json_val).unwrap_or(Val::Null)
+                } else if let Some(i) = parse_gid(v, "ProductVariant")
+                    .filter(|_| v.as_str().is_some_and(|s| s.contains("/ProductVariant/")))
+                    .and_then(|i| shop.variants.iter().position(|x| x.id == i))
+                {
+                    Val::Obj(Obj::Variant(i))
+                } else if let Some(i) = parse_gid(v, "InventoryItem")
+                    .filter(|_| v.as_str().is_some_and(|s| s.contains("/InventoryItem/")))
+                    .and_then(|i| shop.variant_by_item(i))
+                {
+                    Val::Obj(Obj::Item(i))
+                } else if let Some(i) = parse_gid(v, "Product")
+                    .filter(|_| v.as_str().is_some_and(|s| s.contains("/Product/")))
+                    .and_then(|i| shop.products.iter().position(|p| p.id == i))
+                {
+                    Val::Obj(Obj::Product(i))
+                } else {
+                    Val::Null
+                }
+            }
+            "bulkOperation" => match bulk::parse_id(a.get("id").unwrap_or(&Json::Null)) {
+                Some(op) => self.bulk_operation(op).map(json_val).unwrap_or(Val::Null),
+                None => Val::Null,
+            },
+            "currentBulkOperation" => self
+                .current_bulk_operation()
+                .map(json_val)
+                .unwrap_or(Val::Null),
             "shop" => json_val(
                 json!({"id": "gid://shopify/Shop/1", "name": "Handled Sandbox", "myshopifyDomain": SANDBOX_SHOP}),
             ),
@@ -914,6 +978,7 @@ impl EmulatorHandle {
         f: &apollo_compiler::ast::Field,
         vars: &Map<String, Json>,
         changes: &mut Vec<Change>,
+        base_url: &str,
     ) -> Result<(Json, bool), GqlError> {
         let mut a = args(f, vars);
         let mut shop = lock(&self.inner.shop);
@@ -951,6 +1016,7 @@ impl EmulatorHandle {
                                 shop: &shop,
                                 vars,
                                 fragments: &HashMap::new(),
+                                bulk: false,
                             };
                             return ex
                                 .complete(json_val(stored), &f.selection_set)
@@ -982,6 +1048,13 @@ impl EmulatorHandle {
                 product_update(&mut shop, a.get("product").unwrap_or(&Json::Null))?
             }
             "tagsAdd" => tags_add(&mut shop, &a)?,
+            "bulkOperationRunQuery" => {
+                drop(shop);
+                let payload = self.run_bulk_query(version, &a, base_url)?;
+                let applied = payload["bulkOperation"].is_object();
+                shop = lock(&self.inner.shop);
+                (payload, applied)
+            }
             other => {
                 return Err(GqlError::new(
                     "undefinedField",
@@ -993,6 +1066,7 @@ impl EmulatorHandle {
             shop: &shop,
             vars,
             fragments: &HashMap::new(),
+            bulk: false,
         };
         ex.complete(json_val(payload), &f.selection_set)
             .map(|j| (j, applied))
@@ -1389,7 +1463,7 @@ mod tests {
     fn malformed_documents_fail_every_time_and_are_not_kept() {
         let h = handle();
         for _ in 0..2 {
-            let axum::Json(out) = h.execute("2026-04", "query { shop { id }", Map::new(), None);
+            let axum::Json(out) = h.execute("2026-04", "query { shop { id }", Map::new(), None, "");
             assert_eq!(
                 out["errors"][0]["extensions"]["code"], "PARSE_ERROR",
                 "{out}"
@@ -1412,7 +1486,7 @@ mod tests {
         let q = "query A($id: ID!) { location(id: $id) { id } } query B { shop { id } }";
         let run = |vars: Json, op: Option<&str>| {
             let Json::Object(vars) = vars else { panic!() };
-            h.execute("2026-04", q, vars, op).0
+            h.execute("2026-04", q, vars, op, "").0
         };
         let primary = format!("gid://shopify/Location/{DEFAULT_LOCATION_ID}");
         let out = run(json!({"id": primary}), Some("A"));
