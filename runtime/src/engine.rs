@@ -91,7 +91,10 @@ impl Engine {
 
     /// Runs a claimed run's steps; returns its workflow's name (empty when the program has no
     /// such workflow) and what is left to record.
-    async fn run_to_end(self: &Arc<Self>, run: RunRecord) -> StoreResult<(&'static str, RunEnd)> {
+    async fn run_to_end(
+        self: &Arc<Self>,
+        mut run: RunRecord,
+    ) -> StoreResult<(&'static str, RunEnd)> {
         let Some(workflow) = self.workflow(&run.workflow) else {
             let error = serde_json::json!({ "message": format!("no workflow named `{}` in this program", run.workflow) });
             return Ok((
@@ -116,14 +119,18 @@ impl Engine {
         };
         let span = tracing::info_span!("run", run = %run.id, workflow = workflow.name);
         tracing::info!(run = %run.id, workflow = workflow.name, attempt = run.attempt, "run started");
+        // The context holds the payload as the workflow reads it; the stored form is not kept
+        // for the run's whole life (thousands of runs wait for slow channels at once).
+        let payload = std::mem::take(&mut run.payload);
         let mut ctx = RunContext::new(
             Arc::clone(self),
             workflow,
             &run,
-            Value::from_json(&self.redactor.restore(&run.payload)),
+            Value::from_json(&self.redactor.restore(&payload)),
             steps,
             calls,
         );
+        drop(payload);
         let outcome = std::panic::AssertUnwindSafe((workflow.run)(&mut ctx).instrument(span))
             .catch_unwind()
             .await;

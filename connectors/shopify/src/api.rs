@@ -118,6 +118,12 @@ impl CostBucket {
         }
     }
 
+    /// The points the bucket holds now, as last reported and refilled since.
+    pub fn available_now(&self) -> f64 {
+        let s = self.lock();
+        (s.available + s.restore_rate * s.at.elapsed().as_secs_f64()).min(s.maximum)
+    }
+
     /// Takes in a response's `extensions.cost`.
     pub fn observe(&self, query: CostKey, cost: &Json) {
         let mut s = self.lock();
@@ -151,7 +157,7 @@ pub struct ShopifyConnector {
     /// The GraphQL endpoint, parsed once.
     graphql_url: reqwest::Url,
     pub(crate) http: HttpClient,
-    bucket: CostBucket,
+    pub(crate) bucket: CostBucket,
     primary_location: tokio::sync::Mutex<Option<String>>,
     /// What an `inventory_levels/update` webhook is enriched with, per inventory item and
     /// location: the SKU and the reserved quantity (`crate::webhook::enrich`).

@@ -4,8 +4,8 @@
 //! null (a plain set, as Shopify advises when the caller is the source of truth), the quantity
 //! it replaced taken from the answer. The inventory items they need are found by one search
 //! per [`SEARCH_CHUNK`] SKUs asking for nothing but ids (a point a SKU), and kept; a batch
-//! that needs the items of [`crate::catalog::CATALOG_MIN_SKUS`] SKUs or more reads the whole
-//! catalog by one bulk operation first.
+//! whose searches the cost bucket cannot pay now reads the whole catalog by one bulk operation
+//! instead ([`crate::catalog`]).
 //!
 //! `inventorySetQuantities` is all or nothing: when one quantity is refused (its `userErrors`
 //! entry names its index, `input.quantities.N.…`), nothing is applied. A refused member gets
@@ -309,8 +309,7 @@ impl ShopifyConnector {
                 None => {}
             }
         }
-        if search.len() >= crate::catalog::CATALOG_MIN_SKUS
-            && matches!(self.load_catalog().await, Ok(true))
+        if self.catalog_pays(search.len()) && matches!(self.load_catalog().await, Ok(true))
         {
             search.retain(|sku| match self.items.get(sku.as_str()) {
                 Some(item) => {

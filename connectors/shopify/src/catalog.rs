@@ -5,6 +5,9 @@
 //! points and a few polls, and Shopify runs it outside the bucket. Its file (JSONL, one item
 //! a line) is read once and the items kept ([`ShopifyConnector::items`]).
 //!
+//! It is read when a batch's searches would wait for the cost bucket (they cost more than it
+//! holds now), as in a recount; a lone event's lookups never wait for a bulk operation.
+//!
 //! One load at a time: callers that need the catalog while it loads wait for it. A catalog
 //! read recently ([`RELOAD_AFTER`]) is not read again: a SKU it lacks is searched for.
 
@@ -19,7 +22,7 @@ use crate::queries;
 
 /// The fewest SKUs without a known item that make a batch read the catalog instead of
 /// searching (below this the searches cost less than the catalog's file is worth reading).
-pub const CATALOG_MIN_SKUS: usize = 500;
+pub const CATALOG_MIN_SKUS: usize = 100;
 
 /// A catalog read this recently is not read again (the items it gave serve as long).
 pub const RELOAD_AFTER: Duration = Duration::from_secs(600);
@@ -32,6 +35,15 @@ const FIRST_POLL: Duration = Duration::from_millis(200);
 const MAX_POLL: Duration = Duration::from_secs(2);
 
 impl ShopifyConnector {
+    /// Whether the items of `unknown` SKUs are better read from the catalog: there are at
+    /// least [`CATALOG_MIN_SKUS`] of them and the bucket cannot pay their searches now (they
+    /// would wait for it; a catalog read is ten points).
+    pub(crate) fn catalog_pays(&self, unknown: usize) -> bool {
+        let searches = unknown.div_ceil(crate::bulk::SEARCH_CHUNK);
+        let cost = unknown as f64 + 2.0 * searches as f64;
+        unknown >= CATALOG_MIN_SKUS && cost > self.bucket.available_now()
+    }
+
     /// Reads the catalog unless it was read within [`RELOAD_AFTER`] (or is being read: then
     /// waits for that read). `Ok(true)`: the items of every SKU the shop had are known now.
     pub(crate) async fn load_catalog(&self) -> Result<bool, CallError> {

@@ -313,9 +313,13 @@ impl RunContext {
     }
 
     /// Journals a call record (sent with the next flush).
+    ///
+    /// A slot's call is made once per start of the run, so the record is not kept here: the
+    /// entry of an earlier start is dropped instead (a run waiting for a slow channel holds
+    /// no copy of what it journaled).
     fn journal_call(&mut self, call: CallRecord) {
-        self.pending.push(JournalOp::Call(call.clone()));
-        self.calls.insert(call.slot, call);
+        self.calls.remove(&call.slot);
+        self.pending.push(JournalOp::Call(call));
     }
 
     /// Sends the pending journal writes to the store in one transaction and waits for it.
@@ -343,9 +347,11 @@ impl RunContext {
     }
 
     /// Journals a step (sent with the next flush).
+    ///
+    /// As with calls, a slot's step runs once per start: the record is not kept here.
     fn journal_step(&mut self, record: StepRecord) {
-        self.pending.push(JournalOp::Step(record.clone()));
-        self.steps.insert(record.slot, record);
+        self.steps.remove(&record.slot);
+        self.pending.push(JournalOp::Step(record));
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -111,6 +111,12 @@ impl Pace {
     }
 }
 
+/// How long a bulk operation of `objects` objects runs in an emulator made from `fixture`
+/// (its `bulkOperationDelayMs` and `bulkOperationObjectsPerSecond`, or their defaults).
+pub fn run_time(fixture: &Json, objects: u64) -> Result<Duration, String> {
+    Ok(Pace::from_fixture(fixture)?.run_time(objects))
+}
+
 /// The most query operations running at once in `version`.
 fn concurrent_limit(version: &str) -> usize {
     if version >= "2026-01" { 5 } else { 1 }

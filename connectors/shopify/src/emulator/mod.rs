@@ -23,6 +23,8 @@
 //!   the shop (by a merchant), which also emits the webhook; `{"sku":"A-1","tracked":false}`
 //!   turns tracking off (or on), and the webhook of an untracked item says `"available": null`
 //!   (as does any webhook of a product the fixture marks `"tracked": false`).
+//! - `bulkOperationRunQuery`, `node(id:)`/`bulkOperation(id:)`/`currentBulkOperation` and
+//!   `GET /_bulk/{id}.jsonl`: bulk query operations ([`bulk`]).
 //! - `/_faults`: fault injection ([`handled_connector_core::emulator`]).
 //!
 //! Fixture (all optional):
@@ -47,7 +49,7 @@
 //! `product` key are variants of one product. Ids are generated when not given; inventory item
 //! ids are above 2^53 so that clients must keep them exact.
 
-mod bulk;
+pub mod bulk;
 mod exec;
 mod schema;
 mod shop;
