@@ -309,7 +309,7 @@ impl ShopifyConnector {
                 None => {}
             }
         }
-        if self.catalog_pays(search.len()) && matches!(self.load_catalog().await, Ok(true)) {
+        if self.catalog_pays(search.len()) && self.load_catalog().await {
             search.retain(|sku| match self.items.get(sku.as_str()) {
                 Some(item) => {
                     out.insert((*sku).clone(), item);

@@ -45,26 +45,27 @@ impl ShopifyConnector {
     }
 
     /// Reads the catalog unless it was read within [`RELOAD_AFTER`] (or is being read: then
-    /// waits for that read). `Ok(true)`: the items of every SKU the shop had are known now.
-    pub(crate) async fn load_catalog(&self) -> Result<bool, CallError> {
+    /// waits for that read). True: the items of every SKU the shop had are known now; false:
+    /// the read failed (logged), the caller searches.
+    pub(crate) async fn load_catalog(&self) -> bool {
         let mut last = self.catalog.lock().await;
         if let Some((at, loaded)) = *last
             && at.elapsed() < RELOAD_AFTER
         {
-            return Ok(loaded);
+            return loaded;
         }
-        let outcome = self.read_catalog().await;
-        *last = Some((Instant::now(), outcome.is_ok()));
-        match outcome {
+        let loaded = match self.read_catalog().await {
             Ok(items) => {
                 tracing::info!(items, "shopify: read the catalog by a bulk operation");
-                Ok(true)
+                true
             }
             Err(e) => {
                 tracing::warn!(error = %e.message, "shopify: the catalog's bulk operation failed; searching instead");
-                Err(e)
+                false
             }
-        }
+        };
+        *last = Some((Instant::now(), loaded));
+        loaded
     }
 
     /// Runs the bulk query, waits for it, reads its file into the items; the items read.

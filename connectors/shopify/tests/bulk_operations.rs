@@ -52,6 +52,15 @@ async fn run(url: &str, version: &str, query: &str) -> Value {
     answer["data"]["bulkOperationRunQuery"].clone()
 }
 
+/// The lines of a completed operation's file.
+async fn file_lines(done: &Value) -> Vec<Value> {
+    let url = done["url"].as_str().unwrap();
+    let file = http().send_raw(http().get(url)).await.unwrap().text();
+    file.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 async fn status(url: &str, version: &str, id: &Value) -> Value {
     post(url, version, queries::BULK_OPERATION, json!({ "id": id })).await["data"]["node"].clone()
 }
@@ -70,15 +79,7 @@ async fn an_operation_runs_for_its_time_and_offers_its_file() {
     let done = status(&url, "2026-04", &id).await;
     assert_eq!(done["status"], "COMPLETED", "{done}");
     assert_eq!(done["objectCount"], "30");
-    let file = http()
-        .send_raw(http().get(done["url"].as_str().unwrap()))
-        .await
-        .unwrap()
-        .text();
-    let lines: Vec<Value> = file
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = file_lines(&done).await;
     assert_eq!(lines.len(), 30);
     assert_eq!(lines[0]["sku"], "S-0");
     assert!(
@@ -111,15 +112,7 @@ async fn nested_connections_are_lines_of_their_own_naming_their_parent() {
     tokio::time::sleep(Duration::from_millis(50)).await;
     let done = status(&url, "2026-04", &started["bulkOperation"]["id"]).await;
     assert_eq!(done["objectCount"], "6", "{done}");
-    let file = http()
-        .send_raw(http().get(done["url"].as_str().unwrap()))
-        .await
-        .unwrap()
-        .text();
-    let lines: Vec<Value> = file
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = file_lines(&done).await;
     assert_eq!(lines[0]["title"], "Item 0");
     assert_eq!(lines[0].get("variants"), None);
     assert_eq!(lines[1]["sku"], "S-0");

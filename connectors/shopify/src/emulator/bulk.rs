@@ -13,13 +13,13 @@
 
 use std::time::Duration;
 
-use apollo_compiler::ast::{Definition, OperationType, Selection};
+use apollo_compiler::ast::{OperationType, Selection};
 use handled_connector_core::Json;
 use serde_json::{Map, json};
 use tokio::time::Instant;
 
 use super::EmulatorHandle;
-use super::exec::{Exec, GqlError, fragments};
+use super::exec::{Exec, GqlError, fragments, operations};
 
 /// The JSONL files' path below the emulator's root (`/_bulk/{id}.jsonl`).
 pub(crate) const FILES_PATH: &str = "/_bulk";
@@ -126,6 +126,15 @@ fn user_error(code: &str, field: Json, message: impl Into<String>) -> Json {
     json!({"bulkOperation": null, "userErrors": [{"field": field, "code": code, "message": message.into()}]})
 }
 
+/// The payload refusing the query: `INVALID` on `query`, "Invalid bulk query: {why}".
+fn invalid(why: impl std::fmt::Display) -> Json {
+    user_error(
+        "INVALID",
+        json!(["query"]),
+        format!("Invalid bulk query: {why}"),
+    )
+}
+
 /// Writes `node` (an object of the top-level connection, or of a nested one under
 /// `parent`) and its nested connections' nodes as JSONL lines; counts the objects.
 fn flatten(node: &Json, parent: Option<&Json>, lines: &mut String, objects: &mut u64) {
@@ -213,11 +222,7 @@ impl EmulatorHandle {
         let doc = match self.parse(query) {
             Ok(d) => d,
             Err(msg) => {
-                return Ok(user_error(
-                    "INVALID",
-                    json!(["query"]),
-                    format!("Invalid bulk query: {msg}"),
-                ));
+                return Ok(invalid(msg));
             }
         };
         if let Err(errors) = self.check(version, query, &Map::new(), None) {
@@ -225,32 +230,15 @@ impl EmulatorHandle {
                 .as_str()
                 .unwrap_or("invalid")
                 .to_string();
-            return Ok(user_error(
-                "INVALID",
-                json!(["query"]),
-                format!("Invalid bulk query: {message}"),
-            ));
+            return Ok(invalid(message));
         }
-        let ops: Vec<_> = doc
-            .definitions
-            .iter()
-            .filter_map(|d| match d {
-                Definition::OperationDefinition(o) => Some(o),
-                _ => None,
-            })
-            .collect();
+        let ops = operations(&doc);
         let [op] = ops.as_slice() else {
-            return Ok(user_error(
-                "INVALID",
-                json!(["query"]),
-                "Invalid bulk query: it must hold exactly one operation",
-            ));
+            return Ok(invalid("it must hold exactly one operation"));
         };
         if op.operation_type != OperationType::Query {
-            return Ok(user_error(
-                "INVALID",
-                json!(["query"]),
-                "Invalid bulk query: bulkOperationRunQuery runs queries (use bulkOperationRunMutation for mutations)",
+            return Ok(invalid(
+                "bulkOperationRunQuery runs queries (use bulkOperationRunMutation for mutations)",
             ));
         }
         let roots: Vec<_> = op
@@ -262,17 +250,13 @@ impl EmulatorHandle {
             })
             .collect();
         let [root] = roots.as_slice() else {
-            return Ok(user_error(
-                "INVALID",
-                json!(["query"]),
-                "Invalid bulk query: the query must have exactly one top-level field, a connection",
+            return Ok(invalid(
+                "the query must have exactly one top-level field, a connection",
             ));
         };
         if nested_without_id(&root.selection_set, false) {
-            return Ok(user_error(
-                "INVALID",
-                json!(["query"]),
-                "Invalid bulk query: a node that selects a nested connection must select `id`",
+            return Ok(invalid(
+                "a node that selects a nested connection must select `id`",
             ));
         }
         let limit = concurrent_limit(version);
@@ -312,14 +296,10 @@ impl EmulatorHandle {
                 .and_then(|v| ex.complete(v, &root.selection_set))?
         };
         let Some(nodes) = connection_nodes(&connection) else {
-            return Ok(user_error(
-                "INVALID",
-                json!(["query"]),
-                format!(
-                    "Invalid bulk query: the top-level field `{}` must be a connection (select `edges` or `nodes`)",
-                    root.name
-                ),
-            ));
+            return Ok(invalid(format!(
+                "the top-level field `{}` must be a connection (select `edges` or `nodes`)",
+                root.name
+            )));
         };
         let mut lines = String::new();
         let mut objects = 0;

@@ -101,6 +101,17 @@ pub(crate) struct Exec<'a> {
     pub bulk: bool,
 }
 
+/// The operations of a document, in order.
+pub(crate) fn operations(doc: &Document) -> Vec<&Node<apollo_compiler::ast::OperationDefinition>> {
+    doc.definitions
+        .iter()
+        .filter_map(|d| match d {
+            apollo_compiler::ast::Definition::OperationDefinition(o) => Some(o),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The fragments of a document by name.
 pub(crate) fn fragments(doc: &Document) -> HashMap<Name, &Node<FragmentDefinition>> {
     doc.definitions

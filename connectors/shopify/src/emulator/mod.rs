@@ -59,7 +59,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use apollo_compiler::ast::{Definition, Document, OperationType, Selection};
+use apollo_compiler::ast::{Document, OperationType, Selection};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, State};
@@ -72,7 +72,7 @@ use handled_contract::sign::hmac_sha256_base64;
 use serde_json::{Map, json};
 use tokio::time::Instant;
 
-use exec::{Exec, GqlError, Obj, Val, args, cost, fragments, json_val, parse_gid};
+use exec::{Exec, GqlError, Obj, Val, args, cost, fragments, json_val, operations, parse_gid};
 pub use shop::{DEFAULT_LOCATION_ID, Shop};
 
 /// The token the sandbox connector and emulator agree on by default.
@@ -724,14 +724,7 @@ impl EmulatorHandle {
         if let Err(errors) = self.check(version, query, &vars, op_name) {
             return axum::Json(json!({ "errors": errors }));
         }
-        let ops: Vec<_> = doc
-            .definitions
-            .iter()
-            .filter_map(|d| match d {
-                Definition::OperationDefinition(o) => Some(o),
-                _ => None,
-            })
-            .collect();
+        let ops = operations(&doc);
         let op = match op_name {
             Some(n) => ops
                 .iter()
@@ -932,27 +925,29 @@ impl EmulatorHandle {
                 return ex.page(f, all, "Location");
             }
             "node" => {
+                // `gid://shopify/{Kind}/{n}`: the kinds the emulator keeps.
                 let v = a.get("id").unwrap_or(&Json::Null);
-                if let Some(op) = bulk::parse_id(v) {
-                    self.bulk_operation(op).map(json_val).unwrap_or(Val::Null)
-                } else if let Some(i) = parse_gid(v, "ProductVariant")
-                    .filter(|_| v.as_str().is_some_and(|s| s.contains("/ProductVariant/")))
-                    .and_then(|i| shop.variants.iter().position(|x| x.id == i))
-                {
-                    Val::Obj(Obj::Variant(i))
-                } else if let Some(i) = parse_gid(v, "InventoryItem")
-                    .filter(|_| v.as_str().is_some_and(|s| s.contains("/InventoryItem/")))
-                    .and_then(|i| shop.variant_by_item(i))
-                {
-                    Val::Obj(Obj::Item(i))
-                } else if let Some(i) = parse_gid(v, "Product")
-                    .filter(|_| v.as_str().is_some_and(|s| s.contains("/Product/")))
-                    .and_then(|i| shop.products.iter().position(|p| p.id == i))
-                {
-                    Val::Obj(Obj::Product(i))
-                } else {
-                    Val::Null
-                }
+                let kind = v
+                    .as_str()
+                    .and_then(|s| s.strip_prefix("gid://shopify/"))
+                    .and_then(|rest| rest.split('/').next())
+                    .unwrap_or("");
+                let found = match kind {
+                    "BulkOperation" => bulk::parse_id(v)
+                        .and_then(|op| self.bulk_operation(op))
+                        .map(json_val),
+                    "ProductVariant" => parse_gid(v, kind)
+                        .and_then(|i| shop.variants.iter().position(|x| x.id == i))
+                        .map(|i| Val::Obj(Obj::Variant(i))),
+                    "InventoryItem" => parse_gid(v, kind)
+                        .and_then(|i| shop.variant_by_item(i))
+                        .map(|i| Val::Obj(Obj::Item(i))),
+                    "Product" => parse_gid(v, kind)
+                        .and_then(|i| shop.products.iter().position(|p| p.id == i))
+                        .map(|i| Val::Obj(Obj::Product(i))),
+                    _ => None,
+                };
+                found.unwrap_or(Val::Null)
             }
             "bulkOperation" => match bulk::parse_id(a.get("id").unwrap_or(&Json::Null)) {
                 Some(op) => self.bulk_operation(op).map(json_val).unwrap_or(Val::Null),
