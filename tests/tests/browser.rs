@@ -113,13 +113,12 @@ async fn source_without_secrets(c: &Client) -> String {
 async fn until_text(c: &Client, wanted: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let text = c
-            .find(Locator::Css("main"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        // A page of a run in flight reloads itself, so the element read may
+        // go stale between the find and the text: that reads as "not yet".
+        let text = match c.find(Locator::Css("main")).await {
+            Ok(main) => main.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
         if text.contains(wanted) {
             return text;
         }
