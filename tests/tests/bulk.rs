@@ -3,7 +3,8 @@
 //! `--bulk on` (the default) the runs' Shopify writes gather into `inventorySetQuantities`
 //! requests of many quantities; every run still completes, and Shopify ends with every SKU at
 //! its event's quantity. With `--bulk off` each write is its own request. And with hundreds of
-//! runs crowding a small cost bucket, no run fails for being throttled.
+//! runs crowding a small cost bucket, no run fails for being throttled. A recount of SKUs
+//! whose items are unknown reads the catalog by one bulk operation, not one search per 50.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -198,4 +199,118 @@ async fn a_crowded_cost_bucket_fails_no_run() {
         throttled > 20,
         "only {throttled} requests were throttled: not crowded"
     );
+}
+
+/// Pattern 2 (a warehouse change written to Shopify, Amazon, eBay and Segment), built once.
+fn pattern2_path() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let output = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bulk-pattern2");
+            program::build(
+                &["examples/pattern2_multichannel_distribution.hs"],
+                &output,
+                false,
+            )
+            .unwrap();
+            output
+        })
+        .clone()
+}
+
+/// A recount on a standard plan's cost bucket (1,000 points, 100 a second) that another client
+/// of the shop has just spent: hundreds of SKUs whose inventory items the program does not know
+/// yet change at once. Searching for them would wait for the bucket, so the program reads the
+/// catalog by one bulk query operation instead, and every run completes with Shopify at its
+/// event's quantity.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_recount_of_unknown_skus_reads_the_catalog_by_one_bulk_operation() {
+    const RUNS: usize = 600;
+    let mut fix = fixture("CT", RUNS);
+    fix["shopify"]["throttle"] = json!({"maximumAvailable": 1000.0, "restoreRate": 100.0});
+    fix["shopify"]["bulkOperationDelayMs"] = json!(300);
+    // The other channels' paces lifted: what is tested is Shopify's lookups.
+    let lifted = json!({"rate": 1_000_000, "burst": 1_000_000});
+    fix["amazon"]["rateLimits"] = [
+        "getListingsItem",
+        "searchListingsItems",
+        "patchListingsItem",
+        "createFeedDocument",
+        "createFeed",
+        "getFeed",
+        "getFeeds",
+        "getFeedDocument",
+    ]
+    .iter()
+    .map(|op| (op.to_string(), lifted.clone()))
+    .collect();
+    fix["amazon"]["feedDelayMs"] = 300.into();
+    let emulators = Emulators::start(&fix).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut program = Program::new(
+        &pattern2_path(),
+        &dir.path().join("handled.db"),
+        &emulators.url,
+        RUNS,
+        dir.path(),
+    )
+    .unwrap();
+    program.args = vec!["--bulk".into(), "on".into()];
+    for (k, v) in [
+        ("EBAY_RATE_LIMIT", "1000000/s"),
+        ("SEGMENT_RATE_LIMIT", "1000000/s"),
+    ] {
+        program.env.push((k.to_string(), v.to_string()));
+    }
+    program.start().await.unwrap();
+    // Another client of the shop spends the bucket: four 252-point queries.
+    {
+        let url = format!("{}/shopify/admin/api/2026-04/graphql.json", emulators.url);
+        #[allow(clippy::disallowed_methods)] // another client of the app, from outside
+        let client = reqwest::Client::new();
+        let query = json!({"query": "{ products(first: 250) { nodes { id } } }"});
+        for _ in 0..4 {
+            client
+                .post(&url)
+                .header("x-shopify-access-token", emulators.shopify.access_token())
+                .json(&query)
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    let sender = Sender::new(&program.base_url()).unwrap();
+    let name = |i: usize| format!("CT-{i:04}");
+    let deliveries: Vec<_> = (0..RUNS)
+        .map(|i| {
+            webhooks::wms_stock(
+                &format!("ct-{i}"),
+                &name(i),
+                100 + i as i64,
+                &webhooks::event_time(i as u64),
+            )
+        })
+        .collect();
+    send_all(&sender, &deliveries).await;
+    let runs = common::ended_runs(&program, RUNS, Duration::from_secs(120), String::new).await;
+    let failed: Vec<&Value> = runs.iter().filter(|r| r["status"] != "completed").collect();
+    assert!(failed.is_empty(), "runs that did not complete: {failed:#?}");
+    let state = emulators.state();
+    for i in 0..RUNS {
+        assert_eq!(
+            state["shopify"]["inventory"][name(i)]["available"],
+            (100 + i as i64) * 6 / 10,
+            "{} at Shopify (60% of the warehouse's)",
+            name(i)
+        );
+    }
+    let ops = &state["shopify"]["ops"];
+    assert_eq!(
+        ops["bulkOperationRunQuery"]["received"], 1,
+        "one catalog read: {ops:#}"
+    );
+    // Batches of fewer SKUs (the first events, before the bucket was known to be spent)
+    // still search: a lone event never waits for a bulk operation.
+    let searches = ops["inventoryItems"]["received"].as_u64().unwrap_or(0);
+    println!("{searches} inventoryItems requests, the catalog read among them");
 }
