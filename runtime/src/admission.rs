@@ -119,6 +119,21 @@ impl Admission {
         }
     }
 
+    /// Why the event gets no run of its own, in words for the run history page: for an echo,
+    /// the write it reports; none for an event that queues or joins a run.
+    pub fn reason(&self) -> Option<String> {
+        match self {
+            Admission::Duplicate => Some("duplicate: an event with this id was seen before".into()),
+            Admission::Echo { write, channel, .. } => {
+                Some(format!("echo: {channel} reporting our own write #{write}"))
+            }
+            Admission::Stale => {
+                Some("stale: older than the newest event already seen for its key".into())
+            }
+            Admission::Coalesce { .. } | Admission::Queue { .. } => None,
+        }
+    }
+
     /// What the store answers.
     pub fn outcome(&self, event: &NewEvent) -> EventOutcome {
         match self {
@@ -285,6 +300,7 @@ mod tests {
         assert_eq!(decided, Admission::Duplicate);
         assert_eq!(decided.outcome(&event()), EventOutcome::Duplicate);
         assert_eq!(decided.event_status(), None);
+        assert!(decided.reason().is_some_and(|r| r.starts_with("duplicate")));
     }
 
     #[test]
@@ -304,6 +320,10 @@ mod tests {
             }
         );
         assert_eq!(decided.outcome(&event()), EventOutcome::Echo);
+        assert_eq!(
+            decided.reason().as_deref(),
+            Some("echo: shopify reporting our own write #7")
+        );
         assert_eq!(decided.event_status(), Some("echo"));
         assert_eq!(decided.run_id(&event()), None);
     }
@@ -315,6 +335,10 @@ mod tests {
             ..Facts::default()
         };
         assert_eq!(admit(&event(), older), Admission::Stale);
+        assert_eq!(
+            Admission::Stale.reason().as_deref(),
+            Some("stale: older than the newest event already seen for its key")
+        );
         let same_time = Facts {
             last_occurred_ms: Some(100),
             ..Facts::default()

@@ -296,7 +296,8 @@ async fn receive(State(hook): State<Hook>, headers: HeaderMap, body: Bytes) -> R
             EventOutcome::Duplicate => {
                 metrics::counter!("handled_events_deduplicated_total", "workflow" => name)
                     .increment(1);
-                serde_json::json!({ "workflow": name, "status": "duplicate" })
+                serde_json::json!({ "workflow": name, "status": "duplicate",
+                    "reason": crate::admission::Admission::Duplicate.reason() })
             }
             EventOutcome::Echo => {
                 // A queued run may have been waiting for this echo.
@@ -306,7 +307,8 @@ async fn receive(State(hook): State<Hook>, headers: HeaderMap, body: Bytes) -> R
             }
             EventOutcome::Stale => {
                 metrics::counter!("handled_events_stale_total", "workflow" => name).increment(1);
-                serde_json::json!({ "workflow": name, "status": "stale" })
+                serde_json::json!({ "workflow": name, "status": "stale",
+                    "reason": crate::admission::Admission::Stale.reason() })
             }
         };
         results.push(result);

@@ -279,8 +279,10 @@ async fn redeliveries_are_dropped_and_stale_events_start_no_run() {
     assert_eq!(status, 202, "{text}");
     let (status, text) = post(addr, "/hooks/Sync", &[TOKEN], &event("d1", "D-1", 5, 200)).await;
     assert_eq!((status, text.contains("duplicate")), (200, true), "{text}");
+    assert!(text.contains("was seen before"), "{text}");
     let (status, text) = post(addr, "/hooks/Sync", &[TOKEN], &event("d0", "D-1", 3, 100)).await;
     assert_eq!((status, text.contains("stale")), (200, true), "{text}");
+    assert!(text.contains("older than the newest event"), "{text}");
 
     let signed = br#"{"id":"f-1","group":"g","items":[{"sku":"F-1","quantity":1}]}"#;
     let sig = format!("sha256={}", sign_hex(b"whsec-1234", signed));
