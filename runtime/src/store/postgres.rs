@@ -504,8 +504,8 @@ async fn write_journal_op(
 ) -> StoreResult<()> {
     match op {
         JournalOp::Step(step) => {
-            let n = client
-                .execute(
+            let statement = client
+                .prepare_cached(
                     "INSERT INTO steps (run_id, step, item, entry, name, kind, status, input, output, error, redacted)
                      SELECT $1::text, $2::bigint, $3::bigint, $4::bigint, $5::text, $6::text, $7::text,
                             $8::text, $9::text, $10::text, $11::boolean
@@ -513,7 +513,12 @@ async fn write_journal_op(
                      ON CONFLICT (run_id, step, item, entry) DO UPDATE SET
                         name = excluded.name, kind = excluded.kind, status = excluded.status,
                         input = excluded.input, output = excluded.output, error = excluded.error,
-                        redacted = excluded.redacted",
+                        redacted = excluded.redacted"
+                )
+                .await?;
+            let n = client
+                .execute(
+                    &statement,
                     &[
                         &step.run_id,
                         &(step.slot.step as i64),
@@ -534,8 +539,8 @@ async fn write_journal_op(
         }
         JournalOp::Call(call) => {
             let attempts = i32::try_from(call.attempts).unwrap_or(i32::MAX);
-            let n = client
-                .execute(
+            let statement = client
+                .prepare_cached(
                     "INSERT INTO calls (run_id, step, item, entry, op, idempotency_key, params, status, result, error, attempts, redacted)
                      SELECT $1::text, $2::bigint, $3::bigint, $4::bigint, $5::text, $6::text, $7::text,
                             $8::text, $9::text, $10::text, $11::integer, $12::boolean
@@ -543,7 +548,12 @@ async fn write_journal_op(
                      ON CONFLICT (run_id, step, item, entry) DO UPDATE SET
                         op = excluded.op, idempotency_key = excluded.idempotency_key,
                         params = excluded.params, status = excluded.status, result = excluded.result,
-                        error = excluded.error, attempts = excluded.attempts, redacted = excluded.redacted",
+                        error = excluded.error, attempts = excluded.attempts, redacted = excluded.redacted"
+                )
+                .await?;
+            let n = client
+                .execute(
+                    &statement,
                     &[
                         &call.run_id,
                         &(call.slot.step as i64),
@@ -604,19 +614,23 @@ impl PostgresStore {
         let tx = client.transaction().await?;
         tx.batch_execute(DURABLE).await?;
         if let Some(key) = &event.key {
-            tx.execute(
-                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-                &[key],
-            )
-            .await?;
+            let lock = tx
+                .prepare_cached("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                .await?;
+            tx.execute(&lock, &[key]).await?;
         }
         // Inserted first: the unique (workflow, event_id) is the dedupe across processes, also
         // for events without a key.
-        let inserted = tx
-            .query_opt(
+        let insert = tx
+            .prepare_cached(
                 "INSERT INTO events (workflow, event_id, key, occurred_at_ms, received_at_ms, status)
                  VALUES ($1, $2, $3, $4, $5, $6)
                  ON CONFLICT (workflow, event_id) DO NOTHING RETURNING id",
+            )
+            .await?;
+        let inserted = tx
+            .query_opt(
+                &insert,
                 &[
                     &event.workflow,
                     &event.event_id,
@@ -632,11 +646,11 @@ impl PostgresStore {
         let admission = admission::admit(&event, facts);
         let mut started = None;
         if let (Some(event_row), Some(status)) = (event_row, admission.event_status()) {
-            tx.execute(
-                "UPDATE events SET status = $2, run_id = $3 WHERE id = $1",
-                &[&event_row, &status, &admission.run_id(&event)],
-            )
-            .await?;
+            let update = tx
+                .prepare_cached("UPDATE events SET status = $2, run_id = $3 WHERE id = $1")
+                .await?;
+            tx.execute(&update, &[&event_row, &status, &admission.run_id(&event)])
+                .await?;
             started = self.admit(&tx, &event, &admission).await?;
         }
         tx.commit().await?;
@@ -823,6 +837,7 @@ impl Store for PostgresStore {
                 claimed = sql::set(RunEvent::Claim),
                 claimable = claimable(),
             );
+            let sql = tx.prepare_cached(&sql).await?;
             let (wrote_since, echoing_since) = crate::echo::awaiting_since(now_ms);
             let mut run = None;
             // A run made stale while it waited is ended, and the next one claimed.
@@ -1047,6 +1062,7 @@ impl Store for PostgresStore {
                  WHERE id = $1 AND (owner = $6 OR owner IS NULL) AND {}",
                 sql::applies("status", event)
             );
+            let sql = tx.prepare_cached(&sql).await?;
             let n = tx
                 .execute(
                     &sql,
