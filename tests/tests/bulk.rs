@@ -4,7 +4,7 @@
 //! requests of many quantities; every run still completes, and Shopify ends with every SKU at
 //! its event's quantity. With `--bulk off` each write is its own request. And with hundreds of
 //! runs crowding a small cost bucket, no run fails for being throttled. A recount of SKUs
-//! whose items are unknown reads the catalog by one bulk operation, not one search per 50.
+//! whose items are unknown reads the catalog by one bulk operation.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -33,6 +33,26 @@ fn program_path() -> PathBuf {
             program::build_pattern1(dir, "bulk-pattern1").unwrap()
         })
         .clone()
+}
+
+/// One warehouse change for each SKU `{prefix}-NNNN` of `0..count`, to `quantity(i)`, event
+/// ids `{id_prefix}-i`.
+fn changes(
+    prefix: &str,
+    id_prefix: &str,
+    count: usize,
+    quantity: impl Fn(usize) -> i64,
+) -> Vec<webhooks::Delivery> {
+    (0..count)
+        .map(|i| {
+            webhooks::wms_stock(
+                &format!("{id_prefix}-{i}"),
+                &format!("{prefix}-{i:04}"),
+                quantity(i),
+                &webhooks::event_time(i as u64),
+            )
+        })
+        .collect()
 }
 
 /// Delivers every one of `deliveries` at once, each until acknowledged.
@@ -71,16 +91,7 @@ async fn burst(bulk: &str) -> (u64, f64) {
     program.args = vec!["--bulk".into(), bulk.into()];
     program.start().await.unwrap();
     let sender = Sender::new(&program.base_url()).unwrap();
-    let deliveries: Vec<_> = (0..SKUS)
-        .map(|i| {
-            webhooks::wms_stock(
-                &format!("bk-{bulk}-{i}"),
-                &sku(i),
-                10 + i as i64,
-                &webhooks::event_time(i as u64),
-            )
-        })
-        .collect();
+    let deliveries = changes(PREFIX, &format!("bk-{bulk}"), SKUS, |i| 10 + i as i64);
     send_all(&sender, &deliveries).await;
     let runs = common::ended_runs(&program, SKUS, Duration::from_secs(60), String::new).await;
     assert_eq!(runs.len(), SKUS);
@@ -169,16 +180,7 @@ async fn a_crowded_cost_bucket_fails_no_run() {
     };
     let sender = Sender::new(&program.base_url()).unwrap();
     let name = |i: usize| format!("CB-{i:04}");
-    let deliveries: Vec<_> = (0..RUNS)
-        .map(|i| {
-            webhooks::wms_stock(
-                &format!("cb-{i}"),
-                &name(i),
-                7 + i as i64,
-                &webhooks::event_time(i as u64),
-            )
-        })
-        .collect();
+    let deliveries = changes("CB", "cb", RUNS, |i| 7 + i as i64);
     send_all(&sender, &deliveries).await;
     let runs = common::ended_runs(&program, RUNS, Duration::from_secs(60), String::new).await;
     other.abort();
@@ -230,21 +232,7 @@ async fn a_recount_of_unknown_skus_reads_the_catalog_by_one_bulk_operation() {
     fix["shopify"]["throttle"] = json!({"maximumAvailable": 1000.0, "restoreRate": 100.0});
     fix["shopify"]["bulkOperationDelayMs"] = json!(300);
     // The other channels' paces lifted: what is tested is Shopify's lookups.
-    let lifted = json!({"rate": 1_000_000, "burst": 1_000_000});
-    fix["amazon"]["rateLimits"] = [
-        "getListingsItem",
-        "searchListingsItems",
-        "patchListingsItem",
-        "createFeedDocument",
-        "createFeed",
-        "getFeed",
-        "getFeeds",
-        "getFeedDocument",
-    ]
-    .iter()
-    .map(|op| (op.to_string(), lifted.clone()))
-    .collect();
-    fix["amazon"]["feedDelayMs"] = 300.into();
+    common::lift_amazon_paces(&mut fix, 300);
     let emulators = Emulators::start(&fix).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut program = Program::new(
@@ -281,16 +269,7 @@ async fn a_recount_of_unknown_skus_reads_the_catalog_by_one_bulk_operation() {
     }
     let sender = Sender::new(&program.base_url()).unwrap();
     let name = |i: usize| format!("CT-{i:04}");
-    let deliveries: Vec<_> = (0..RUNS)
-        .map(|i| {
-            webhooks::wms_stock(
-                &format!("ct-{i}"),
-                &name(i),
-                100 + i as i64,
-                &webhooks::event_time(i as u64),
-            )
-        })
-        .collect();
+    let deliveries = changes("CT", "ct", RUNS, |i| 100 + i as i64);
     send_all(&sender, &deliveries).await;
     let runs = common::ended_runs(&program, RUNS, Duration::from_secs(120), String::new).await;
     let failed: Vec<&Value> = runs.iter().filter(|r| r["status"] != "completed").collect();

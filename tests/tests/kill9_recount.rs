@@ -80,22 +80,7 @@ async fn kill_9_during_bulk_calls_applies_every_write_once() {
     let mut fix = fixture(PREFIX, SKUS);
     // Amazon's paces lifted (what is tested is durability, not the quotas), and feeds processed
     // 300 ms after their creation, polled or not.
-    let lifted = serde_json::json!({"rate": 1_000_000, "burst": 1_000_000});
-    let ops = [
-        "getListingsItem",
-        "searchListingsItems",
-        "patchListingsItem",
-        "createFeedDocument",
-        "createFeed",
-        "getFeed",
-        "getFeeds",
-        "getFeedDocument",
-    ];
-    fix["amazon"]["rateLimits"] = ops
-        .iter()
-        .map(|op| (op.to_string(), lifted.clone()))
-        .collect();
-    fix["amazon"]["feedDelayMs"] = 300.into();
+    common::lift_amazon_paces(&mut fix, 300);
     let emulators = Emulators::start(&fix).await.unwrap();
     for channel in ["shopify", "ebay", "amazon"] {
         emulators

@@ -1,6 +1,6 @@
 //! The stream of pattern 1 events the durability tests send (`kill9.rs`, `cluster.rs`), what
 //! the channels must hold once it has been applied, the kill schedules' seed, and the wait for
-//! a served program's runs to end.
+//! a served program's runs to end, and the fixture change that lifts Amazon's paces.
 
 #![allow(dead_code)]
 
@@ -120,4 +120,25 @@ pub async fn ended_runs(
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+}
+
+/// Lifts Amazon's usage plans in `fixture` (every listings and feeds op), and has its feeds
+/// processed `feed_delay_ms` after their creation: for tests of something other than Amazon's
+/// quotas.
+pub fn lift_amazon_paces(fixture: &mut Value, feed_delay_ms: u64) {
+    let lifted = json!({"rate": 1_000_000, "burst": 1_000_000});
+    fixture["amazon"]["rateLimits"] = [
+        "getListingsItem",
+        "searchListingsItems",
+        "patchListingsItem",
+        "createFeedDocument",
+        "createFeed",
+        "getFeed",
+        "getFeeds",
+        "getFeedDocument",
+    ]
+    .iter()
+    .map(|op| (op.to_string(), lifted.clone()))
+    .collect();
+    fixture["amazon"]["feedDelayMs"] = feed_delay_ms.into();
 }
